@@ -11,7 +11,7 @@ function(webui_add_plugin name)
     LIBRARY_OUTPUT_DIRECTORY ${WEBUI_PLUGIN_OUTPUT_DIR})
   target_link_options(${name} PRIVATE -Wl,--no-undefined)
   if(NOT P_NO_INSTALL)
-    install(TARGETS ${name} LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}/webui-host/plugins
+    install(TARGETS ${name} LIBRARY DESTINATION lib/webui-host/plugins
             COMPONENT host)
   endif()
 endfunction()
