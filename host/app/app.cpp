@@ -1,0 +1,262 @@
+#include "app/app.hpp"
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <thread>
+
+#include <Poco/Net/HTTPRequestHandler.h>
+#include <Poco/Net/HTTPRequestHandlerFactory.h>
+#include <Poco/Net/HTTPServer.h>
+#include <Poco/Net/HTTPServerParams.h>
+#include <Poco/Net/NetException.h>
+#include <Poco/Net/ServerSocket.h>
+#include <Poco/ThreadPool.h>
+#include <spdlog/spdlog.h>
+
+#include "app/core_routes.hpp"
+#include "config/host_config.hpp"
+#include "config/persistent_config.hpp"
+#include "config/settings.hpp"
+#include "http/pipeline.hpp"
+#include "kv/kv_store.hpp"
+#include "plugins/host_services.hpp"
+#include "plugins/plugin_manager.hpp"
+#include "storage/database.hpp"
+
+namespace webui::app {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr const char* kUsage = R"(Usage: webui-host [--help] [--version] [--check-config]
+
+A plugin host that speaks the Open WebUI backend API.
+
+  --help          show this text
+  --version       print the host version, the Open WebUI API version and the plugin ABI
+  --check-config  validate the configuration and the plugin set, then exit (0 = fine)
+
+Configuration comes from environment variables (Open WebUI's names), then ./.env (or the file
+named by WEBUI_ENV_FILE), then settings saved by administrators, then defaults. The main ones:
+  HOST, PORT                 listen address (0.0.0.0:8080)
+  DATA_DIR                   data directory (./data); SQLite lives in DATA_DIR/webui.db
+  DATABASE_URL               postgresql://user:pass@host:port/db to use PostgreSQL
+  REDIS_URL                  redis://host:port/db to share state between instances
+  WEBUI_PLUGIN_PATH          ':'-separated plugin directories
+  WEBUI_PLUGINS              comma list of plugins to load (default: all found)
+  WEBUI_PLUGINS_STRICT       true: refuse to start if any plugin is refused
+  WEBUI_HTTP_THREADS         connection threads (1100)
+  GLOBAL_LOG_LEVEL           DEBUG|INFO|WARNING|ERROR
+See docs/configuration.md for every variable.
+)";
+
+// Migrations owned by the host itself. Table names follow Open WebUI where it has the table.
+const storage::Migration kHostMigrations[] = {
+    {1, "config table (Open WebUI shape) and plugin toggles",
+     "CREATE TABLE IF NOT EXISTS config (id INTEGER NOT NULL PRIMARY KEY, data JSON NOT NULL, "
+     "version INTEGER NOT NULL, created_at DATETIME DEFAULT (CURRENT_TIMESTAMP) NOT NULL, "
+     "updated_at DATETIME DEFAULT (CURRENT_TIMESTAMP));"
+     "CREATE TABLE IF NOT EXISTS webui_host_plugin (name TEXT NOT NULL PRIMARY KEY, "
+     "enabled INTEGER NOT NULL, updated_at BIGINT NOT NULL);",
+     "CREATE TABLE IF NOT EXISTS config (id SERIAL PRIMARY KEY, data JSON NOT NULL, "
+     "version INTEGER NOT NULL, created_at TIMESTAMP NOT NULL DEFAULT now(), "
+     "updated_at TIMESTAMP DEFAULT now());"
+     "CREATE TABLE IF NOT EXISTS webui_host_plugin (name TEXT NOT NULL PRIMARY KEY, "
+     "enabled INTEGER NOT NULL, updated_at BIGINT NOT NULL);"},
+};
+
+class Handler final : public Poco::Net::HTTPRequestHandler {
+ public:
+  explicit Handler(http::Pipeline& p) : pipeline_(p) {}
+  void handleRequest(Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServerResponse& res) override {
+    pipeline_.Handle(req, res);
+  }
+
+ private:
+  http::Pipeline& pipeline_;
+};
+
+class HandlerFactory final : public Poco::Net::HTTPRequestHandlerFactory {
+ public:
+  explicit HandlerFactory(http::Pipeline& p) : pipeline_(p) {}
+  Poco::Net::HTTPRequestHandler* createRequestHandler(const Poco::Net::HTTPServerRequest&) override {
+    return new Handler(pipeline_);
+  }
+
+ private:
+  http::Pipeline& pipeline_;
+};
+
+std::string ExecutableDir() {
+  std::error_code ec;
+  fs::path exe = fs::read_symlink("/proc/self/exe", ec);
+  return ec ? fs::current_path().string() : exe.parent_path().string();
+}
+
+void ConfigureLogging(const std::string& level) {
+  spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%-5l%$ %v");
+  if (level == "DEBUG") spdlog::set_level(spdlog::level::debug);
+  else if (level == "TRACE") spdlog::set_level(spdlog::level::trace);
+  else if (level == "WARNING") spdlog::set_level(spdlog::level::warn);
+  else if (level == "ERROR") spdlog::set_level(spdlog::level::err);
+  else if (level == "CRITICAL") spdlog::set_level(spdlog::level::critical);
+  else spdlog::set_level(spdlog::level::info);
+}
+
+}  // namespace
+
+int Run(int argc, char** argv) {
+  bool check_only = false;
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    if (arg == "--help" || arg == "-h") {
+      std::cout << kUsage;
+      return 0;
+    }
+    if (arg == "--version") {
+      std::cout << "webui-host " << WEBUI_HOST_VERSION << " (Open WebUI API " << CompatVersion()
+                << ", plugin ABI " << WH_ABI_MAJOR << "." << WH_ABI_MINOR << ")\n";
+      return 0;
+    }
+    if (arg == "--check-config") {
+      check_only = true;
+      continue;
+    }
+    std::cerr << "webui-host: unknown argument '" << arg << "' (see --help)\n";
+    return 2;
+  }
+
+  // Signals are handled by sigwait() below; block them before any thread starts so no worker
+  // thread ever receives them. A closed client socket must not kill the process.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  ::signal(SIGPIPE, SIG_IGN);
+
+  const char* env_file = std::getenv("WEBUI_ENV_FILE");
+  const config::Settings settings = config::Settings::Load(env_file ? env_file : ".env");
+  config::HostConfig cfg;
+  try {
+    cfg = config::HostConfig::FromSettings(settings,
+                                           ExecutableDir() + "/../lib/webui-host/plugins");
+  } catch (const config::ConfigError& e) {
+    std::cerr << "webui-host: invalid configuration: " << e.what() << "\n";
+    return 1;
+  }
+  ConfigureLogging(cfg.log_level);
+
+  std::unique_ptr<storage::Database> db;
+  try {
+    fs::create_directories(cfg.data_dir);
+    storage::DatabaseOptions dbo;
+    dbo.url = cfg.database_url;
+    dbo.sqlite_path = cfg.SqlitePath();
+    dbo.pool_size = static_cast<size_t>(cfg.database_pool_size);
+    db = storage::Database::Open(dbo);
+    db->Migrate("host", kHostMigrations);
+  } catch (const std::exception& e) {
+    spdlog::critical("cannot start: database: {}", e.what());
+    return 1;
+  }
+  spdlog::info("database: {}", db->Describe());
+
+  kv::KvOptions kvo;
+  kvo.redis_url = cfg.redis_url;
+  kvo.key_prefix = cfg.redis_key_prefix;
+  kvo.connect_timeout = kvo.command_timeout = std::chrono::milliseconds(cfg.redis_timeout_ms);
+  kvo.pool_size = static_cast<size_t>(cfg.redis_pool_size);
+  auto kv = kv::KvStore::Create(kvo);
+
+  config::PersistentConfig persistent(*db, settings, cfg.persistent_config);
+  http::Router router;
+  http::Pipeline pipeline(cfg, router);
+  plugins::ServiceRegistry services;
+  plugins::HostServices host{cfg, settings, persistent, *db, *kv, router, pipeline, services};
+  plugins::PluginManager plugin_manager(host);
+  try {
+    persistent.Load();
+    AddCoreRoutes(host, plugin_manager);
+    plugin_manager.LoadAll();
+  } catch (const config::ConfigError& e) {
+    spdlog::critical("cannot start: invalid configuration: {}", e.what());
+    return 1;
+  } catch (const std::exception& e) {
+    spdlog::critical("cannot start: {}", e.what());
+    plugin_manager.ShutdownAll();
+    return 1;
+  }
+
+  if (check_only) {
+    std::cout << "configuration OK: database " << db->Describe() << ", key-value store "
+              << kv->Describe() << ", " << plugin_manager.loaded_count() << " plugins loaded, "
+              << plugin_manager.refused_count() << " refused\n";
+    plugin_manager.ShutdownAll();
+    return plugin_manager.refused_count() == 0 ? 0 : 3;
+  }
+
+  // Bind without SO_REUSEPORT: a second instance on a busy port must fail, not share it.
+  Poco::Net::ServerSocket socket;
+  try {
+    socket.bind(Poco::Net::SocketAddress(cfg.host, static_cast<Poco::UInt16>(cfg.port)), true,
+                false);
+    socket.listen(1024);
+  } catch (const Poco::Exception& e) {
+    spdlog::critical("cannot listen on {}:{}: {}", cfg.host, cfg.port, e.displayText());
+    plugin_manager.ShutdownAll();
+    return 1;
+  }
+
+  auto* params = new Poco::Net::HTTPServerParams;
+  params->setMaxThreads(cfg.http_threads);
+  params->setMaxQueued(cfg.http_queue);
+  params->setKeepAlive(true);
+  params->setKeepAliveTimeout(Poco::Timespan(cfg.keep_alive_timeout_s, 0));
+  params->setMaxKeepAliveRequests(0);
+  params->setThreadIdleTime(Poco::Timespan(60, 0));
+  params->setServerName("webui-host");
+  // Our own pool: Poco's default pool silently caps the server at 16 connection threads.
+  Poco::ThreadPool pool("http", 4, cfg.http_threads, 60, 512 * 1024);
+  Poco::Net::HTTPServer server(new HandlerFactory(pipeline), pool, socket, params);
+  server.start();
+  const int port = socket.address().port();
+  spdlog::info("webui-host {} listening on http://{}:{} ({} threads max)", WEBUI_HOST_VERSION,
+               cfg.host, port, cfg.http_threads);
+  if (const char* port_file = std::getenv("WEBUI_PORT_FILE")) {
+    std::ofstream(std::string(port_file) + ".tmp") << port << "\n";
+    fs::rename(std::string(port_file) + ".tmp", port_file);
+  }
+
+  int sig = 0;
+  sigwait(&signals, &sig);
+  spdlog::info("received {}, draining (up to {} s)", sig == SIGTERM ? "SIGTERM" : "SIGINT",
+               cfg.shutdown_timeout_s);
+
+  // Stop accepting; connections close after their current request; wait for the rest.
+  pipeline.BeginDrain();
+  server.stopAll(false);
+  const auto deadline =
+      std::chrono::steady_clock::now() + std::chrono::seconds(cfg.shutdown_timeout_s);
+  while (pipeline.inflight() > 0 && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  if (pipeline.inflight() > 0) {
+    spdlog::warn("{} requests still running after {} s; exiting anyway", pipeline.inflight(),
+                 cfg.shutdown_timeout_s);
+    spdlog::shutdown();
+    std::_Exit(0);
+  }
+  server.stopAll(true);
+  pool.joinAll();
+  plugin_manager.ShutdownAll();
+  spdlog::info("stopped");
+  return 0;
+}
+
+}  // namespace webui::app

@@ -1,0 +1,414 @@
+#include "http/pipeline.hpp"
+
+#include <chrono>
+#include <ctime>
+#include <filesystem>
+#include <sstream>
+
+#include <Poco/DeflatingStream.h>
+#include <Poco/Net/HTTPResponse.h>
+#include <Poco/UUIDGenerator.h>
+#include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
+
+namespace webui::http {
+namespace {
+
+using nlohmann::json;
+
+bool ValidRequestId(std::string_view id) {
+  if (id.empty() || id.size() > 128) return false;
+  for (char c : id)
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.'))
+      return false;
+  return true;
+}
+
+bool SecretKey(std::string key) {
+  for (auto& c : key) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return key.find("password") != std::string::npos || key.find("secret") != std::string::npos ||
+         key.find("token") != std::string::npos || key == "api_key" || key == "apikey" ||
+         key == "key" || key == "authorization" || key.find("api_keys") != std::string::npos;
+}
+
+void RedactJson(json& j) {
+  if (j.is_object()) {
+    for (auto& [k, v] : j.items()) {
+      if (SecretKey(k) && !v.is_null()) {
+        v = "********";
+      } else {
+        RedactJson(v);
+      }
+    }
+  } else if (j.is_array()) {
+    for (auto& v : j) RedactJson(v);
+  }
+}
+
+bool Compressible(std::string_view content_type) {
+  return content_type.rfind("application/json", 0) == 0 || content_type.rfind("text/", 0) == 0 ||
+         content_type.find("javascript") != std::string_view::npos ||
+         content_type.find("xml") != std::string_view::npos ||
+         content_type.find("svg") != std::string_view::npos;
+}
+
+bool AcceptsGzip(std::string_view accept) {
+  size_t pos = 0;
+  while (pos < accept.size()) {
+    size_t comma = accept.find(',', pos);
+    std::string_view item = accept.substr(pos, comma == std::string_view::npos ? comma : comma - pos);
+    while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
+    if (item.rfind("gzip", 0) == 0) {
+      return item.find("q=0") == std::string_view::npos || item.find("q=0.") != std::string_view::npos;
+    }
+    if (comma == std::string_view::npos) break;
+    pos = comma + 1;
+  }
+  return false;
+}
+
+std::string Gzip(const std::string& in) {
+  std::ostringstream out;
+  Poco::DeflatingOutputStream gz(out, Poco::DeflatingStreamBuf::STREAM_GZIP, 6);
+  gz.write(in.data(), static_cast<std::streamsize>(in.size()));
+  gz.close();
+  return out.str();
+}
+
+void ApplyStatus(Poco::Net::HTTPServerResponse& res, int status) {
+  res.setStatusAndReason(static_cast<Poco::Net::HTTPResponse::HTTPStatus>(status));
+}
+
+}  // namespace
+
+std::string RedactSecrets(std::string_view body) {
+  if (body.empty()) return {};
+  json j = json::parse(body, nullptr, false);
+  if (!j.is_discarded()) {
+    RedactJson(j);
+    return j.dump(-1, ' ', false, json::error_handler_t::replace);
+  }
+  // application/x-www-form-urlencoded
+  std::string out;
+  size_t pos = 0;
+  while (pos <= body.size()) {
+    size_t amp = body.find('&', pos);
+    std::string_view pair = body.substr(pos, amp == std::string_view::npos ? amp : amp - pos);
+    size_t eq = pair.find('=');
+    if (!out.empty()) out += '&';
+    if (eq != std::string_view::npos && SecretKey(std::string(pair.substr(0, eq)))) {
+      out += std::string(pair.substr(0, eq)) + "=********";
+    } else {
+      out += pair;
+    }
+    if (amp == std::string_view::npos) break;
+    pos = amp + 1;
+  }
+  return out;
+}
+
+Pipeline::Pipeline(const config::HostConfig& config, Router& router)
+    : config_(config), router_(router) {
+  if (config_.audit_level != config::AuditLevel::kNone) {
+    std::error_code ec;
+    std::filesystem::create_directories(std::filesystem::path(config_.audit_log_path).parent_path(),
+                                        ec);
+    audit_.open(config_.audit_log_path, std::ios::app);
+    if (!audit_) spdlog::error("cannot open audit log {}", config_.audit_log_path);
+  }
+}
+
+Pipeline::~Pipeline() = default;
+
+bool Pipeline::SetAuthenticator(std::string owner, AuthenticatorFn fn) {
+  std::unique_lock lock(auth_mu_);
+  if (authenticator_ && auth_owner_ != owner) return false;
+  auth_owner_ = std::move(owner);
+  authenticator_ = std::move(fn);
+  return true;
+}
+
+void Pipeline::ClearAuthenticator(std::string_view owner) {
+  std::unique_lock lock(auth_mu_);
+  if (auth_owner_ == owner) {
+    auth_owner_.clear();
+    authenticator_ = nullptr;
+  }
+}
+
+std::string Pipeline::authenticator_owner() const {
+  std::shared_lock lock(auth_mu_);
+  return auth_owner_;
+}
+
+void Pipeline::Handle(Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServerResponse& res) {
+  const auto start = std::chrono::steady_clock::now();
+  ++inflight_;
+  RequestContext ctx(req, res, this);
+  try {
+    auto incoming = ctx.Header("X-Request-ID");
+    ctx.set_request_id(incoming && ValidRequestId(*incoming)
+                           ? std::string(*incoming)
+                           : Poco::UUIDGenerator::defaultGenerator().createRandom().toString());
+    if (ctx.method() == "OPTIONS" && ctx.Header("Origin") &&
+        ctx.Header("Access-Control-Request-Method")) {
+      AnswerPreflight(ctx);
+    } else {
+      Dispatch(ctx);
+    }
+  } catch (const std::exception& e) {
+    spdlog::error("request {} {} {} failed: {}", ctx.request_id(), ctx.method(), ctx.path(),
+                  e.what());
+    ctx.SendError(500, "Internal Server Error");
+  } catch (...) {
+    spdlog::error("request {} {} {} failed with a non-standard exception", ctx.request_id(),
+                  ctx.method(), ctx.path());
+    ctx.SendError(500, "Internal Server Error");
+  }
+  try {
+    if (ctx.mode() != RequestContext::Mode::kStreaming) Finish(ctx);
+  } catch (const std::exception& e) {
+    spdlog::debug("request {}: could not write the response: {}", ctx.request_id(), e.what());
+  }
+  const double ms =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+  try {
+    Log(ctx, ms);
+  } catch (...) {
+  }
+  --inflight_;
+}
+
+void Pipeline::Dispatch(RequestContext& ctx) {
+  RouteMatch match = router_.Match(ctx.method(), ctx.path());
+  if (!match.route && ctx.is_head()) match = router_.Match("GET", ctx.path());
+  if (!match.route || !match.route->IsEnabled()) {
+    if (match.path_matched && !match.route) {
+      ctx.SendError(405, "Method Not Allowed");
+    } else {
+      ctx.SendError(404, "Not Found");
+    }
+    return;
+  }
+  const Route& route = *match.route;
+  ctx.set_route(std::move(match));
+
+  // Refuse an oversized body before reading a byte of it; the unread rest makes the
+  // connection unusable, so close it.
+  const auto length = ctx.raw_request().getContentLength64();
+  if (length > config_.max_body_bytes) {
+    ctx.ForceClose();
+    ctx.SendError(413, "Request body too large (limit " + std::to_string(config_.max_body_bytes) +
+                           " bytes)");
+    return;
+  }
+  if (!ResolveCaller(ctx, route.auth)) return;
+  if (!ReadBody(ctx)) return;
+  route.handler(ctx);
+  if (ctx.mode() == RequestContext::Mode::kNone) {
+    spdlog::error("request {}: handler of {} {} ({}) sent no response", ctx.request_id(),
+                  route.method, route.pattern, route.owner);
+    ctx.SendError(500, "Internal Server Error");
+  }
+}
+
+bool Pipeline::ResolveCaller(RequestContext& ctx, AuthLevel level) {
+  if (level == AuthLevel::kPublic || level == AuthLevel::kPlugin) return true;
+  AuthOutcome outcome;
+  {
+    std::shared_lock lock(auth_mu_);
+    if (authenticator_) outcome = authenticator_(ctx);
+  }
+  switch (outcome.result) {
+    case AuthOutcome::Result::kNone:
+      if (level == AuthLevel::kOptional) return true;
+      ctx.SendError(403, "Not authenticated");
+      return false;
+    case AuthOutcome::Result::kRejected:
+      ctx.SendError(outcome.status, outcome.detail);
+      return false;
+    case AuthOutcome::Result::kOk:
+      break;
+  }
+  const std::string& role = outcome.caller.role;
+  bool allowed = false;
+  switch (level) {
+    case AuthLevel::kOptional:
+    case AuthLevel::kAny:
+      allowed = role == "pending" || role == "user" || role == "admin";
+      break;
+    case AuthLevel::kVerified:
+      allowed = role == "user" || role == "admin";
+      break;
+    case AuthLevel::kAdmin:
+      allowed = role == "admin";
+      break;
+    default:
+      allowed = false;
+  }
+  if (!allowed) {
+    ctx.SendError(401, kAccessProhibited);
+    return false;
+  }
+  ctx.set_caller(std::move(outcome.caller));
+  return true;
+}
+
+bool Pipeline::ReadBody(RequestContext& ctx) {
+  auto& req = ctx.raw_request();
+  const auto length = req.getContentLength64();
+  if (length == 0 || (length < 0 && !req.getChunkedTransferEncoding())) return true;
+  std::string body;
+  if (length > 0) body.reserve(static_cast<size_t>(length));
+  std::istream& in = req.stream();
+  char buf[16384];
+  while (in) {
+    in.read(buf, sizeof buf);
+    const auto n = in.gcount();
+    if (n <= 0) break;
+    if (static_cast<std::int64_t>(body.size()) + n > config_.max_body_bytes) {
+      ctx.ForceClose();
+      ctx.SendError(413, "Request body too large (limit " +
+                             std::to_string(config_.max_body_bytes) + " bytes)");
+      return false;
+    }
+    body.append(buf, static_cast<size_t>(n));
+  }
+  if (length > 0 && static_cast<std::int64_t>(body.size()) != length) {
+    ctx.ForceClose();
+    ctx.SendError(400, "Incomplete request body");
+    return false;
+  }
+  ctx.set_body(std::move(body));
+  return true;
+}
+
+std::optional<std::string> Pipeline::AllowedOrigin(RequestContext& ctx) const {
+  auto origin = ctx.Header("Origin");
+  if (!origin) return std::nullopt;
+  for (const auto& allowed : config_.cors_allow_origin)
+    if (allowed == "*" || allowed == *origin) return std::string(*origin);
+  return std::nullopt;
+}
+
+void Pipeline::AnswerPreflight(RequestContext& ctx) {
+  auto origin = AllowedOrigin(ctx);
+  if (!origin) {
+    ctx.SetStatus(400);
+    ctx.SetHeader("Content-Type", "text/plain; charset=utf-8");
+    ctx.Send("Disallowed CORS origin");
+    return;
+  }
+  ctx.SetStatus(200);
+  ctx.SetHeader("Access-Control-Allow-Methods", "DELETE, GET, HEAD, OPTIONS, PATCH, POST, PUT");
+  if (auto h = ctx.Header("Access-Control-Request-Headers"))
+    ctx.SetHeader("Access-Control-Allow-Headers", *h);
+  ctx.SetHeader("Access-Control-Max-Age", "600");
+  ctx.SetHeader("Content-Type", "text/plain; charset=utf-8");
+  ctx.Send("OK");
+}
+
+void Pipeline::Decorate(RequestContext& ctx) {
+  ctx.SetHeader("X-Request-ID", ctx.request_id());
+  ctx.SetHeader("X-Content-Type-Options", "nosniff");
+  if (!config_.x_frame_options.empty()) ctx.SetHeader("X-Frame-Options", config_.x_frame_options);
+  if (!config_.referrer_policy.empty()) ctx.SetHeader("Referrer-Policy", config_.referrer_policy);
+  if (!config_.hsts.empty()) ctx.SetHeader("Strict-Transport-Security", config_.hsts);
+  if (!config_.content_security_policy.empty())
+    ctx.SetHeader("Content-Security-Policy", config_.content_security_policy);
+  if (!config_.permissions_policy.empty())
+    ctx.SetHeader("Permissions-Policy", config_.permissions_policy);
+  if (auto origin = AllowedOrigin(ctx)) {
+    ctx.SetHeader("Access-Control-Allow-Origin", *origin);
+    ctx.SetHeader("Access-Control-Allow-Credentials", "true");
+    ctx.SetHeader("Vary", "Origin");
+  }
+}
+
+std::ostream& Pipeline::StartStream(RequestContext& ctx) {
+  Decorate(ctx);
+  auto& res = ctx.raw_response();
+  ApplyStatus(res, ctx.status());
+  for (const auto& [k, v] : ctx.response_headers()) res.add(k, v);
+  res.setChunkedTransferEncoding(true);
+  if (draining_) res.setKeepAlive(false);
+  std::ostream& out = res.send();
+  out.flush();
+  return out;
+}
+
+void Pipeline::Finish(RequestContext& ctx) {
+  Decorate(ctx);
+  auto& res = ctx.raw_response();
+  std::string& body = ctx.mutable_response_body();
+  if (config_.compression && body.size() >= 1024 && !ctx.ResponseHeader("Content-Encoding")) {
+    auto ct = ctx.ResponseHeader("Content-Type");
+    auto accept = ctx.Header("Accept-Encoding");
+    if (ct && Compressible(*ct) && accept && AcceptsGzip(*accept)) {
+      body = Gzip(body);
+      ctx.SetHeader("Content-Encoding", "gzip");
+      auto vary = ctx.ResponseHeader("Vary");
+      ctx.SetHeader("Vary", vary ? std::string(*vary) + ", Accept-Encoding" : "Accept-Encoding");
+    }
+  }
+  ApplyStatus(res, ctx.status());
+  for (const auto& [k, v] : ctx.response_headers()) res.add(k, v);
+  if (draining_ || ctx.close_connection()) res.setKeepAlive(false);
+  res.setContentLength64(static_cast<Poco::Int64>(body.size()));
+  res.sendBuffer(body.data(), body.size());
+}
+
+void Pipeline::Log(RequestContext& ctx, double ms) {
+  const auto level = config_.access_log ? spdlog::level::info : spdlog::level::debug;
+  if (spdlog::should_log(level)) {
+    spdlog::log(level, "{} {} {} {} {:.2f}ms rid={}{}", ctx.remote_addr(), ctx.method(),
+                ctx.path(), ctx.status(), ms, ctx.request_id(),
+                ctx.caller() ? " user=" + ctx.caller()->id : "");
+  }
+  if (config_.audit_level == config::AuditLevel::kNone || !audit_.is_open()) return;
+  const std::string& m = ctx.method();
+  if (m == "GET" || m == "HEAD" || m == "OPTIONS") return;
+  std::string_view rel = ctx.path();
+  for (std::string_view prefix : {"/api/v1", "/api"}) {
+    if (rel.rfind(prefix, 0) == 0) {
+      rel.remove_prefix(prefix.size());
+      break;
+    }
+  }
+  for (const auto& ex : config_.audit_excluded_paths)
+    if (!ex.empty() && rel.rfind(ex, 0) == 0) return;
+
+  json line;
+  line["id"] = ctx.request_id();
+  line["timestamp"] = static_cast<std::int64_t>(std::time(nullptr));
+  if (ctx.caller()) {
+    line["user"] = {{"id", ctx.caller()->id},
+                    {"name", ctx.caller()->name},
+                    {"email", ctx.caller()->email},
+                    {"role", ctx.caller()->role}};
+  } else {
+    line["user"] = nullptr;
+  }
+  line["audit_level"] = config_.audit_level == config::AuditLevel::kMetadata  ? "METADATA"
+                        : config_.audit_level == config::AuditLevel::kRequest ? "REQUEST"
+                                                                              : "REQUEST_RESPONSE";
+  line["verb"] = m;
+  line["request_uri"] = ctx.path() + (ctx.query_string().empty() ? "" : "?" + ctx.query_string());
+  line["user_agent"] = std::string(ctx.Header("User-Agent").value_or(""));
+  line["source_ip"] = ctx.remote_addr();
+  const auto limit = static_cast<size_t>(config_.audit_max_body);
+  if (config_.audit_level >= config::AuditLevel::kRequest)
+    line["request_object"] = RedactSecrets(ctx.body()).substr(0, limit);
+  if (config_.audit_level == config::AuditLevel::kRequestResponse &&
+      ctx.mode() == RequestContext::Mode::kBuffered &&
+      !ctx.ResponseHeader("Content-Encoding")) {
+    line["response_object"] = RedactSecrets(ctx.response_body()).substr(0, limit);
+  }
+  line["response_status_code"] = ctx.status();
+  const std::string text = line.dump(-1, ' ', false, json::error_handler_t::replace);
+  std::lock_guard lock(audit_mu_);
+  audit_ << text << '\n';
+  audit_.flush();
+}
+
+}  // namespace webui::http

@@ -1,0 +1,84 @@
+// The one place where every request passes, in this order:
+//   request id -> CORS preflight -> route (404/405) -> plugin enabled (404) -> body size (413)
+//   -> caller resolution by the route's auth level (403/401) -> body read -> handler
+//   -> security headers, CORS, compression -> write -> access/audit log.
+// Any exception is caught here: 500 {"detail": ...}, logged with the request id.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <fstream>
+#include <functional>
+#include <mutex>
+#include <optional>
+#include <ostream>
+#include <shared_mutex>
+#include <string>
+
+#include <Poco/Net/HTTPServerRequest.h>
+#include <Poco/Net/HTTPServerResponse.h>
+
+#include "config/host_config.hpp"
+#include "http/request_context.hpp"
+#include "http/router.hpp"
+
+namespace webui::http {
+
+// What an authenticator decided about a request.
+struct AuthOutcome {
+  enum class Result { kNone, kOk, kRejected } result = Result::kNone;
+  Caller caller;
+  int status = 401;
+  std::string detail = "Invalid token";
+};
+using AuthenticatorFn = std::function<AuthOutcome(RequestContext&)>;
+
+// Open WebUI's ERROR_MESSAGES.ACCESS_PROHIBITED.
+inline constexpr const char* kAccessProhibited =
+    "You do not have permission to access this resource. Please contact your administrator for "
+    "assistance.";
+
+class Pipeline {
+ public:
+  Pipeline(const config::HostConfig& config, Router& router);
+  ~Pipeline();
+
+  void Handle(Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServerResponse& res);
+
+  // One authenticator for the whole host (the auth plugin's). `owner` is who set it.
+  bool SetAuthenticator(std::string owner, AuthenticatorFn fn);
+  void ClearAuthenticator(std::string_view owner);
+  std::string authenticator_owner() const;
+
+  // Called by RequestContext::BeginStream: decorates and sends the headers.
+  std::ostream& StartStream(RequestContext& ctx);
+
+  // Draining: answer with Connection: close from now on.
+  void BeginDrain() { draining_ = true; }
+  int inflight() const { return inflight_.load(); }
+
+ private:
+  void Dispatch(RequestContext& ctx);
+  bool ResolveCaller(RequestContext& ctx, AuthLevel level);
+  bool ReadBody(RequestContext& ctx);
+  void AnswerPreflight(RequestContext& ctx);
+  void Decorate(RequestContext& ctx);
+  void Finish(RequestContext& ctx);
+  void Log(RequestContext& ctx, double ms);
+  std::optional<std::string> AllowedOrigin(RequestContext& ctx) const;
+
+  const config::HostConfig& config_;
+  Router& router_;
+  mutable std::shared_mutex auth_mu_;
+  std::string auth_owner_;
+  AuthenticatorFn authenticator_;
+  std::atomic<int> inflight_{0};
+  std::atomic<bool> draining_{false};
+  std::mutex audit_mu_;
+  std::ofstream audit_;
+};
+
+// Masks values of secret-looking fields in a JSON or form body, for logs.
+std::string RedactSecrets(std::string_view body);
+
+}  // namespace webui::http

@@ -1,0 +1,223 @@
+#include "http/request_context.hpp"
+
+#include <sys/socket.h>
+
+#include <cctype>
+
+#include <Poco/Net/HTTPServerRequestImpl.h>
+#include <Poco/Net/StreamSocket.h>
+#include <nlohmann/json.hpp>
+
+#include "http/pipeline.hpp"
+
+namespace webui::http {
+
+bool IEquals(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i)
+    if (std::tolower(static_cast<unsigned char>(a[i])) !=
+        std::tolower(static_cast<unsigned char>(b[i])))
+      return false;
+  return true;
+}
+
+std::string UrlDecode(std::string_view in, bool plus_is_space) {
+  std::string out;
+  out.reserve(in.size());
+  for (size_t i = 0; i < in.size(); ++i) {
+    char c = in[i];
+    if (c == '+' && plus_is_space) {
+      out.push_back(' ');
+    } else if (c == '%' && i + 2 < in.size() && std::isxdigit(static_cast<unsigned char>(in[i + 1])) &&
+               std::isxdigit(static_cast<unsigned char>(in[i + 2]))) {
+      out.push_back(static_cast<char>(std::stoi(std::string(in.substr(i + 1, 2)), nullptr, 16)));
+      i += 2;
+    } else {
+      out.push_back(c);
+    }
+  }
+  return out;
+}
+
+std::string DetailJson(std::string_view detail) {
+  nlohmann::json j;
+  j["detail"] = std::string(detail);
+  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+RequestContext::RequestContext(Poco::Net::HTTPServerRequest& req,
+                               Poco::Net::HTTPServerResponse& res, Pipeline* pipeline)
+    : req_(req), res_(res), pipeline_(pipeline) {
+  method_ = req.getMethod();
+  const std::string& uri = req.getURI();
+  const size_t q = uri.find('?');
+  path_ = uri.substr(0, q);
+  if (q != std::string::npos) query_ = uri.substr(q + 1);
+  is_head_ = method_ == "HEAD";
+  remote_addr_ = req.clientAddress().host().toString();
+}
+
+void RequestContext::set_route(RouteMatch match) {
+  route_ = std::move(match.route);
+  path_params_ = std::move(match.params);
+}
+
+std::optional<std::string_view> RequestContext::PathParam(std::string_view name) const {
+  for (const auto& [k, v] : path_params_)
+    if (k == name) return std::string_view(v);
+  return std::nullopt;
+}
+
+std::optional<std::string_view> RequestContext::QueryParam(std::string_view name) const {
+  if (!query_params_) {
+    query_params_.emplace();
+    std::string_view q = query_;
+    while (!q.empty()) {
+      size_t amp = q.find('&');
+      std::string_view pair = q.substr(0, amp);
+      size_t eq = pair.find('=');
+      std::string key = UrlDecode(pair.substr(0, eq), true);
+      std::string value = eq == std::string_view::npos ? "" : UrlDecode(pair.substr(eq + 1), true);
+      if (!key.empty()) query_params_->emplace_back(std::move(key), std::move(value));
+      if (amp == std::string_view::npos) break;
+      q.remove_prefix(amp + 1);
+    }
+  }
+  for (const auto& [k, v] : *query_params_)
+    if (k == name) return std::string_view(v);
+  return std::nullopt;
+}
+
+const std::vector<std::pair<std::string, std::string>>& RequestContext::Headers() const {
+  if (!headers_) {
+    headers_.emplace();
+    for (const auto& [k, v] : req_) headers_->emplace_back(k, v);
+  }
+  return *headers_;
+}
+
+std::optional<std::string_view> RequestContext::Header(std::string_view name) const {
+  for (const auto& [k, v] : Headers())
+    if (IEquals(k, name)) return std::string_view(v);
+  return std::nullopt;
+}
+
+std::optional<std::string_view> RequestContext::Cookie(std::string_view name) const {
+  if (!cookies_) {
+    cookies_.emplace();
+    for (const auto& [k, v] : Headers()) {
+      if (!IEquals(k, "Cookie")) continue;
+      std::string_view c = v;
+      while (!c.empty()) {
+        size_t semi = c.find(';');
+        std::string_view pair = c.substr(0, semi);
+        while (!pair.empty() && pair.front() == ' ') pair.remove_prefix(1);
+        size_t eq = pair.find('=');
+        if (eq != std::string_view::npos) {
+          std::string_view val = pair.substr(eq + 1);
+          if (val.size() >= 2 && val.front() == '"' && val.back() == '"')
+            val = val.substr(1, val.size() - 2);
+          cookies_->emplace_back(std::string(pair.substr(0, eq)), std::string(val));
+        }
+        if (semi == std::string_view::npos) break;
+        c.remove_prefix(semi + 1);
+      }
+    }
+  }
+  for (const auto& [k, v] : *cookies_)
+    if (k == name) return std::string_view(v);
+  return std::nullopt;
+}
+
+void RequestContext::SetHeader(std::string_view name, std::string_view value) {
+  if (!IEquals(name, "Set-Cookie")) {
+    for (auto& [k, v] : res_headers_) {
+      if (IEquals(k, name)) {
+        v = std::string(value);
+        return;
+      }
+    }
+  }
+  res_headers_.emplace_back(std::string(name), std::string(value));
+}
+
+std::optional<std::string_view> RequestContext::ResponseHeader(std::string_view name) const {
+  for (const auto& [k, v] : res_headers_)
+    if (IEquals(k, name)) return std::string_view(v);
+  return std::nullopt;
+}
+
+bool RequestContext::Send(std::string body) {
+  if (mode_ != Mode::kNone) return false;
+  mode_ = Mode::kBuffered;
+  res_body_ = std::move(body);
+  return true;
+}
+
+bool RequestContext::SendJson(int status, std::string json) {
+  if (mode_ != Mode::kNone) return false;
+  status_ = status;
+  SetHeader("Content-Type", "application/json");
+  return Send(std::move(json));
+}
+
+bool RequestContext::SendError(int status, std::string_view detail) {
+  return SendJson(status, DetailJson(detail));
+}
+
+bool RequestContext::BeginStream(std::string_view content_type) {
+  if (mode_ != Mode::kNone) return false;
+  mode_ = Mode::kStreaming;
+  SetHeader("Content-Type", content_type);
+  if (content_type.rfind("text/event-stream", 0) == 0) {
+    // Proxies (nginx) must pass each event at once.
+    SetHeader("Cache-Control", "no-cache");
+    SetHeader("X-Accel-Buffering", "no");
+  }
+  try {
+    stream_ = &pipeline_->StartStream(*this);
+  } catch (...) {
+    client_gone_ = true;
+    return false;
+  }
+  return true;
+}
+
+bool RequestContext::Write(std::string_view chunk) {
+  if (mode_ != Mode::kStreaming || stream_ == nullptr || client_gone_) return false;
+  if (chunk.empty()) return ClientConnected();
+  if (is_head_) return true;
+  try {
+    stream_->write(chunk.data(), static_cast<std::streamsize>(chunk.size()));
+    stream_->flush();
+  } catch (...) {
+    client_gone_ = true;
+    return false;
+  }
+  if (!stream_->good()) {
+    client_gone_ = true;
+    return false;
+  }
+  bytes_streamed_ += chunk.size();
+  return true;
+}
+
+bool RequestContext::ClientConnected() {
+  if (client_gone_) return false;
+  try {
+    auto& impl = dynamic_cast<Poco::Net::HTTPServerRequestImpl&>(req_);
+    Poco::Net::StreamSocket& sock = impl.socket();
+    // Readable with 0 bytes to peek = orderly close; an error = reset. Pending bytes (a pipelined
+    // request) mean the client is still there.
+    char c;
+    ssize_t n = ::recv(sock.impl()->sockfd(), &c, 1, MSG_PEEK | MSG_DONTWAIT);
+    if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) {
+      client_gone_ = true;
+    }
+  } catch (...) {
+    client_gone_ = true;
+  }
+  return !client_gone_;
+}
+
+}  // namespace webui::http

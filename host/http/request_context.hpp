@@ -1,0 +1,114 @@
+// Everything the host knows about one request while it is being handled, and the response being
+// built for it. Plugins see it through the opaque wh_request_host_ptr / wh_response_host_ptr.
+//
+// A response is either buffered (Send: the pipeline adds headers, compresses and writes it after
+// the handler returns) or streamed (BeginStream: headers go out at once, then chunks).
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include <Poco/Net/HTTPServerRequest.h>
+#include <Poco/Net/HTTPServerResponse.h>
+
+#include "http/router.hpp"
+
+namespace webui::http {
+
+struct Caller {
+  std::string id;
+  std::string role;
+  std::string email;
+  std::string name;
+};
+
+class Pipeline;
+
+class RequestContext {
+ public:
+  enum class Mode { kNone, kBuffered, kStreaming };
+
+  RequestContext(Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServerResponse& res,
+                 Pipeline* pipeline);
+
+  // --- request ---
+  const std::string& method() const { return method_; }
+  const std::string& path() const { return path_; }  // raw, without query
+  const std::string& query_string() const { return query_; }
+  const std::string& body() const { return body_; }
+  const std::string& request_id() const { return request_id_; }
+  const std::string& remote_addr() const { return remote_addr_; }
+  const PathParams& path_params() const { return path_params_; }
+  std::optional<std::string_view> PathParam(std::string_view name) const;
+  std::optional<std::string_view> QueryParam(std::string_view name) const;
+  std::optional<std::string_view> Header(std::string_view name) const;  // case-insensitive
+  std::optional<std::string_view> Cookie(std::string_view name) const;
+  const std::vector<std::pair<std::string, std::string>>& Headers() const;
+  const std::optional<Caller>& caller() const { return caller_; }
+  bool is_head() const { return is_head_; }
+  Poco::Net::HTTPServerRequest& raw_request() { return req_; }
+
+  // --- response ---
+  Mode mode() const { return mode_; }
+  int status() const { return status_; }
+  void SetStatus(int status) { status_ = status; }
+  // Replaces a header of the same name (Set-Cookie accumulates).
+  void SetHeader(std::string_view name, std::string_view value);
+  std::optional<std::string_view> ResponseHeader(std::string_view name) const;
+  const std::vector<std::pair<std::string, std::string>>& response_headers() const {
+    return res_headers_;
+  }
+  bool Send(std::string body);                       // false if a response was already sent
+  bool SendJson(int status, std::string json);
+  bool SendError(int status, std::string_view detail);  // {"detail": detail}
+  bool BeginStream(std::string_view content_type);
+  bool Write(std::string_view chunk);  // false once the client is gone
+  bool ClientConnected();
+  const std::string& response_body() const { return res_body_; }
+  std::string& mutable_response_body() { return res_body_; }
+  std::uint64_t bytes_streamed() const { return bytes_streamed_; }
+  void ForceClose() { close_connection_ = true; }
+  bool close_connection() const { return close_connection_; }
+
+  // --- set by the pipeline ---
+  void set_request_id(std::string id) { request_id_ = std::move(id); }
+  void set_route(RouteMatch match);
+  const Route* route() const { return route_.get(); }
+  void set_caller(Caller c) { caller_ = std::move(c); }
+  void set_body(std::string body) { body_ = std::move(body); }
+  Poco::Net::HTTPServerResponse& raw_response() { return res_; }
+
+ private:
+  Poco::Net::HTTPServerRequest& req_;
+  Poco::Net::HTTPServerResponse& res_;
+  Pipeline* pipeline_;
+  std::string method_, path_, query_, body_, request_id_, remote_addr_;
+  bool is_head_ = false;
+  std::shared_ptr<const Route> route_;
+  PathParams path_params_;
+  mutable std::optional<std::vector<std::pair<std::string, std::string>>> query_params_;
+  mutable std::optional<std::vector<std::pair<std::string, std::string>>> headers_;
+  mutable std::optional<std::vector<std::pair<std::string, std::string>>> cookies_;
+  std::optional<Caller> caller_;
+
+  Mode mode_ = Mode::kNone;
+  int status_ = 200;
+  std::vector<std::pair<std::string, std::string>> res_headers_;
+  std::string res_body_;
+  std::ostream* stream_ = nullptr;
+  bool client_gone_ = false;
+  bool close_connection_ = false;
+  std::uint64_t bytes_streamed_ = 0;
+};
+
+// {"detail": "..."} as Open WebUI (FastAPI) answers errors.
+std::string DetailJson(std::string_view detail);
+std::string UrlDecode(std::string_view in, bool plus_is_space);
+bool IEquals(std::string_view a, std::string_view b);
+
+}  // namespace webui::http

@@ -1,0 +1,72 @@
+// Maps (method, path) to a route. Paths are segment patterns: "/api/v1/chats/{id}" binds `id`,
+// a final "{rest...}" binds the remaining segments. Static segments win over parameters, which
+// win over a catch-all. Thread-safe: plugins may add routes while requests are being served.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <shared_mutex>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace webui::http {
+
+class RequestContext;
+
+enum class AuthLevel { kPublic = 0, kOptional = 1, kAny = 2, kVerified = 3, kAdmin = 4, kPlugin = 5 };
+const char* AuthLevelName(AuthLevel level);
+
+struct Route {
+  std::string method;
+  std::string pattern;
+  AuthLevel auth = AuthLevel::kPublic;
+  std::string owner;                     // "host" or the plugin's name
+  std::function<bool()> enabled;         // empty = always enabled
+  std::function<void(RequestContext&)> handler;
+  bool IsEnabled() const { return !enabled || enabled(); }
+};
+
+using PathParams = std::vector<std::pair<std::string, std::string>>;
+
+struct RouteMatch {
+  std::shared_ptr<const Route> route;  // null when nothing matched
+  PathParams params;
+  bool path_matched = false;           // some route has this path, but not this method -> 405
+};
+
+class Router {
+ public:
+  enum class AddResult { kOk, kConflict, kInvalid };
+
+  AddResult Add(Route route);
+  // Removes every route of `owner` (used when a plugin's init fails).
+  void RemoveOwner(std::string_view owner);
+  // `path` is the raw request path (no query string, still percent-encoded).
+  RouteMatch Match(std::string_view method, std::string_view path) const;
+  std::vector<std::shared_ptr<const Route>> RoutesOf(std::string_view owner) const;
+
+  // Splits "/a/b%20c/" into {"a", "b c", ""}; false on malformed percent-encoding.
+  static bool SplitPath(std::string_view path, std::vector<std::string>* out);
+
+ private:
+  struct Node {
+    std::map<std::string, std::unique_ptr<Node>, std::less<>> children;
+    std::unique_ptr<Node> param;  // "{name}"
+    std::string param_name;
+    std::string rest_name;  // "{name...}" at this position
+    std::map<std::string, std::shared_ptr<const Route>, std::less<>> rest_routes;
+    std::map<std::string, std::shared_ptr<const Route>, std::less<>> routes;
+  };
+  bool MatchNode(const Node& node, const std::vector<std::string>& segs, size_t i,
+                 std::string_view method, RouteMatch* out, PathParams* params) const;
+  static void RemoveFrom(Node& node, std::string_view owner);
+
+  mutable std::shared_mutex mu_;
+  Node root_;
+  std::vector<std::shared_ptr<const Route>> all_;
+};
+
+}  // namespace webui::http

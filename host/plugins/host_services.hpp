@@ -1,0 +1,31 @@
+// The host's services that plugins reach through the wh_host_api table.
+#pragma once
+
+#include <webui_host/abi.h>
+
+#include "config/host_config.hpp"
+#include "config/persistent_config.hpp"
+#include "config/settings.hpp"
+#include "http/pipeline.hpp"
+#include "http/router.hpp"
+#include "kv/kv_store.hpp"
+#include "plugins/service_registry.hpp"
+#include "storage/database.hpp"
+
+namespace webui::plugins {
+
+struct HostServices {
+  const config::HostConfig& config;
+  const config::Settings& settings;
+  config::PersistentConfig& persistent;
+  storage::Database& db;
+  kv::KvStore& kv;
+  http::Router& router;
+  http::Pipeline& pipeline;
+  ServiceRegistry& services;
+};
+
+// The table handed to every plugin's init (static, lives for the whole process).
+const wh_host_api* HostApiTable();
+
+}  // namespace webui::plugins
