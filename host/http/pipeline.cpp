@@ -7,6 +7,8 @@
 
 #include <Poco/DeflatingStream.h>
 #include <Poco/Net/HTTPResponse.h>
+#include <Poco/Net/HTTPServerRequestImpl.h>
+#include <Poco/Net/StreamSocket.h>
 #include <Poco/UUIDGenerator.h>
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
@@ -356,6 +358,28 @@ void Pipeline::Finish(RequestContext& ctx) {
   if (draining_ || ctx.close_connection()) res.setKeepAlive(false);
   res.setContentLength64(static_cast<Poco::Int64>(body.size()));
   res.sendBuffer(body.data(), body.size());
+  if (ctx.close_connection()) DrainUnreadBody(ctx);
+}
+
+// After refusing a body we did not read, read (and drop) a bounded amount of it before the
+// connection closes: closing with unread data makes the kernel send RST, and a client still
+// uploading would then lose our 413 instead of reading it.
+void Pipeline::DrainUnreadBody(RequestContext& ctx) {
+  try {
+    auto& impl = dynamic_cast<Poco::Net::HTTPServerRequestImpl&>(ctx.raw_request());
+    impl.socket().setReceiveTimeout(Poco::Timespan(0, 500 * 1000));
+    std::istream& in = ctx.raw_request().stream();
+    char buf[16384];
+    std::int64_t drained = 0;
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+    while (in && drained < 8 * 1024 * 1024 && std::chrono::steady_clock::now() < deadline) {
+      in.read(buf, sizeof buf);
+      if (in.gcount() <= 0) break;
+      drained += in.gcount();
+    }
+  } catch (...) {
+    // The client went away or stalled: nothing more to do.
+  }
 }
 
 void Pipeline::Log(RequestContext& ctx, double ms) {

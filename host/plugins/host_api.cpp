@@ -60,7 +60,15 @@ wh_status ConfigDeclare(wh_plugin_host_ptr* self, wh_str key, wh_str env, wh_str
                         int persistent) {
   return Guard("config_declare", nullptr, nullptr, [&] {
     auto& r = Rec(self);
-    switch (r.host->persistent.Declare(r.name, View(key), View(env), View(def), persistent != 0)) {
+    config::PersistentConfig::Result result;
+    try {
+      result = r.host->persistent.Declare(r.name, View(key), View(env), View(def), persistent != 0);
+    } catch (const config::ConfigError& e) {
+      // A deployment error, not a plugin bug: stop the start naming the variable.
+      r.fatal_error = std::string("invalid configuration: ") + e.what();
+      throw;
+    }
+    switch (result) {
       case config::PersistentConfig::Result::kOk: return WH_OK;
       case config::PersistentConfig::Result::kConflict: return WH_CONFLICT;
       default: return WH_INVALID;
@@ -305,12 +313,12 @@ wh_status DbMigrate(wh_plugin_host_ptr* self, const wh_migration* steps, size_t 
     try {
       r.host->db.Migrate(r.name, ms);
     } catch (const std::exception& e) {
-      r.migration_error = e.what();
+      r.fatal_error = e.what();
       throw;
     }
     return WH_OK;
   });
-  if (st != WH_OK && r.migration_error.empty()) r.migration_error = "invalid migration steps";
+  if (st != WH_OK && r.fatal_error.empty()) r.fatal_error = "invalid migration steps";
   return st;
 }
 

@@ -129,7 +129,9 @@ void PluginManager::Open(const std::string& path) {
     // stay private to the plugin.
     lib->load(path, boost::dll::load_mode::rtld_now | boost::dll::load_mode::rtld_local);
   } catch (const std::exception& e) {
-    Refuse(r, "cannot load: " + DlError(e.what()));
+    std::string why = DlError(e.what());
+    if (why.rfind(path + ": ", 0) == 0) why.erase(0, path.size() + 2);  // the line names it already
+    Refuse(r, "cannot load: " + why);
     return;
   }
   r.library = lib;  // kept for the life of the process
@@ -276,9 +278,9 @@ bool PluginManager::InitOne(PluginRecord& r) {
     st = WH_ERROR;
   }
   r.in_init = false;
-  if (st != WH_OK || !r.migration_error.empty()) {
-    if (!r.migration_error.empty() && error.find(r.migration_error) == std::string::npos)
-      error = r.migration_error + (error.empty() ? "" : "; " + error);
+  if (st != WH_OK || !r.fatal_error.empty()) {
+    if (!r.fatal_error.empty() && error.find(r.fatal_error) == std::string::npos)
+      error = r.fatal_error + (error.empty() ? "" : "; " + error);
     host_.router.RemoveOwner(r.name);
     host_.services.RemoveProvider(&r);
     host_.pipeline.ClearAuthenticator(r.name);
@@ -302,8 +304,8 @@ void PluginManager::LoadAll() {
   ApplyFilters();
   InitInOrder();
   for (const auto& r : records_) {
-    if (!r->migration_error.empty())
-      throw FatalError("plugin " + r->name + ": " + r->migration_error);
+    if (!r->fatal_error.empty())
+      throw FatalError("plugin " + r->name + ": " + r->fatal_error);
   }
   if (host_.config.plugins_strict) {
     for (const auto& r : records_)
@@ -401,19 +403,19 @@ PluginManager::Toggle PluginManager::Enable(const std::string& name, std::string
     *message = "Plugin " + name + " is not listed in WEBUI_PLUGINS";
     return Toggle::kConflict;
   }
-  if (r->state == PluginRecord::State::kDisabled) {
-    for (const auto& dep : r->dependencies) {
-      PluginRecord* d = Find(dep);
-      if (d == nullptr || d->state != PluginRecord::State::kLoaded || !d->enabled.load()) {
-        *message = "Plugin " + name + " needs '" + dep + "' enabled first";
-        return Toggle::kConflict;
-      }
+  for (const auto& dep : r->dependencies) {
+    PluginRecord* d = Find(dep);
+    if (d == nullptr || d->state != PluginRecord::State::kLoaded || !d->enabled.load()) {
+      *message = "Plugin " + name + " needs '" + dep + "' enabled first";
+      return Toggle::kConflict;
     }
+  }
+  if (r->state == PluginRecord::State::kDisabled) {
     r->state = PluginRecord::State::kCandidate;
     r->reason.clear();
     if (!InitOne(*r)) {
       *message = "Plugin " + name + " failed to start: " + r->reason;
-      r->migration_error.clear();
+      r->fatal_error.clear();
       return Toggle::kFailed;
     }
   }

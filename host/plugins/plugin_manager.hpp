@@ -45,7 +45,7 @@ struct PluginRecord {
   bool initialized = false;
   std::atomic<bool> enabled{false};
   bool in_init = false;
-  std::string migration_error;
+  std::string fatal_error;  // a failed migration or invalid setting: stops the start
   HostServices* host = nullptr;
 };
 

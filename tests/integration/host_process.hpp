@@ -1,0 +1,101 @@
+// Starts the real webui-host binary for integration tests: its own DATA_DIR, a free port
+// (PORT=0 + WEBUI_PORT_FILE), log captured to a file, and a small HTTP client.
+//
+// The backend comes from WEBUI_IT_BACKEND: "sqlite" (default) or "postgres", which needs
+// WEBUI_TEST_DATABASE_URL (a fresh database is created per Backend) and WEBUI_TEST_REDIS_URL.
+#pragma once
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace webui::testing {
+
+struct HttpResult {
+  int status = 0;
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string body;
+  std::string Header(const std::string& name) const;  // case-insensitive, "" if absent
+  nlohmann::json Json() const;
+};
+
+using HeaderList = std::vector<std::pair<std::string, std::string>>;
+
+// Sends one request on a fresh connection.
+HttpResult Http(int port, const std::string& method, const std::string& path,
+                const std::string& body = "", const HeaderList& headers = {});
+
+// A database (and Redis) for one test. Postgres: a new database, dropped at destruction.
+class Backend {
+ public:
+  Backend();
+  ~Backend();
+  bool postgres() const { return postgres_; }
+  const std::string& database_url() const { return database_url_; }  // "" for SQLite
+  const std::string& redis_url() const { return redis_url_; }         // "" without Redis
+  // Env for a host using this backend.
+  std::map<std::string, std::string> Env() const;
+
+ private:
+  bool postgres_ = false;
+  std::string database_url_, redis_url_, admin_url_, db_name_;
+};
+
+// True when the postgres backend was asked for but its services are missing (skip/fail logic).
+bool BackendUnavailable(std::string* why);
+
+std::string PluginDir(const std::string& set);  // "good", "bad", "fatal"
+std::string TempDir(const std::string& tag);
+
+class HostProcess {
+ public:
+  struct Options {
+    std::map<std::string, std::string> env;
+    std::vector<std::string> args;
+    std::string data_dir;  // empty = a new temp dir
+  };
+  explicit HostProcess(Options options);
+  ~HostProcess();  // kills the process if still running
+
+  // Starts and waits until it listens. False (with the log in `why`) if it exited or timed out.
+  bool Start(std::string* why = nullptr);
+  // Runs to completion (for --check-config, bad config ...). Returns the exit code.
+  int RunToExit(std::chrono::seconds timeout = std::chrono::seconds(30));
+  // Sends `sig` and waits; returns the exit code (128+signal if killed by a signal, -1 timeout).
+  int Stop(int sig = 15, std::chrono::seconds timeout = std::chrono::seconds(30));
+  bool Running();
+
+  int port() const { return port_; }
+  const std::string& data_dir() const { return data_dir_; }
+  std::string Log() const;
+  pid_t pid() const { return pid_; }
+
+  HttpResult Get(const std::string& path, const HeaderList& headers = {}) const {
+    return Http(port_, "GET", path, "", headers);
+  }
+  HttpResult Post(const std::string& path, const std::string& body,
+                  const HeaderList& headers = {}) const {
+    return Http(port_, "POST", path, body, headers);
+  }
+
+ private:
+  bool Spawn();
+  Options options_;
+  std::string data_dir_, log_path_, port_file_;
+  pid_t pid_ = -1;
+  int port_ = 0;
+  int exit_code_ = -1;
+};
+
+// Convenience headers for the test_auth plugin: "Bearer <role>:<id>".
+inline HeaderList As(const std::string& role, const std::string& id = "1") {
+  return {{"Authorization", "Bearer " + role + ":" + id}};
+}
+
+}  // namespace webui::testing
