@@ -152,6 +152,9 @@ int Run(int argc, char** argv) {
     return 1;
   }
   ConfigureLogging(cfg.log_level);
+  // Plugins read the effective data directory (for files such as a generated secret key)
+  // through env_get; make the default visible to them too. No thread runs yet.
+  ::setenv("DATA_DIR", cfg.data_dir.c_str(), 1);
 
   std::unique_ptr<storage::Database> db;
   try {

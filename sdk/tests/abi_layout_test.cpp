@@ -1,0 +1,85 @@
+// Freezes the ABI 1.x layout. If one of these fails, a change moved or resized something a built
+// plugin relies on: revert it, or append instead (minor bump), or bump WH_ABI_MAJOR on purpose.
+#include <webui_host/abi.h>
+#include <webui_host/sdk.hpp>
+
+#include <gtest/gtest.h>
+
+#include <cstddef>
+
+namespace {
+
+#if __SIZEOF_POINTER__ == 8
+static_assert(sizeof(wh_str) == 16);
+static_assert(offsetof(wh_plugin_descriptor, struct_size) == 0);
+static_assert(offsetof(wh_plugin_descriptor, abi_major) == 4);
+static_assert(offsetof(wh_plugin_descriptor, abi_minor) == 6);
+static_assert(offsetof(wh_plugin_descriptor, build_signature) == 8);
+static_assert(offsetof(wh_plugin_descriptor, name) == 16);
+static_assert(offsetof(wh_plugin_descriptor, dependencies) == 40);
+static_assert(offsetof(wh_plugin_descriptor, init) == 48);
+static_assert(offsetof(wh_plugin_descriptor, shutdown) == 56);
+static_assert(sizeof(wh_plugin_descriptor) == 128);
+
+// wh_host_api 1.0: the header (8 bytes) then 52 function pointers, then 8 reserved slots.
+static_assert(offsetof(wh_host_api, log) == 8);
+static_assert(offsetof(wh_host_api, config_declare) == 16);
+static_assert(offsetof(wh_host_api, route_add) == 48);
+static_assert(offsetof(wh_host_api, req_method) == 80);
+static_assert(offsetof(wh_host_api, res_set_status) == 184);
+static_assert(offsetof(wh_host_api, db_dialect) == 240);
+static_assert(offsetof(wh_host_api, kv_get) == 288);
+static_assert(offsetof(wh_host_api, http_fetch) == 360);
+static_assert(offsetof(wh_host_api, service_offer) == 368);
+static_assert(offsetof(wh_host_api, service_each) == 376);
+static_assert(offsetof(wh_host_api, reserved) == 384);
+static_assert(sizeof(wh_host_api) == 448);
+
+static_assert(sizeof(wh_caller) == 72);
+static_assert(sizeof(wh_db_value) == 40);
+static_assert(sizeof(wh_migration) == 56);
+static_assert(sizeof(wh_http_request) == 88);
+#endif
+
+TEST(AbiLayout, VersionAndSignature) {
+  EXPECT_EQ(WH_ABI_MAJOR, 1);
+  EXPECT_STREQ(WH_PLUGIN_ENTRY_SYMBOL, "webui_host_plugin_entry");
+  EXPECT_EQ(std::string(WH_BUILD_SIGNATURE).rfind("wh:p", 0), 0u);
+}
+
+TEST(AbiLayout, HostHasSeesOnlyFieldsInsideTheTable) {
+  wh_host_api api{};
+  api.struct_size = offsetof(wh_host_api, kv_get);  // an "older" host without kv_*
+  api.route_add = reinterpret_cast<decltype(api.route_add)>(+[] {});
+  api.kv_get = reinterpret_cast<decltype(api.kv_get)>(+[] {});
+  EXPECT_TRUE(WH_HOST_HAS(&api, route_add));
+  EXPECT_FALSE(WH_HOST_HAS(&api, kv_get));  // present in memory, but past struct_size
+  EXPECT_FALSE(WH_HOST_HAS(&api, log));     // inside, but NULL
+}
+
+TEST(SdkWrapper, ParamsMapToTheRightDbTypes) {
+  using webui::sdk::Param;
+  EXPECT_EQ(Param(nullptr).raw().type, WH_DB_NULL);
+  EXPECT_EQ(Param(42).raw().type, WH_DB_INT);
+  EXPECT_EQ(Param(42).raw().i, 42);
+  EXPECT_EQ(Param(true).raw().i, 1);
+  EXPECT_EQ(Param(2.5).raw().type, WH_DB_REAL);
+  EXPECT_EQ(Param("text").raw().type, WH_DB_TEXT);
+  EXPECT_EQ(Param(std::optional<int>()).raw().type, WH_DB_NULL);
+  EXPECT_EQ(Param(std::optional<int>(7)).raw().i, 7);
+  webui::sdk::Blob b{"\x00\x01"};
+  EXPECT_EQ(Param(b).raw().type, WH_DB_BLOB);
+}
+
+TEST(SdkWrapper, RowConversions) {
+  webui::sdk::Row row({std::monostate{}, int64_t{5}, 2.5, std::string("12"), std::string("t")});
+  EXPECT_TRUE(row.IsNull(0));
+  EXPECT_EQ(row.Int(1), 5);
+  EXPECT_EQ(row.Real(2), 2.5);
+  EXPECT_EQ(row.Int(3), 12);  // numeric text (e.g. PostgreSQL bigint as text)
+  EXPECT_TRUE(row.Bool(4));   // PostgreSQL boolean 't'
+  EXPECT_EQ(row.OptText(0), std::nullopt);
+  EXPECT_EQ(row.Text(1), "5");
+}
+
+}  // namespace
