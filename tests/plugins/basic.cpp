@@ -177,11 +177,12 @@ class Basic : public webui::sdk::Plugin {
       f.read_timeout_ms = static_cast<uint32_t>(IntQuery(req, "read_timeout_ms", 5000));
       bool started = false;
       auto result = host_->Fetch(f, [&](std::string_view chunk) {
+        if (chunk.empty()) return !started || res.ClientConnected();  // a silence tick
         if (!started) {
           res.BeginStream("text/plain");
           started = true;
         }
-        return chunk.empty() ? res.ClientConnected() : res.Write(chunk);
+        return res.Write(chunk);
       });
       if (!result.ok()) {
         if (!started) throw HttpError(502, "upstream failed: " + result.error);

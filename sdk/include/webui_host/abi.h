@@ -189,8 +189,9 @@ typedef struct wh_http_request {
 /* Called once when the status line and headers arrived. Non-zero aborts the exchange. */
 typedef int (*wh_http_head_fn)(void* user, int status, const wh_header* headers, size_t count);
 /* Called for every piece of body as it arrives (not buffered). Non-zero aborts the exchange.
- * While the upstream is silent it is also called with an empty chunk at least every 250 ms, so a
- * plugin whose client went away (or pressed stop) can abort without waiting for the next byte. */
+ * While the upstream is silent (also while connecting and awaiting the status line, i.e. possibly
+ * before on_head) it is called with an empty chunk at least every 250 ms, so a plugin whose client
+ * went away (or pressed stop) can abort without waiting for the next byte. */
 typedef int (*wh_http_data_fn)(void* user, wh_str chunk);
 
 /* ---------------------------------------------------------------------------------------------- */
