@@ -179,6 +179,17 @@ int Run(int argc, char** argv) {
   auto kv = kv::KvStore::Create(kvo);
 
   config::PersistentConfig persistent(*db, settings, cfg.persistent_config);
+  // An admin change saved by any instance is re-read by every instance (through Redis when
+  // present; within this process otherwise).
+  constexpr const char* kConfigChannel = "webui-host:config-changed";
+  persistent.SetChangeHook([&kv](const std::string& key) { kv->Publish(kConfigChannel, key); });
+  const auto config_subscription = kv->Subscribe(kConfigChannel, [&persistent](auto, auto) {
+    try {
+      persistent.Reload();
+    } catch (const std::exception& e) {
+      spdlog::warn("could not reload settings after a change elsewhere: {}", e.what());
+    }
+  });
   http::Router router;
   http::Pipeline pipeline(cfg, router);
   plugins::ServiceRegistry services;
@@ -257,6 +268,7 @@ int Run(int argc, char** argv) {
   }
   server.stopAll(true);
   pool.joinAll();
+  kv->Unsubscribe(config_subscription);
   plugin_manager.ShutdownAll();
   spdlog::info("stopped");
   return 0;

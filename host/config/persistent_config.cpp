@@ -186,8 +186,11 @@ PersistentConfig::Result PersistentConfig::Set(std::string_view owner, std::stri
   // Open WebUI saves admin changes even when ENABLE_PERSISTENT_CONFIG is false; they are only
   // ignored at the next start. Do the same.
   if (persistent) WriteStored(std::string(key), value);
-  std::lock_guard lock(mu_);
-  entries_.find(key)->second.value = std::move(value);
+  {
+    std::lock_guard lock(mu_);
+    entries_.find(key)->second.value = std::move(value);
+  }
+  if (persistent && on_change_) on_change_(std::string(key));
   return Result::kOk;
 }
 

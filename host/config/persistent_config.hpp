@@ -8,6 +8,7 @@
 // Writes go to memory and, for persistent keys, to the `config` table in one transaction.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -46,6 +47,10 @@ class PersistentConfig {
   // Re-reads the stored tree (another instance changed it) and refreshes persistent values.
   void Reload();
 
+  // Called after a persistent value was written (the host publishes it so that other instances
+  // Reload()).
+  void SetChangeHook(std::function<void(const std::string& key)> hook) { on_change_ = std::move(hook); }
+
  private:
   struct Entry {
     std::string owner;
@@ -64,6 +69,7 @@ class PersistentConfig {
   mutable std::mutex mu_;
   nlohmann::json stored_ = nlohmann::json::object();
   std::map<std::string, Entry, std::less<>> entries_;
+  std::function<void(const std::string& key)> on_change_;
 };
 
 // "a.b.c" lookup/assignment in a JSON tree.

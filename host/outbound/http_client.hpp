@@ -28,7 +28,8 @@ struct Callbacks {
   // Status line and headers arrived. Return false to abort.
   std::function<bool(int status, const Headers& headers)> on_head;
   // A piece of body as read from the socket (de-chunked). Called with an empty view at least
-  // every 250 ms while the upstream is silent. Return false to abort (socket closed at once).
+  // every 250 ms while the upstream is silent (also before on_head, while the request is sent
+  // and the response awaited). Return false to abort (socket closed at once).
   std::function<bool(std::string_view chunk)> on_data;
 };
 
@@ -37,7 +38,7 @@ enum class Outcome {
   kAborted,       // a callback returned false
   kTimeout,       // connect, read or total timeout
   kConnectError,  // DNS, refused, TLS handshake ...
-  kInvalid,       // bad URL/method
+  kInvalid,       // bad URL/method/header/timeout value
   kProtocolError, // malformed response, connection reset mid-body
 };
 

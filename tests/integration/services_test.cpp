@@ -120,6 +120,16 @@ TEST(MultiInstance, ThreeHostsMigrateOnceAndShareRedis) {
     }
     EXPECT_EQ(received, json::array({"cross-instance"}));
   }
+  // An admin setting saved through instance 0 is honoured by instance 2 at once.
+  ASSERT_EQ(hosts[0]->Post("/api/v1/test/config", R"({"greeting":"changed-on-0"})", As("admin")).status,
+            200);
+  std::string seen;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (seen != "changed-on-0" && std::chrono::steady_clock::now() < deadline) {
+    seen = hosts[2]->Get("/api/v1/test/config").Json()["greeting"];
+    if (seen != "changed-on-0") std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  EXPECT_EQ(seen, "changed-on-0");
   for (auto& h : hosts) EXPECT_EQ(h->Stop(), 0);
 }
 
