@@ -143,6 +143,17 @@ std::string Pipeline::authenticator_owner() const {
   return auth_owner_;
 }
 
+std::optional<Caller> Pipeline::AuthenticateToken(std::string_view token, std::string_view path) {
+  if (token.empty()) return std::nullopt;
+  RequestContext ctx("GET", std::string(path),
+                     {{"Authorization", "Bearer " + std::string(token)}});
+  std::shared_lock lock(auth_mu_);
+  if (!authenticator_) return std::nullopt;
+  AuthOutcome outcome = authenticator_(ctx);
+  if (outcome.result != AuthOutcome::Result::kOk) return std::nullopt;
+  return outcome.caller;
+}
+
 void Pipeline::Handle(Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServerResponse& res) {
   const auto start = std::chrono::steady_clock::now();
   ++inflight_;
@@ -168,7 +179,8 @@ void Pipeline::Handle(Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServerRe
     ctx.SendError(500, "Internal Server Error");
   }
   try {
-    if (ctx.mode() != RequestContext::Mode::kStreaming) Finish(ctx);
+    if (ctx.mode() == RequestContext::Mode::kNone || ctx.mode() == RequestContext::Mode::kBuffered)
+      Finish(ctx);
   } catch (const std::exception& e) {
     spdlog::debug("request {}: could not write the response: {}", ctx.request_id(), e.what());
   }

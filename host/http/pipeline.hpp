@@ -49,6 +49,9 @@ class Pipeline {
   bool SetAuthenticator(std::string owner, AuthenticatorFn fn);
   void ClearAuthenticator(std::string_view owner);
   std::string authenticator_owner() const;
+  // Judges a bearer token outside HTTP (Socket.IO): the caller, or nullopt when there is no
+  // authenticator or it rejects the token. `path` is what API-key endpoint rules see.
+  std::optional<Caller> AuthenticateToken(std::string_view token, std::string_view path);
 
   // Called by RequestContext::BeginStream: decorates and sends the headers.
   std::ostream& StartStream(RequestContext& ctx);

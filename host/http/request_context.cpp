@@ -47,7 +47,7 @@ std::string DetailJson(std::string_view detail) {
 
 RequestContext::RequestContext(Poco::Net::HTTPServerRequest& req,
                                Poco::Net::HTTPServerResponse& res, Pipeline* pipeline)
-    : req_(req), res_(res), pipeline_(pipeline) {
+    : req_(&req), res_(&res), pipeline_(pipeline) {
   method_ = req.getMethod();
   const std::string& uri = req.getURI();
   const size_t q = uri.find('?');
@@ -55,6 +55,12 @@ RequestContext::RequestContext(Poco::Net::HTTPServerRequest& req,
   if (q != std::string::npos) query_ = uri.substr(q + 1);
   is_head_ = method_ == "HEAD";
   remote_addr_ = req.clientAddress().host().toString();
+}
+
+RequestContext::RequestContext(std::string method, std::string path,
+                               std::vector<std::pair<std::string, std::string>> headers)
+    : method_(std::move(method)), path_(std::move(path)), headers_(std::move(headers)) {
+  is_head_ = method_ == "HEAD";
 }
 
 void RequestContext::set_route(RouteMatch match) {
@@ -91,7 +97,7 @@ std::optional<std::string_view> RequestContext::QueryParam(std::string_view name
 const std::vector<std::pair<std::string, std::string>>& RequestContext::Headers() const {
   if (!headers_) {
     headers_.emplace();
-    for (const auto& [k, v] : req_) headers_->emplace_back(k, v);
+    for (const auto& [k, v] : *req_) headers_->emplace_back(k, v);
   }
   return *headers_;
 }
@@ -174,6 +180,7 @@ bool RequestContext::BeginStream(std::string_view content_type) {
     SetHeader("Cache-Control", "no-cache");
     SetHeader("X-Accel-Buffering", "no");
   }
+  if (pipeline_ == nullptr) return false;
   try {
     stream_ = &pipeline_->StartStream(*this);
   } catch (...) {
@@ -203,9 +210,9 @@ bool RequestContext::Write(std::string_view chunk) {
 }
 
 bool RequestContext::ClientConnected() {
-  if (client_gone_) return false;
+  if (client_gone_ || req_ == nullptr) return false;
   try {
-    auto& impl = dynamic_cast<Poco::Net::HTTPServerRequestImpl&>(req_);
+    auto& impl = dynamic_cast<Poco::Net::HTTPServerRequestImpl&>(*req_);
     Poco::Net::StreamSocket& sock = impl.socket();
     // Readable with 0 bytes to peek = orderly close; an error = reset. Pending bytes (a pipelined
     // request) mean the client is still there.

@@ -31,10 +31,14 @@ class Pipeline;
 
 class RequestContext {
  public:
-  enum class Mode { kNone, kBuffered, kStreaming };
+  enum class Mode { kNone, kBuffered, kStreaming, kHijacked };
 
   RequestContext(Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServerResponse& res,
                  Pipeline* pipeline);
+  // A request that did not come over HTTP (e.g. a Socket.IO CONNECT carrying a token), so the
+  // same authenticator can judge it. It cannot send a response.
+  RequestContext(std::string method, std::string path,
+                 std::vector<std::pair<std::string, std::string>> headers);
 
   // --- request ---
   const std::string& method() const { return method_; }
@@ -51,7 +55,7 @@ class RequestContext {
   const std::vector<std::pair<std::string, std::string>>& Headers() const;
   const std::optional<Caller>& caller() const { return caller_; }
   bool is_head() const { return is_head_; }
-  Poco::Net::HTTPServerRequest& raw_request() { return req_; }
+  Poco::Net::HTTPServerRequest& raw_request() { return *req_; }
 
   // --- response ---
   Mode mode() const { return mode_; }
@@ -73,6 +77,12 @@ class RequestContext {
   std::string& mutable_response_body() { return res_body_; }
   std::uint64_t bytes_streamed() const { return bytes_streamed_; }
   void ForceClose() { close_connection_ = true; }
+  // The handler took the connection over (a WebSocket upgrade answered and detached the socket):
+  // the pipeline writes nothing more.
+  void MarkHijacked(int status) {
+    mode_ = Mode::kHijacked;
+    status_ = status;
+  }
   bool close_connection() const { return close_connection_; }
 
   // --- set by the pipeline ---
@@ -81,12 +91,12 @@ class RequestContext {
   const Route* route() const { return route_.get(); }
   void set_caller(Caller c) { caller_ = std::move(c); }
   void set_body(std::string body) { body_ = std::move(body); }
-  Poco::Net::HTTPServerResponse& raw_response() { return res_; }
+  Poco::Net::HTTPServerResponse& raw_response() { return *res_; }
 
  private:
-  Poco::Net::HTTPServerRequest& req_;
-  Poco::Net::HTTPServerResponse& res_;
-  Pipeline* pipeline_;
+  Poco::Net::HTTPServerRequest* req_ = nullptr;  // null for a synthetic request
+  Poco::Net::HTTPServerResponse* res_ = nullptr;
+  Pipeline* pipeline_ = nullptr;
   std::string method_, path_, query_, body_, request_id_, remote_addr_;
   bool is_head_ = false;
   std::shared_ptr<const Route> route_;
