@@ -75,7 +75,12 @@ std::optional<std::string> CheckDescriptor(const wh_plugin_descriptor* d) {
   return std::nullopt;
 }
 
-PluginManager::PluginManager(HostServices& host) : host_(host) {}
+PluginManager::PluginManager(HostServices& host) : host_(host) {
+  host_record_.name = "host";
+  host_record_.state = PluginRecord::State::kLoaded;
+  host_record_.enabled = true;
+  host_record_.host = &host_;
+}
 
 PluginManager::~PluginManager() = default;
 

@@ -73,6 +73,9 @@ class PluginManager {
   Toggle Enable(const std::string& name, std::string* message);
   Toggle Disable(const std::string& name, std::string* message);
 
+  // The host itself as a service provider ("host"): always enabled, never listed.
+  PluginRecord& host_record() { return host_record_; }
+
   size_t loaded_count() const;
   size_t refused_count() const;
 
@@ -92,6 +95,7 @@ class PluginManager {
   mutable std::recursive_mutex mu_;
   std::vector<std::unique_ptr<PluginRecord>> records_;  // discovery order
   std::vector<PluginRecord*> init_order_;
+  PluginRecord host_record_;
 };
 
 }  // namespace webui::plugins
