@@ -23,6 +23,7 @@
 #include "config/host_config.hpp"
 #include "config/persistent_config.hpp"
 #include "config/settings.hpp"
+#include "frontend/static_site.hpp"
 #include "http/pipeline.hpp"
 #include "kv/kv_store.hpp"
 #include "plugins/host_services.hpp"
@@ -195,9 +196,12 @@ int Run(int argc, char** argv) {
   plugins::ServiceRegistry services;
   plugins::HostServices host{cfg, settings, persistent, *db, *kv, router, pipeline, services};
   plugins::PluginManager plugin_manager(host);
+  std::unique_ptr<frontend::StaticSite> frontend_site;
   try {
     persistent.Load();
     AddCoreRoutes(host, plugin_manager);
+    frontend_site = std::make_unique<frontend::StaticSite>(settings.String("FRONTEND_BUILD_DIR", ""));
+    frontend_site->Install(router);
     plugin_manager.LoadAll();
   } catch (const config::ConfigError& e) {
     spdlog::critical("cannot start: invalid configuration: {}", e.what());

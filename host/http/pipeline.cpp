@@ -196,6 +196,9 @@ void Pipeline::Handle(Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServerRe
 void Pipeline::Dispatch(RequestContext& ctx) {
   RouteMatch match = router_.Match(ctx.method(), ctx.path());
   if (!match.route && ctx.is_head()) match = router_.Match("GET", ctx.path());
+  if (!match.route && !match.path_matched) {
+    if (auto fallback = router_.fallback()) match.route = std::move(fallback);
+  }
   if (!match.route || !match.route->IsEnabled()) {
     if (match.path_matched && !match.route) {
       ctx.SendError(405, "Method Not Allowed");

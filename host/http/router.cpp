@@ -156,6 +156,16 @@ bool Router::MatchNode(const Node& node, const std::vector<std::string>& segs, s
   return false;
 }
 
+void Router::SetFallback(Route route) {
+  std::unique_lock lock(mu_);
+  fallback_ = std::make_shared<const Route>(std::move(route));
+}
+
+std::shared_ptr<const Route> Router::fallback() const {
+  std::shared_lock lock(mu_);
+  return fallback_;
+}
+
 RouteMatch Router::Match(std::string_view method, std::string_view path) const {
   RouteMatch out;
   std::vector<std::string> segs;

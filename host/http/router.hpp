@@ -48,6 +48,11 @@ class Router {
   RouteMatch Match(std::string_view method, std::string_view path) const;
   std::vector<std::shared_ptr<const Route>> RoutesOf(std::string_view owner) const;
 
+  // Answers requests whose path no route knows (not those that only miss the method: those stay
+  // 405). Used to serve the web frontend. Any method reaches it.
+  void SetFallback(Route route);
+  std::shared_ptr<const Route> fallback() const;
+
   // Splits "/a/b%20c/" into {"a", "b c", ""}; false on malformed percent-encoding.
   static bool SplitPath(std::string_view path, std::vector<std::string>* out);
 
@@ -67,6 +72,7 @@ class Router {
   mutable std::shared_mutex mu_;
   Node root_;
   std::vector<std::shared_ptr<const Route>> all_;
+  std::shared_ptr<const Route> fallback_;
 };
 
 }  // namespace webui::http
