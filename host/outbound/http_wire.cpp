@@ -121,7 +121,9 @@ std::optional<Target> ParseTarget(std::string_view url, std::string& error) {
   const std::size_t start = url.find_first_of("/?#", authority + 3);
   if (start != std::string_view::npos) raw = url.substr(start);
   raw = raw.substr(0, raw.find('#'));
-  if (raw.empty() || raw.front() != '/') target.request_target = "/";
+  // push_back rather than assigning a literal: GCC 12 at -O3 reports a false -Wrestrict on the
+  // assignment (GCC bug 105329).
+  if (raw.empty() || raw.front() != '/') target.request_target.push_back('/');
   static constexpr char kHex[] = "0123456789ABCDEF";
   for (char c : raw) {
     auto byte = static_cast<unsigned char>(c);

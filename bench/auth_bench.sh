@@ -1,0 +1,109 @@
+#!/usr/bin/env bash
+# Auth plugin cost vs nginx on the same machine, same run (only ratios are meaningful on a
+# shared machine). With wrk, keep-alive:
+#   1. POST /api/v1/auths/signin   (bcrypt cost 12 verify + JWT) — p50 latency and req/s
+#   2. GET  /api/v1/auths/         (JWT verify + revocation check + user row + permissions)
+#   3. nginx `return 200` of a small JSON body
+# Usage: bench/auth_bench.sh [build-dir]   (default: build-bench, built Release here)
+# Env: BENCH_DURATION (5s), BENCH_RUNS (3), BENCH_CONNS (64), BENCH_SIGNIN_CONNS (4).
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+BUILD=${1:-build-bench}
+DURATION=${BENCH_DURATION:-5s}
+RUNS=${BENCH_RUNS:-3}
+CONNS=${BENCH_CONNS:-64}
+SIGNIN_CONNS=${BENCH_SIGNIN_CONNS:-4}
+command -v wrk >/dev/null && command -v nginx >/dev/null && command -v curl >/dev/null ||
+  scripts/install-deps.sh
+
+if [[ ! -f $BUILD/build.ninja ]]; then
+  cmake -S . -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release -DWEBUI_BUILD_TESTS=OFF >/dev/null
+fi
+cmake --build "$BUILD" -j2 --target webui-host auth >/dev/null
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+WORK=$(mktemp -d /tmp/wh-auth-bench.XXXXXX)
+HOST_PORT=$(free_port); NGINX_PORT=$(free_port)
+cleanup() {
+  [[ -n ${HOST_PID:-} ]] && kill "$HOST_PID" 2>/dev/null && wait "$HOST_PID" 2>/dev/null || true
+  [[ -f $WORK/nginx.pid ]] && kill "$(cat "$WORK/nginx.pid")" 2>/dev/null || true
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+cat >"$WORK/nginx.conf" <<NGINX
+worker_processes auto;
+pid $WORK/nginx.pid;
+error_log $WORK/nginx-error.log;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  client_body_temp_path $WORK; proxy_temp_path $WORK; fastcgi_temp_path $WORK;
+  uwsgi_temp_path $WORK; scgi_temp_path $WORK;
+  server {
+    listen 127.0.0.1:$NGINX_PORT;
+    default_type application/json;
+    location / { return 200 '{"status":true}'; }
+  }
+}
+NGINX
+nginx -c "$WORK/nginx.conf"
+
+# Only the auth plugin; the sign-in limiter is raised so the benchmark measures sign-in itself.
+HOST=127.0.0.1 PORT=$HOST_PORT DATA_DIR=$WORK/data WEBUI_PLUGIN_PATH=$BUILD/plugins \
+  WEBUI_PLUGINS=auth WEBUI_SECRET_KEY=$(head -c 32 /dev/urandom | base64) \
+  WEBUI_AUTH_SIGNIN_RATE_LIMIT=1000000 GLOBAL_LOG_LEVEL=WARNING \
+  "$BUILD/host/app/webui-host" >"$WORK/host.log" 2>&1 &
+HOST_PID=$!
+for _ in $(seq 100); do curl -sf "http://127.0.0.1:$HOST_PORT/health" >/dev/null && break; sleep 0.1; done
+
+BODY='{"name":"Bench","email":"bench@example.com","password":"bench-password-1"}'
+TOKEN=$(curl -sf -H 'Content-Type: application/json' -d "$BODY" \
+  "http://127.0.0.1:$HOST_PORT/api/v1/auths/signup" |
+  python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])')
+cat >"$WORK/signin.lua" <<'LUA'
+wrk.method = "POST"
+wrk.body = '{"email":"bench@example.com","password":"bench-password-1"}'
+wrk.headers["Content-Type"] = "application/json"
+LUA
+
+# wrk once: prints "<req/s> <p50 in ms>"
+run() {
+  wrk -t"$(( $1 < 2 ? 1 : 2 ))" -c"$1" -d"$DURATION" --latency "${@:2}" | awk '
+    function ms(v) { if (v ~ /us$/) return v / 1000; if (v ~ /ms$/) return v + 0;
+                     if (v ~ /s$/) return v * 1000; return v }
+    /Requests\/sec/ {rps=$2} $1=="50%" {p50=ms($2)} /Non-2xx/ {bad=$NF}
+    END {if (bad) {print "non-2xx responses: " bad > "/dev/stderr"}; printf "%s %.2f\n", rps, p50}'
+}
+# median over $RUNS runs of req/s, with the p50 of that run
+median() {
+  local out=()
+  for _ in $(seq "$RUNS"); do out+=("$(run "$@")"); done
+  printf '%s\n' "${out[@]}" | sort -n | awk '{a[NR]=$0} END {print a[int((NR+1)/2)]}'
+}
+
+read -r nginx_rps nginx_p50 <<<"$(median "$CONNS" "http://127.0.0.1:$NGINX_PORT/")"
+read -r me_rps me_p50 <<<"$(median "$CONNS" -H "Authorization: Bearer $TOKEN" \
+  "http://127.0.0.1:$HOST_PORT/api/v1/auths/")"
+read -r in_rps in_p50 <<<"$(median "$SIGNIN_CONNS" -s "$WORK/signin.lua" \
+  "http://127.0.0.1:$HOST_PORT/api/v1/auths/signin")"
+
+printf '\n%-44s %12s %10s %10s\n' "endpoint (wrk -t2, keep-alive)" "req/s" "p50 ms" "vs nginx"
+printf '%-44s %12s %10s %10s\n' "nginx return 200 (c$CONNS)" "$nginx_rps" "$nginx_p50" "1.00"
+printf '%-44s %12s %10s %10s\n' "GET /api/v1/auths/ (JWT, c$CONNS)" "$me_rps" "$me_p50" \
+  "$(awk -v a="$me_rps" -v b="$nginx_rps" 'BEGIN {printf "%.2f", a / b}')"
+printf '%-44s %12s %10s %10s\n' "POST /api/v1/auths/signin (bcrypt 12, c$SIGNIN_CONNS)" \
+  "$in_rps" "$in_p50" "-"
+# T01: a wrong password and an unknown account must cost the same (median of 15 each).
+signin_ms() {
+  for _ in $(seq 15); do
+    curl -s -o /dev/null -w '%{time_total}\n' -H 'Content-Type: application/json' \
+      -d "{\"email\":\"$1\",\"password\":\"wrong-password\"}" \
+      "http://127.0.0.1:$HOST_PORT/api/v1/auths/signin"
+  done | sort -n | awk '{a[NR]=$1} END {printf "%.1f", a[8] * 1000}'
+}
+wrong_ms=$(signin_ms bench@example.com)
+unknown_ms=$(signin_ms nobody@example.com)
+printf '%-44s %12s %10s %10s\n' "signin wrong password / unknown email (T01)" "-" \
+  "$wrong_ms/$unknown_ms" "$(awk -v a="$unknown_ms" -v b="$wrong_ms" 'BEGIN {printf "%.2f", a / b}')"
+echo "(${RUNS} runs of ${DURATION} each, median by req/s; $(nproc) cores shared by wrk and servers)"

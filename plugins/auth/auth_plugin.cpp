@@ -1,0 +1,377 @@
+#include "auth_plugin.hpp"
+
+#include <cmath>
+#include <ctime>
+
+#include "crypto.hpp"
+#include "password.hpp"
+#include "secret.hpp"
+#include "util.hpp"
+
+namespace webui::auth {
+namespace {
+
+using nlohmann::json;
+using sdk::AuthnResult;
+using sdk::HttpError;
+using sdk::Request;
+using sdk::Response;
+
+int64_t Now() { return static_cast<int64_t>(std::time(nullptr)); }
+
+std::string HttpDate(int64_t t) {
+  const std::time_t tt = static_cast<std::time_t>(t);
+  std::tm tm{};
+  gmtime_r(&tt, &tm);
+  char buf[64];
+  std::strftime(buf, sizeof buf, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+  return buf;
+}
+
+bool StartsWith(std::string_view s, std::string_view p) { return s.substr(0, p.size()) == p; }
+
+std::string_view TrimView(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+// FastAPI's HTTPBearer: "<scheme> <credentials>", scheme compared case-insensitively.
+std::optional<std::string> BearerCredentials(std::optional<std::string_view> header) {
+  if (!header) return std::nullopt;
+  const size_t sp = header->find(' ');
+  if (sp == std::string_view::npos) return std::nullopt;
+  if (Lower(header->substr(0, sp)) != "bearer") return std::nullopt;
+  std::string_view cred = TrimView(header->substr(sp + 1));
+  if (cred.empty()) return std::nullopt;
+  return std::string(cred);
+}
+
+int HexValue(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+// The request path as the router sees it (percent-decoded per segment), or nullopt when it
+// hides a "." / ".." segment or an encoded '/': an API key's allow-list must not be escapable
+// through path tricks.
+std::optional<std::string> CanonicalPath(std::string_view raw) {
+  std::string out;
+  size_t pos = 0;
+  while (pos < raw.size()) {
+    if (raw[pos] != '/') return std::nullopt;
+    size_t next = raw.find('/', pos + 1);
+    if (next == std::string_view::npos) next = raw.size();
+    std::string_view seg = raw.substr(pos + 1, next - pos - 1);
+    std::string decoded;
+    for (size_t i = 0; i < seg.size(); ++i) {
+      if (seg[i] == '%') {
+        if (i + 2 >= seg.size()) return std::nullopt;
+        const int hi = HexValue(seg[i + 1]), lo = HexValue(seg[i + 2]);
+        if (hi < 0 || lo < 0) return std::nullopt;
+        decoded += static_cast<char>(hi * 16 + lo);
+        i += 2;
+      } else {
+        decoded += seg[i];
+      }
+    }
+    if (decoded == "." || decoded == ".." || decoded.find('/') != std::string::npos ||
+        decoded.find('\0') != std::string::npos)
+      return std::nullopt;
+    out += "/" + decoded;
+    pos = next;
+  }
+  return out.empty() ? "/" : out;
+}
+
+bool PathAllowed(const std::string& path, const std::string& allowed_csv) {
+  size_t pos = 0;
+  while (pos <= allowed_csv.size()) {
+    size_t comma = allowed_csv.find(',', pos);
+    if (comma == std::string::npos) comma = allowed_csv.size();
+    const std::string allowed(TrimView(std::string_view(allowed_csv).substr(pos, comma - pos)));
+    // An empty entry would make every path match ("/" prefix): skip it.
+    if (!allowed.empty() && (path == allowed || StartsWith(path, allowed + "/"))) return true;
+    pos = comma + 1;
+  }
+  return false;
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------------------------
+// Start-up
+
+void AuthPlugin::Init(sdk::Host& host) {
+  host_ = &host;
+  settings_.Init(host);
+  secret_ = ResolveSecret(host);
+  store_ = std::make_unique<UsersStore>(host);
+  store_->Migrate();
+  // Unknown accounts are checked against this, at the same cost as real hashes (T01).
+  dummy_hash_ = HashPassword(Base64UrlEncode(RandomBytes(24)), settings_.bcrypt_cost);
+  if (!settings_.webui_auth)
+    host.Warn("WEBUI_AUTH is off: single-user mode, anyone reaching the server is the admin");
+
+  host.SetAuthenticator([this](Request& req, AuthnResult& out) { return Authenticate(req, out); });
+  RegisterAuthsRoutes();
+  RegisterUsersRoutes();
+  host.OfferService(WH_SERVICE_API_CONFIG_V1, &api_config_, this);
+}
+
+void AuthPlugin::AddRoute(const char* method, const char* path, sdk::Auth auth, sdk::Handler fn) {
+  host_->Route(method, path, auth, [fn = std::move(fn)](Request& req, Response& res) {
+    try {
+      fn(req, res);
+    } catch (const ValidationError& e) {
+      if (!res.started()) res.Json(Dump(e.Body()), 422);
+    }
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Tokens and cookies
+
+IssuedToken AuthPlugin::IssueToken(const std::string& user_id) {
+  const Duration d = ParseDuration(settings_.JwtExpiresIn());
+  IssuedToken out;
+  // Python: `if expires_delta:` — no expiry for -1/0, and a zero timedelta is falsy too.
+  if (d.valid && !d.none && d.seconds != 0)
+    out.expires_at = Now() + static_cast<int64_t>(std::trunc(d.seconds));
+  out.token = EncodeToken(secret_, user_id, out.expires_at, NewUuid4());
+  return out;
+}
+
+std::string AuthPlugin::SessionCookie(const std::string& token,
+                                      std::optional<int64_t> expires_at) const {
+  std::string c = "token=" + token;
+  if (expires_at) c += "; expires=" + HttpDate(*expires_at);
+  c += "; HttpOnly; Path=/; SameSite=" + settings_.cookie_same_site;
+  if (settings_.cookie_secure) c += "; Secure";
+  return c;
+}
+
+std::string AuthPlugin::ExpiredCookie(const std::string& name) const {
+  std::string c = name +
+                  "=\"\"; expires=Thu, 01 Jan 1970 00:00:00 GMT; Max-Age=0; Path=/; "
+                  "SameSite=" +
+                  settings_.cookie_same_site;
+  if (settings_.cookie_secure) c += "; Secure";
+  return c;
+}
+
+std::optional<std::string> AuthPlugin::RequestToken(const Request& req) const {
+  if (auto bearer = BearerCredentials(req.Header("Authorization"))) return bearer;
+  if (auto cookie = req.Cookie("token"); cookie && !cookie->empty()) return std::string(*cookie);
+  return std::nullopt;
+}
+
+std::optional<TokenClaims> AuthPlugin::Decode(std::string_view token) const {
+  return DecodeToken(token, secret_, Now());
+}
+
+void AuthPlugin::Revoke(const TokenClaims& claims) {
+  if (!claims.jti) return;  // tokens older than 0.6.x carry no jti; nothing to key on
+  int64_t ttl_ms = 0;       // no exp: the token never expires, so neither does its revocation
+  if (claims.exp) {
+    ttl_ms = (*claims.exp - Now()) * 1000;
+    if (ttl_ms <= 0) return;
+  }
+  host_->KvSet("auth:token:" + *claims.jti + ":revoked", "1", ttl_ms);
+}
+
+bool AuthPlugin::IsRevoked(const std::string& jti) {
+  return host_->KvGet("auth:token:" + jti + ":revoked").has_value();
+}
+
+// ---------------------------------------------------------------------------------------------
+// The authenticator: every non-public route of every plugin comes through here.
+
+wh_authn_result AuthPlugin::Authenticate(Request& req, AuthnResult& out) {
+  std::optional<std::string> token = BearerCredentials(req.Header("Authorization"));
+  if (!token) {
+    // x-api-key carries API keys only, and goes through exactly the same checks as a Bearer
+    // key (GHSA-57q6-fvp4-pqmm).
+    if (auto k = req.Header("x-api-key"); k && !TrimView(*k).empty()) {
+      const std::string key(TrimView(*k));
+      if (!StartsWith(key, "sk-")) return out.Reject(401, msg::kInvalidToken);
+      return AuthenticateApiKey(req, out, key);
+    }
+  }
+  if (!token) {
+    if (auto cookie = req.Cookie("token"); cookie && !cookie->empty()) token = std::string(*cookie);
+  }
+  if (!token) return WH_AUTHN_NONE;
+  if (StartsWith(*token, "sk-")) return AuthenticateApiKey(req, out, *token);
+
+  auto claims = Decode(*token);
+  if (!claims || claims->id.empty()) return out.Reject(401, msg::kUnauthorized);
+  if (claims->jti && IsRevoked(*claims->jti)) return out.Reject(401, "Invalid token");
+  // Read on every request: a role change or a deletion applies to the very next call.
+  auto user = store_->GetById(claims->id);
+  if (!user) return out.Reject(401, msg::kInvalidToken);
+  if (!settings_.trusted_email_header.empty()) {
+    auto trusted = req.Header(settings_.trusted_email_header);
+    if (trusted && !trusted->empty() && Lower(*trusted) != user->email)
+      return out.Reject(401, msg::kUserMismatch);
+  }
+  store_->TouchLastActive(user->id);
+  return out.Accept(user->id, user->role, user->email, user->name);
+}
+
+wh_authn_result AuthPlugin::AuthenticateApiKey(Request& req, AuthnResult& out,
+                                               const std::string& key) {
+  if (!settings_.EnableApiKey()) return out.Reject(403, msg::kApiKeyNotAllowed);
+  if (settings_.ApiKeyRestrictions()) {
+    auto path = CanonicalPath(req.Path());
+    if (!path || !PathAllowed(*path, settings_.ApiKeyAllowedEndpoints()))
+      return out.Reject(403, msg::kApiKeyNotAllowed);
+  }
+  // sk- + 32 hex; anything else cannot be ours (and is not worth a database round trip).
+  if (key.size() > 128) return out.Reject(401, msg::kInvalidToken);
+  auto user = store_->GetByApiKey(key);
+  if (!user) return out.Reject(401, msg::kInvalidToken);
+  store_->TouchLastActive(user->id);
+  return out.Accept(user->id, user->role, user->email, user->name);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Users, permissions, sign-up
+
+json AuthPlugin::EffectivePermissions(const std::string& user_id) {
+  json perms = settings_.UserPermissions();
+  for (const auto& group : store_->GroupsOfMember(user_id))
+    perms = CombinePermissions(std::move(perms), group.value("permissions", json::object()));
+  return perms;
+}
+
+json AuthPlugin::SessionUserJson(const User& user, const IssuedToken& token, bool with_info) {
+  json j = {{"token", token.token},
+            {"token_type", "Bearer"},
+            {"expires_at", token.expires_at ? json(*token.expires_at) : json(nullptr)},
+            {"id", user.id},
+            {"email", user.email},
+            {"name", user.name},
+            {"role", user.role},
+            {"profile_image_url", user.profile_image_url},
+            {"permissions", EffectivePermissions(user.id)}};
+  if (with_info) {
+    j["bio"] = user.bio ? json(*user.bio) : json(nullptr);
+    j["gender"] = user.gender ? json(*user.gender) : json(nullptr);
+    j["date_of_birth"] = user.date_of_birth ? json(*user.date_of_birth) : json(nullptr);
+  }
+  return j;
+}
+
+std::string AuthPlugin::HashNewPassword(const std::string& password) const {
+  if (password.size() > kMaxPasswordBytes) throw HttpError(400, msg::kPasswordTooLong);
+  if (password.find('\0') != std::string::npos) throw HttpError(400, msg::kPasswordNul);
+  return HashPassword(password, settings_.bcrypt_cost);
+}
+
+void AuthPlugin::BurnDummyVerify(std::string_view password) const {
+  (void)VerifyPassword(password, dummy_hash_);
+}
+
+User AuthPlugin::SignUp(const std::string& name, const std::string& email,
+                        const std::string& password, const std::string& profile_image_url) {
+  const bool has_users = store_->Count() > 0;
+  if (settings_.webui_auth) {
+    if (!settings_.EnableSignup() || !settings_.EnableLoginForm())
+      throw HttpError(403, msg::kAccessProhibited);
+  } else if (has_users) {
+    throw HttpError(403, msg::kAccessProhibited);
+  }
+  const std::string e = Lower(email);
+  if (e.size() > 320 || !ValidEmailFormat(e)) throw HttpError(400, msg::kInvalidEmailFormat);
+  if (store_->GetByEmail(e)) throw HttpError(400, msg::kEmailTaken);
+  NewUser nu;
+  nu.email = e;
+  nu.password_hash = HashNewPassword(password);
+  nu.name = name;
+  nu.profile_image_url = profile_image_url;
+  nu.role = settings_.DefaultUserRole();
+  auto result = store_->Create(nu);
+  if (result.status == UsersStore::CreateStatus::kEmailTaken)
+    throw HttpError(400, msg::kEmailTaken);
+  if (!result.user) throw HttpError(500, msg::kCreateUserError);
+  // Like Open WebUI: the first account closes sign-up behind it.
+  if (result.became_admin) {
+    settings_.Set(kPrimaryAdmin, result.user->id);
+    settings_.Set(kEnableSignup, false);
+  }
+  host_->Info("account created (" + result.user->role + ")");
+  return *result.user;
+}
+
+std::optional<int64_t> AuthPlugin::SigninRateLimited(const std::string& email) {
+  // Keyed by a digest: the e-mail is attacker-sized and should not sit in Redis as is.
+  const std::string key = "auth:signin:" + Sha256Hex(email);
+  const int64_t window_ms = int64_t{settings_.signin_window_s} * 1000;
+  int64_t n = 0;
+  try {
+    n = host_->KvIncr(key, 1, window_ms);
+  } catch (const std::exception& e) {
+    host_->Warn(std::string("sign-in rate limiter unavailable: ") + e.what());
+    return std::nullopt;
+  }
+  if (n <= settings_.signin_limit) return std::nullopt;
+  int64_t wait = settings_.signin_window_s;
+  try {
+    if (auto ttl = host_->KvTtl(key); ttl && *ttl > 0) wait = (*ttl + 999) / 1000;
+  } catch (...) {
+  }
+  return std::max<int64_t>(wait, 1);
+}
+
+std::optional<User> AuthPlugin::PrimaryAdmin() {
+  if (const json id = settings_.Get(kPrimaryAdmin); id.is_string())
+    if (auto u = store_->GetById(id.get<std::string>())) return u;
+  return store_->GetFirstUser();  // a database made by Python Open WebUI
+}
+
+// ---------------------------------------------------------------------------------------------
+// GET /api/config contribution
+
+wh_status AuthPlugin::ContributeConfig(void* user, const wh_request_host_ptr* req, wh_str_sink sink,
+                                       void* sink_user) {
+  auto* self = static_cast<AuthPlugin*>(user);
+  try {
+    const AuthSettings& s = self->settings_;
+    json part;
+    const bool api_keys = s.EnableApiKey();
+    part["features"] = {{"auth", s.webui_auth},
+                        {"auth_trusted_header", !s.trusted_email_header.empty()},
+                        {"enable_api_key", api_keys},
+                        {"enable_api_keys", api_keys},
+                        {"enable_signup", s.EnableSignup()},
+                        {"enable_login_form", s.EnableLoginForm()}};
+    wh_caller c{};
+    c.struct_size = sizeof c;
+    const bool signed_in = self->host_->api()->req_caller(req, &c) == WH_OK;
+    if (!signed_in) {
+      if (self->store_->Count() == 0) part["onboarding"] = true;
+    } else {
+      const std::string role(sdk::FromWh(c.role));
+      part["ui"] = {{"pending_user_overlay_title", s.PendingTitle()},
+                    {"pending_user_overlay_content", s.PendingContent()}};
+      if (role == "user" || role == "admin") {
+        part["user_count"] = self->store_->Count();
+        part["permissions"] = self->EffectivePermissions(std::string(sdk::FromWh(c.id)));
+      }
+    }
+    const std::string text = Dump(part);
+    sink(sink_user, sdk::ToWh(text));
+    return WH_OK;
+  } catch (const std::exception& e) {
+    self->host_->LogError(std::string("api_config contribution failed: ") + e.what());
+    return WH_ERROR;
+  }
+}
+
+}  // namespace webui::auth
+
+WEBUI_HOST_PLUGIN(webui::auth::AuthPlugin, "auth", "1.0.0",
+                  "Accounts, sessions, API keys, roles and users (Open WebUI 0.6.32 API)")

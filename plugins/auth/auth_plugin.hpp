@@ -1,0 +1,124 @@
+// The "auth" plugin: accounts, sessions (JWT), API keys, roles and the users API of Open WebUI
+// 0.6.32, plus the deployment's single authenticator. This header is the state every route
+// file shares; the routes live in auths_routes.cpp and users_routes.cpp.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include <webui_host/services/api_config.h>
+#include <nlohmann/json.hpp>
+#include <webui_host/sdk.hpp>
+
+#include "jwt.hpp"
+#include "settings.hpp"
+#include "users_store.hpp"
+
+namespace webui::auth {
+
+// ERROR_MESSAGES of open_webui/constants.py that these routes use.
+namespace msg {
+inline constexpr const char* kInvalidToken =
+    "Your session has expired or the token is invalid. Please sign in again.";
+inline constexpr const char* kUnauthorized = "401 Unauthorized";
+inline constexpr const char* kInvalidCred =
+    "The email or password provided is incorrect. Please check for typos and try logging in "
+    "again.";
+inline constexpr const char* kInvalidEmailFormat =
+    "The email format you entered is invalid. Please double-check and make sure you're using a "
+    "valid email address (e.g., yourname@example.com).";
+inline constexpr const char* kEmailTaken =
+    "Uh-oh! This email is already registered. Sign in with your existing account or choose "
+    "another email to start anew.";
+inline constexpr const char* kPasswordTooLong =
+    "Uh-oh! The password you entered is too long. Please make sure your password is less than 72 "
+    "bytes long.";
+inline constexpr const char* kInvalidPassword =
+    "The password provided is incorrect. Please check for typos and try again.";
+inline constexpr const char* kInvalidTrustedHeader =
+    "Your provider has not provided a trusted header. Please contact your administrator for "
+    "assistance.";
+inline constexpr const char* kExistingUsers =
+    "You can't turn off authentication because there are existing users. If you want to disable "
+    "WEBUI_AUTH, make sure your web interface doesn't have any existing users and is a fresh "
+    "installation.";
+inline constexpr const char* kAccessProhibited =
+    "You do not have permission to access this resource. Please contact your administrator for "
+    "assistance.";
+inline constexpr const char* kActionProhibited =
+    "The requested action has been restricted as a security measure.";
+inline constexpr const char* kUserNotFound = "We could not find what you're looking for :/";
+inline constexpr const char* kApiKeyNotFound =
+    "Oops! It looks like there's a hiccup. The API key is missing. Please make sure to provide a "
+    "valid API key to access this feature.";
+inline constexpr const char* kApiKeyNotAllowed =
+    "Use of API key is not enabled in the environment.";
+inline constexpr const char* kApiKeyCreationNotAllowed =
+    "API key creation is not allowed in the environment.";
+inline constexpr const char* kRateLimitExceeded = "API rate limit exceeded";
+inline constexpr const char* kCreateUserError =
+    "Oops! Something went wrong while creating your account. Please try again later. If the "
+    "issue persists, contact support for assistance.";
+inline constexpr const char* kUserMismatch = "User mismatch. Please sign in again.";
+inline constexpr const char* kPasswordNul = "The password must not contain NUL characters.";
+}  // namespace msg
+
+struct IssuedToken {
+  std::string token;
+  std::optional<int64_t> expires_at;
+};
+
+class AuthPlugin : public sdk::Plugin {
+ public:
+  void Init(sdk::Host& host) override;
+
+  sdk::Host& host() { return *host_; }
+  UsersStore& store() { return *store_; }
+  AuthSettings& settings() { return settings_; }
+
+  // --- sessions ---
+  IssuedToken IssueToken(const std::string& user_id);
+  std::string SessionCookie(const std::string& token, std::optional<int64_t> expires_at) const;
+  std::string ExpiredCookie(const std::string& name) const;
+  // Bearer credentials, else the `token` cookie (no x-api-key: that is for API keys only).
+  std::optional<std::string> RequestToken(const sdk::Request& req) const;
+  void Revoke(const TokenClaims& claims);
+  bool IsRevoked(const std::string& jti);
+  std::optional<TokenClaims> Decode(std::string_view token) const;
+
+  // --- users ---
+  nlohmann::json EffectivePermissions(const std::string& user_id);
+  // SessionUser(Info)Response of routers/auths.py.
+  nlohmann::json SessionUserJson(const User& user, const IssuedToken& token, bool with_info);
+  // Signs up (all of /signup's rules); used by the route and by trusted-header / no-auth sign-in.
+  User SignUp(const std::string& name, const std::string& email, const std::string& password,
+              const std::string& profile_image_url);
+  // The first account (the one Open WebUI protects as "primary admin").
+  std::optional<User> PrimaryAdmin();
+  // Seconds to wait when `email` is over the sign-in limit.
+  std::optional<int64_t> SigninRateLimited(const std::string& email);
+  // A bcrypt check that costs what a real one costs (unknown accounts, T01).
+  void BurnDummyVerify(std::string_view password) const;
+  std::string HashNewPassword(const std::string& password) const;  // 400 when bcrypt can't
+
+  // Registers a route whose handler may throw ValidationError (answered 422 FastAPI-style).
+  void AddRoute(const char* method, const char* path, sdk::Auth auth, sdk::Handler fn);
+
+ private:
+  wh_authn_result Authenticate(sdk::Request& req, sdk::AuthnResult& out);
+  wh_authn_result AuthenticateApiKey(sdk::Request& req, sdk::AuthnResult& out,
+                                     const std::string& key);
+  static wh_status ContributeConfig(void* user, const wh_request_host_ptr* req, wh_str_sink sink,
+                                    void* sink_user);
+  void RegisterAuthsRoutes();
+  void RegisterUsersRoutes();
+
+  sdk::Host* host_ = nullptr;
+  std::unique_ptr<UsersStore> store_;
+  AuthSettings settings_;
+  std::string secret_;
+  std::string dummy_hash_;
+  wh_api_config_v1 api_config_{sizeof(wh_api_config_v1), &AuthPlugin::ContributeConfig};
+};
+
+}  // namespace webui::auth

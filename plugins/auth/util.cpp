@@ -1,0 +1,176 @@
+#include "util.hpp"
+
+#include <cctype>
+
+namespace webui::auth {
+namespace {
+
+using nlohmann::json;
+
+bool IsDigit(char c) { return c >= '0' && c <= '9'; }
+
+// Matches -?\d+(\.\d+)? at `pos`; returns its end or npos.
+size_t MatchNumber(std::string_view s, size_t pos) {
+  size_t i = pos;
+  if (i < s.size() && s[i] == '-') ++i;
+  const size_t digits = i;
+  while (i < s.size() && IsDigit(s[i])) ++i;
+  if (i == digits) return std::string_view::npos;
+  if (i + 1 < s.size() && s[i] == '.' && IsDigit(s[i + 1])) {
+    ++i;
+    while (i < s.size() && IsDigit(s[i])) ++i;
+  }
+  return i;
+}
+
+// Matches (ms|s|m|h|d|w) at `pos` (ms before m, like the regex alternation); seconds per unit.
+size_t MatchUnit(std::string_view s, size_t pos, double* unit) {
+  if (pos >= s.size()) return std::string_view::npos;
+  if (s.compare(pos, 2, "ms") == 0) {
+    *unit = 0.001;
+    return pos + 2;
+  }
+  switch (s[pos]) {
+    case 's':
+      *unit = 1;
+      return pos + 1;
+    case 'm':
+      *unit = 60;
+      return pos + 1;
+    case 'h':
+      *unit = 3600;
+      return pos + 1;
+    case 'd':
+      *unit = 86400;
+      return pos + 1;
+    case 'w':
+      *unit = 604800;
+      return pos + 1;
+    default:
+      return std::string_view::npos;
+  }
+}
+
+int Depth(std::string_view body) {
+  int depth = 0, max_depth = 0;
+  bool in_string = false, escape = false;
+  for (char c : body) {
+    if (in_string) {
+      if (escape) {
+        escape = false;
+      } else if (c == '\\') {
+        escape = true;
+      } else if (c == '"') {
+        in_string = false;
+      }
+      continue;
+    }
+    if (c == '"') {
+      in_string = true;
+    } else if (c == '{' || c == '[') {
+      max_depth = std::max(max_depth, ++depth);
+    } else if (c == '}' || c == ']') {
+      --depth;
+    }
+  }
+  return max_depth;
+}
+
+}  // namespace
+
+Duration ParseDuration(std::string_view text) {
+  Duration d;
+  if (text == "-1" || text == "0") {
+    d.valid = d.none = true;
+    return d;
+  }
+  // re.findall semantics: scan left to right, take each non-overlapping match.
+  size_t pos = 0;
+  while (pos < text.size()) {
+    const size_t num_end = MatchNumber(text, pos);
+    double unit = 0;
+    const size_t unit_end =
+        num_end == std::string_view::npos ? num_end : MatchUnit(text, num_end, &unit);
+    if (unit_end == std::string_view::npos) {
+      ++pos;
+      continue;
+    }
+    d.seconds += std::stod(std::string(text.substr(pos, num_end - pos))) * unit;
+    d.valid = true;
+    pos = unit_end;
+  }
+  return d;
+}
+
+bool IsValidJwtExpiry(std::string_view text) {
+  if (text == "-1" || text == "0") return true;
+  const size_t num_end = MatchNumber(text, 0);
+  if (num_end == std::string_view::npos) return false;
+  double unit = 0;
+  return MatchUnit(text, num_end, &unit) == text.size();
+}
+
+bool ValidEmailFormat(std::string_view email) {
+  constexpr std::string_view kLocal = "@localhost";
+  if (email.size() >= kLocal.size() && email.substr(email.size() - kLocal.size()) == kLocal)
+    return true;
+  const size_t at = email.find('@');
+  if (at == std::string_view::npos || at == 0) return false;
+  // The run of non-'@' characters after the first '@' must hold a '.' that is neither its
+  // first nor its last character.
+  std::string_view domain = email.substr(at + 1);
+  domain = domain.substr(0, domain.find('@'));
+  for (size_t i = 1; i + 1 < domain.size(); ++i)
+    if (domain[i] == '.') return true;
+  return false;
+}
+
+std::string Lower(std::string_view s) {
+  std::string out(s);
+  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+json ValidationError::Body() const {
+  json item = {{"type", type_}, {"loc", json::array({"body"})}, {"msg", what()}};
+  if (!field_.empty()) item["loc"].push_back(field_);
+  return json{{"detail", json::array({item})}};
+}
+
+json ParseBodyObject(std::string_view body) {
+  // Refuse absurd nesting before the parser (and the destructor) recurse through it.
+  if (Depth(body) > 64) throw ValidationError("json_invalid", "", "JSON decode error");
+  json j = json::parse(body, nullptr, false);
+  if (j.is_discarded()) throw ValidationError("json_invalid", "", "JSON decode error");
+  if (!j.is_object())
+    throw ValidationError("model_attributes_type", "", "Input should be a valid dictionary");
+  return j;
+}
+
+std::string RequireString(const json& body, const char* field) {
+  auto it = body.find(field);
+  if (it == body.end()) throw ValidationError("missing", field, "Field required");
+  if (!it->is_string())
+    throw ValidationError("string_type", field, "Input should be a valid string");
+  return it->get<std::string>();
+}
+
+std::optional<std::string> OptionalString(const json& body, const char* field) {
+  auto it = body.find(field);
+  if (it == body.end() || it->is_null()) return std::nullopt;
+  if (!it->is_string())
+    throw ValidationError("string_type", field, "Input should be a valid string");
+  return it->get<std::string>();
+}
+
+std::optional<bool> OptionalBool(const json& body, const char* field) {
+  auto it = body.find(field);
+  if (it == body.end() || it->is_null()) return std::nullopt;
+  if (!it->is_boolean())
+    throw ValidationError("bool_type", field, "Input should be a valid boolean");
+  return it->get<bool>();
+}
+
+std::string Dump(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
+
+}  // namespace webui::auth
