@@ -180,6 +180,17 @@ void AuthPlugin::Revoke(const TokenClaims& claims) {
     if (ttl_ms <= 0) return;
   }
   host_->KvSet("auth:token:" + *claims.jti + ":revoked", "1", ttl_ms);
+  NotifyAuthChanged(claims.id);
+}
+
+// Tells the host's Socket.IO server (on every instance) to re-check this user's sockets now, so
+// a signed-out, demoted or deleted user loses socket privileges at once (threats.md T05).
+void AuthPlugin::NotifyAuthChanged(const std::string& user_id) {
+  try {
+    host_->Publish("webui-host:auth-changed", user_id);
+  } catch (const std::exception& e) {
+    host_->Warn(std::string("could not announce an auth change: ") + e.what());
+  }
 }
 
 bool AuthPlugin::IsRevoked(const std::string& jti) {

@@ -83,6 +83,7 @@ class AuthPlugin : public sdk::Plugin {
   // Bearer credentials, else the `token` cookie (no x-api-key: that is for API keys only).
   std::optional<std::string> RequestToken(const sdk::Request& req) const;
   void Revoke(const TokenClaims& claims);
+  void NotifyAuthChanged(const std::string& user_id);
   bool IsRevoked(const std::string& jti);
   std::optional<TokenClaims> Decode(std::string_view token) const;
 

@@ -188,6 +188,7 @@ void AuthPlugin::RegisterUsersRoutes() {
              p.email = email;
              p.profile_image_url = image;
              store_->UpdateProfile(id, p);
+             if (role != user->role) NotifyAuthChanged(id);
              auto updated = store_->GetById(id);
              if (!updated) throw HttpError(400, msg::kUserNotFound);
              res.Json(Dump(updated->ToJson()));
@@ -201,6 +202,7 @@ void AuthPlugin::RegisterUsersRoutes() {
       throw HttpError(403, msg::kActionProhibited);
     if (caller.id == id) throw HttpError(403, msg::kActionProhibited);
     if (!store_->Delete(id)) throw HttpError(404, msg::kUserNotFound);
+    NotifyAuthChanged(id);
     res.Json("true");
   });
 }
