@@ -527,8 +527,11 @@ wh_status ServiceEach(wh_plugin_host_ptr* self, wh_str name,
                       void (*fn)(void*, wh_str, const void*, size_t, void*), void* user) {
   return Guard("service_each", nullptr, nullptr, [&] {
     if (fn == nullptr) return WH_INVALID;
-    for (const auto& e : Rec(self).host->services.Find(View(name)))
+    auto& registry = Rec(self).host->services;
+    for (const auto& e : registry.Find(View(name))) {
+      registry.NoteUse(&Rec(self), e.provider);
       fn(user, Wh(e.provider->name), e.vtable, e.vtable_size, e.user);
+    }
     return WH_OK;
   });
 }

@@ -325,9 +325,31 @@ void PluginManager::LoadAll() {
 
 void PluginManager::ShutdownAll() {
   std::lock_guard lock(mu_);
-  for (auto it = init_order_.rbegin(); it != init_order_.rend(); ++it) {
-    PluginRecord& r = **it;
-    r.enabled = false;
+  // Stop everything from answering first, then shut plugins down consumers-first: reverse
+  // initialisation order, except that a plugin whose services another (still running) plugin
+  // used, or that one depends on, waits until that one has stopped.
+  for (PluginRecord* r : init_order_) r->enabled = false;
+  std::vector<PluginRecord*> remaining = init_order_;
+  auto needed_by_another = [&](const PluginRecord* p) {
+    for (const PluginRecord* other : remaining) {
+      if (other == p) continue;
+      if (host_.services.Uses(other, p)) return true;
+      if (std::find(other->dependencies.begin(), other->dependencies.end(), p->name) !=
+          other->dependencies.end())
+        return true;
+    }
+    return false;
+  };
+  while (!remaining.empty()) {
+    auto pick = remaining.end() - 1;
+    for (auto it = remaining.rbegin(); it != remaining.rend(); ++it) {
+      if (!needed_by_another(*it)) {
+        pick = std::prev(it.base());
+        break;
+      }
+    }
+    PluginRecord& r = **pick;
+    remaining.erase(pick);
     if (r.initialized && r.descriptor->shutdown != nullptr) {
       try {
         r.descriptor->shutdown(r.module);

@@ -35,3 +35,18 @@ std::vector<ServiceRegistry::Entry> ServiceRegistry::OfferedBy(const PluginRecor
 }
 
 }  // namespace webui::plugins
+
+namespace webui::plugins {
+
+void ServiceRegistry::NoteUse(const PluginRecord* consumer, const PluginRecord* provider) {
+  if (consumer == provider) return;
+  std::lock_guard lock(mu_);
+  uses_.emplace(consumer, provider);
+}
+
+bool ServiceRegistry::Uses(const PluginRecord* consumer, const PluginRecord* provider) const {
+  std::lock_guard lock(mu_);
+  return uses_.count({consumer, provider}) > 0;
+}
+
+}  // namespace webui::plugins

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <mutex>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -27,9 +28,15 @@ class ServiceRegistry {
   std::vector<Entry> Find(std::string_view name) const;
   std::vector<Entry> OfferedBy(const PluginRecord* provider) const;
 
+  // Remembers that `consumer` looked up and got `provider`'s service, so shutdown can stop
+  // consumers before the providers they may still be calling.
+  void NoteUse(const PluginRecord* consumer, const PluginRecord* provider);
+  bool Uses(const PluginRecord* consumer, const PluginRecord* provider) const;
+
  private:
   mutable std::mutex mu_;
   std::vector<Entry> entries_;
+  std::set<std::pair<const PluginRecord*, const PluginRecord*>> uses_;
 };
 
 }  // namespace webui::plugins

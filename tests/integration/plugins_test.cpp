@@ -136,10 +136,16 @@ TEST(Plugins, DependenciesInitInOrderAndShareServices) {
   EXPECT_EQ(greet[0]["text"], "Greetings, Ada");
   const std::string log = host.Log();
   EXPECT_LT(log.find("plugin loaded: basic"), log.find("plugin loaded: consumer"));
+  // aa_user initialises before basic and never declared it, but used its service.
+  auto used = host.Get("/api/v1/aa_user/greet?name=Bo").Json();
+  ASSERT_EQ(used.size(), 1u) << used.dump();
+  EXPECT_LT(log.find("plugin loaded: aa_user"), log.find("plugin loaded: basic"));
   EXPECT_EQ(host.Stop(), 0);
-  // Shutdown runs in reverse order.
+  // Shutdown stops consumers before the providers they used: reverse dependency order, and
+  // service use counts like a dependency.
   const std::string after = host.Log();
   EXPECT_LT(after.find("plugin stopped: consumer"), after.find("plugin stopped: basic"));
+  EXPECT_LT(after.find("plugin stopped: aa_user"), after.find("plugin stopped: basic"));
 }
 
 TEST(Plugins, AdminTogglesTakeEffectAtOnceAndPersist) {

@@ -7,10 +7,16 @@
 
 using webui::sdk::Auth;
 
+#ifdef CONSUMER_UNDECLARED
+#define CONSUMER_ROUTE "/api/v1/aa_user/greet"
+#else
+#define CONSUMER_ROUTE "/api/v1/consumer/greet"
+#endif
+
 class Consumer : public webui::sdk::Plugin {
  public:
   void Init(webui::sdk::Host& host) override {
-    host.Route("GET", "/api/v1/consumer/greet", Auth::kPublic,
+    host.Route("GET", CONSUMER_ROUTE, Auth::kPublic,
                [&host](webui::sdk::Request& req, webui::sdk::Response& res) {
                  nlohmann::json out = nlohmann::json::array();
                  const std::string name(req.Query("name").value_or("world"));
@@ -27,4 +33,10 @@ class Consumer : public webui::sdk::Plugin {
   }
 };
 
+#ifdef CONSUMER_UNDECLARED
+// The same consumer without declaring its dependency (and sorted before "basic", so it is
+// initialised first): the host must still shut it down before the provider it used.
+WEBUI_HOST_PLUGIN(Consumer, "aa_user", "0.1.0", "Uses basic's greeter without declaring it")
+#else
 WEBUI_HOST_PLUGIN_WITH_DEPS(Consumer, "consumer", "0.1.0", "Uses basic's greeter", "basic")
+#endif

@@ -26,8 +26,10 @@ typedef void (*wh_socket_event_fn)(void* user, wh_str socket_id, const wh_caller
 
 typedef struct wh_socket_emitter_v1 {
   uint32_t struct_size;
-  /* `to`: a socket id (Open WebUI's session_id), a room such as "user:<user id>", or empty for
-   * every connected socket. `data_json`: the event's single argument, JSON. */
+  /* `to`: a socket id (Open WebUI's session_id), a room such as "user:<user id>", several of
+   * those separated by ',' (each socket receives the event once, like Open WebUI's emitter that
+   * sends to the union of the user's sessions and the requesting one), or empty for every
+   * connected socket. `data_json`: the event's single argument, JSON. */
   wh_status (*emit)(void* service_user, wh_str to, wh_str event, wh_str data_json);
   /* Receives client events named `event`; *id_out identifies the registration for off(). */
   wh_status (*on)(void* service_user, wh_str event, wh_socket_event_fn fn, void* user,

@@ -1,0 +1,258 @@
+#include "chat_plugin.hpp"
+
+#include <chrono>
+
+namespace webui::chat {
+
+using sdk::Auth;
+using sdk::HttpError;
+using sdk::Request;
+using sdk::Response;
+
+void ChatPlugin::Init(sdk::Host& host) {
+  host_ = &host;
+  store_ = std::make_unique<Store>(host);
+  host.Migrate(Store::Migrations());
+  DeclareSettings();
+  catalog_ = std::make_unique<ModelCatalog>(host, [this] {
+    return std::chrono::milliseconds(
+        static_cast<int64_t>(Setting("models.cache_ttl", 1).get<double>() * 1000));
+  });
+  tasks_ = std::make_unique<TaskRegistry>();
+
+  AddBootRoutes();
+  AddChatRoutes();
+  AddFolderRoutes();
+  AddModelRoutes();
+  AddCompletionRoutes();
+  host.OfferService(WH_SERVICE_API_CONFIG_V1, &api_config_, this);
+  catalog_->Start();
+}
+
+void ChatPlugin::Shutdown() {
+  // Background completions first: they call providers and the database.
+  if (tasks_) tasks_->Shutdown();
+  if (catalog_) catalog_->Stop();
+}
+
+// ---- settings ---------------------------------------------------------------------------------
+
+void ChatPlugin::Declare(const char* key, const char* env, const char* default_json,
+                         bool persistent) {
+  try {
+    host_->DeclareConfig(key, env, default_json, persistent);
+  } catch (const sdk::Error& e) {
+    // Another plugin owns this key (first owner wins): read its value instead.
+    if (e.status() != WH_CONFLICT) throw;
+    host_->Info(std::string("setting ") + key + " is owned by another plugin; using its value");
+  }
+}
+
+void ChatPlugin::DeclareSettings() {
+  // Persistent settings keep Open WebUI's PersistentConfig paths; env-only ones (no path
+  // upstream) live under "models." / "chat." and are not persisted.
+  Declare("ui.default_models", "DEFAULT_MODELS", "\"\"", true);
+  Declare("ui.model_order_list", "MODEL_ORDER_LIST", "[]", true);
+  Declare("ui.banners", "WEBUI_BANNERS", "[]", true);
+  Declare("task.model.default", "TASK_MODEL", "\"\"", true);
+  Declare("task.model.external", "TASK_MODEL_EXTERNAL", "\"\"", true);
+  Declare("task.title.enable", "ENABLE_TITLE_GENERATION", "true", true);
+  Declare("task.title.prompt_template", "TITLE_GENERATION_PROMPT_TEMPLATE", "\"\"", true);
+  Declare("models.bypass_access_control", "BYPASS_MODEL_ACCESS_CONTROL", "false", false);
+  Declare("models.bypass_admin_access_control", "BYPASS_ADMIN_ACCESS_CONTROL", "true", false);
+  Declare("models.cache_ttl", "MODELS_CACHE_TTL", "1.0", false);
+  Declare("chat.enable_admin_chat_access", "ENABLE_ADMIN_CHAT_ACCESS", "true", false);
+}
+
+json ChatPlugin::Setting(const std::string& key, json fallback) const {
+  auto text = host_->ConfigJson(key);
+  if (!text) return fallback;
+  json v = json::parse(*text, nullptr, false);
+  if (v.is_discarded() || v.is_null()) return fallback;
+  if (fallback.is_number() && !v.is_number()) return fallback;
+  return v;
+}
+
+bool ChatPlugin::SettingBool(const std::string& key, bool fallback) const {
+  json v = Setting(key, fallback);
+  return v.is_boolean() ? v.get<bool>() : fallback;
+}
+
+bool ChatPlugin::HasPermission(const User& user, const std::string& dotted, bool fallback) const {
+  if (user.IsAdmin()) return true;
+  json perms = Setting("user.permissions", json::object());
+  const json* node = &perms;
+  size_t start = 0;
+  while (start <= dotted.size()) {
+    const size_t dot = dotted.find('.', start);
+    const std::string part = dotted.substr(start, dot == std::string::npos ? dot : dot - start);
+    if (!node->is_object() || !node->contains(part)) return fallback;
+    node = &(*node)[part];
+    if (dot == std::string::npos) break;
+    start = dot + 1;
+  }
+  return node->is_boolean() ? node->get<bool>() : fallback;
+}
+
+User ChatPlugin::CurrentUser(const Request& req) {
+  auto c = req.RequireCaller();
+  return User{std::string(c.id), std::string(c.role), std::string(c.name), std::string(c.email)};
+}
+
+json ChatPlugin::Body(const Request& req) {
+  json body = json::parse(req.Body(), nullptr, false);
+  if (!body.is_object()) throw HttpError(422, "Request body must be a JSON object");
+  return body;
+}
+
+std::optional<int64_t> ChatPlugin::IntQuery(const Request& req, const char* name) {
+  auto v = req.Query(name);
+  if (!v || v->empty()) return std::nullopt;
+  try {
+    size_t used = 0;
+    const std::string s(*v);
+    int64_t n = std::stoll(s, &used);
+    if (used == s.size()) return n;
+  } catch (...) {
+  }
+  throw HttpError(422, std::string(name) + " must be an integer");
+}
+
+// ---- boot endpoints ---------------------------------------------------------------------------
+
+namespace {
+void SendJson(Response& res, const json& value) { res.Json(Dump(value)); }
+}  // namespace
+
+void ChatPlugin::AddBootRoutes() {
+  sdk::Host& host = *host_;
+
+  host.Route("GET", "/api/v1/configs/banners", Auth::kVerified, [this](Request&, Response& res) {
+    SendJson(res, Setting("ui.banners", json::array()));
+  });
+  host.Route("POST", "/api/v1/configs/banners", Auth::kAdmin, [this](Request& req, Response& res) {
+    json body = Body(req);
+    if (!body.contains("banners") || !body["banners"].is_array())
+      throw HttpError(422, "banners must be a list");
+    host_->SetConfig("ui.banners", Dump(body["banners"]));
+    SendJson(res, body["banners"]);
+  });
+  auto models_config = [this] {
+    return json{{"DEFAULT_MODELS", Setting("ui.default_models", "")},
+                {"MODEL_ORDER_LIST", Setting("ui.model_order_list", json::array())}};
+  };
+  host.Route("GET", "/api/v1/configs/models", Auth::kAdmin,
+             [models_config](Request&, Response& res) { SendJson(res, models_config()); });
+  host.Route("POST", "/api/v1/configs/models", Auth::kAdmin,
+             [this, models_config](Request& req, Response& res) {
+               json body = Body(req);
+               if (body.contains("DEFAULT_MODELS")) {
+                 json v = body["DEFAULT_MODELS"];
+                 host_->SetConfig("ui.default_models", Dump(v.is_null() ? json("") : v));
+               }
+               if (body.contains("MODEL_ORDER_LIST")) {
+                 json v = body["MODEL_ORDER_LIST"];
+                 host_->SetConfig("ui.model_order_list", Dump(v.is_array() ? v : json::array()));
+               }
+               SendJson(res, models_config());
+             });
+
+  // Tools, functions and channels belong to features that may not be installed: their tables
+  // are read when they exist, filtered by Open WebUI's access rules, otherwise the lists are
+  // empty (the web UI fails to render when these answer 404).
+  host.Route("GET", "/api/v1/tools/", Auth::kVerified, [this](Request& req, Response& res) {
+    const User user = CurrentUser(req);
+    json out = json::array();
+    if (store_->TableExists("tool")) {
+      const auto groups = store_->GroupIdsOf(user.id);
+      for (const auto& r : store_->SelectAll(
+               "SELECT id, user_id, name, meta, access_control, updated_at, created_at FROM tool "
+               "ORDER BY updated_at DESC")) {
+        json access = r.IsNull(4) ? json() : NormalizeAccessControl(json(r.Text(4)));
+        if (!user.IsAdmin() && r.Text(1) != user.id && !HasAccess(user.id, "read", access, groups))
+          continue;
+        out.push_back({{"id", r.Text(0)},
+                       {"user_id", r.Text(1)},
+                       {"name", r.Text(2)},
+                       {"meta", ParseJsonOr(r.Text(3), json::object())},
+                       {"access_control", access},
+                       {"updated_at", r.Int(5)},
+                       {"created_at", r.Int(6)}});
+      }
+    }
+    SendJson(res, out);
+  });
+  host.Route("GET", "/api/v1/functions/", Auth::kVerified, [this](Request&, Response& res) {
+    json out = json::array();
+    if (store_->TableExists("function")) {
+      for (const auto& r : store_->SelectAll(
+               "SELECT id, user_id, type, name, meta, is_active, is_global, updated_at, "
+               "created_at FROM function ORDER BY updated_at DESC")) {
+        out.push_back({{"id", r.Text(0)},
+                       {"user_id", r.Text(1)},
+                       {"type", r.Text(2)},
+                       {"name", r.Text(3)},
+                       {"meta", ParseJsonOr(r.Text(4), json::object())},
+                       {"is_active", !r.IsNull(5) && r.Bool(5)},
+                       {"is_global", !r.IsNull(6) && r.Bool(6)},
+                       {"updated_at", r.Int(7)},
+                       {"created_at", r.Int(8)}});
+      }
+    }
+    SendJson(res, out);
+  });
+  host.Route("GET", "/api/v1/channels/", Auth::kVerified, [this](Request& req, Response& res) {
+    const User user = CurrentUser(req);
+    json out = json::array();
+    if (store_->TableExists("channel")) {
+      const auto groups = store_->GroupIdsOf(user.id);
+      for (const auto& r : store_->SelectAll(
+               "SELECT id, user_id, type, name, description, data, meta, access_control, "
+               "created_at, updated_at FROM channel ORDER BY created_at")) {
+        json access = r.IsNull(7) ? json() : NormalizeAccessControl(json(r.Text(7)));
+        if (!user.IsAdmin() && r.Text(1) != user.id && !HasAccess(user.id, "read", access, groups))
+          continue;
+        out.push_back({{"id", r.Text(0)},
+                       {"user_id", r.Text(1)},
+                       {"type", r.IsNull(2) ? json() : json(r.Text(2))},
+                       {"name", r.Text(3)},
+                       {"description", r.IsNull(4) ? json() : json(r.Text(4))},
+                       {"data", r.IsNull(5) ? json() : ParseJsonOr(r.Text(5), json())},
+                       {"meta", r.IsNull(6) ? json() : ParseJsonOr(r.Text(6), json())},
+                       {"access_control", access},
+                       {"created_at", r.Int(8)},
+                       {"updated_at", r.Int(9)}});
+      }
+    }
+    SendJson(res, out);
+  });
+}
+
+wh_status ChatPlugin::ContributeConfig(void* self, const wh_request_host_ptr* req, wh_str_sink sink,
+                                       void* sink_user) {
+  auto* plugin = static_cast<ChatPlugin*>(self);
+  try {
+    wh_caller c{};
+    c.struct_size = sizeof c;
+    json out = json::object();
+    const wh_host_api* api = plugin->host_->api();
+    if (api->req_caller(req, &c) == WH_OK) {
+      const std::string_view role = sdk::FromWh(c.role);
+      // /api/config shows default_models to signed-in users only, as upstream.
+      if (role == "user" || role == "admin") {
+        json dm = plugin->Setting("ui.default_models", "");
+        out["default_models"] = dm.is_null() ? json("") : dm;
+      }
+    }
+    const std::string text = Dump(out);
+    sink(sink_user, sdk::ToWh(text));
+    return WH_OK;
+  } catch (...) {
+    return WH_ERROR;
+  }
+}
+
+}  // namespace webui::chat
+
+WEBUI_HOST_PLUGIN(webui::chat::ChatPlugin, "chat", "0.1.0",
+                  "Models, chat completions (SSE and background tasks), chats, tags and folders")

@@ -1,0 +1,92 @@
+// The "chat" plugin: models (/api/models, /api/v1/models), chat completions (SSE, JSON and
+// background tasks with Socket.IO events), chats, tags, folders and the list endpoints the web UI
+// calls on boot. Route groups live in routes_*.cpp; this class holds what they share.
+#pragma once
+
+#include <webui_host/services/api_config.h>
+#include <webui_host/sdk.hpp>
+
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+
+#include "chat_logic.hpp"
+#include "model_catalog.hpp"
+#include "store.hpp"
+#include "tasks.hpp"
+
+namespace webui::chat {
+
+struct User {
+  std::string id;
+  std::string role;
+  std::string name;
+  std::string email;
+  bool IsAdmin() const { return role == "admin"; }
+};
+
+// A model request resolved to what runs it.
+struct ResolvedModel {
+  json model;                          // the /api/models item
+  std::optional<WorkspaceModel> info;  // its row in `model`, if any
+  std::string upstream_id;             // the provider's model id (base model of a custom one)
+  ProviderRef provider;
+};
+
+class ChatPlugin : public sdk::Plugin {
+ public:
+  void Init(sdk::Host& host) override;
+  void Shutdown() override;
+
+ private:
+  // -- settings (chat_plugin.cpp) --
+  void DeclareSettings();
+  void Declare(const char* key, const char* env, const char* default_json, bool persistent);
+  json Setting(const std::string& key, json fallback) const;
+  bool SettingBool(const std::string& key, bool fallback) const;
+  // USER_PERMISSIONS (declared by the users feature) with Open WebUI's defaults when absent.
+  bool HasPermission(const User& user, const std::string& dotted, bool fallback) const;
+  static User CurrentUser(const sdk::Request& req);
+  static json Body(const sdk::Request& req);  // the JSON object body, 422 otherwise
+  static std::optional<int64_t> IntQuery(const sdk::Request& req, const char* name);
+
+  // -- route groups --
+  void AddBootRoutes();        // chat_plugin.cpp
+  void AddChatRoutes();        // routes_chats.cpp
+  void AddFolderRoutes();      // routes_folders.cpp
+  void AddModelRoutes();       // routes_models.cpp
+  void AddCompletionRoutes();  // routes_completion.cpp
+
+  // -- chats (routes_chats.cpp) --
+  ChatRow OwnedChat(const std::string& id, const User& user);  // 404 otherwise
+  json TagsOfChat(const ChatRow& chat, const User& user);
+  void DropTagIfUnused(const std::string& user_id, const std::string& tag_id);
+  std::optional<std::string> CheckedFolder(const json& folder_id, const User& user);
+
+  // -- models (routes_models.cpp) --
+  std::vector<json> AllModels(bool refresh);
+  std::vector<json> VisibleModels(const User& user, bool refresh);
+  bool CanRead(const User& user, const WorkspaceModel& m);
+  bool CanWrite(const User& user, const WorkspaceModel& m);
+  ResolvedModel Resolve(const json& model_id, const User& user);
+
+  // -- completions (routes_completion.cpp) --
+  void HandleCompletion(sdk::Request& req, sdk::Response& res);
+  void StreamDirect(const ResolvedModel& rm, const json& payload, sdk::Response& res);
+  struct BackgroundJob;
+  void RunBackground(Task& task, const BackgroundJob& job);
+  void Emit(const BackgroundJob& job, const json& event);
+  void GenerateTitle(const BackgroundJob& job, const std::string& answer);
+
+  static wh_status ContributeConfig(void* self, const wh_request_host_ptr* req, wh_str_sink sink,
+                                    void* sink_user);
+
+  sdk::Host* host_ = nullptr;
+  std::unique_ptr<Store> store_;
+  std::unique_ptr<ModelCatalog> catalog_;
+  std::unique_ptr<TaskRegistry> tasks_;
+  wh_api_config_v1 api_config_{sizeof(wh_api_config_v1), &ChatPlugin::ContributeConfig};
+};
+
+}  // namespace webui::chat

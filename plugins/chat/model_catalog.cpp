@@ -1,0 +1,150 @@
+#include "model_catalog.hpp"
+
+#include <set>
+
+namespace webui::chat {
+
+ModelCatalog::ModelCatalog(sdk::Host& host, std::function<std::chrono::milliseconds()> ttl)
+    : host_(host), ttl_(std::move(ttl)) {}
+
+ModelCatalog::~ModelCatalog() { Stop(); }
+
+void ModelCatalog::Start() {
+  std::lock_guard lock(mu_);
+  if (thread_.joinable()) return;
+  stop_ = false;
+  thread_ = std::thread([this] { Loop(); });
+}
+
+void ModelCatalog::Stop() {
+  {
+    std::lock_guard lock(mu_);
+    stop_ = true;
+  }
+  cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+std::vector<ProviderRef> ModelCatalog::Providers() const {
+  std::vector<ProviderRef> out;
+  for (const auto& s : host_.Services(WH_SERVICE_MODEL_PROVIDER_V1)) {
+    // Only providers whose table reaches chat_completion are usable.
+    if (s.vtable == nullptr || s.vtable_size < offsetof(wh_model_provider_v1, chat_completion) +
+                                                   sizeof(wh_model_provider_v1::chat_completion))
+      continue;
+    auto* vt = static_cast<const wh_model_provider_v1*>(s.vtable);
+    if (vt->list_models == nullptr || vt->has_model == nullptr || vt->chat_completion == nullptr)
+      continue;
+    out.push_back(ProviderRef{s.provider, vt, s.user});
+  }
+  return out;
+}
+
+ModelCatalog::Fetched ModelCatalog::Fetch(bool refresh) const {
+  Fetched f;
+  std::set<std::string> seen;
+  for (const auto& p : Providers()) {
+    std::string text;
+    wh_status st = p.vt->list_models(p.user, refresh ? 1 : 0, sdk::detail::AppendSink, &text);
+    if (st != WH_OK) {
+      host_.Warn("model provider " + p.plugin + " could not list models (status " +
+                 std::to_string(st) + ")");
+      continue;
+    }
+    json list = json::parse(text, nullptr, false);
+    if (list.is_object() && list.contains("data")) list = list["data"];
+    if (!list.is_array()) {
+      host_.Warn("model provider " + p.plugin + " returned a model list that is not an array");
+      continue;
+    }
+    for (auto& m : list) {
+      if (!m.is_object() || !m.contains("id") || !m["id"].is_string()) continue;
+      const std::string id = m["id"];
+      if (!seen.insert(id).second) continue;
+      if (!m.contains("name")) m["name"] = id;
+      if (!m.contains("object")) m["object"] = "model";
+      f.owner[id] = p.plugin;
+      f.models.push_back(std::move(m));
+    }
+  }
+  return f;
+}
+
+void ModelCatalog::Install(Fetched f) {
+  std::lock_guard lock(mu_);
+  models_ = std::move(f.models);
+  owner_ = std::move(f.owner);
+  loaded_ = true;
+  loaded_at_ = std::chrono::steady_clock::now();
+}
+
+std::vector<json> ModelCatalog::BaseModels(bool refresh) {
+  if (refresh) {
+    Install(Fetch(true));
+  } else {
+    bool loaded;
+    {
+      std::lock_guard lock(mu_);
+      loaded = loaded_;
+    }
+    if (!loaded) {
+      // First use: wait for the providers once; concurrent first callers share the result.
+      std::lock_guard first(first_load_mu_);
+      bool still_missing;
+      {
+        std::lock_guard lock(mu_);
+        still_missing = !loaded_;
+      }
+      if (still_missing) Install(Fetch(false));
+    }
+  }
+  std::lock_guard lock(mu_);
+  if (std::chrono::steady_clock::now() - loaded_at_ > ttl_() && !refresh_wanted_) {
+    refresh_wanted_ = true;
+    cv_.notify_all();
+  }
+  return models_;
+}
+
+std::optional<ProviderRef> ModelCatalog::ProviderFor(const std::string& model_id) {
+  const auto providers = Providers();
+  for (const auto& p : providers)
+    if (p.vt->has_model(p.user, sdk::ToWh(model_id)) != 0) return p;
+  std::string owner;
+  {
+    std::lock_guard lock(mu_);
+    auto it = owner_.find(model_id);
+    if (it != owner_.end()) owner = it->second;
+  }
+  for (const auto& p : providers)
+    if (p.plugin == owner) return p;
+  return std::nullopt;
+}
+
+void ModelCatalog::Loop() {
+  std::unique_lock lock(mu_);
+  while (true) {
+    cv_.wait(lock, [&] { return stop_ || refresh_wanted_; });
+    if (stop_) return;
+    lock.unlock();
+    Fetched f;
+    try {
+      f = Fetch(true);
+    } catch (const std::exception& e) {
+      host_.Warn(std::string("model list refresh failed: ") + e.what());
+      lock.lock();
+      refresh_wanted_ = false;
+      loaded_at_ = std::chrono::steady_clock::now();
+      continue;
+    }
+    lock.lock();
+    if (stop_) return;
+    models_ = std::move(f.models);
+    owner_ = std::move(f.owner);
+    loaded_ = true;
+    loaded_at_ = std::chrono::steady_clock::now();
+    refresh_wanted_ = false;
+  }
+}
+
+}  // namespace webui::chat

@@ -1,0 +1,460 @@
+// POST /api/chat/completions (main.py chat_completion + utils/middleware.py
+// process_chat_response), /api/chat/completed and /api/tasks*.
+//
+// Without session_id/chat_id/id the completion streams back directly: every provider piece is
+// written as one SSE event the moment it arrives; a client that leaves aborts the provider (it
+// is polled on every silence tick, at least every 250 ms); an upstream that drops after the
+// stream started ends with an explicit error event and [DONE]. With all three, the completion
+// runs as a background task whose progress goes out as Socket.IO "chat-events" and whose answer
+// is saved into the chat row, so it survives a reload even with nobody listening.
+#include <webui_host/services/socket_emitter.h>
+
+#include <algorithm>
+#include <cctype>
+#include <chrono>
+
+#include "chat_plugin.hpp"
+
+namespace webui::chat {
+
+using sdk::Auth;
+using sdk::HttpError;
+using sdk::Request;
+using sdk::Response;
+
+struct ChatPlugin::BackgroundJob {
+  User user;
+  std::string chat_id;
+  std::string message_id;
+  std::string session_id;
+  std::string model_id;  // as the browser named it
+  ResolvedModel model;
+  json payload;           // the upstream request
+  json messages;          // the conversation as sent (title generation)
+  json background_tasks;  // {"title_generation": bool, ...}
+  bool local = false;     // "local:" temporary chat: nothing is stored
+};
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+// An idle SSE stream gets a comment this often so proxies keep it open (threats T39).
+constexpr auto kKeepAlive = std::chrono::seconds(15);
+
+void SendJson(Response& res, const json& value) { res.Json(Dump(value)); }
+
+std::string StringField(const json& body, const char* key) {
+  auto it = body.find(key);
+  return it != body.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
+int StatusFor(wh_status st, int http_status) {
+  if (http_status >= 400 && http_status <= 599) return http_status;
+  switch (st) {
+    case WH_UNAVAILABLE:
+      return 502;
+    case WH_TIMEOUT:
+      return 504;
+    case WH_NOT_FOUND:
+      return 404;
+    case WH_INVALID:
+      return 400;
+    default:
+      return 500;
+  }
+}
+
+std::string ErrorText(wh_status st, const std::string& error) {
+  if (!error.empty()) return error;
+  switch (st) {
+    case WH_UNAVAILABLE:
+      return "Open WebUI: Server Connection Error";
+    case WH_TIMEOUT:
+      return "The model did not answer in time";
+    case WH_CLOSED:
+      return "The model's response ended unexpectedly";
+    default:
+      return "Something went wrong :/";
+  }
+}
+
+bool WantsStream(const json& payload) {
+  auto it = payload.find("stream");
+  return it != payload.end() && it->is_boolean() && it->get<bool>();
+}
+
+std::string MessageText(const json& message) {
+  if (!message.is_object()) return {};
+  const json& c = message.value("content", json());
+  if (c.is_string()) return c.get<std::string>();
+  std::string out;
+  if (c.is_array())
+    for (const auto& part : c)
+      if (part.is_object() && part.value("type", "") == "text") out += part.value("text", "");
+  return out;
+}
+
+constexpr const char* kTitlePrompt =
+    "Create a short title (3 to 5 words, at most one emoji) that sums up the conversation "
+    "below. Use the conversation's language. Reply with one JSON object and nothing else: "
+    "{\"title\": \"...\"}\n\n<chat_history>\n{{MESSAGES:END:2}}\n</chat_history>";
+
+}  // namespace
+
+void ChatPlugin::AddCompletionRoutes() {
+  sdk::Host& h = *host_;
+  auto completion = [this](Request& req, Response& res) { HandleCompletion(req, res); };
+  h.Route("POST", "/api/chat/completions", Auth::kVerified, completion);
+  h.Route("POST", "/api/v1/chat/completions", Auth::kVerified, completion);
+
+  h.Route("POST", "/api/chat/completed", Auth::kVerified, [this](Request& req, Response& res) {
+    json body = Body(req);
+    body.erase("model_item");
+    const std::string model = StringField(body, "model");
+    const auto models = AllModels(false);
+    if (std::none_of(models.begin(), models.end(),
+                     [&](const json& m) { return m.value("id", "") == model; }))
+      throw HttpError(400, kModelNotFound);
+    // No outlet filters run here: the body comes back as it was sent.
+    SendJson(res, body);
+  });
+
+  h.Route("GET", "/api/tasks", Auth::kVerified, [this](Request& req, Response& res) {
+    const User user = CurrentUser(req);
+    SendJson(res, json{{"tasks", tasks_->List(user.IsAdmin() ? std::string() : user.id)}});
+  });
+  h.Route("GET", "/api/tasks/chat/{chat_id}", Auth::kVerified, [this](Request& req, Response& res) {
+    const User user = CurrentUser(req);
+    const std::string chat_id(req.PathParam("chat_id").value_or(""));
+    json ids = json::array();
+    if (store_->GetChatOwned(chat_id, user.id)) ids = tasks_->ListByChat(chat_id);
+    SendJson(res, json{{"task_ids", ids}});
+  });
+  h.Route(
+      "POST", "/api/tasks/stop/{task_id}", Auth::kVerified, [this](Request& req, Response& res) {
+        const User user = CurrentUser(req);
+        const std::string id(req.PathParam("task_id").value_or(""));
+        auto owner = tasks_->OwnerOf(id);
+        // Another user's task is as unknown as a missing one.
+        if (!owner || (*owner != user.id && !user.IsAdmin()) || !tasks_->Stop(id))
+          throw HttpError(404, "Task not found");
+        SendJson(res, json{{"status", true}, {"message", "Task " + id + " successfully stopped."}});
+      });
+}
+
+void ChatPlugin::HandleCompletion(Request& req, Response& res) {
+  const User user = CurrentUser(req);
+  const json body = Body(req);
+  const std::string chat_id = StringField(body, "chat_id");
+  const std::string message_id = StringField(body, "id");
+  const std::string session_id = StringField(body, "session_id");
+  const bool local = StartsWith(chat_id, "local:");
+  // Threats T10: another user's chat is unknown, checked before anything reaches a model.
+  if (!chat_id.empty() && !local && !store_->GetChatOwned(chat_id, user.id))
+    throw HttpError(404, kNotFound);
+
+  ResolvedModel rm = Resolve(body.value("model", json()), user);
+  PromptContext ctx;
+  ctx.user_name = user.name;
+  if (body.contains("variables") && body["variables"].is_object())
+    ctx.variables = body["variables"];
+  json payload = BuildUpstreamBody(body);
+  if (rm.info) payload = ApplyModelParams(payload, rm.info->params, ctx);
+  payload["model"] = rm.upstream_id;
+
+  if (!session_id.empty() && !chat_id.empty() && !message_id.empty()) {
+    BackgroundJob job;
+    job.user = user;
+    job.chat_id = chat_id;
+    job.message_id = message_id;
+    job.session_id = session_id;
+    job.model_id = body.at("model").get<std::string>();
+    job.model = rm;
+    job.payload = payload;
+    job.messages = body.value("messages", json::array());
+    job.background_tasks = body.value("background_tasks", json());
+    job.local = local;
+    auto task_id =
+        tasks_->Start(chat_id, user.id, [this, job](Task& task) { RunBackground(task, job); });
+    if (!task_id) throw HttpError(503, "The server is shutting down");
+    SendJson(res, json{{"status", true}, {"task_id", *task_id}});
+    return;
+  }
+  StreamDirect(rm, payload, res);
+}
+
+void ChatPlugin::StreamDirect(const ResolvedModel& rm, const json& payload, Response& res) {
+  struct Ctx {
+    Response* res;
+    bool stream;
+    bool started = false;
+    bool gone = false;
+    Clock::time_point last_write = Clock::now();
+    std::string whole;
+  } ctx;
+  ctx.res = &res;
+  ctx.stream = WantsStream(payload);
+
+  auto on_piece = [](void* user, wh_str piece) -> int {
+    auto* c = static_cast<Ctx*>(user);
+    try {
+      if (piece.len == 0) {  // silence tick: is anybody still listening?
+        if (!c->res->ClientConnected()) {
+          c->gone = true;
+          return 1;
+        }
+        if (c->started && Clock::now() - c->last_write > kKeepAlive) {
+          if (!c->res->Write(": keep-alive\n\n")) {
+            c->gone = true;
+            return 1;
+          }
+          c->last_write = Clock::now();
+        }
+        return 0;
+      }
+      if (!c->stream) {
+        c->whole.append(piece.ptr, piece.len);
+        return 0;
+      }
+      if (!c->started) {
+        c->res->BeginStream("text/event-stream");
+        c->started = true;
+      }
+      std::string frame;
+      frame.reserve(piece.len + 8);
+      frame.append("data: ").append(piece.ptr, piece.len).append("\n\n");
+      if (!c->res->Write(frame)) {
+        c->gone = true;
+        return 1;
+      }
+      c->last_write = Clock::now();
+      return 0;
+    } catch (...) {
+      c->gone = true;
+      return 1;
+    }
+  };
+
+  const std::string request = Dump(payload);
+  int http_status = 0;
+  std::string error;
+  const wh_status st =
+      rm.provider.vt->chat_completion(rm.provider.user, sdk::ToWh(request), on_piece, &ctx,
+                                      &http_status, sdk::detail::AppendSink, &error);
+  if (ctx.gone) {
+    if (!ctx.started) res.Error(499, "Client closed the connection");
+    return;
+  }
+  if (ctx.stream) {
+    if (st == WH_OK) {
+      if (!ctx.started) res.BeginStream("text/event-stream");
+      res.Write("data: [DONE]\n\n");
+      return;
+    }
+    if (ctx.started) {
+      // Never a silent truncation (threats T37): say what happened, then end properly.
+      const json event = {
+          {"error", {{"message", ErrorText(st, error)}, {"type", "upstream_error"}}}};
+      res.Write("data: " + Dump(event) + "\n\n");
+      res.Write("data: [DONE]\n\n");
+      return;
+    }
+    throw HttpError(StatusFor(st, http_status), ErrorText(st, error));
+  }
+  if (st != WH_OK) throw HttpError(StatusFor(st, http_status), ErrorText(st, error));
+  json whole = json::parse(ctx.whole, nullptr, false);
+  if (whole.is_discarded()) throw HttpError(502, "The model returned an invalid response");
+  res.Json(ctx.whole);
+}
+
+// ---- background -------------------------------------------------------------------------------
+
+void ChatPlugin::Emit(const BackgroundJob& job, const json& event) {
+  const auto emitters = host_->Services(WH_SERVICE_SOCKET_EMITTER_V1);
+  if (emitters.empty()) return;  // no Socket.IO server: the saved chat is the result
+  const std::string text =
+      Dump(json{{"chat_id", job.chat_id}, {"message_id", job.message_id}, {"data", event}});
+  // The requesting session and every socket of the user, each socket once (Open WebUI emits to
+  // the union of the two).
+  const std::string to = job.session_id + ",user:" + job.user.id;
+  for (const auto& s : emitters) {
+    if (s.vtable_size < offsetof(wh_socket_emitter_v1, emit) + sizeof(void*)) continue;
+    auto* vt = static_cast<const wh_socket_emitter_v1*>(s.vtable);
+    if (vt->emit == nullptr) continue;
+    // 0.6 frontends listen to "chat-events", newer ones to "events".
+    for (const char* name : {"chat-events", "events"})
+      vt->emit(s.user, sdk::ToWh(to), sdk::ToWh(name), sdk::ToWh(text));
+  }
+}
+
+void ChatPlugin::RunBackground(Task& task, const BackgroundJob& job) {
+  struct Ctx {
+    ChatPlugin* self;
+    const BackgroundJob* job;
+    Task* task;
+    bool stream;
+    std::string content;
+    json whole;
+    std::string stream_error;
+  } ctx{this, &job, &task, WantsStream(job.payload), {}, json(), {}};
+
+  auto on_piece = [](void* user, wh_str piece) -> int {
+    auto* c = static_cast<Ctx*>(user);
+    if (c->task->Cancelled()) return 1;
+    if (piece.len == 0) return 0;
+    try {
+      json chunk = json::parse(std::string_view(piece.ptr, piece.len), nullptr, false);
+      if (chunk.is_discarded()) return 0;
+      if (!c->stream) {
+        c->whole = std::move(chunk);
+        return 0;
+      }
+      if (chunk.contains("error") && !chunk["error"].is_null()) {
+        const json& e = chunk["error"];
+        c->stream_error = e.is_object() ? e.value("message", Dump(e)) : Dump(e);
+        c->self->Emit(*c->job, {{"type", "chat:completion"}, {"data", {{"error", e}}}});
+        return 0;
+      }
+      if (chunk.contains("usage") && chunk["usage"].is_object())
+        c->self->Emit(*c->job,
+                      {{"type", "chat:completion"}, {"data", {{"usage", chunk["usage"]}}}});
+      const std::string delta = ChunkDeltaContent(chunk);
+      if (!delta.empty()) {
+        c->content += delta;
+        // Cumulative content, as upstream sends it: a late listener still shows everything.
+        c->self->Emit(*c->job, {{"type", "chat:completion"}, {"data", {{"content", c->content}}}});
+      }
+    } catch (...) {
+    }
+    return 0;
+  };
+
+  auto save = [&](json fields) {
+    if (job.local) return;
+    fields["id"] = job.message_id;
+    fields["role"] = "assistant";
+    fields["model"] = job.model_id;
+    try {
+      store_->UpsertChatMessage(job.chat_id, job.message_id, fields);
+    } catch (const std::exception& e) {
+      host_->LogError(std::string("could not save the assistant message: ") + e.what());
+    }
+  };
+  auto chat_title = [&]() -> json {
+    if (job.local) return nullptr;
+    try {
+      if (auto c = store_->GetChat(job.chat_id)) return c->title;
+    } catch (...) {
+    }
+    return nullptr;
+  };
+
+  const std::string request = Dump(job.payload);
+  int http_status = 0;
+  std::string error;
+  const wh_status st =
+      job.model.provider.vt->chat_completion(job.model.provider.user, sdk::ToWh(request), on_piece,
+                                             &ctx, &http_status, sdk::detail::AppendSink, &error);
+
+  if (task.Cancelled()) {
+    Emit(job, {{"type", "chat:tasks:cancel"}});
+    save({{"content", ctx.content}, {"done", true}});
+    return;
+  }
+  if (!ctx.stream && st == WH_OK) {
+    ctx.content = CompletionContent(ctx.whole);
+    if (!ctx.content.empty()) Emit(job, {{"type", "chat:completion"}, {"data", ctx.whole}});
+  }
+  std::string failure;
+  if (st != WH_OK)
+    failure = ErrorText(st, error);
+  else if (!ctx.stream_error.empty())
+    failure = ctx.stream_error;
+  if (!failure.empty()) {
+    if (st != WH_OK)
+      Emit(job, {{"type", "chat:completion"}, {"data", {{"error", {{"message", failure}}}}}});
+    save({{"content", ctx.content}, {"error", {{"content", failure}}}, {"done", true}});
+  } else {
+    save({{"content", ctx.content}, {"done", true}});
+  }
+  Emit(job, {{"type", "chat:completion"},
+             {"data", {{"done", true}, {"content", ctx.content}, {"title", chat_title()}}}});
+  if (failure.empty() && !task.Cancelled()) {
+    try {
+      GenerateTitle(job, ctx.content);
+    } catch (const std::exception& e) {
+      host_->Warn(std::string("title generation failed: ") + e.what());
+    }
+  }
+}
+
+void ChatPlugin::GenerateTitle(const BackgroundJob& job, const std::string& answer) {
+  const json& tasks = job.background_tasks;
+  if (!tasks.is_object() || !tasks.contains("title_generation")) return;
+  json conversation = json::array();
+  if (job.messages.is_array())
+    for (const auto& m : job.messages)
+      if (m.is_object() && m.value("role", "") != "system") conversation.push_back(m);
+  conversation.push_back({{"role", "assistant"}, {"content", answer}});
+  std::string first_user;
+  for (const auto& m : conversation)
+    if (m.value("role", "") == "user") {
+      first_user = MessageText(m);
+      break;
+    }
+
+  std::string title;
+  const bool wanted =
+      tasks["title_generation"].is_boolean() && tasks["title_generation"].get<bool>();
+  if (wanted && SettingBool("task.title.enable", true)) {
+    // TASK_MODEL for local (Ollama) models, TASK_MODEL_EXTERNAL for the others; else this one.
+    const bool local_model = job.model.model.value("owned_by", "") == "ollama";
+    const std::string task_model =
+        Setting(local_model ? "task.model.default" : "task.model.external", "").get<std::string>();
+    ResolvedModel rm = job.model;
+    if (!task_model.empty()) {
+      try {
+        rm = Resolve(task_model, job.user);
+      } catch (const HttpError&) {
+      }
+    }
+    std::string transcript;
+    const size_t from = conversation.size() > 2 ? conversation.size() - 2 : 0;
+    for (size_t i = from; i < conversation.size(); ++i) {
+      std::string role = LowerAscii(conversation[i].value("role", ""));
+      for (char& ch : role) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+      transcript += role + ": " + MessageText(conversation[i]) + "\n";
+    }
+    std::string prompt = Setting("task.title.prompt_template", "").get<std::string>();
+    if (prompt.empty()) prompt = kTitlePrompt;
+    for (const char* marker : {"{{MESSAGES:END:2}}", "{{MESSAGES}}"}) {
+      for (size_t pos; (pos = prompt.find(marker)) != std::string::npos;)
+        prompt.replace(pos, std::string(marker).size(), transcript);
+    }
+    const json request = {{"model", rm.upstream_id},
+                          {"messages", json::array({{{"role", "user"}, {"content", prompt}}})},
+                          {"stream", false}};
+    const std::string text = Dump(request);
+    struct TitleCtx {
+      std::string whole;
+    } tctx;
+    auto on_piece = [](void* user, wh_str piece) -> int {
+      auto* c = static_cast<TitleCtx*>(user);
+      c->whole.append(piece.ptr == nullptr ? "" : piece.ptr, piece.len);
+      return 0;
+    };
+    int http_status = 0;
+    std::string error;
+    if (rm.provider.vt->chat_completion(rm.provider.user, sdk::ToWh(text), on_piece, &tctx,
+                                        &http_status, sdk::detail::AppendSink, &error) == WH_OK)
+      title = ParseGeneratedTitle(CompletionContent(json::parse(tctx.whole, nullptr, false)));
+    if (title.empty()) title = first_user;
+  } else if (!wanted && conversation.size() == 2) {
+    title = first_user;  // first exchange without generation: the question is the title
+  }
+  if (title.empty()) return;
+  if (!job.local) store_->SetChatTitle(job.chat_id, title);
+  Emit(job, {{"type", "chat:title"}, {"data", title}});
+}
+
+}  // namespace webui::chat

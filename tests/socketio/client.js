@@ -1,0 +1,490 @@
+// Socket.IO scenarios against a running webui-host, with the client the Open WebUI frontend
+// uses (socket.io-client 4). Usage: node client.js <scenario>; environment: BASE (http://host:port),
+// BASE_B (a second instance, "cross"), HOST_PID ("idle", "shutdown"), IDLE_CLIENTS.
+// Prints one line per check and exits non-zero on the first failure.
+'use strict';
+const fs = require('fs');
+const { io } = require('socket.io-client');
+const WebSocket = require('ws');
+
+const BASE = process.env.BASE;
+const BASE_B = process.env.BASE_B;
+const PATHS = ['/ws/socket.io', '/socket.io'];
+
+function assert(cond, msg) {
+  if (!cond) throw new Error('assertion failed: ' + msg);
+  console.log('ok ' + msg);
+}
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+function connect(opts = {}) {
+  const s = io(opts.base || BASE, {
+    path: opts.path || '/ws/socket.io',
+    transports: opts.transports || ['websocket'],
+    auth: opts.token ? { token: opts.token } : {},
+    reconnection: false,
+    forceNew: true,
+    timeout: 10000,
+  });
+  return new Promise((resolve, reject) => {
+    s.once('connect', () => resolve(s));
+    s.once('connect_error', (e) => {
+      s.close();
+      reject(e);
+    });
+  });
+}
+
+function waitEvent(s, name, ms = 5000) {
+  return new Promise((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error(`no '${name}' within ${ms} ms`)), ms);
+    s.once(name, (...args) => {
+      clearTimeout(t);
+      resolve(args);
+    });
+  });
+}
+
+// Resolves true when `name` does NOT arrive within ms.
+function noEvent(s, name, ms = 400) {
+  return new Promise((resolve) => {
+    const on = () => resolve(false);
+    s.once(name, on);
+    setTimeout(() => {
+      s.off(name, on);
+      resolve(true);
+    }, ms);
+  });
+}
+
+async function http(method, path, body, base = BASE) {
+  const res = await fetch(base + path, {
+    method,
+    headers: body === undefined ? {} : { 'Content-Type': 'application/json' },
+    body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+  });
+  const text = await res.text();
+  let json = null;
+  try {
+    json = JSON.parse(text);
+  } catch (_) {}
+  return { status: res.status, text, json, headers: res.headers };
+}
+
+const emitTo = (to, event, data, base = BASE) =>
+  http('POST', '/api/test/socket/emit', { to, event, data }, base);
+const events = async () => (await http('GET', '/api/test/socket/events')).json;
+const clearEvents = () => http('POST', '/api/test/socket/events/clear');
+
+async function eventually(fn, ms = 5000) {
+  const deadline = Date.now() + ms;
+  let last;
+  while (Date.now() < deadline) {
+    last = await fn();
+    if (last) return last;
+    await sleep(50);
+  }
+  return last;
+}
+
+function threads(pid) {
+  const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+  return Number(/^Threads:\s+(\d+)/m.exec(status)[1]);
+}
+function rssKb(pid) {
+  const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+  return Number(/^VmRSS:\s+(\d+)/m.exec(status)[1]);
+}
+
+// Connects `n` idle WebSocket clients, a few hundred at a time.
+const BATCH = 100;
+async function connectMany(n, token) {
+  const sockets = [];
+  for (let i = 0; i < n; i += BATCH) {
+    const group = [];
+    for (let k = i; k < Math.min(n, i + BATCH); k++)
+      group.push(connect({ token: token ? token(k) : undefined }));
+    sockets.push(...(await Promise.all(group)));
+  }
+  return sockets;
+}
+
+const scenarios = {
+  // Engine.IO over raw HTTP: open packet, errors, CONNECT by POST, the answer by GET.
+  async handshake() {
+    for (const path of PATHS) {
+      const open = await http('GET', `${path}/?EIO=4&transport=polling&t=x`);
+      assert(open.status === 200 && open.text[0] === '0', `${path}: polling open packet`);
+      assert(/^text\/plain/.test(open.headers.get('content-type')), `${path}: text/plain`);
+      const hs = JSON.parse(open.text.slice(1));
+      assert(
+        typeof hs.sid === 'string' && hs.upgrades[0] === 'websocket' && hs.pingInterval === 25000 &&
+          hs.pingTimeout === 20000 && hs.maxPayload === 1000000,
+        `${path}: handshake fields ${open.text}`);
+      const q = `${path}/?EIO=4&transport=polling&sid=${hs.sid}`;
+      const post = await http('POST', q, '40{"token":"user:h1"}');
+      assert(post.status === 200 && post.text === 'ok', `${path}: POST answers ok`);
+      const got = await http('GET', q);
+      assert(got.text.startsWith('40{"sid":'), `${path}: CONNECT answered ${got.text}`);
+      const sioSid = JSON.parse(got.text.slice(2)).sid;
+      const two = await http('POST', q, '42["probe:echo",1]\x1e42["probe:echo",2]');
+      assert(two.text === 'ok', `${path}: two packets in one payload`);
+      const rec = await eventually(async () => {
+        const e = (await events()).filter((x) => x.sid === sioSid && x.event === 'probe:echo');
+        return e.length === 2 ? e : null;
+      });
+      assert(rec && rec[0].args[0] === 1 && rec[1].args[0] === 2 && rec[0].caller.id === 'h1',
+             `${path}: both events reached the plugin in order, as user h1`);
+      await http('POST', q, '1');
+    }
+    const unknown = await http('GET', '/ws/socket.io/?EIO=4&transport=polling&sid=nope');
+    assert(unknown.status === 400 && unknown.json.code === 1 &&
+             unknown.json.message === 'Session ID unknown', 'unknown sid: 400 code 1');
+    const badTransport = await http('GET', '/ws/socket.io/?EIO=4&transport=flash');
+    assert(badTransport.status === 400 && badTransport.json.code === 0, 'bad transport: code 0');
+    const v3 = await http('GET', '/socket.io/?EIO=3&transport=polling');
+    assert(v3.status === 400 && v3.json.code === 5, 'EIO=3: code 5');
+  },
+
+  // socket.io-client on both paths with every transport choice the frontend can make.
+  async transports() {
+    for (const path of PATHS) {
+      for (const transports of [['websocket'], ['polling'], ['polling', 'websocket']]) {
+        const s = await connect({ path, transports, token: 'user:t1' });
+        if (transports.length === 2 && s.io.engine.transport.name !== 'websocket')
+          await waitEvent(s.io.engine, 'upgrade', 5000);
+        const expect = transports.length === 2 ? 'websocket' : transports[0];
+        assert(s.io.engine.transport.name === expect,
+               `${path} ${transports.join('+')}: transport ${s.io.engine.transport.name}`);
+        const reply = await s.timeout(5000).emitWithAck('probe:echo', { n: 1 }, 'two');
+        assert(reply.echo[0].n === 1 && reply.echo[1] === 'two' && reply.caller.id === 't1',
+               `${path} ${transports.join('+')}: event with ack`);
+        const got = waitEvent(s, 'chat-events');
+        await emitTo(s.id, 'chat-events', { chat_id: 'c', message_id: 'm', data: { type: 'x' } });
+        const [ev] = await got;
+        assert(ev.chat_id === 'c' && ev.data.type === 'x', `${path} ${transports.join('+')}: emit`);
+        s.close();
+      }
+    }
+  },
+
+  // CONNECT auth, anonymous sockets, user-join.
+  async auth() {
+    const a = await connect({ token: 'user:u1' });
+    const who = await a.timeout(5000).emitWithAck('probe:whoami');
+    assert(who && who.id === 'u1' && who.role === 'user', 'CONNECT token resolves the caller');
+    const anon = await connect({ token: 'garbage' });
+    const nobody = await anon.timeout(5000).emitWithAck('probe:whoami');
+    assert(nobody === null, 'an invalid token leaves the socket anonymous');
+    const joined = await anon.timeout(5000).emitWithAck('user-join', { auth: { token: 'admin:u2' } });
+    assert(joined.id === 'u2' && joined.name === 'User u2', 'user-join answers {id, name}');
+    const now = await anon.timeout(5000).emitWithAck('probe:whoami');
+    assert(now.id === 'u2' && now.role === 'admin', 'user-join signs the socket in');
+    const got = waitEvent(anon, 'to-u2');
+    await emitTo('user:u2', 'to-u2', { ok: true });
+    assert((await got)[0].ok === true, 'user-join joins room user:u2');
+    const bad = await a.timeout(5000).emitWithAck('user-join', { auth: { token: 'nope' } });
+    assert(bad === undefined, 'user-join with a bad token answers nothing');
+    a.close();
+    anon.close();
+  },
+
+  // Emit to a sid, a user's room and everyone.
+  async rooms() {
+    const a1 = await connect({ token: 'user:r1' });
+    const a2 = await connect({ token: 'user:r1', transports: ['polling'] });
+    const b = await connect({ token: 'user:r2' });
+    const anon = await connect({});
+    const all = [a1, a2, b, anon];
+    let waits = [waitEvent(a1, 'room'), waitEvent(a2, 'room')];
+    let quiet = [noEvent(b, 'room'), noEvent(anon, 'room')];
+    await emitTo('user:r1', 'room', 1);
+    await Promise.all(waits);
+    assert((await Promise.all(quiet)).every(Boolean), 'room user:r1 reaches both of r1 and only them');
+    waits = [waitEvent(b, 'one')];
+    quiet = [noEvent(a1, 'one'), noEvent(a2, 'one'), noEvent(anon, 'one')];
+    await emitTo(b.id, 'one', 'x');
+    await Promise.all(waits);
+    assert((await Promise.all(quiet)).every(Boolean), 'a sid reaches that socket only');
+    waits = all.map((s) => waitEvent(s, 'everyone'));
+    await emitTo('', 'everyone', { n: 3 });
+    const got = await Promise.all(waits);
+    assert(got.every((g) => g[0].n === 3), 'an empty target reaches every socket');
+    const invalid = await http('POST', '/api/test/socket/emit', { to: '', event: 'x', raw: '{bad' });
+    assert(invalid.json.status === 3, 'emit with invalid JSON is refused (WH_INVALID)');
+    all.forEach((s) => s.close());
+  },
+
+  // Client events reach plugin handlers, with the caller and the ack flag.
+  async plugin_events() {
+    await clearEvents();
+    const s = await connect({ token: 'user:p1' });
+    s.emit('heartbeat', {});
+    s.emit('usage', { action: 'chat', model: 'm', chat_id: 'c1' });
+    s.emit('probe:echo', 'no-ack');
+    await s.timeout(5000).emitWithAck('user-join', { auth: { token: 'user:p1' } });
+    const rec = await eventually(async () => {
+      const e = (await events()).filter((x) => x.sid === s.id);
+      return e.length >= 4 ? e : null;
+    });
+    assert(rec, 'four events recorded');
+    const by = Object.fromEntries(rec.map((e) => [e.event, e]));
+    assert(by.heartbeat && by.heartbeat.caller.id === 'p1', 'heartbeat reaches plugins');
+    assert(by.usage && by.usage.args[0].chat_id === 'c1', 'usage reaches plugins with its data');
+    assert(by['probe:echo'].ack === false, 'no ack sink when the client asked for none');
+    assert(by['user-join'] && by['user-join'].ack === false && by['user-join'].caller.id === 'p1',
+           'user-join reaches plugins (the host answers its ack)');
+    const sid = s.id;  // socket.io-client forgets its id on disconnect
+    s.close();
+    const gone = await eventually(async () =>
+      (await events()).find((x) => x.sid === sid && x.event === 'disconnect'));
+    assert(gone && gone.caller.id === 'p1', 'disconnect reaches plugins');
+  },
+
+  // Short ping interval (host: WEBUI_SOCKET_PING_INTERVAL_MS=300, _TIMEOUT_MS=300).
+  async pingpong() {
+    const clients = [
+      await connect({ transports: ['websocket'] }),
+      await connect({ transports: ['polling'] }),
+    ];
+    let pings = 0;
+    clients[0].io.engine.on('ping', () => pings++);
+    const dropped = clients.map((c) => noEvent(c, 'disconnect', 2500));
+    assert((await Promise.all(dropped)).every(Boolean), 'clients that answer pings stay connected');
+    assert(pings >= 4, `the server pinged (${pings} pings in 2.5 s)`);
+    // A raw Engine.IO client that never answers is closed after pingInterval + pingTimeout.
+    const raw = new WebSocket(BASE.replace('http', 'ws') + '/ws/socket.io/?EIO=4&transport=websocket');
+    const got = [];
+    raw.on('message', (m) => got.push(m.toString()));
+    await new Promise((r) => raw.once('open', r));
+    raw.send('40');
+    const t0 = Date.now();
+    await new Promise((r) => raw.once('close', r));
+    const took = Date.now() - t0;
+    assert(got.includes('2') && took < 3000, `a silent client is closed (${took} ms)`);
+    clients.forEach((c) => c.close());
+  },
+
+  // Role change and revocation through "webui-host:auth-changed" (host: long auth cache).
+  async revocation() {
+    const s = await connect({ token: 'admin:v1' });
+    const other = await connect({ token: 'admin:v2' });
+    let who = await s.timeout(5000).emitWithAck('probe:whoami');
+    assert(who.role === 'admin', 'starts as admin');
+    await http('POST', '/api/test/auth/role/v1?role=user');
+    who = await s.timeout(5000).emitWithAck('probe:whoami');
+    assert(who.role === 'user', 'a demotion is seen by the very next event');
+    const t0 = Date.now();
+    const disc = waitEvent(s, 'disconnect', 5000);
+    await http('POST', '/api/test/auth/revoke/v1');
+    const [reason] = await disc;
+    assert(reason === 'io server disconnect', `revoked socket disconnected by the server (${reason}, ${Date.now() - t0} ms)`);
+    const still = await other.timeout(5000).emitWithAck('probe:whoami');
+    assert(still.role === 'admin', 'other users keep their sockets');
+    // Silent change (no channel message): the long cache keeps the old role...
+    await http('POST', '/api/test/auth/role/v2?role=pending&silent=1');
+    const cached = await other.timeout(5000).emitWithAck('probe:whoami');
+    assert(cached.role === 'admin', 'without a message the cached role stays until the cache expires');
+    other.close();
+    await http('POST', '/api/test/auth/restore/v1');
+    await http('POST', '/api/test/auth/restore/v2');
+  },
+
+  // Host with WEBUI_SOCKET_AUTH_CACHE_MS=0: every event re-checks, no message needed.
+  async recheck() {
+    const s = await connect({ token: 'admin:w1' });
+    await http('POST', '/api/test/auth/role/w1?role=user&silent=1');
+    const who = await s.timeout(5000).emitWithAck('probe:whoami');
+    assert(who.role === 'user', 'each event sees the current role');
+    await http('POST', '/api/test/auth/revoke/w1?silent=1');
+    const disc = waitEvent(s, 'disconnect', 5000);
+    s.emit('probe:whoami');
+    const [reason] = await disc;
+    assert(reason === 'io server disconnect', 'an event from a revoked user disconnects it');
+    const calls = (await http('GET', '/api/test/auth/calls')).json.calls;
+    assert(calls >= 3, `the authenticator was asked each time (${calls} calls)`);
+    await http('POST', '/api/test/auth/restore/w1');
+  },
+
+  // Host with WEBUI_SOCKET_MAX_PAYLOAD=10000.
+  async payload() {
+    for (const transports of [['websocket'], ['polling']]) {
+      const s = await connect({ transports, token: 'user:l1' });
+      const ok = await s.timeout(5000).emitWithAck('probe:echo', 'x'.repeat(5000));
+      assert(ok.echo[0].length === 5000, `${transports}: 5 kB event accepted`);
+      const disc = waitEvent(s, 'disconnect', 5000);
+      s.emit('probe:echo', 'y'.repeat(20000));
+      const [reason] = await disc;
+      assert(/transport/.test(reason), `${transports}: 20 kB event closes the connection (${reason})`);
+    }
+  },
+
+  // Host with WEBUI_SOCKET_MAX_TOTAL=5 and WEBUI_SOCKET_MAX_PER_USER=2.
+  async caps() {
+    const mine = [await connect({ token: 'user:c1' }), await connect({ token: 'user:c1' })];
+    let refused = null;
+    try {
+      await connect({ token: 'user:c1' });
+    } catch (e) {
+      refused = e;
+    }
+    assert(refused && refused.message === 'Too many connections for this user',
+           `third socket of one user refused (${refused && refused.message})`);
+    const more = [];
+    for (let i = 0; i < 3; i++) more.push(await connect({ token: `user:c${i + 2}` }));
+    let full = null;
+    try {
+      await connect({ token: 'user:c9' });
+    } catch (e) {
+      full = e;
+    }
+    assert(full !== null, `sixth socket refused (${full && full.message})`);
+    const poll = await http('GET', '/socket.io/?EIO=4&transport=polling');
+    assert(poll.status === 503 && poll.json.code === 4, 'polling handshake refused: 503');
+    mine[0].close();
+    await sleep(300);
+    const again = await eventually(async () => {
+      try {
+        return await connect({ token: 'user:c1' });
+      } catch (_) {
+        return null;
+      }
+    });
+    assert(again, 'a freed slot can be used again');
+    [...mine, ...more, again].forEach((s) => s.close());
+  },
+
+  // Raw WebSocket details: fragmented messages, binary frames, control frames.
+  async raw_ws() {
+    await clearEvents();
+    const ws = new WebSocket(BASE.replace('http', 'ws') + '/socket.io/?EIO=4&transport=websocket');
+    const msgs = [];
+    ws.on('message', (m, isBinary) => msgs.push(isBinary ? '<bin>' : m.toString()));
+    await new Promise((r) => ws.once('open', r));
+    ws.send('40{"token":"user:f1"}');
+    const sid = await eventually(() => {
+      const m = msgs.find((x) => x.startsWith('40{'));
+      return m ? JSON.parse(m.slice(2)).sid : null;
+    });
+    assert(sid, 'raw client connected');
+    ws.send('42["probe:echo","frag', { fin: false });
+    ws.send('mented",', { fin: false });
+    ws.send('2]', { fin: true });
+    const rec = await eventually(async () =>
+      (await events()).find((x) => x.sid === sid && x.event === 'probe:echo'));
+    assert(rec && rec.args[0] === 'fragmented' && rec.args[1] === 2, 'fragmented message reassembled');
+    ws.send(Buffer.from([1, 2, 3]));  // binary: ignored, the connection stays
+    const pong = new Promise((r) => ws.once('pong', (d) => r(d.toString())));
+    ws.ping('hello');
+    assert((await pong) === 'hello', 'websocket ping answered with pong');
+    ws.send('42["probe:echo","after-binary"]');
+    assert(await eventually(async () =>
+      (await events()).find((x) => x.sid === sid && x.args[0] === 'after-binary')),
+           'binary frame ignored, connection still usable');
+    const closed = new Promise((r) => ws.once('close', (code) => r(code)));
+    ws.send('not an engine.io packet');
+    assert((await closed) === 1000, 'garbage packet closes the session');
+  },
+
+  // Two instances sharing Redis (WEBSOCKET_MANAGER=redis): events cross, and so does revocation.
+  async cross() {
+    const onA = await connect({ base: BASE, token: 'user:x1' });
+    const anonA = await connect({ base: BASE });
+    let got = waitEvent(onA, 'from-b');
+    await emitTo('user:x1', 'from-b', { via: 'b' }, BASE_B);
+    assert((await got)[0].via === 'b', 'room emit on B reaches a socket on A');
+    got = waitEvent(onA, 'sid-b');
+    await emitTo(onA.id, 'sid-b', 1, BASE_B);
+    assert((await got)[0] === 1, 'sid emit on B reaches the socket on A');
+    const both = [waitEvent(onA, 'all-b'), waitEvent(anonA, 'all-b')];
+    await emitTo('', 'all-b', 2, BASE_B);
+    assert((await Promise.all(both)).length === 2, 'broadcast on B reaches every socket on A');
+    const onB = await connect({ base: BASE_B, token: 'user:x1' });
+    const dupe = noEvent(onB, 'from-a', 600);
+    got = waitEvent(onA, 'from-a');
+    await emitTo(onA.id, 'from-a', 'once');
+    await got;
+    assert(await noEvent(onA, 'from-a', 600), 'a local emit is delivered once (not again via Redis)');
+    assert(await dupe, 'a sid of A is not matched on B');
+    const disc = waitEvent(onA, 'disconnect', 5000);
+    await http('POST', '/api/test/auth/revoke/x1', undefined, BASE_B);
+    assert((await disc)[0] === 'io server disconnect', 'revocation on B disconnects the socket on A');
+    await http('POST', '/api/test/auth/restore/x1', undefined, BASE_B);
+    [anonA, onB].forEach((s) => s.close());
+  },
+
+  // Host with ENABLE_WEBSOCKET_SUPPORT=false: long-polling only, no upgrade offered.
+  async polling_only() {
+    const open = await http('GET', '/ws/socket.io/?EIO=4&transport=polling');
+    assert(JSON.parse(open.text.slice(1)).upgrades.length === 0, 'no upgrade offered');
+    const ws = await http('GET', '/ws/socket.io/?EIO=4&transport=websocket');
+    assert(ws.status === 400 && ws.json.code === 0, 'websocket transport refused: 400 code 0');
+    const s = await connect({ transports: ['polling', 'websocket'], token: 'user:n1' });
+    await sleep(500);
+    assert(s.io.engine.transport.name === 'polling', 'the client stays on polling');
+    const reply = await s.timeout(5000).emitWithAck('probe:echo', 1);
+    assert(reply.echo[0] === 1, 'events and acks work over polling');
+    s.close();
+  },
+
+  // Thousands of idle WebSockets must not add threads. The HTTP pool grows with the number of
+  // handshakes in flight (each upgrade passes through an HTTP worker for a moment), so a warm-up
+  // batch of the same concurrency comes first; after it, holding 2000 sockets adds no thread.
+  async idle() {
+    const pid = process.env.HOST_PID;
+    const n = Number(process.env.IDLE_CLIENTS || 2000);
+    const start = threads(pid);
+    const warm = await connectMany(BATCH, () => 'user:warm');
+    warm.forEach((s) => s.close());
+    await sleep(300);
+    const before = threads(pid);
+    const rss0 = rssKb(pid);
+    const sockets = await connectMany(n, (k) => `user:idle${k % 50}`);
+    await sleep(500);
+    const during = threads(pid);
+    const rss1 = rssKb(pid);
+    console.log(`idle: ${n} sockets, threads ${start} at start, ${before} after a warm-up of ` +
+                `${BATCH} handshakes, ${during} holding ${n}; RSS ${rss0} -> ${rss1} kB ` +
+                `(${((rss1 - rss0) * 1024 / n).toFixed(0)} B/socket)`);
+    assert(sockets.every((s) => s.connected), `${n} sockets connected`);
+    assert(during - before <= 8, `thread count stays flat (${before} -> ${during})`);
+    const got = waitEvent(sockets[n - 1], 'wake');
+    await emitTo('', 'wake', 1);
+    await got;
+    assert(true, 'a broadcast still reaches the last socket');
+    sockets.forEach((s) => s.close());
+  },
+
+  // The host stops (SIGTERM) quickly and every client sees its connection end.
+  async shutdown() {
+    const pid = Number(process.env.HOST_PID);
+    const sockets = [
+      ...(await connectMany(50, () => 'user:s1')),
+      await connect({ transports: ['polling'] }),
+      await connect({ transports: ['polling', 'websocket'], path: '/socket.io' }),
+    ];
+    const gone = sockets.map((s) => waitEvent(s, 'disconnect', 5000));
+    const t0 = Date.now();
+    process.kill(pid, 'SIGTERM');
+    const reasons = await Promise.all(gone);
+    console.log(`shutdown: all ${sockets.length} clients disconnected in ${Date.now() - t0} ms (` +
+                [...new Set(reasons.map((r) => r[0]))].join(', ') + ')');
+    assert(true, 'every client saw the server go away');
+  },
+};
+
+(async () => {
+  const name = process.argv[2];
+  if (!scenarios[name]) {
+    console.error('unknown scenario ' + name + '; known: ' + Object.keys(scenarios).join(' '));
+    process.exit(2);
+  }
+  try {
+    await scenarios[name]();
+    console.log(`PASS ${name}`);
+    process.exit(0);
+  } catch (e) {
+    console.log(`FAIL ${name}: ${e && e.stack ? e.stack : e}`);
+    process.exit(1);
+  }
+})();
