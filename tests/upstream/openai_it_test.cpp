@@ -286,7 +286,7 @@ TEST(OpenAiListing, ADeadConnectionDoesNotBlockTheModelList) {
     const auto took = Clock::now() - t0;
     ASSERT_EQ(r.status, 200) << path << " " << r.body;
     EXPECT_NE(r.body.find("gpt-test"), std::string::npos) << r.body;
-    EXPECT_LT(took, std::chrono::milliseconds(4500)) << path;  // model-list timeout is 2 s
+    EXPECT_LT(took, std::chrono::milliseconds(5000)) << path;  // model-list timeout is 2 s
   }
   EXPECT_GE(hole.accepted(), 2);
   // Meanwhile the host stays responsive.
