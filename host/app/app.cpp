@@ -28,6 +28,7 @@
 #include "kv/kv_store.hpp"
 #include "plugins/host_services.hpp"
 #include "plugins/plugin_manager.hpp"
+#include "realtime/socket_server.hpp"
 #include "storage/database.hpp"
 
 namespace webui::app {
@@ -197,11 +198,18 @@ int Run(int argc, char** argv) {
   plugins::HostServices host{cfg, settings, persistent, *db, *kv, router, pipeline, services};
   plugins::PluginManager plugin_manager(host);
   std::unique_ptr<frontend::StaticSite> frontend_site;
+  std::unique_ptr<realtime::SocketServer> sockets;
   try {
     persistent.Load();
     AddCoreRoutes(host, plugin_manager);
     frontend_site = std::make_unique<frontend::StaticSite>(settings.String("FRONTEND_BUILD_DIR", ""));
     frontend_site->Install(router);
+    // Socket.IO: its routes, and socket_emitter.v1 offered before plugins initialise.
+    sockets = std::make_unique<realtime::SocketServer>(
+        realtime::RealtimeOptions::FromSettings(settings), pipeline, *kv);
+    sockets->RegisterRoutes(router);
+    services.Offer({WH_SERVICE_SOCKET_EMITTER_V1, &plugin_manager.host_record(), sockets->emitter(),
+                    sizeof(wh_socket_emitter_v1), sockets.get()});
     plugin_manager.LoadAll();
   } catch (const config::ConfigError& e) {
     spdlog::critical("cannot start: invalid configuration: {}", e.what());
@@ -238,11 +246,14 @@ int Run(int argc, char** argv) {
   params->setKeepAlive(true);
   params->setKeepAliveTimeout(Poco::Timespan(cfg.keep_alive_timeout_s, 0));
   params->setMaxKeepAliveRequests(0);
-  params->setThreadIdleTime(Poco::Timespan(60, 0));
+  // Short: Poco 1.11's dispatcher can miss the stop wake-up and then sleeps a full idle time
+  // before it notices, which would stall shutdown by that long.
+  params->setThreadIdleTime(Poco::Timespan(2, 0));
   params->setServerName("webui-host");
   // Our own pool: Poco's default pool silently caps the server at 16 connection threads.
   Poco::ThreadPool pool("http", 4, cfg.http_threads, 60, 512 * 1024);
   Poco::Net::HTTPServer server(new HandlerFactory(pipeline), pool, socket, params);
+  sockets->Start();  // reactor, dispatch threads, subscriptions
   server.start();
   const int port = socket.address().port();
   spdlog::info("webui-host {} listening on http://{}:{} ({} threads max)", WEBUI_HOST_VERSION,
@@ -259,6 +270,8 @@ int Run(int argc, char** argv) {
 
   // Stop accepting; connections close after their current request; wait for the rest.
   pipeline.BeginDrain();
+  // Close every socket first, so no long-poll holds the drain.
+  sockets->Stop();
   server.stopAll(false);
   const auto deadline =
       std::chrono::steady_clock::now() + std::chrono::seconds(cfg.shutdown_timeout_s);

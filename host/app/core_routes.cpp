@@ -45,7 +45,7 @@ json ApiConfig(const plugins::HostServices& host, RequestContext& ctx) {
         {"enable_api_keys", false},
         {"enable_signup", false},
         {"enable_login_form", true},
-        {"enable_websocket", false},
+        {"enable_websocket", host.settings.Bool("ENABLE_WEBSOCKET_SUPPORT", true)},
         {"enable_version_update_check", false}}},
   };
   const auto& caller = ctx.caller();

@@ -206,6 +206,18 @@ const scenarios = {
     await emitTo(b.id, 'one', 'x');
     await Promise.all(waits);
     assert((await Promise.all(quiet)).every(Boolean), 'a sid reaches that socket only');
+    // A list of targets (the chat plugin sends to "<session_id>,user:<id>"): once per socket.
+    const onceA1 = new Promise((resolve) => {
+      let n = 0;
+      a1.on('list', () => n++);
+      setTimeout(() => resolve(n), 600);
+    });
+    waits = [waitEvent(a2, 'list')];
+    quiet = [noEvent(b, 'list'), noEvent(anon, 'list')];
+    await emitTo(`${a1.id},user:r1`, 'list', 1);
+    await Promise.all(waits);
+    assert((await onceA1) === 1 && (await Promise.all(quiet)).every(Boolean),
+           'a target list reaches each socket once');
     waits = all.map((s) => waitEvent(s, 'everyone'));
     await emitTo('', 'everyone', { n: 3 });
     const got = await Promise.all(waits);
