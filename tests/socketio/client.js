@@ -439,27 +439,26 @@ const scenarios = {
     s.close();
   },
 
-  // Thousands of idle WebSockets must not add threads. The HTTP pool grows with the number of
-  // handshakes in flight (each upgrade passes through an HTTP worker for a moment), so a warm-up
-  // batch of the same concurrency comes first; after it, holding 2000 sockets adds no thread.
+  // Thousands of idle WebSockets must not hold threads. Each upgrade passes through an HTTP
+  // worker for a moment, so the pool grows with the handshakes in flight (bounded by the batch
+  // size, and Poco keeps idle pool threads around), never with the sockets held.
   async idle() {
     const pid = process.env.HOST_PID;
     const n = Number(process.env.IDLE_CLIENTS || 2000);
     const start = threads(pid);
-    const warm = await connectMany(BATCH, () => 'user:warm');
-    warm.forEach((s) => s.close());
-    await sleep(300);
-    const before = threads(pid);
     const rss0 = rssKb(pid);
     const sockets = await connectMany(n, (k) => `user:idle${k % 50}`);
-    await sleep(500);
-    const during = threads(pid);
+    const peak = threads(pid);
+    await sleep(4000);
+    const settled = threads(pid);
     const rss1 = rssKb(pid);
-    console.log(`idle: ${n} sockets, threads ${start} at start, ${before} after a warm-up of ` +
-                `${BATCH} handshakes, ${during} holding ${n}; RSS ${rss0} -> ${rss1} kB ` +
-                `(${((rss1 - rss0) * 1024 / n).toFixed(0)} B/socket)`);
+    console.log(`idle: ${n} sockets, threads ${start} at start, ${peak} right after connecting ` +
+                `(${BATCH} handshakes at a time), ${settled} holding ${n} after 4 s; RSS ${rss0} -> ` +
+                `${rss1} kB (${((rss1 - rss0) * 1024 / n).toFixed(0)} B/socket)`);
     assert(sockets.every((s) => s.connected), `${n} sockets connected`);
-    assert(during - before <= 8, `thread count stays flat (${before} -> ${during})`);
+    assert(peak - start <= BATCH + 16, `threads bounded by handshakes in flight (${start} -> ${peak})`);
+    assert(settled - start <= BATCH + 16,
+           `idle sockets hold no threads (${start} -> ${settled} for ${n} sockets)`);
     const got = waitEvent(sockets[n - 1], 'wake');
     await emitTo('', 'wake', 1);
     await got;
