@@ -39,9 +39,9 @@ TEST(Clients, OfficialOpenAiAndOllamaClientsAgainstTheHost) {
   HostProcess::Options o;
   o.env = backend.Env();
   // Plugins under test only (other plugins may share the build's plugin directory). The chat
-  // plugin's scenarios (/api/chat/completions) add "chat" here.
+  // plugin serves /api/models and /api/chat/completions.
   const char* plugins = std::getenv("WEBUI_CLIENTS_PLUGINS");
-  o.env["WEBUI_PLUGINS"] = plugins != nullptr ? plugins : "openai,ollama,test_auth";
+  o.env["WEBUI_PLUGINS"] = plugins != nullptr ? plugins : "openai,ollama,chat,test_auth";
   o.env["WEBUI_PLUGIN_PATH"] = std::string(WEBUI_PLUGIN_BUILD_DIR) + ":" + PluginDir("good");
   o.env["OPENAI_API_BASE_URLS"] = upstream.BaseUrl() + "/v1";
   o.env["OPENAI_API_KEYS"] = "";
@@ -49,6 +49,9 @@ TEST(Clients, OfficialOpenAiAndOllamaClientsAgainstTheHost) {
   o.env["OLLAMA_BASE_URLS"] = upstream.BaseUrl();
   o.env["OLLAMA_API_CONFIGS"] = "{}";
   o.env["AIOHTTP_CLIENT_TIMEOUT"] = "10";
+  // Like Open WebUI, /api/models shows a user only the models an admin made visible; an
+  // API-only deployment opens them all this way.
+  o.env["BYPASS_MODEL_ACCESS_CONTROL"] = "true";
   HostProcess host(o);
   ASSERT_TRUE(host.Start(&why)) << why;
 
