@@ -482,6 +482,88 @@ const scenarios = {
                 [...new Set(reasons.map((r) => r[0]))].join(', ') + ')');
     assert(true, 'every client saw the server go away');
   },
+
+  // The chat plugin answering over Socket.IO, as the Open WebUI frontend uses it: the completion
+  // request carries the socket id, the answer arrives as `chat-events`, cumulative, ending with
+  // done:true; the answer is saved to the chat; stop cancels the upstream.
+  async chat() {
+    const token = 'user:chat1';
+    const auth = { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' };
+    const api = async (method, path, body) => {
+      const res = await fetch(BASE + path, { method, headers: auth, body: body && JSON.stringify(body) });
+      return { status: res.status, json: await res.json().catch(() => null) };
+    };
+    const s = await connect({ token });
+    const joined = await s.timeout(5000).emitWithAck('user-join', { auth: { token } });
+    assert(joined && joined.id === 'chat1', 'user-join acknowledged');
+
+    const newChat = async () => (await api('POST', '/api/v1/chats/new', {
+      chat: { id: '', title: 'New Chat', models: ['gpt-test'], messages: [],
+              history: { messages: { u1: { id: 'u1', parentId: null, childrenIds: ['a1'], role: 'user', content: 'one two three' },
+                                     a1: { id: 'a1', parentId: 'u1', childrenIds: [], role: 'assistant', content: '' } },
+                         currentId: 'a1' } },
+    })).json;
+    const chat = await newChat();
+    assert(chat && chat.id, 'chat created');
+
+    const seen = [];
+    let done = null;
+    const finished = new Promise((resolve) => {
+      s.on('chat-events', (ev) => {
+        if (ev.chat_id !== chat.id) return;
+        seen.push(ev);
+        if (ev.data.type === 'chat:completion' && ev.data.data.done) { done = ev.data.data; resolve(); }
+      });
+    });
+    const r = await api('POST', '/api/chat/completions', {
+      model: 'gpt-test', stream: true, messages: [{ role: 'user', content: 'one two three' }],
+      session_id: s.id, chat_id: chat.id, id: 'a1', model_item: { id: 'gpt-test' },
+      background_tasks: { title_generation: false },
+    });
+    assert(r.status === 200 && r.json.status === true && r.json.task_id, 'the request answers {status, task_id}');
+    await Promise.race([finished, sleep(15000)]);
+    assert(done !== null, 'a chat:completion with done:true arrived');
+    const deltas = seen.filter((e) => e.data.type === 'chat:completion' && !e.data.data.done && e.data.data.content);
+    assert(deltas.length >= 3, `the answer streamed in pieces (${deltas.length} deltas)`);
+    assert(deltas.every((d, i) => i === 0 || d.data.data.content.startsWith(deltas[i - 1].data.data.content)),
+           'content is cumulative');
+    assert(done.content === 'Hello! You said: one two three', `final content: ${done.content}`);
+    assert(seen.every((e) => e.message_id === 'a1'), 'every event names the message');
+    const saved = (await api('GET', `/api/v1/chats/${chat.id}`)).json;
+    assert(saved.chat.history.messages.a1.content === 'Hello! You said: one two three',
+           'the answer is saved in the chat (a reload shows it)');
+
+    // Stop: a slow answer, stopped after its first piece.
+    const chat2 = await newChat();
+    let first = null;
+    const gotFirst = new Promise((resolve) => {
+      s.on('chat-events', (ev) => {
+        if (ev.chat_id === chat2.id && ev.data.type === 'chat:completion' && ev.data.data.content && !first) {
+          first = ev; resolve();
+        }
+      });
+    });
+    const r2 = await api('POST', '/api/chat/completions', {
+      model: 'gpt-slow', stream: true, messages: [{ role: 'user', content: 'please take your time' }],
+      session_id: s.id, chat_id: chat2.id, id: 'a1', model_item: { id: 'gpt-slow' },
+    });
+    assert(r2.json.task_id, 'slow task started');
+    await Promise.race([gotFirst, sleep(10000)]);
+    assert(first !== null, 'the slow answer started');
+    const stopped = await api('POST', `/api/tasks/stop/${r2.json.task_id}`);
+    assert(stopped.status === 200, 'stop accepted');
+    const t0 = Date.now();
+    let closed = false;
+    while (Date.now() - t0 < 3000 && !closed) {
+      const log = await (await fetch(process.env.UPSTREAM + '/_test/log')).json();
+      closed = log.requests.some((q) => q.model === 'gpt-slow' && q.closed_by_client);
+      if (!closed) await sleep(100);
+    }
+    assert(closed && Date.now() - t0 < 1500, `the upstream saw the stop within ${Date.now() - t0} ms`);
+    const tasks = (await api('GET', `/api/tasks/chat/${chat2.id}`)).json;
+    assert(tasks.task_ids.length === 0, 'no task left for that chat');
+    s.close();
+  },
 };
 
 (async () => {

@@ -17,6 +17,7 @@
 #include <gtest/gtest.h>
 
 #include "host_process.hpp"
+#include "upstream_double.hpp"
 
 extern char** environ;
 
@@ -237,6 +238,23 @@ TEST_F(SocketIoTest, CrossInstanceDeliveryThroughRedis) {
   ASSERT_TRUE(a && b);
   EXPECT_NE(a->Log().find("events shared through redis://"), std::string::npos) << a->Log();
   Scenario(*a, "cross", {{"BASE_B", Base(*b)}});
+}
+
+TEST_F(SocketIoTest, ChatAnswerArrivesAsChatEventsAndStopCancels) {
+  UpstreamDouble upstream;
+  std::string why;
+  ASSERT_TRUE(upstream.Start(&why)) << why;
+  HostProcess::Options o;
+  o.env["WEBUI_PLUGIN_PATH"] =
+      std::string(WEBUI_SOCKETIO_PLUGIN_DIR) + ":" + std::string(WEBUI_PLUGIN_BUILD_DIR);
+  o.env["WEBUI_PLUGINS"] = "revocable_auth,socket_probe,chat,openai";
+  o.env["OPENAI_API_BASE_URLS"] = upstream.BaseUrl() + "/v1";
+  o.env["OPENAI_API_KEYS"] = "";
+  o.env["OPENAI_API_CONFIGS"] = "{}";
+  o.env["BYPASS_MODEL_ACCESS_CONTROL"] = "true";
+  HostProcess host(o);
+  ASSERT_TRUE(host.Start(&why)) << why;
+  Scenario(host, "chat", {{"UPSTREAM", upstream.BaseUrl()}});
 }
 
 }  // namespace
