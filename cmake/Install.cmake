@@ -71,16 +71,9 @@ write_basic_package_version_file(
 # template instantiations and function-local statics of libstdc++ headers (namespace std has
 # default visibility), and the STB_GNU_UNIQUE ones make a .so impossible to unload. This keeps the
 # entry point global and demotes everything else to local.
-file(CONFIGURE OUTPUT ${CMAKE_BINARY_DIR}/sdk/webui_host_plugin.map CONTENT
-"/* webui-host plugin: export only the entry point (see WebUIHostSDKConfig.cmake). */
-{
-  global: webui_host_plugin_entry;
-  local: *;
-};
-")
 install(FILES
           ${CMAKE_BINARY_DIR}/sdk/WebUIHostSDKConfig.cmake
           ${CMAKE_BINARY_DIR}/sdk/WebUIHostSDKConfigVersion.cmake
-          ${CMAKE_BINARY_DIR}/sdk/webui_host_plugin.map
+          ${PROJECT_SOURCE_DIR}/sdk/webui_host_plugin.map
         DESTINATION ${WEBUI_SDK_CMAKE_DIR}
         COMPONENT sdk)

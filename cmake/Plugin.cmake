@@ -9,7 +9,10 @@ function(webui_add_plugin name)
     CXX_VISIBILITY_PRESET hidden
     VISIBILITY_INLINES_HIDDEN ON
     LIBRARY_OUTPUT_DIRECTORY ${WEBUI_PLUGIN_OUTPUT_DIR})
-  target_link_options(${name} PRIVATE -Wl,--no-undefined)
+  # Only the entry point is exported (see sdk/webui_host_plugin.map).
+  target_link_options(${name} PRIVATE -Wl,--no-undefined
+    -Wl,--version-script=${PROJECT_SOURCE_DIR}/sdk/webui_host_plugin.map)
+  set_property(TARGET ${name} APPEND PROPERTY LINK_DEPENDS ${PROJECT_SOURCE_DIR}/sdk/webui_host_plugin.map)
   if(NOT P_NO_INSTALL)
     install(TARGETS ${name} LIBRARY DESTINATION lib/webui-host/plugins
             COMPONENT host)
