@@ -9,7 +9,7 @@
 # Usage: bench/host_bench.sh [build-dir]   (default: build-bench, built Release here)
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
-BUILD=${1:-build-bench}
+BUILD=$(realpath -m "${1:-build-bench}")
 DURATION=${BENCH_DURATION:-5s}
 RUNS=${BENCH_RUNS:-3}
 command -v wrk >/dev/null && command -v nginx >/dev/null || scripts/install-deps.sh
@@ -22,7 +22,7 @@ HELLO_BUILD=$BUILD/hello-plugin
 if [[ ! -f $HELLO_BUILD/hello.so ]]; then
   cmake --install "$BUILD" --prefix "$BUILD/sdk-prefix" --component sdk >/dev/null
   cmake -S examples/hello-plugin -B "$HELLO_BUILD" -DCMAKE_BUILD_TYPE=Release \
-    -DCMAKE_PREFIX_PATH="$PWD/$BUILD/sdk-prefix" >/dev/null
+    -DCMAKE_PREFIX_PATH="$BUILD/sdk-prefix" >/dev/null
   cmake --build "$HELLO_BUILD" >/dev/null
 fi
 
