@@ -564,6 +564,97 @@ const scenarios = {
     assert(tasks.task_ids.length === 0, 'no task left for that chat');
     s.close();
   },
+
+  // The Open WebUI 0.6 frontend's own sequence (docs: shared/spec/frontend.md §2c) against the
+  // real auth, chat and openai plugins: first admin sign-up, app shell, a streamed answer over
+  // Socket.IO, save, reload, share, sign out (the socket loses its user), sign in again.
+  async frontend_flow() {
+    let token = null;
+    const api = async (method, path, body, tok = token) => {
+      const headers = { 'Content-Type': 'application/json' };
+      if (tok) headers.Authorization = `Bearer ${tok}`;
+      const res = await fetch(BASE + path, { method, headers, body: body && JSON.stringify(body) });
+      const text = await res.text();
+      let json = null;
+      try { json = JSON.parse(text); } catch (_) {}
+      return { status: res.status, json, text };
+    };
+    const first = await api('GET', '/api/config');
+    assert(first.status === 200 && first.json.onboarding === true, 'first load: /api/config says onboarding');
+    assert(first.json.features.enable_websocket === true && first.json.default_locale !== undefined,
+           'features.enable_websocket and default_locale present');
+    const s = await connect({});  // the frontend opens its socket before anyone signs in
+    const up = await api('POST', '/api/v1/auths/signup',
+      { name: 'Ada', email: 'ada@example.com', password: 'correct horse battery', profile_image_url: '/user.png' });
+    assert(up.status === 200 && up.json.role === 'admin' && up.json.token_type === 'Bearer',
+           'the first sign-up is the admin and gets a session');
+    token = up.json.token;
+    for (const k of ['id', 'email', 'name', 'role', 'profile_image_url', 'token', 'expires_at', 'permissions'])
+      assert(k in up.json, `SessionUser has ${k}`);
+    const cfg = await api('GET', '/api/config');
+    assert(cfg.json.onboarding === undefined || cfg.json.onboarding === false, 'onboarding is over');
+    const joined = await s.timeout(5000).emitWithAck('user-join', { auth: { token } });
+    assert(joined && joined.id === up.json.id, 'user-join binds the socket to the user');
+    for (const path of ['/api/v1/users/user/settings', '/api/models', '/api/v1/configs/banners', '/api/v1/tools/',
+      '/api/v1/functions/', '/api/v1/channels/', '/api/v1/folders/', '/api/v1/chats/?page=1',
+      '/api/v1/chats/pinned', '/api/v1/chats/all/tags', '/api/v1/auths/']) {
+      const r = await api('GET', path);
+      assert(r.status === 200, `app shell: GET ${path} → 200`);
+    }
+    const models = (await api('GET', '/api/models')).json.data.map((m) => m.id);
+    assert(models.includes('gpt-test'), 'the admin sees the upstream model');
+
+    const chat = (await api('POST', '/api/v1/chats/new', { chat: {
+      id: '', title: 'New Chat', models: ['gpt-test'], params: {}, tags: [], timestamp: Date.now(),
+      history: { messages: {
+        u1: { id: 'u1', parentId: null, childrenIds: ['a1'], role: 'user', content: 'one two three' },
+        a1: { id: 'a1', parentId: 'u1', childrenIds: [], role: 'assistant', content: '', model: 'gpt-test' } },
+        currentId: 'a1' },
+      messages: [{ id: 'u1', role: 'user', content: 'one two three' }] } })).json;
+    assert(chat && chat.id, 'new chat saved');
+    let done = null;
+    const finished = new Promise((resolve) => {
+      s.on('chat-events', (ev) => {
+        if (ev.chat_id === chat.id && ev.data.type === 'chat:completion' && ev.data.data.done) {
+          done = ev.data.data;
+          resolve();
+        }
+      });
+    });
+    const started = await api('POST', '/api/chat/completions', {
+      stream: true, model: 'gpt-test', messages: [{ role: 'user', content: 'one two three' }], params: {},
+      session_id: s.id, chat_id: chat.id, id: 'a1', model_item: { id: 'gpt-test' },
+      background_tasks: { title_generation: true, tags_generation: false },
+    });
+    assert(started.status === 200 && started.json.status === true, 'the completion runs as a task');
+    await Promise.race([finished, sleep(15000)]);
+    assert(done && done.content === 'Hello! You said: one two three', 'the answer streamed in over the socket');
+    const completed = await api('POST', '/api/chat/completed', {
+      model: 'gpt-test', chat_id: chat.id, session_id: s.id, id: 'a1',
+      messages: [{ id: 'u1', role: 'user', content: 'one two three' },
+                 { id: 'a1', role: 'assistant', content: done.content }] });
+    assert(completed.status === 200, '/api/chat/completed accepted');
+    const reloaded = (await api('GET', `/api/v1/chats/${chat.id}`)).json;
+    assert(reloaded.chat.history.messages.a1.content === done.content, 'reload: the answer is in the chat');
+    const shared = await api('POST', `/api/v1/chats/${chat.id}/share`);
+    // Like upstream, the answer is the shared copy: its id is what the frontend puts in /s/<id>.
+    assert(shared.status === 200 && shared.json.id && shared.json.id !== chat.id, 'chat shared');
+    const viaShare = await api('GET', `/api/v1/chats/share/${shared.json.id}`);
+    assert(viaShare.status === 200, 'the shared chat opens');
+
+    const gone = waitEvent(s, 'disconnect', 5000);
+    const out = await api('GET', '/api/v1/auths/signout');
+    assert(out.status === 200, 'signed out');
+    await gone;
+    assert(true, 'signing out took the socket away at once');
+    assert((await api('GET', '/api/v1/auths/')).status === 401, 'the old token is refused');
+    const back = await api('POST', '/api/v1/auths/signin', { email: 'ada@example.com', password: 'correct horse battery' }, null);
+    assert(back.status === 200 && back.json.token, 'signed in again');
+    token = back.json.token;
+    const chats = (await api('GET', '/api/v1/chats/?page=1')).json;
+    assert(chats.some((c) => c.id === chat.id), 'the chat is still listed');
+    s.close();
+  },
 };
 
 (async () => {

@@ -257,5 +257,21 @@ TEST_F(SocketIoTest, ChatAnswerArrivesAsChatEventsAndStopCancels) {
   Scenario(host, "chat", {{"UPSTREAM", upstream.BaseUrl()}});
 }
 
+TEST_F(SocketIoTest, FrontendFlowWithTheRealPlugins) {
+  UpstreamDouble upstream;
+  std::string why;
+  ASSERT_TRUE(upstream.Start(&why)) << why;
+  HostProcess::Options o;
+  o.env["WEBUI_PLUGIN_PATH"] = std::string(WEBUI_PLUGIN_BUILD_DIR);
+  o.env["WEBUI_PLUGINS"] = "auth,chat,openai";
+  o.env["OPENAI_API_BASE_URLS"] = upstream.BaseUrl() + "/v1";
+  o.env["OPENAI_API_KEYS"] = "";
+  o.env["OPENAI_API_CONFIGS"] = "{}";
+  o.env["WEBUI_AUTH_BCRYPT_ROUNDS"] = "4";
+  HostProcess host(o);
+  ASSERT_TRUE(host.Start(&why)) << why;
+  Scenario(host, "frontend_flow", {{"UPSTREAM", upstream.BaseUrl()}});
+}
+
 }  // namespace
 }  // namespace webui::testing
