@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Manual end-to-end check with the real Open WebUI web frontend (not part of CI: no registry CI
+# reaches distributes a frontend build). Build one (`npm ci && npm run build` in an Open WebUI
+# 0.6.x checkout), then:
+#   FRONTEND_BUILD_DIR=/path/to/build tests/frontend/run-e2e.sh [build-dir]
+# Needs Debian's chromium and `npm install playwright-core` somewhere on NODE_PATH (or in
+# tests/frontend). Starts the test model upstream and webui-host (auth, chat, openai), runs e2e.mjs.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/../.."
+BUILD=$(realpath -m "${1:-build}")
+: "${FRONTEND_BUILD_DIR:?set FRONTEND_BUILD_DIR to a built Open WebUI frontend}"
+WORK=$(mktemp -d /tmp/wh-e2e.XXXXXX)
+cleanup() { kill ${HOST_PID:-} ${UP_PID:-} 2>/dev/null || true; rm -rf "$WORK"; }
+trap cleanup EXIT
+node tests/upstream/server.js --models gpt-test >"$WORK/up.port" &
+UP_PID=$!
+for _ in $(seq 50); do [[ -s $WORK/up.port ]] && break; sleep 0.1; done
+# Port 8080 on localhost by default: frontends built for Open WebUI-compatible backends (e.g. the
+# 0.6.32-based knoxchat build) may open their Socket.IO connection to http://localhost:8080.
+HOST=127.0.0.1 PORT=${E2E_PORT:-8080} WEBUI_PORT_FILE=$WORK/host.port DATA_DIR=$WORK/data \
+  WEBUI_PLUGIN_PATH=$BUILD/plugins WEBUI_PLUGINS=auth,chat,openai \
+  OPENAI_API_BASE_URLS=http://127.0.0.1:$(head -1 "$WORK/up.port")/v1 OPENAI_API_KEYS= \
+  WEBUI_ACCESS_LOG=${WEBUI_ACCESS_LOG:-false} FRONTEND_BUILD_DIR=$FRONTEND_BUILD_DIR \
+  "$BUILD/host/app/webui-host" >"$WORK/host.log" 2>&1 &
+HOST_PID=$!
+for _ in $(seq 100); do [[ -s $WORK/host.port ]] && break; sleep 0.1; done
+BASE=http://localhost:$(head -1 "$WORK/host.port") node "${E2E_SCRIPT:-tests/frontend/e2e.mjs}" || {
+  echo "--- host log"; grep -v -e /_app/ -e /static/ -e /assets/ "$WORK/host.log" | tail -"${LOG_LINES:-60}"; exit 1; }
