@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Streaming through webui-host vs straight to the upstream, same machine, same run:
 #   1. throughput (chunks/s; target ratio ≥ 0.95), two ways:
-#      paced:   200 concurrent streams × 100 chunks, 5 ms apart (40 000 chunks/s offered — model
-#               streams are paced by the model, so this is the realistic case)
+#      model pace: 200 concurrent streams × 50 chunks, 20 ms apart (50 tokens/s each, 10 000
+#               chunks/s offered — what a busy deployment relays)
+#      paced:   200 concurrent streams × 100 chunks, 5 ms apart (40 000 chunks/s offered)
 #      unpaced: 50 concurrent streams × 400 chunks, written back to back (worst case: on 2 cores
 #               the client, the upstream and the host all compete for CPU)
 #   2. added latency per chunk: 20 streams × 200 chunks, 5 ms apart (p50/p99 of arrival minus
@@ -64,6 +65,8 @@ tp() { for _ in 1 2 3; do field "$(run "$1" 50 400 0)" chunks_per_s; done | sort
 tp_direct=$(tp "$direct"); tp_via=$(tp "$via")
 paced() { for _ in 1 2 3; do field "$(run "$1" 200 100 5)" chunks_per_s; done | sort -n | sed -n 2p; }
 pc_direct=$(paced "$direct"); pc_via=$(paced "$via")
+model_pace() { for _ in 1 2 3; do field "$(run "$1" 200 50 20)" chunks_per_s; done | sort -n | sed -n 2p; }
+mp_direct=$(model_pace "$direct"); mp_via=$(model_pace "$via")
 lat_direct=$(run "$direct" 20 200 5); lat_via=$(run "$via" 20 200 5)
 rss_idle=$(rss_kb); thr_idle=$(threads)
 run "$via" 500 40 50 >"$WORK/c500.json" &
@@ -72,15 +75,17 @@ sleep 1; rss_500=$(rss_kb); thr_500=$(threads)
 wait $C500
 c500=$(cat "$WORK/c500.json")
 
-python3 - "$tp_direct" "$tp_via" "$lat_direct" "$lat_via" "$c500" "$rss_idle" "$rss_500" "$thr_idle" "$thr_500" "$pc_direct" "$pc_via" <<'PY'
+python3 - "$tp_direct" "$tp_via" "$lat_direct" "$lat_via" "$c500" "$rss_idle" "$rss_500" "$thr_idle" "$thr_500" "$pc_direct" "$pc_via" "$mp_direct" "$mp_via" <<'PY'
 import json, sys
 tp_d, tp_v = int(sys.argv[1]), int(sys.argv[2])
 ld, lv, c = (json.loads(a) for a in sys.argv[3:6])
 rss0, rss1, t0, t1 = (int(a) for a in sys.argv[6:10])
 pc_d, pc_v = int(sys.argv[10]), int(sys.argv[11])
+mp_d, mp_v = int(sys.argv[12]), int(sys.argv[13])
 print(f"""
 | streaming (same machine, same run) | direct to upstream | through webui-host | |
 |---|---|---|---|
+| throughput at model pace, 200 streams × 50 chunks 20 ms apart (chunks/s, median of 3) | {mp_d} | {mp_v} | ratio {mp_v/mp_d:.2f} |
 | throughput paced, 200 streams × 100 chunks 5 ms apart (chunks/s, median of 3) | {pc_d} | {pc_v} | ratio {pc_v/pc_d:.2f} |
 | throughput unpaced, 50 streams × 400 chunks back to back (chunks/s, median of 3) | {tp_d} | {tp_v} | ratio {tp_v/tp_d:.2f} |
 | per-chunk latency p50, 20 streams, 5 ms apart (µs) | {ld['p50_us']} | {lv['p50_us']} | added {lv['p50_us']-ld['p50_us']} µs |
