@@ -31,6 +31,7 @@
 
 #include "ollama_logic.hpp"
 #include "openai_logic.hpp"
+#include "model_list_cache.hpp"
 #include "upstream_fetch.hpp"
 
 namespace webui::ollama {
@@ -235,39 +236,17 @@ class OllamaPlugin : public sdk::Plugin {
     return set;
   }
 
-  enum class Freshness { kWithinTtl, kAnyAge, kRefresh };
+  using Freshness = providers::ModelListCache<ModelSet>::Freshness;
 
+  // The merged model list of the current settings.
   std::shared_ptr<const ModelSet> Models(Freshness want) {
     const Connections c = Load();
-    const std::string fp = c.Fingerprint();
-    const auto now = Clock::now();
-    auto usable = [&](const std::shared_ptr<const ModelSet>& s) {
-      if (!s || s->fingerprint != fp) return false;
-      if (want == Freshness::kAnyAge) return true;
-      if (want == Freshness::kRefresh) return false;
-      return !cache_ttl_s_ || now - s->started < std::chrono::seconds(*cache_ttl_s_);
-    };
-    auto current = Current();
-    if (usable(current)) return current;
-    std::lock_guard refresh(refresh_mu_);
-    current = Current();
-    if (current && current->fingerprint == fp && current->started >= now) return current;
-    if (usable(current)) return current;
-    auto built = Build(c, Clock::now());
-    std::lock_guard lock(cache_mu_);
-    cache_ = built;
-    return built;
+    return models_.Get(c.Fingerprint(), want, cache_ttl_s_, [&] { return Build(c, Clock::now()); });
   }
 
-  std::shared_ptr<const ModelSet> Current() const {
-    std::lock_guard lock(cache_mu_);
-    return cache_;
-  }
+  std::shared_ptr<const ModelSet> Current() const { return models_.Current(); }
 
-  void Invalidate() {
-    std::lock_guard lock(cache_mu_);
-    cache_.reset();
-  }
+  void Invalidate() { models_.Invalidate(); }
 
   // A model by its listed name; refreshes once when it is not (yet) known.
   std::optional<json> FindModel(const std::string& name) {
@@ -951,9 +930,7 @@ class OllamaPlugin : public sdk::Plugin {
   std::optional<int> cache_ttl_s_;
   bool forward_user_headers_ = false;
   std::atomic<size_t> next_{0};
-  mutable std::mutex cache_mu_;
-  std::mutex refresh_mu_;
-  std::shared_ptr<const ModelSet> cache_;
+  providers::ModelListCache<ModelSet> models_;
   wh_model_provider_v1 provider_{};
 };
 

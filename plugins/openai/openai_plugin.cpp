@@ -26,6 +26,7 @@
 #include <nlohmann/json.hpp>
 
 #include "openai_logic.hpp"
+#include "model_list_cache.hpp"
 #include "upstream_fetch.hpp"
 
 namespace webui::openai {
@@ -243,37 +244,15 @@ class OpenAiPlugin : public sdk::Plugin {
     return set;
   }
 
-  enum class Freshness { kWithinTtl, kAnyAge, kRefresh };
+  using Freshness = providers::ModelListCache<ModelSet>::Freshness;
 
-  // The merged model list of the current settings. kAnyAge is what routing uses: the model to
-  // connection map only changes with the settings (which the fingerprint tracks) or upstream.
+  // The merged model list of the current settings.
   std::shared_ptr<const ModelSet> Models(Freshness want) {
     const Connections c = Load();
-    const std::string fp = c.Fingerprint();
-    const auto now = Clock::now();
-    auto usable = [&](const std::shared_ptr<const ModelSet>& s) {
-      if (!s || s->fingerprint != fp) return false;
-      if (want == Freshness::kAnyAge) return true;
-      if (want == Freshness::kRefresh) return false;
-      return !cache_ttl_s_ || now - s->started < std::chrono::seconds(*cache_ttl_s_);
-    };
-    auto current = Current();
-    if (usable(current)) return current;
-    std::lock_guard refresh(refresh_mu_);
-    current = Current();
-    // Somebody built a list after we asked: as fresh as we need.
-    if (current && current->fingerprint == fp && current->started >= now) return current;
-    if (usable(current)) return current;
-    auto built = Build(c, Clock::now());
-    std::lock_guard lock(cache_mu_);
-    cache_ = built;
-    return built;
+    return models_.Get(c.Fingerprint(), want, cache_ttl_s_, [&] { return Build(c, Clock::now()); });
   }
 
-  std::shared_ptr<const ModelSet> Current() const {
-    std::lock_guard lock(cache_mu_);
-    return cache_;
-  }
+  std::shared_ptr<const ModelSet> Current() const { return models_.Current(); }
 
   struct Route {
     json model;
@@ -757,9 +736,7 @@ class OpenAiPlugin : public sdk::Plugin {
   std::optional<int> model_list_timeout_s_;
   std::optional<int> cache_ttl_s_;
   bool forward_user_headers_ = false;
-  mutable std::mutex cache_mu_;
-  std::mutex refresh_mu_;
-  std::shared_ptr<const ModelSet> cache_;
+  providers::ModelListCache<ModelSet> models_;
   wh_model_provider_v1 provider_{};
 };
 
