@@ -76,7 +76,8 @@ const storage::Migration kHostMigrations[] = {
 class Handler final : public Poco::Net::HTTPRequestHandler {
  public:
   explicit Handler(http::Pipeline& p) : pipeline_(p) {}
-  void handleRequest(Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServerResponse& res) override {
+  void handleRequest(Poco::Net::HTTPServerRequest& req,
+                     Poco::Net::HTTPServerResponse& res) override {
     pipeline_.Handle(req, res);
   }
 
@@ -87,7 +88,8 @@ class Handler final : public Poco::Net::HTTPRequestHandler {
 class HandlerFactory final : public Poco::Net::HTTPRequestHandlerFactory {
  public:
   explicit HandlerFactory(http::Pipeline& p) : pipeline_(p) {}
-  Poco::Net::HTTPRequestHandler* createRequestHandler(const Poco::Net::HTTPServerRequest&) override {
+  Poco::Net::HTTPRequestHandler* createRequestHandler(
+      const Poco::Net::HTTPServerRequest&) override {
     return new Handler(pipeline_);
   }
 
@@ -103,12 +105,18 @@ std::string ExecutableDir() {
 
 void ConfigureLogging(const std::string& level) {
   spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%-5l%$ %v");
-  if (level == "DEBUG") spdlog::set_level(spdlog::level::debug);
-  else if (level == "TRACE") spdlog::set_level(spdlog::level::trace);
-  else if (level == "WARNING") spdlog::set_level(spdlog::level::warn);
-  else if (level == "ERROR") spdlog::set_level(spdlog::level::err);
-  else if (level == "CRITICAL") spdlog::set_level(spdlog::level::critical);
-  else spdlog::set_level(spdlog::level::info);
+  if (level == "DEBUG")
+    spdlog::set_level(spdlog::level::debug);
+  else if (level == "TRACE")
+    spdlog::set_level(spdlog::level::trace);
+  else if (level == "WARNING")
+    spdlog::set_level(spdlog::level::warn);
+  else if (level == "ERROR")
+    spdlog::set_level(spdlog::level::err);
+  else if (level == "CRITICAL")
+    spdlog::set_level(spdlog::level::critical);
+  else
+    spdlog::set_level(spdlog::level::info);
 }
 
 }  // namespace
@@ -147,8 +155,8 @@ int Run(int argc, char** argv) {
   const config::Settings settings = config::Settings::Load(env_file ? env_file : ".env");
   config::HostConfig cfg;
   try {
-    cfg = config::HostConfig::FromSettings(settings,
-                                           ExecutableDir() + "/../lib/webui-host/plugins");
+    cfg =
+        config::HostConfig::FromSettings(settings, ExecutableDir() + "/../lib/webui-host/plugins");
   } catch (const config::ConfigError& e) {
     std::cerr << "webui-host: invalid configuration: " << e.what() << "\n";
     return 1;
@@ -202,7 +210,8 @@ int Run(int argc, char** argv) {
   try {
     persistent.Load();
     AddCoreRoutes(host, plugin_manager);
-    frontend_site = std::make_unique<frontend::StaticSite>(settings.String("FRONTEND_BUILD_DIR", ""));
+    frontend_site =
+        std::make_unique<frontend::StaticSite>(settings.String("FRONTEND_BUILD_DIR", ""));
     frontend_site->Install(router);
     // Socket.IO: its routes, and socket_emitter.v1 offered before plugins initialise.
     sockets = std::make_unique<realtime::SocketServer>(

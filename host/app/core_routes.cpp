@@ -1,8 +1,8 @@
 #include "app/core_routes.hpp"
 
-#include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 #include <webui_host/services/api_config.h>
+#include <nlohmann/json.hpp>
 
 namespace webui::app {
 namespace {

@@ -21,7 +21,8 @@ HostConfig HostConfig::FromSettings(const Settings& s, const std::string& defaul
       c.database_url.rfind("postgresql://", 0) != 0 && c.database_url.rfind("postgres://", 0) != 0)
     throw ConfigError("DATABASE_URL: expected sqlite:///path or postgresql://..., got a '" +
                       c.database_url.substr(0, c.database_url.find(':')) + "' URL");
-  c.database_pool_size = static_cast<int>(s.Int("DATABASE_POOL_SIZE", c.database_pool_size, 1, 1000));
+  c.database_pool_size =
+      static_cast<int>(s.Int("DATABASE_POOL_SIZE", c.database_pool_size, 1, 1000));
 
   c.redis_url = s.String("REDIS_URL", "");
   c.redis_key_prefix = s.String("REDIS_KEY_PREFIX", c.redis_key_prefix);
@@ -35,8 +36,8 @@ HostConfig HostConfig::FromSettings(const Settings& s, const std::string& defaul
 
   if (auto cors = s.Get("CORS_ALLOW_ORIGIN")) c.cors_allow_origin = SplitTrim(*cors, ';');
   c.compression = s.Bool("ENABLE_COMPRESSION_MIDDLEWARE", c.compression);
-  const std::string audit = s.OneOf("AUDIT_LOG_LEVEL", "NONE",
-                                    {"NONE", "METADATA", "REQUEST", "REQUEST_RESPONSE"});
+  const std::string audit =
+      s.OneOf("AUDIT_LOG_LEVEL", "NONE", {"NONE", "METADATA", "REQUEST", "REQUEST_RESPONSE"});
   c.audit_level = audit == "METADATA"           ? AuditLevel::kMetadata
                   : audit == "REQUEST"          ? AuditLevel::kRequest
                   : audit == "REQUEST_RESPONSE" ? AuditLevel::kRequestResponse

@@ -14,12 +14,12 @@ enum class AuditLevel { kNone, kMetadata, kRequest, kRequestResponse };
 
 struct HostConfig {
   // Network
-  std::string host = "0.0.0.0";               // HOST
-  int port = 8080;                            // PORT
-  int http_threads = 1100;                    // WEBUI_HTTP_THREADS (thread per connection)
-  int http_queue = 1024;                      // WEBUI_HTTP_QUEUE (accepted, waiting for a thread)
-  int keep_alive_timeout_s = 10;              // WEBUI_KEEPALIVE_TIMEOUT
-  int shutdown_timeout_s = 15;                // WEBUI_SHUTDOWN_TIMEOUT (drain in-flight requests)
+  std::string host = "0.0.0.0";   // HOST
+  int port = 8080;                // PORT
+  int http_threads = 1100;        // WEBUI_HTTP_THREADS (thread per connection)
+  int http_queue = 1024;          // WEBUI_HTTP_QUEUE (accepted, waiting for a thread)
+  int keep_alive_timeout_s = 10;  // WEBUI_KEEPALIVE_TIMEOUT
+  int shutdown_timeout_s = 15;    // WEBUI_SHUTDOWN_TIMEOUT (drain in-flight requests)
   std::int64_t max_body_bytes = 8 * 1024 * 1024;  // WEBUI_MAX_BODY_SIZE
 
   // Storage
@@ -28,32 +28,32 @@ struct HostConfig {
   int database_pool_size = 10;      // DATABASE_POOL_SIZE
 
   // Redis
-  std::string redis_url;                     // REDIS_URL
+  std::string redis_url;                        // REDIS_URL
   std::string redis_key_prefix = "open-webui";  // REDIS_KEY_PREFIX
-  int redis_timeout_ms = 2000;               // REDIS_TIMEOUT_MS (connect and command)
-  int redis_pool_size = 8;                   // REDIS_POOL_SIZE
+  int redis_timeout_ms = 2000;                  // REDIS_TIMEOUT_MS (connect and command)
+  int redis_pool_size = 8;                      // REDIS_POOL_SIZE
 
   // Plugins
-  std::vector<std::string> plugin_path;      // WEBUI_PLUGIN_PATH (':'-separated)
-  std::vector<std::string> plugin_allow;     // WEBUI_PLUGINS (comma list; empty = all found)
-  bool plugins_strict = false;               // WEBUI_PLUGINS_STRICT
+  std::vector<std::string> plugin_path;   // WEBUI_PLUGIN_PATH (':'-separated)
+  std::vector<std::string> plugin_allow;  // WEBUI_PLUGINS (comma list; empty = all found)
+  bool plugins_strict = false;            // WEBUI_PLUGINS_STRICT
 
   // Middleware
   std::vector<std::string> cors_allow_origin{"*"};  // CORS_ALLOW_ORIGIN (';'-separated)
-  bool compression = true;                   // ENABLE_COMPRESSION_MIDDLEWARE
-  AuditLevel audit_level = AuditLevel::kNone;  // AUDIT_LOG_LEVEL
-  std::string audit_log_path;                // AUDIT_LOGS_FILE_PATH (default DATA_DIR/audit.log)
-  std::int64_t audit_max_body = 2048;        // AUDIT_LOG_MAX_BODY_SIZE
+  bool compression = true;                          // ENABLE_COMPRESSION_MIDDLEWARE
+  AuditLevel audit_level = AuditLevel::kNone;       // AUDIT_LOG_LEVEL
+  std::string audit_log_path;          // AUDIT_LOGS_FILE_PATH (default DATA_DIR/audit.log)
+  std::int64_t audit_max_body = 2048;  // AUDIT_LOG_MAX_BODY_SIZE
   std::vector<std::string> audit_excluded_paths;  // AUDIT_EXCLUDED_PATHS (comma list, prefixes)
-  bool access_log = false;                   // WEBUI_ACCESS_LOG (one info line per request)
-  std::string log_level = "INFO";            // GLOBAL_LOG_LEVEL
+  bool access_log = false;                        // WEBUI_ACCESS_LOG (one info line per request)
+  std::string log_level = "INFO";                 // GLOBAL_LOG_LEVEL
 
   // Security headers (Open WebUI names); empty = our default / not sent.
-  std::string x_frame_options = "SAMEORIGIN";  // XFRAME_OPTIONS
-  std::string hsts;                            // HSTS
-  std::string content_security_policy;         // CONTENT_SECURITY_POLICY
+  std::string x_frame_options = "SAMEORIGIN";                       // XFRAME_OPTIONS
+  std::string hsts;                                                 // HSTS
+  std::string content_security_policy;                              // CONTENT_SECURITY_POLICY
   std::string referrer_policy = "strict-origin-when-cross-origin";  // REFERRER_POLICY
-  std::string permissions_policy;              // PERMISSIONS_POLICY
+  std::string permissions_policy;                                   // PERMISSIONS_POLICY
 
   // Persistent config
   bool persistent_config = true;  // ENABLE_PERSISTENT_CONFIG

@@ -30,7 +30,8 @@ json EnvToJson(std::string_view env_name, const std::string& raw, const json& li
   const std::string name(env_name);
   if (like.is_boolean()) {
     bool b = false;
-    if (!ParseBool(raw, &b)) throw ConfigError(name + ": expected true or false, got '" + raw + "'");
+    if (!ParseBool(raw, &b))
+      throw ConfigError(name + ": expected true or false, got '" + raw + "'");
     return b;
   }
   if (like.is_number_integer()) {
@@ -61,7 +62,8 @@ json EnvToJson(std::string_view env_name, const std::string& raw, const json& li
     return arr;
   }
   if (like.is_null()) return raw;
-  throw ConfigError(name + ": expected JSON " + std::string(like.type_name()) + ", got '" + raw + "'");
+  throw ConfigError(name + ": expected JSON " + std::string(like.type_name()) + ", got '" + raw +
+                    "'");
 }
 
 PersistentConfig::PersistentConfig(storage::Database& db, const Settings& settings,
@@ -70,11 +72,10 @@ PersistentConfig::PersistentConfig(storage::Database& db, const Settings& settin
 
 json PersistentConfig::ReadStoredTree() {
   std::string text;
-  db_.Exec("SELECT data FROM config ORDER BY id ASC LIMIT 1", {},
-           [&](const storage::Row& row) {
-             if (auto s = std::get_if<std::string>(&row.at(0))) text = *s;
-             return false;
-           });
+  db_.Exec("SELECT data FROM config ORDER BY id ASC LIMIT 1", {}, [&](const storage::Row& row) {
+    if (auto s = std::get_if<std::string>(&row.at(0))) text = *s;
+    return false;
+  });
   if (text.empty()) return json::object();
   json tree = json::parse(text, nullptr, false);
   if (tree.is_discarded() || !tree.is_object()) {
@@ -110,11 +111,10 @@ json PersistentConfig::ResolveLocked(const std::string& key, const Entry& e) con
 
 PersistentConfig::Result PersistentConfig::Declare(std::string_view owner, std::string_view key,
                                                    std::string_view env_name,
-                                                   std::string_view default_json,
-                                                   bool persistent) {
+                                                   std::string_view default_json, bool persistent) {
   if (key.empty()) return Result::kInvalid;
-  json def = json::parse(default_json.empty() ? std::string_view("null") : default_json, nullptr,
-                         false);
+  json def =
+      json::parse(default_json.empty() ? std::string_view("null") : default_json, nullptr, false);
   if (def.is_discarded()) return Result::kInvalid;
   std::lock_guard lock(mu_);
   if (auto it = entries_.find(key); it != entries_.end())

@@ -49,7 +49,9 @@ class PersistentConfig {
 
   // Called after a persistent value was written (the host publishes it so that other instances
   // Reload()).
-  void SetChangeHook(std::function<void(const std::string& key)> hook) { on_change_ = std::move(hook); }
+  void SetChangeHook(std::function<void(const std::string& key)> hook) {
+    on_change_ = std::move(hook);
+  }
 
  private:
   struct Entry {

@@ -148,10 +148,17 @@ std::int64_t Settings::Bytes(std::string_view name, std::int64_t fallback) const
   if (!t.empty() && t.back() == 'b') t.pop_back();
   if (!t.empty()) {
     switch (t.back()) {
-      case 'k': mult = 1024; break;
-      case 'm': mult = 1024 * 1024; break;
-      case 'g': mult = 1024LL * 1024 * 1024; break;
-      default: break;
+      case 'k':
+        mult = 1024;
+        break;
+      case 'm':
+        mult = 1024 * 1024;
+        break;
+      case 'g':
+        mult = 1024LL * 1024 * 1024;
+        break;
+      default:
+        break;
     }
     if (mult != 1) t.pop_back();
   }

@@ -38,7 +38,8 @@ TEST(Settings, TypedAccessorsRefuseInvalidValuesNamingTheVariable) {
 }
 
 TEST(Settings, BoolsAndSizes) {
-  auto s = Settings::FromMap({{"A", "TRUE"}, {"B", "0"}, {"C", "off"}, {"K", "512k"}, {"M", "10m"}});
+  auto s =
+      Settings::FromMap({{"A", "TRUE"}, {"B", "0"}, {"C", "off"}, {"K", "512k"}, {"M", "10m"}});
   EXPECT_TRUE(s.Bool("A", false));
   EXPECT_FALSE(s.Bool("B", true));
   EXPECT_FALSE(s.Bool("C", true));
@@ -56,13 +57,12 @@ TEST(HostConfig, DefaultsAndOverrides) {
   EXPECT_EQ(d.cors_allow_origin, std::vector<std::string>{"*"});
   EXPECT_EQ(d.redis_key_prefix, "open-webui");
 
-  auto c = HostConfig::FromSettings(
-      Settings::FromMap({{"PORT", "9999"},
-                         {"WEBUI_PLUGIN_PATH", "/a:/b"},
-                         {"WEBUI_PLUGINS", "auth, chat"},
-                         {"CORS_ALLOW_ORIGIN", "http://a;http://b"},
-                         {"AUDIT_LOG_LEVEL", "request_response"}}),
-      "/x");
+  auto c = HostConfig::FromSettings(Settings::FromMap({{"PORT", "9999"},
+                                                       {"WEBUI_PLUGIN_PATH", "/a:/b"},
+                                                       {"WEBUI_PLUGINS", "auth, chat"},
+                                                       {"CORS_ALLOW_ORIGIN", "http://a;http://b"},
+                                                       {"AUDIT_LOG_LEVEL", "request_response"}}),
+                                    "/x");
   EXPECT_EQ(c.port, 9999);
   EXPECT_EQ(c.plugin_path, (std::vector<std::string>{"/a", "/b"}));
   EXPECT_EQ(c.plugin_allow, (std::vector<std::string>{"auth", "chat"}));
@@ -75,8 +75,9 @@ TEST(HostConfig, RefusesInvalidValues) {
                ConfigError);
   EXPECT_THROW(HostConfig::FromSettings(Settings::FromMap({{"DATABASE_URL", "mysql://x"}}), "/x"),
                ConfigError);
-  EXPECT_THROW(HostConfig::FromSettings(Settings::FromMap({{"WEBUI_PLUGINS_STRICT", "sure"}}), "/x"),
-               ConfigError);
+  EXPECT_THROW(
+      HostConfig::FromSettings(Settings::FromMap({{"WEBUI_PLUGINS_STRICT", "sure"}}), "/x"),
+      ConfigError);
 }
 
 }  // namespace

@@ -14,7 +14,8 @@ namespace {
 
 // Paths that belong to the API: an unknown one is a JSON 404, never the SPA page.
 bool IsApiPath(std::string_view p) {
-  for (std::string_view prefix : {"/api/", "/openai/", "/ollama/", "/ws/", "/socket.io/", "/oauth/"})
+  for (std::string_view prefix :
+       {"/api/", "/openai/", "/ollama/", "/ws/", "/socket.io/", "/oauth/"})
     if (p.rfind(prefix, 0) == 0) return true;
   return p == "/api" || p == "/health" || p == "/openai" || p == "/ollama";
 }
@@ -120,8 +121,7 @@ void StaticSite::SendFile(http::RequestContext& ctx, const fs::path& file, bool 
   const std::string etag =
       "\"" + std::to_string(st.st_mtime) + "-" + std::to_string(st.st_size) + "\"";
   ctx.SetHeader("ETag", etag);
-  ctx.SetHeader("Cache-Control",
-                immutable ? "public, max-age=31536000, immutable" : "no-cache");
+  ctx.SetHeader("Cache-Control", immutable ? "public, max-age=31536000, immutable" : "no-cache");
   ctx.SetHeader("Content-Type", MimeType(file));
   if (ctx.Header("If-None-Match") == std::optional<std::string_view>(etag)) {
     ctx.SetStatus(304);
@@ -143,7 +143,8 @@ void StaticSite::SendFile(http::RequestContext& ctx, const fs::path& file, bool 
   std::vector<char> buf(256 * 1024);
   while (in) {
     in.read(buf.data(), static_cast<std::streamsize>(buf.size()));
-    if (in.gcount() <= 0 || !ctx.Write(std::string_view(buf.data(), static_cast<size_t>(in.gcount()))))
+    if (in.gcount() <= 0 ||
+        !ctx.Write(std::string_view(buf.data(), static_cast<size_t>(in.gcount()))))
       break;
   }
 }

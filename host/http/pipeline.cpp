@@ -10,8 +10,8 @@
 #include <Poco/Net/HTTPServerRequestImpl.h>
 #include <Poco/Net/StreamSocket.h>
 #include <Poco/UUIDGenerator.h>
-#include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
+#include <nlohmann/json.hpp>
 
 namespace webui::http {
 namespace {
@@ -58,10 +58,12 @@ bool AcceptsGzip(std::string_view accept) {
   size_t pos = 0;
   while (pos < accept.size()) {
     size_t comma = accept.find(',', pos);
-    std::string_view item = accept.substr(pos, comma == std::string_view::npos ? comma : comma - pos);
+    std::string_view item =
+        accept.substr(pos, comma == std::string_view::npos ? comma : comma - pos);
     while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
     if (item.rfind("gzip", 0) == 0) {
-      return item.find("q=0") == std::string_view::npos || item.find("q=0.") != std::string_view::npos;
+      return item.find("q=0") == std::string_view::npos ||
+             item.find("q=0.") != std::string_view::npos;
     }
     if (comma == std::string_view::npos) break;
     pos = comma + 1;
@@ -145,8 +147,7 @@ std::string Pipeline::authenticator_owner() const {
 
 std::optional<Caller> Pipeline::AuthenticateToken(std::string_view token, std::string_view path) {
   if (token.empty()) return std::nullopt;
-  RequestContext ctx("GET", std::string(path),
-                     {{"Authorization", "Bearer " + std::string(token)}});
+  RequestContext ctx("GET", std::string(path), {{"Authorization", "Bearer " + std::string(token)}});
   std::shared_lock lock(auth_mu_);
   if (!authenticator_) return std::nullopt;
   AuthOutcome outcome = authenticator_(ctx);
@@ -215,8 +216,8 @@ void Pipeline::Dispatch(RequestContext& ctx) {
   const auto length = ctx.raw_request().getContentLength64();
   if (length > config_.max_body_bytes) {
     ctx.ForceClose();
-    ctx.SendError(413, "Request body too large (limit " + std::to_string(config_.max_body_bytes) +
-                           " bytes)");
+    ctx.SendError(
+        413, "Request body too large (limit " + std::to_string(config_.max_body_bytes) + " bytes)");
     return;
   }
   if (!ResolveCaller(ctx, route.auth)) return;
@@ -285,8 +286,8 @@ bool Pipeline::ReadBody(RequestContext& ctx) {
     if (n <= 0) break;
     if (static_cast<std::int64_t>(body.size()) + n > config_.max_body_bytes) {
       ctx.ForceClose();
-      ctx.SendError(413, "Request body too large (limit " +
-                             std::to_string(config_.max_body_bytes) + " bytes)");
+      ctx.SendError(413, "Request body too large (limit " + std::to_string(config_.max_body_bytes) +
+                             " bytes)");
       return false;
     }
     body.append(buf, static_cast<size_t>(n));
@@ -400,8 +401,8 @@ void Pipeline::DrainUnreadBody(RequestContext& ctx) {
 void Pipeline::Log(RequestContext& ctx, double ms) {
   const auto level = config_.access_log ? spdlog::level::info : spdlog::level::debug;
   if (spdlog::should_log(level)) {
-    spdlog::log(level, "{} {} {} {} {:.2f}ms rid={}{}", ctx.remote_addr(), ctx.method(),
-                ctx.path(), ctx.status(), ms, ctx.request_id(),
+    spdlog::log(level, "{} {} {} {} {:.2f}ms rid={}{}", ctx.remote_addr(), ctx.method(), ctx.path(),
+                ctx.status(), ms, ctx.request_id(),
                 ctx.caller() ? " user=" + ctx.caller()->id : "");
   }
   if (config_.audit_level == config::AuditLevel::kNone || !audit_.is_open()) return;
@@ -439,8 +440,7 @@ void Pipeline::Log(RequestContext& ctx, double ms) {
   if (config_.audit_level >= config::AuditLevel::kRequest)
     line["request_object"] = RedactSecrets(ctx.body()).substr(0, limit);
   if (config_.audit_level == config::AuditLevel::kRequestResponse &&
-      ctx.mode() == RequestContext::Mode::kBuffered &&
-      !ctx.ResponseHeader("Content-Encoding")) {
+      ctx.mode() == RequestContext::Mode::kBuffered && !ctx.ResponseHeader("Content-Encoding")) {
     line["response_object"] = RedactSecrets(ctx.response_body()).substr(0, limit);
   }
   line["response_status_code"] = ctx.status();

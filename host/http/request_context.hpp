@@ -67,7 +67,7 @@ class RequestContext {
   const std::vector<std::pair<std::string, std::string>>& response_headers() const {
     return res_headers_;
   }
-  bool Send(std::string body);                       // false if a response was already sent
+  bool Send(std::string body);  // false if a response was already sent
   bool SendJson(int status, std::string json);
   bool SendError(int status, std::string_view detail);  // {"detail": detail}
   bool BeginStream(std::string_view content_type);

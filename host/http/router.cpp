@@ -7,12 +7,18 @@ namespace webui::http {
 
 const char* AuthLevelName(AuthLevel level) {
   switch (level) {
-    case AuthLevel::kPublic: return "public";
-    case AuthLevel::kOptional: return "optional";
-    case AuthLevel::kAny: return "any";
-    case AuthLevel::kVerified: return "verified";
-    case AuthLevel::kAdmin: return "admin";
-    case AuthLevel::kPlugin: return "plugin";
+    case AuthLevel::kPublic:
+      return "public";
+    case AuthLevel::kOptional:
+      return "optional";
+    case AuthLevel::kAny:
+      return "any";
+    case AuthLevel::kVerified:
+      return "verified";
+    case AuthLevel::kAdmin:
+      return "admin";
+    case AuthLevel::kPlugin:
+      return "plugin";
   }
   return "unknown";
 }
@@ -109,9 +115,9 @@ void Router::RemoveFrom(Node& node, std::string_view owner) {
 void Router::RemoveOwner(std::string_view owner) {
   std::unique_lock lock(mu_);
   RemoveFrom(root_, owner);
-  all_.erase(std::remove_if(all_.begin(), all_.end(),
-                            [&](const auto& r) { return r->owner == owner; }),
-             all_.end());
+  all_.erase(
+      std::remove_if(all_.begin(), all_.end(), [&](const auto& r) { return r->owner == owner; }),
+      all_.end());
 }
 
 std::vector<std::shared_ptr<const Route>> Router::RoutesOf(std::string_view owner) const {

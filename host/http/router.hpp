@@ -16,15 +16,22 @@ namespace webui::http {
 
 class RequestContext;
 
-enum class AuthLevel { kPublic = 0, kOptional = 1, kAny = 2, kVerified = 3, kAdmin = 4, kPlugin = 5 };
+enum class AuthLevel {
+  kPublic = 0,
+  kOptional = 1,
+  kAny = 2,
+  kVerified = 3,
+  kAdmin = 4,
+  kPlugin = 5
+};
 const char* AuthLevelName(AuthLevel level);
 
 struct Route {
   std::string method;
   std::string pattern;
   AuthLevel auth = AuthLevel::kPublic;
-  std::string owner;                     // "host" or the plugin's name
-  std::function<bool()> enabled;         // empty = always enabled
+  std::string owner;              // "host" or the plugin's name
+  std::function<bool()> enabled;  // empty = always enabled
   std::function<void(RequestContext&)> handler;
   bool IsEnabled() const { return !enabled || enabled(); }
 };
@@ -34,7 +41,7 @@ using PathParams = std::vector<std::pair<std::string, std::string>>;
 struct RouteMatch {
   std::shared_ptr<const Route> route;  // null when nothing matched
   PathParams params;
-  bool path_matched = false;           // some route has this path, but not this method -> 405
+  bool path_matched = false;  // some route has this path, but not this method -> 405
 };
 
 class Router {

@@ -14,11 +14,11 @@
 namespace webui::kv {
 
 struct KvOptions {
-  std::string redis_url;             // "" = in-process only. redis://[user:pass@]host[:port][/db]
+  std::string redis_url;  // "" = in-process only. redis://[user:pass@]host[:port][/db]
   std::string key_prefix = "open-webui";  // every key/channel becomes "{prefix}:{key}"
   std::chrono::milliseconds connect_timeout{2000};
   std::chrono::milliseconds command_timeout{2000};
-  std::size_t pool_size = 8;         // bounded: callers wait (up to command_timeout) for a connection
+  std::size_t pool_size = 8;  // bounded: callers wait (up to command_timeout) for a connection
   std::chrono::milliseconds reconnect_interval{1000};  // how often a down Redis is retried
 };
 

@@ -34,12 +34,12 @@ struct Callbacks {
 };
 
 enum class Outcome {
-  kOk,            // the whole body was delivered
-  kAborted,       // a callback returned false
-  kTimeout,       // connect, read or total timeout
-  kConnectError,  // DNS, refused, TLS handshake ...
-  kInvalid,       // bad URL/method/header/timeout value
-  kProtocolError, // malformed response, connection reset mid-body
+  kOk,             // the whole body was delivered
+  kAborted,        // a callback returned false
+  kTimeout,        // connect, read or total timeout
+  kConnectError,   // DNS, refused, TLS handshake ...
+  kInvalid,        // bad URL/method/header/timeout value
+  kProtocolError,  // malformed response, connection reset mid-body
 };
 
 struct Result {

@@ -46,9 +46,9 @@ wh_status Guard(const char* what, wh_str_sink sink, void* user, Fn&& fn) noexcep
 // ---- logging ----
 void Log(wh_plugin_host_ptr* self, wh_log_level level, wh_str message) {
   try {
-    static constexpr spdlog::level::level_enum kMap[] = {
-        spdlog::level::trace, spdlog::level::debug, spdlog::level::info, spdlog::level::warn,
-        spdlog::level::err};
+    static constexpr spdlog::level::level_enum kMap[] = {spdlog::level::trace, spdlog::level::debug,
+                                                         spdlog::level::info, spdlog::level::warn,
+                                                         spdlog::level::err};
     const auto lvl = level <= WH_LOG_ERROR ? kMap[level] : spdlog::level::err;
     spdlog::log(lvl, "[{}] {}", Rec(self).name, View(message));
   } catch (...) {
@@ -69,9 +69,12 @@ wh_status ConfigDeclare(wh_plugin_host_ptr* self, wh_str key, wh_str env, wh_str
       throw;
     }
     switch (result) {
-      case config::PersistentConfig::Result::kOk: return WH_OK;
-      case config::PersistentConfig::Result::kConflict: return WH_CONFLICT;
-      default: return WH_INVALID;
+      case config::PersistentConfig::Result::kOk:
+        return WH_OK;
+      case config::PersistentConfig::Result::kConflict:
+        return WH_CONFLICT;
+      default:
+        return WH_INVALID;
     }
   });
 }
@@ -89,10 +92,14 @@ wh_status ConfigSet(wh_plugin_host_ptr* self, wh_str key, wh_str value) {
   return Guard("config_set", nullptr, nullptr, [&] {
     auto& r = Rec(self);
     switch (r.host->persistent.Set(r.name, View(key), View(value))) {
-      case config::PersistentConfig::Result::kOk: return WH_OK;
-      case config::PersistentConfig::Result::kDenied: return WH_DENIED;
-      case config::PersistentConfig::Result::kNotFound: return WH_NOT_FOUND;
-      default: return WH_INVALID;
+      case config::PersistentConfig::Result::kOk:
+        return WH_OK;
+      case config::PersistentConfig::Result::kDenied:
+        return WH_DENIED;
+      case config::PersistentConfig::Result::kNotFound:
+        return WH_NOT_FOUND;
+      default:
+        return WH_INVALID;
     }
   });
 }
@@ -131,9 +138,12 @@ wh_status RouteAdd(wh_plugin_host_ptr* self, wh_str method, wh_str path, wh_auth
               reinterpret_cast<wh_response_host_ptr*>(&ctx));
     };
     switch (r.host->router.Add(std::move(route))) {
-      case http::Router::AddResult::kOk: return WH_OK;
-      case http::Router::AddResult::kConflict: return WH_CONFLICT;
-      default: return WH_INVALID;
+      case http::Router::AddResult::kOk:
+        return WH_OK;
+      case http::Router::AddResult::kConflict:
+        return WH_CONFLICT;
+      default:
+        return WH_INVALID;
     }
   });
 }
@@ -144,9 +154,8 @@ wh_status AuthenticatorSet(wh_plugin_host_ptr* self, wh_authenticator_fn fn, voi
     if (fn == nullptr) return WH_INVALID;
     const bool ok = r.host->pipeline.SetAuthenticator(r.name, [fn, user](RequestContext& ctx) {
       http::AuthOutcome out;
-      const wh_authn_result res =
-          fn(user, reinterpret_cast<const wh_request_host_ptr*>(&ctx),
-             reinterpret_cast<wh_authn_host_ptr*>(&out));
+      const wh_authn_result res = fn(user, reinterpret_cast<const wh_request_host_ptr*>(&ctx),
+                                     reinterpret_cast<wh_authn_host_ptr*>(&out));
       if (res == WH_AUTHN_NONE) {
         out.result = http::AuthOutcome::Result::kNone;
       } else if (res == WH_AUTHN_OK && out.result == http::AuthOutcome::Result::kOk) {
@@ -294,7 +303,7 @@ int ResClientConnected(wh_response_host_ptr* r) {
 // ---- database ----
 wh_db_dialect DbDialect(wh_plugin_host_ptr* self) {
   return Rec(self).host->db.dialect() == storage::Dialect::kPostgres ? WH_DB_POSTGRES
-                                                                      : WH_DB_SQLITE;
+                                                                     : WH_DB_SQLITE;
 }
 
 wh_status DbMigrate(wh_plugin_host_ptr* self, const wh_migration* steps, size_t count,
@@ -346,20 +355,31 @@ void ToWhValues(const storage::Row& row, std::vector<wh_db_value>* out) {
 }
 
 wh_status DbExec(wh_plugin_host_ptr* self, wh_tx_host_ptr* tx, wh_str sql,
-                 const wh_db_value* params, size_t param_count, wh_db_row_fn on_row,
-                 void* row_user, int64_t* affected, wh_str_sink error, void* error_user) {
+                 const wh_db_value* params, size_t param_count, wh_db_row_fn on_row, void* row_user,
+                 int64_t* affected, wh_str_sink error, void* error_user) {
   return Guard("db_exec", error, error_user, [&] {
     std::vector<storage::Value> ps;
     ps.reserve(param_count);
     for (size_t i = 0; i < param_count; ++i) {
       const wh_db_value& p = params[i];
       switch (p.type) {
-        case WH_DB_NULL: ps.emplace_back(std::monostate{}); break;
-        case WH_DB_INT: ps.emplace_back(static_cast<std::int64_t>(p.i)); break;
-        case WH_DB_REAL: ps.emplace_back(p.d); break;
-        case WH_DB_TEXT: ps.emplace_back(std::string(View(p.s))); break;
-        case WH_DB_BLOB: ps.emplace_back(storage::Blob{std::string(View(p.s))}); break;
-        default: return WH_INVALID;
+        case WH_DB_NULL:
+          ps.emplace_back(std::monostate{});
+          break;
+        case WH_DB_INT:
+          ps.emplace_back(static_cast<std::int64_t>(p.i));
+          break;
+        case WH_DB_REAL:
+          ps.emplace_back(p.d);
+          break;
+        case WH_DB_TEXT:
+          ps.emplace_back(std::string(View(p.s)));
+          break;
+        case WH_DB_BLOB:
+          ps.emplace_back(storage::Blob{std::string(View(p.s))});
+          break;
+        default:
+          return WH_INVALID;
       }
     }
     std::vector<wh_db_value> scratch;
@@ -371,9 +391,8 @@ wh_status DbExec(wh_plugin_host_ptr* self, wh_tx_host_ptr* tx, wh_str sql,
       };
     }
     auto& db = Rec(self).host->db;
-    const std::int64_t n = tx != nullptr
-                               ? reinterpret_cast<Tx*>(tx)->tx->Exec(View(sql), ps, fn)
-                               : db.Exec(View(sql), ps, fn);
+    const std::int64_t n = tx != nullptr ? reinterpret_cast<Tx*>(tx)->tx->Exec(View(sql), ps, fn)
+                                         : db.Exec(View(sql), ps, fn);
     if (affected != nullptr) *affected = n;
     return WH_OK;
   });
@@ -415,7 +434,8 @@ wh_status KvGet(wh_plugin_host_ptr* self, wh_str key, wh_str_sink sink, void* us
 }
 wh_status KvSet(wh_plugin_host_ptr* self, wh_str key, wh_str value, int64_t ttl_ms) {
   return Guard("kv_set", nullptr, nullptr, [&] {
-    Rec(self).host->kv.Set(View(key), View(value), std::chrono::milliseconds(std::max<int64_t>(0, ttl_ms)));
+    Rec(self).host->kv.Set(View(key), View(value),
+                           std::chrono::milliseconds(std::max<int64_t>(0, ttl_ms)));
     return WH_OK;
   });
 }
@@ -453,9 +473,8 @@ wh_status KvSubscribe(wh_plugin_host_ptr* self, wh_str channel, wh_kv_message_fn
   return Guard("kv_subscribe", nullptr, nullptr, [&] {
     if (fn == nullptr) return WH_INVALID;
     const auto id = Rec(self).host->kv.Subscribe(
-        View(channel), [fn, user](std::string_view ch, std::string_view msg) {
-          fn(user, Wh(ch), Wh(msg));
-        });
+        View(channel),
+        [fn, user](std::string_view ch, std::string_view msg) { fn(user, Wh(ch), Wh(msg)); });
     if (subscription_out != nullptr) *subscription_out = id;
     return WH_OK;
   });
@@ -502,12 +521,18 @@ wh_status HttpFetch(wh_plugin_host_ptr*, const wh_http_request* request, wh_http
     const outbound::Result res = outbound::Fetch(req, cb);
     if (!res.message.empty()) Report(error, error_user, res.message);
     switch (res.outcome) {
-      case outbound::Outcome::kOk: return WH_OK;
-      case outbound::Outcome::kAborted: return WH_ABORTED;
-      case outbound::Outcome::kTimeout: return WH_TIMEOUT;
-      case outbound::Outcome::kConnectError: return WH_UNAVAILABLE;
-      case outbound::Outcome::kInvalid: return WH_INVALID;
-      case outbound::Outcome::kProtocolError: return WH_CLOSED;
+      case outbound::Outcome::kOk:
+        return WH_OK;
+      case outbound::Outcome::kAborted:
+        return WH_ABORTED;
+      case outbound::Outcome::kTimeout:
+        return WH_TIMEOUT;
+      case outbound::Outcome::kConnectError:
+        return WH_UNAVAILABLE;
+      case outbound::Outcome::kInvalid:
+        return WH_INVALID;
+      case outbound::Outcome::kProtocolError:
+        return WH_CLOSED;
     }
     return WH_ERROR;
   });

@@ -8,8 +8,8 @@
 #include <functional>
 #include <set>
 
-#include <boost/system/system_error.hpp>
 #include <spdlog/spdlog.h>
+#include <boost/system/system_error.hpp>
 
 namespace webui::plugins {
 namespace fs = std::filesystem;
@@ -17,10 +17,14 @@ using nlohmann::json;
 
 const char* StateName(PluginRecord::State s) {
   switch (s) {
-    case PluginRecord::State::kCandidate: return "candidate";
-    case PluginRecord::State::kLoaded: return "loaded";
-    case PluginRecord::State::kDisabled: return "disabled";
-    case PluginRecord::State::kRefused: return "refused";
+    case PluginRecord::State::kCandidate:
+      return "candidate";
+    case PluginRecord::State::kLoaded:
+      return "loaded";
+    case PluginRecord::State::kDisabled:
+      return "disabled";
+    case PluginRecord::State::kRefused:
+      return "refused";
   }
   return "unknown";
 }
@@ -66,8 +70,8 @@ std::optional<std::string> CheckDescriptor(const wh_plugin_descriptor* d) {
            std::to_string(kDescriptorV1Size);
   if (d->build_signature == nullptr || std::string(d->build_signature) != WH_BUILD_SIGNATURE)
     return std::string("build signature mismatch: plugin '") +
-           (d->build_signature ? d->build_signature : "(none)") + "', host '" +
-           WH_BUILD_SIGNATURE + "'";
+           (d->build_signature ? d->build_signature : "(none)") + "', host '" + WH_BUILD_SIGNATURE +
+           "'";
   if (d->name == nullptr || !ValidName(d->name))
     return std::string("invalid plugin name '") + (d->name ? d->name : "") +
            "' (expected [a-z0-9_-]{1,64})";
@@ -167,7 +171,8 @@ void PluginManager::Open(const std::string& path) {
     for (const char* const* dep = d->dependencies; *dep != nullptr; ++dep)
       r.dependencies.emplace_back(*dep);
   for (const auto& other : records_) {
-    if (other.get() != &r && other->name == r.name && other->state != PluginRecord::State::kRefused) {
+    if (other.get() != &r && other->name == r.name &&
+        other->state != PluginRecord::State::kRefused) {
       Refuse(r, "duplicate plugin name '" + r.name + "' (already loaded from " + other->file + ")");
       return;
     }
@@ -176,15 +181,14 @@ void PluginManager::Open(const std::string& path) {
 
 std::map<std::string, bool> PluginManager::StoredToggles() {
   std::map<std::string, bool> out;
-  host_.db.Exec("SELECT name, enabled FROM webui_host_plugin", {},
-                [&](const storage::Row& row) {
-                  if (auto n = std::get_if<std::string>(&row.at(0))) {
-                    bool on = true;
-                    if (auto i = std::get_if<std::int64_t>(&row.at(1))) on = *i != 0;
-                    out[*n] = on;
-                  }
-                  return true;
-                });
+  host_.db.Exec("SELECT name, enabled FROM webui_host_plugin", {}, [&](const storage::Row& row) {
+    if (auto n = std::get_if<std::string>(&row.at(0))) {
+      bool on = true;
+      if (auto i = std::get_if<std::int64_t>(&row.at(1))) on = *i != 0;
+      out[*n] = on;
+    }
+    return true;
+  });
   return out;
 }
 
@@ -193,7 +197,8 @@ void PluginManager::PersistToggle(const std::string& name, bool enabled) {
                                    static_cast<std::int64_t>(std::time(nullptr))};
   host_.db.Exec(
       "INSERT INTO webui_host_plugin (name, enabled, updated_at) VALUES (?, ?, ?) "
-      "ON CONFLICT (name) DO UPDATE SET enabled = excluded.enabled, updated_at = excluded.updated_at",
+      "ON CONFLICT (name) DO UPDATE SET enabled = excluded.enabled, updated_at = "
+      "excluded.updated_at",
       params);
 }
 
@@ -298,8 +303,8 @@ bool PluginManager::InitOne(PluginRecord& r) {
   r.state = PluginRecord::State::kLoaded;
   r.reason.clear();
   init_order_.push_back(&r);
-  spdlog::info("plugin loaded: {} {} (ABI {}) from {}, {} routes", r.name, r.version, r.abi,
-               r.file, host_.router.RoutesOf(r.name).size());
+  spdlog::info("plugin loaded: {} {} (ABI {}) from {}, {} routes", r.name, r.version, r.abi, r.file,
+               host_.router.RoutesOf(r.name).size());
   return true;
 }
 
@@ -309,8 +314,7 @@ void PluginManager::LoadAll() {
   ApplyFilters();
   InitInOrder();
   for (const auto& r : records_) {
-    if (!r->fatal_error.empty())
-      throw FatalError("plugin " + r->name + ": " + r->fatal_error);
+    if (!r->fatal_error.empty()) throw FatalError("plugin " + r->name + ": " + r->fatal_error);
   }
   if (host_.config.plugins_strict) {
     for (const auto& r : records_)
@@ -462,8 +466,8 @@ PluginManager::Toggle PluginManager::Disable(const std::string& name, std::strin
   }
   if (r->state == PluginRecord::State::kLoaded) {
     if (host_.pipeline.authenticator_owner() == name) {
-      *message = "Plugin " + name +
-                 " authenticates every request; disabling it would lock every user out";
+      *message =
+          "Plugin " + name + " authenticates every request; disabling it would lock every user out";
       return Toggle::kConflict;
     }
     for (const auto& other : records_) {

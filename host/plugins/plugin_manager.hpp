@@ -15,9 +15,9 @@
 #include <string>
 #include <vector>
 
+#include <webui_host/abi.h>
 #include <boost/dll/shared_library.hpp>
 #include <nlohmann/json.hpp>
-#include <webui_host/abi.h>
 
 #include "plugins/host_services.hpp"
 
@@ -35,7 +35,7 @@ struct PluginRecord {
   std::string name, version, description, file;
   std::vector<std::string> dependencies;
   State state = State::kCandidate;
-  std::string reason;  // why refused or disabled
+  std::string reason;     // why refused or disabled
   bool excluded = false;  // not in WEBUI_PLUGINS: cannot be enabled at runtime
   std::string abi;        // "1.0"
 

@@ -51,8 +51,8 @@ struct DatabaseOptions {
   std::string url;
   std::string sqlite_path;  // used when url is empty
   std::size_t pool_size = 10;
-  int busy_timeout_ms = 5000;     // SQLite busy_timeout / how long to wait for a pooled connection
-  int connect_timeout_s = 10;     // PostgreSQL connect_timeout
+  int busy_timeout_ms = 5000;  // SQLite busy_timeout / how long to wait for a pooled connection
+  int connect_timeout_s = 10;  // PostgreSQL connect_timeout
 };
 
 class Transaction {

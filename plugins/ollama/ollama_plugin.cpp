@@ -29,9 +29,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include "model_list_cache.hpp"
 #include "ollama_logic.hpp"
 #include "openai_logic.hpp"
-#include "model_list_cache.hpp"
 #include "upstream_fetch.hpp"
 
 namespace webui::ollama {

@@ -25,8 +25,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "openai_logic.hpp"
 #include "model_list_cache.hpp"
+#include "openai_logic.hpp"
 #include "upstream_fetch.hpp"
 
 namespace webui::openai {

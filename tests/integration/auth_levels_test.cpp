@@ -12,8 +12,8 @@ constexpr const char* kProhibited =
 class AuthLevels : public SharedHost {};
 
 TEST_F(AuthLevels, MissingCredentialsAre403NotAuthenticated) {
-  for (const char* path : {"/api/v1/test/any", "/api/v1/test/items/1", "/api/v1/test/admin",
-                           "/api/v1/plugins/"}) {
+  for (const char* path :
+       {"/api/v1/test/any", "/api/v1/test/items/1", "/api/v1/test/admin", "/api/v1/plugins/"}) {
     auto r = host().Get(path);
     EXPECT_EQ(r.status, 403) << path;
     EXPECT_EQ(r.Json(), json({{"detail", "Not authenticated"}})) << path;

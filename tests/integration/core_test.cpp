@@ -67,7 +67,8 @@ TEST_F(CoreTest, RequestIdIsEchoedOrGenerated) {
   r = host().Get("/health", {{"X-Request-ID", "bad id with spaces\x01"}});
   EXPECT_NE(r.Header("X-Request-ID"), "");
   EXPECT_EQ(r.Header("X-Request-ID").find(' '), std::string::npos);
-  EXPECT_NE(host().Get("/health").Header("X-Request-ID"), host().Get("/health").Header("X-Request-ID"));
+  EXPECT_NE(host().Get("/health").Header("X-Request-ID"),
+            host().Get("/health").Header("X-Request-ID"));
 }
 
 TEST_F(CoreTest, SecurityHeadersOnEveryResponse) {

@@ -62,7 +62,8 @@ TEST_F(Frontend, ServesTheBuildWithTypesCachingAndSpaFallback) {
   EXPECT_EQ(host.Get("/_app/version.json").Header("Cache-Control"), "no-cache");
 
   // Revalidation
-  auto again = host.Get("/_app/immutable/chunks/app.abc.js", {{"If-None-Match", js.Header("ETag")}});
+  auto again =
+      host.Get("/_app/immutable/chunks/app.abc.js", {{"If-None-Match", js.Header("ETag")}});
   EXPECT_EQ(again.status, 304);
 
   // Client-side routes get index.html; missing files with an extension are 404.

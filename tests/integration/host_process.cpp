@@ -1,7 +1,7 @@
 #include "host_process.hpp"
 
-#include <signal.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -51,9 +51,7 @@ std::string HttpResult::Header(const std::string& name) const {
   return "";
 }
 
-nlohmann::json HttpResult::Json() const {
-  return nlohmann::json::parse(body, nullptr, false);
-}
+nlohmann::json HttpResult::Json() const { return nlohmann::json::parse(body, nullptr, false); }
 
 HttpResult Http(int port, const std::string& method, const std::string& path,
                 const std::string& body, const HeaderList& headers) {
@@ -150,8 +148,9 @@ bool HostProcess::Spawn() {
     if (eq == std::string::npos) continue;
     const std::string key = kv.substr(0, eq);
     // The host's configuration comes only from what the test says.
-    static const char* kDrop[] = {"DATABASE_URL", "REDIS_URL", "WEBUI_PLUGINS", "PORT", "HOST",
-                                  "DATA_DIR", "WEBUI_PLUGIN_PATH", "WEBUI_SECRET_KEY"};
+    static const char* kDrop[] = {
+        "DATABASE_URL", "REDIS_URL", "WEBUI_PLUGINS",     "PORT",
+        "HOST",         "DATA_DIR",  "WEBUI_PLUGIN_PATH", "WEBUI_SECRET_KEY"};
     bool drop = false;
     for (const char* d : kDrop) drop = drop || key == d;
     if (!drop) env[key] = kv.substr(eq + 1);

@@ -38,7 +38,7 @@ class Backend {
   ~Backend();
   bool postgres() const { return postgres_; }
   const std::string& database_url() const { return database_url_; }  // "" for SQLite
-  const std::string& redis_url() const { return redis_url_; }         // "" without Redis
+  const std::string& redis_url() const { return redis_url_; }        // "" without Redis
   // Env for a host using this backend.
   std::map<std::string, std::string> Env() const;
 

@@ -7,13 +7,13 @@
 
 namespace webui::testing {
 
-#define WH_REQUIRE_BACKEND()                                                        \
-  do {                                                                              \
-    std::string why_;                                                               \
-    if (::webui::testing::BackendUnavailable(&why_)) {                               \
-      if (std::getenv("WEBUI_TEST_REQUIRE_SERVICES")) FAIL() << why_;               \
-      GTEST_SKIP() << why_;                                                         \
-    }                                                                               \
+#define WH_REQUIRE_BACKEND()                                          \
+  do {                                                                \
+    std::string why_;                                                 \
+    if (::webui::testing::BackendUnavailable(&why_)) {                \
+      if (std::getenv("WEBUI_TEST_REQUIRE_SERVICES")) FAIL() << why_; \
+      GTEST_SKIP() << why_;                                           \
+    }                                                                 \
   } while (0)
 
 class SharedHost : public ::testing::Test {

@@ -25,8 +25,11 @@ TEST(Lifecycle, HelpAndVersion) {
 
 TEST(Lifecycle, InvalidConfigurationIsRefusedNamingTheVariable) {
   for (auto [name, value] : std::vector<std::pair<std::string, std::string>>{
-           {"PORT", "eighty"}, {"WEBUI_HTTP_THREADS", "-3"}, {"AUDIT_LOG_LEVEL", "LOUD"},
-           {"ENABLE_COMPRESSION_MIDDLEWARE", "perhaps"}, {"DATABASE_URL", "mysql://x/y"}}) {
+           {"PORT", "eighty"},
+           {"WEBUI_HTTP_THREADS", "-3"},
+           {"AUDIT_LOG_LEVEL", "LOUD"},
+           {"ENABLE_COMPRESSION_MIDDLEWARE", "perhaps"},
+           {"DATABASE_URL", "mysql://x/y"}}) {
     HostProcess host({{{name, value}}, {}, ""});
     EXPECT_EQ(host.RunToExit(), 1) << name;
     EXPECT_NE(host.Log().find(name), std::string::npos) << host.Log();
@@ -100,8 +103,7 @@ TEST(Lifecycle, SigtermDrainsInFlightRequestsThenExitsZero) {
   HostProcess host({{}, {}, ""});
   std::string why;
   ASSERT_TRUE(host.Start(&why)) << why;
-  auto slow = std::async(std::launch::async,
-                         [&] { return host.Get("/api/v1/test/slow?ms=1500"); });
+  auto slow = std::async(std::launch::async, [&] { return host.Get("/api/v1/test/slow?ms=1500"); });
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
   const auto t0 = std::chrono::steady_clock::now();
   EXPECT_EQ(host.Stop(SIGTERM), 0);

@@ -20,7 +20,8 @@ json Find(const json& list, const std::string& name, const std::string& file_par
 
 int CountLines(const std::string& log, const std::string& needle) {
   int n = 0;
-  for (size_t pos = log.find(needle); pos != std::string::npos; pos = log.find(needle, pos + 1)) ++n;
+  for (size_t pos = log.find(needle); pos != std::string::npos; pos = log.find(needle, pos + 1))
+    ++n;
   return n;
 }
 
@@ -46,7 +47,8 @@ TEST(Plugins, EachBadPluginIsRefusedWithOneLineWhileTheRestServe) {
       {"abi_minor", "abi_minor.so", "newer than the host"},
       {"signature", "signature.so", "build signature mismatch"},
       {"no_entry", "no_entry.so", "missing entry symbol webui_host_plugin_entry"},
-      {"unresolved", "unresolved.so", "undefined symbol: webui_host_test_symbol_that_does_not_exist"},
+      {"unresolved", "unresolved.so",
+       "undefined symbol: webui_host_test_symbol_that_does_not_exist"},
       {"init_fail", "init_fail.so", "init failed: deliberate init failure"},
       {"missing_dep", "missing_dep.so", "missing dependency 'nonexistent'"},
       {"cycle_a", "cycle_a.so", "dependency cycle"},
@@ -63,7 +65,8 @@ TEST(Plugins, EachBadPluginIsRefusedWithOneLineWhileTheRestServe) {
     EXPECT_NE(p["reason"].get<std::string>().find(c.reason), std::string::npos)
         << c.name << ": " << p["reason"];
     // exactly one log line names the file and the reason
-    EXPECT_EQ(CountLines(log, std::string("plugin refused: ") + p["file"].get<std::string>() + ":"), 1)
+    EXPECT_EQ(CountLines(log, std::string("plugin refused: ") + p["file"].get<std::string>() + ":"),
+              1)
         << c.name;
   }
   // The route registered by init_fail before it failed was taken back.
@@ -113,8 +116,8 @@ TEST(Plugins, FailedMigrationStopsTheStartAndLeavesNoHalfSchema) {
   dbo.sqlite_path = host.data_dir() + "/webui.db";
   auto db = storage::Database::Open(dbo);
   std::int64_t applied = -1;
-  db->Exec("SELECT COUNT(*) FROM webui_host_migration WHERE owner = ?", std::vector<storage::Value>{std::string("bad_migration")},
-           [&](const storage::Row& r) {
+  db->Exec("SELECT COUNT(*) FROM webui_host_migration WHERE owner = ?",
+           std::vector<storage::Value>{std::string("bad_migration")}, [&](const storage::Row& r) {
              applied = std::get<std::int64_t>(r.at(0));
              return false;
            });

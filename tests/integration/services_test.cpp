@@ -38,7 +38,8 @@ TEST_F(Services, KeyValueWithTtlAndCounters) {
   EXPECT_EQ(host().Post("/api/v1/test/kv/c1/incr", "").Json()["value"], 1);
   EXPECT_EQ(host().Post("/api/v1/test/kv/c1/incr", "").Json()["value"], 2);
 
-  ASSERT_EQ(Http(host().port(), "PUT", "/api/v1/test/kv/short?ttl_ms=200", "gone soon").status, 200);
+  ASSERT_EQ(Http(host().port(), "PUT", "/api/v1/test/kv/short?ttl_ms=200", "gone soon").status,
+            200);
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
   int status = 200;
   while (status == 200 && std::chrono::steady_clock::now() < deadline) {
@@ -121,8 +122,9 @@ TEST(MultiInstance, ThreeHostsMigrateOnceAndShareRedis) {
     EXPECT_EQ(received, json::array({"cross-instance"}));
   }
   // An admin setting saved through instance 0 is honoured by instance 2 at once.
-  ASSERT_EQ(hosts[0]->Post("/api/v1/test/config", R"({"greeting":"changed-on-0"})", As("admin")).status,
-            200);
+  ASSERT_EQ(
+      hosts[0]->Post("/api/v1/test/config", R"({"greeting":"changed-on-0"})", As("admin")).status,
+      200);
   std::string seen;
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
   while (seen != "changed-on-0" && std::chrono::steady_clock::now() < deadline) {

@@ -112,8 +112,8 @@ class Upstream {
 TEST_F(Streaming, OutboundClientStreamsAnUpstreamThroughAPlugin) {
   Upstream up(false);
   Poco::Net::HTTPClientSession s("127.0.0.1", static_cast<Poco::UInt16>(host().port()));
-  Poco::Net::HTTPRequest req("GET", "/api/v1/test/fetch?url=http://127.0.0.1:" +
-                                        std::to_string(up.port()) + "/x");
+  Poco::Net::HTTPRequest req(
+      "GET", "/api/v1/test/fetch?url=http://127.0.0.1:" + std::to_string(up.port()) + "/x");
   s.sendRequest(req);
   Poco::Net::HTTPResponse res;
   std::istream& in = s.receiveResponse(res);
@@ -129,7 +129,8 @@ TEST_F(Streaming, OutboundClientStreamsAnUpstreamThroughAPlugin) {
 
 TEST_F(Streaming, UpstreamResetMidStreamIsReportedNotTruncatedSilently) {
   Upstream up(true);
-  auto r = host().Get("/api/v1/test/fetch?url=http://127.0.0.1:" + std::to_string(up.port()) + "/x");
+  auto r =
+      host().Get("/api/v1/test/fetch?url=http://127.0.0.1:" + std::to_string(up.port()) + "/x");
   EXPECT_EQ(r.status, 200);
   EXPECT_EQ(r.body.rfind("onetwo", 0), 0u) << r.body;
   EXPECT_NE(r.body.find("[error:"), std::string::npos) << r.body;

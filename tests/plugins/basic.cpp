@@ -1,7 +1,7 @@
 // "basic": a well-behaved plugin that exercises every host service through the C++ SDK, so
 // integration tests can drive the whole host API over HTTP.
-#include <webui_host/sdk.hpp>
 #include <webui_host/services/api_config.h>
+#include <webui_host/sdk.hpp>
 
 #include <atomic>
 #include <chrono>
@@ -101,9 +101,8 @@ class Basic : public webui::sdk::Plugin {
       std::this_thread::sleep_for(std::chrono::milliseconds(IntQuery(req, "ms", 1000)));
       res.Json(R"({"slow":true})");
     });
-    host.Route("GET", "/api/v1/test/stream", Auth::kPublic, [this](Request& req, Response& res) {
-      Stream(req, res);
-    });
+    host.Route("GET", "/api/v1/test/stream", Auth::kPublic,
+               [this](Request& req, Response& res) { Stream(req, res); });
     host.Route("GET", "/api/v1/test/stream-stats", Auth::kPublic, [this](Request&, Response& res) {
       res.Json(json{{"started", streams_started_.load()},
                     {"client_gone", streams_client_gone_.load()},
@@ -116,7 +115,8 @@ class Basic : public webui::sdk::Plugin {
     });
     host.Route("POST", "/api/v1/test/config", Auth::kAdmin, [this](Request& req, Response& res) {
       auto body = json::parse(req.Body(), nullptr, false);
-      if (!body.is_object() || !body.contains("greeting")) throw HttpError(422, "greeting required");
+      if (!body.is_object() || !body.contains("greeting"))
+        throw HttpError(422, "greeting required");
       host_->SetConfig("test.greeting", body["greeting"].dump());
       res.Json(R"({"ok":true})");
     });
@@ -137,14 +137,15 @@ class Basic : public webui::sdk::Plugin {
         out.push_back({{"id", row.Int(0)}, {"text", row.Text(1)}});
       res.Json(out.dump());
     });
-    host.Route("GET", "/api/v1/test/notes/search", Auth::kPublic, [this](Request& req, Response& res) {
-      // The query text is a parameter, never spliced into SQL.
-      json out = json::array();
-      for (const auto& row : host_->Query("SELECT text FROM test_note WHERE text = ?",
-                                          {std::string(req.Query("q").value_or(""))}))
-        out.push_back(row.Text(0));
-      res.Json(out.dump());
-    });
+    host.Route("GET", "/api/v1/test/notes/search", Auth::kPublic,
+               [this](Request& req, Response& res) {
+                 // The query text is a parameter, never spliced into SQL.
+                 json out = json::array();
+                 for (const auto& row : host_->Query("SELECT text FROM test_note WHERE text = ?",
+                                                     {std::string(req.Query("q").value_or(""))}))
+                   out.push_back(row.Text(0));
+                 res.Json(out.dump());
+               });
 
     host.Route("PUT", "/api/v1/test/kv/{key}", Auth::kPublic, [this](Request& req, Response& res) {
       host_->KvSet(*req.PathParam("key"), req.Body(), IntQuery(req, "ttl_ms", 0));
@@ -153,14 +154,17 @@ class Basic : public webui::sdk::Plugin {
     host.Route("GET", "/api/v1/test/kv/{key}", Auth::kPublic, [this](Request& req, Response& res) {
       auto v = host_->KvGet(*req.PathParam("key"));
       if (!v) throw HttpError(404, "no such key");
-      res.Json(json{{"value", *v}, {"ttl_ms", *host_->KvTtl(*req.PathParam("key"))},
+      res.Json(json{{"value", *v},
+                    {"ttl_ms", *host_->KvTtl(*req.PathParam("key"))},
                     {"shared", host_->KvShared()}}
                    .dump());
     });
-    host.Route("POST", "/api/v1/test/kv/{key}/incr", Auth::kPublic, [this](Request& req, Response& res) {
-      res.Json(json{{"value", host_->KvIncr(*req.PathParam("key"), 1, IntQuery(req, "ttl_ms", 0))}}
-                   .dump());
-    });
+    host.Route(
+        "POST", "/api/v1/test/kv/{key}/incr", Auth::kPublic, [this](Request& req, Response& res) {
+          res.Json(
+              json{{"value", host_->KvIncr(*req.PathParam("key"), 1, IntQuery(req, "ttl_ms", 0))}}
+                  .dump());
+        });
     host.Route("POST", "/api/v1/test/publish", Auth::kPublic, [this](Request& req, Response& res) {
       host_->Publish("test:chan", req.Body());
       res.Json(R"({"ok":true})");

@@ -29,7 +29,8 @@ wh_status Emit(void*, wh_str to, wh_str event, wh_str data_json) {
   size_t start = 0;
   while (true) {
     const size_t comma = targets.find(',', start);
-    const std::string one = targets.substr(start, comma == std::string::npos ? comma : comma - start);
+    const std::string one =
+        targets.substr(start, comma == std::string::npos ? comma : comma - start);
     if (!one.empty() || targets.empty())
       g_events.push_back({{"to", one}, {"event", View(event)}, {"data", data}});
     if (comma == std::string::npos) break;

@@ -47,12 +47,12 @@ extern "C" {
 #else
 #define WH_ENDIAN_TAG "le"
 #endif
-#define WH_BUILD_SIGNATURE                                                                         \
+#define WH_BUILD_SIGNATURE                                                                        \
   "wh:p" WH_STRINGIFY(__SIZEOF_POINTER__) ":z" WH_STRINGIFY(__SIZEOF_SIZE_T__) ":i" WH_STRINGIFY( \
       __SIZEOF_INT__) ":" WH_ENDIAN_TAG
 
 /* ---------------------------------------------------------------------------------------------- */
-/* Basic types                                                                                     */
+/* Basic types */
 
 /* A borrowed string: `ptr` may be NULL when `len` is 0. */
 typedef struct wh_str {
@@ -65,15 +65,15 @@ typedef void (*wh_str_sink)(void* user, wh_str value);
 
 typedef enum wh_status {
   WH_OK = 0,
-  WH_ERROR = 1,         /* generic failure; details were logged or sent to an error sink */
-  WH_NOT_FOUND = 2,     /* key, header, parameter, service ... does not exist */
-  WH_INVALID = 3,       /* bad argument (malformed path, unknown method, bad SQL parameter ...) */
-  WH_CLOSED = 4,        /* the peer went away (client disconnected, stream ended) */
-  WH_TIMEOUT = 5,       /* an outbound call ran out of time */
-  WH_DENIED = 6,        /* the plugin may not do this (e.g. set another plugin's config key) */
-  WH_CONFLICT = 7,      /* already exists (route, service, authenticator) */
-  WH_UNAVAILABLE = 8,   /* the backing service is down and there is no fallback */
-  WH_ABORTED = 9        /* a callback asked to stop */
+  WH_ERROR = 1,       /* generic failure; details were logged or sent to an error sink */
+  WH_NOT_FOUND = 2,   /* key, header, parameter, service ... does not exist */
+  WH_INVALID = 3,     /* bad argument (malformed path, unknown method, bad SQL parameter ...) */
+  WH_CLOSED = 4,      /* the peer went away (client disconnected, stream ended) */
+  WH_TIMEOUT = 5,     /* an outbound call ran out of time */
+  WH_DENIED = 6,      /* the plugin may not do this (e.g. set another plugin's config key) */
+  WH_CONFLICT = 7,    /* already exists (route, service, authenticator) */
+  WH_UNAVAILABLE = 8, /* the backing service is down and there is no fallback */
+  WH_ABORTED = 9      /* a callback asked to stop */
 } wh_status;
 
 typedef enum wh_log_level {
@@ -105,7 +105,7 @@ typedef struct wh_authn_host_ptr wh_authn_host_ptr;       /* result slot of an a
 typedef struct wh_plugin_module_ptr wh_plugin_module_ptr;
 
 /* ---------------------------------------------------------------------------------------------- */
-/* HTTP handlers                                                                                   */
+/* HTTP handlers */
 
 /* Called on a host worker thread, possibly concurrently with itself. Must not throw. The request
  * and response handles are valid until it returns. If it returns without sending anything the
@@ -133,7 +133,7 @@ typedef wh_authn_result (*wh_authenticator_fn)(void* user, const wh_request_host
                                                wh_authn_host_ptr* out);
 
 /* ---------------------------------------------------------------------------------------------- */
-/* Database                                                                                        */
+/* Database */
 
 typedef enum wh_db_type {
   WH_DB_NULL = 0,
@@ -167,7 +167,7 @@ typedef struct wh_migration {
 } wh_migration;
 
 /* ---------------------------------------------------------------------------------------------- */
-/* Outbound HTTP                                                                                   */
+/* Outbound HTTP */
 
 typedef struct wh_header {
   wh_str name;
@@ -195,13 +195,13 @@ typedef int (*wh_http_head_fn)(void* user, int status, const wh_header* headers,
 typedef int (*wh_http_data_fn)(void* user, wh_str chunk);
 
 /* ---------------------------------------------------------------------------------------------- */
-/* Key-value store (Redis, or the in-process fallback)                                             */
+/* Key-value store (Redis, or the in-process fallback) */
 
 /* A published message; host-owned, valid during the call. Called on a host thread. */
 typedef void (*wh_kv_message_fn)(void* user, wh_str channel, wh_str message);
 
 /* ---------------------------------------------------------------------------------------------- */
-/* The host's services                                                                             */
+/* The host's services */
 
 typedef struct wh_host_api {
   uint32_t struct_size; /* sizeof(wh_host_api) of the host; fields past it do not exist */
@@ -227,8 +227,8 @@ typedef struct wh_host_api {
   /* -- routes and authentication -------------------------------------------------------------- */
   /* `method` GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS; `path` like "/api/v1/chats/{id}". A final
    * segment "{name...}" matches the rest of the path. Only valid during init. */
-  wh_status (*route_add)(wh_plugin_host_ptr* self, wh_str method, wh_str path,
-                         wh_auth_level auth, wh_handler_fn handler, void* route_user);
+  wh_status (*route_add)(wh_plugin_host_ptr* self, wh_str method, wh_str path, wh_auth_level auth,
+                         wh_handler_fn handler, void* route_user);
   wh_status (*authenticator_set)(wh_plugin_host_ptr* self, wh_authenticator_fn fn, void* user);
   void (*authn_accept)(wh_authn_host_ptr* out, const wh_caller* caller);
   void (*authn_reject)(wh_authn_host_ptr* out, int http_status, wh_str detail);
@@ -265,7 +265,8 @@ typedef struct wh_host_api {
   /* 1 while the client is still connected (a cheap, non-blocking check). */
   int (*res_client_connected)(wh_response_host_ptr* res);
 
-  /* -- database (one pool owned by the host; `?` placeholders on every dialect) ----------------- */
+  /* -- database (one pool owned by the host; `?` placeholders on every dialect) -----------------
+   */
   wh_db_dialect (*db_dialect)(wh_plugin_host_ptr* self);
   /* Applies this plugin's migrations that are not applied yet, once, under a cluster-wide lock,
    * all in one transaction. Only valid during init; on failure the host refuses to start. */
@@ -298,7 +299,8 @@ typedef struct wh_host_api {
   /* 1 when backed by Redis (shared by instances), 0 for the in-process fallback. */
   int (*kv_is_shared)(wh_plugin_host_ptr* self);
 
-  /* -- outbound HTTP (blocking on the calling thread; callbacks see data as it arrives) --------- */
+  /* -- outbound HTTP (blocking on the calling thread; callbacks see data as it arrives) ---------
+   */
   wh_status (*http_fetch)(wh_plugin_host_ptr* self, const wh_http_request* request,
                           wh_http_head_fn on_head, wh_http_data_fn on_data, void* user,
                           wh_str_sink error, void* error_user);
@@ -319,13 +321,13 @@ typedef struct wh_host_api {
 } wh_host_api;
 
 /* True when `api` has field `field` (it was added in a minor this host has). */
-#define WH_HOST_HAS(api, field)                                                                  \
-  ((api) != NULL &&                                                                              \
-   (api)->struct_size >= offsetof(wh_host_api, field) + sizeof(((wh_host_api*)0)->field) &&     \
+#define WH_HOST_HAS(api, field)                                                             \
+  ((api) != NULL &&                                                                         \
+   (api)->struct_size >= offsetof(wh_host_api, field) + sizeof(((wh_host_api*)0)->field) && \
    (api)->field != NULL)
 
 /* ---------------------------------------------------------------------------------------------- */
-/* The plugin's descriptor                                                                         */
+/* The plugin's descriptor */
 
 typedef struct wh_plugin_descriptor {
   uint32_t struct_size; /* sizeof(wh_plugin_descriptor) of the plugin's SDK */

@@ -107,7 +107,8 @@ class Request {
     const size_t n = api_->req_header_count(req_);
     for (size_t i = 0; i < n; ++i) {
       wh_header h{};
-      if (api_->req_header_at(req_, i, &h) == WH_OK) out.emplace_back(FromWh(h.name), FromWh(h.value));
+      if (api_->req_header_at(req_, i, &h) == WH_OK)
+        out.emplace_back(FromWh(h.name), FromWh(h.value));
     }
     return out;
   }
@@ -167,9 +168,7 @@ class Response {
     api_->res_stream_begin(res_, ToWh(content_type));
   }
   // False when the client has gone: stop producing.
-  bool Write(std::string_view chunk) {
-    return api_->res_stream_write(res_, ToWh(chunk)) == WH_OK;
-  }
+  bool Write(std::string_view chunk) { return api_->res_stream_write(res_, ToWh(chunk)) == WH_OK; }
   bool ClientConnected() const { return api_->res_client_connected(res_) != 0; }
   bool started() const { return started_; }
 
@@ -425,9 +424,9 @@ class Host {
     std::string err;
     int64_t affected = 0;
     RowCtx ctx{&on_row, nullptr};
-    wh_status st = api_->db_exec(self_, tx, ToWh(sql), raw.data(), raw.size(),
-                                 on_row ? &RowThunk : nullptr, &ctx, &affected,
-                                 detail::AppendSink, &err);
+    wh_status st =
+        api_->db_exec(self_, tx, ToWh(sql), raw.data(), raw.size(), on_row ? &RowThunk : nullptr,
+                      &ctx, &affected, detail::AppendSink, &err);
     if (ctx.error) std::rethrow_exception(ctx.error);
     if (st != WH_OK) throw Error(st, err.empty() ? "database error" : err);
     return affected;
@@ -464,7 +463,8 @@ class Host {
   uint64_t Subscribe(std::string_view channel, MessageHandler fn) {
     auto entry = std::make_shared<MessageHandler>(std::move(fn));
     uint64_t id = 0;
-    Check(api_->kv_subscribe(self_, ToWh(channel), &MessageThunk, entry.get(), &id), "kv_subscribe");
+    Check(api_->kv_subscribe(self_, ToWh(channel), &MessageThunk, entry.get(), &id),
+          "kv_subscribe");
     std::lock_guard<std::mutex> lock(subs_mu_);
     subscriptions_.emplace_back(id, std::move(entry));
     return id;
@@ -594,11 +594,21 @@ class Host {
       vals.reserve(n);
       for (size_t i = 0; i < n; ++i) {
         switch (cols[i].type) {
-          case WH_DB_INT: vals.emplace_back(cols[i].i); break;
-          case WH_DB_REAL: vals.emplace_back(cols[i].d); break;
-          case WH_DB_TEXT: vals.emplace_back(std::string(FromWh(cols[i].s))); break;
-          case WH_DB_BLOB: vals.emplace_back(Blob{std::string(FromWh(cols[i].s))}); break;
-          default: vals.emplace_back(std::monostate{}); break;
+          case WH_DB_INT:
+            vals.emplace_back(cols[i].i);
+            break;
+          case WH_DB_REAL:
+            vals.emplace_back(cols[i].d);
+            break;
+          case WH_DB_TEXT:
+            vals.emplace_back(std::string(FromWh(cols[i].s)));
+            break;
+          case WH_DB_BLOB:
+            vals.emplace_back(Blob{std::string(FromWh(cols[i].s))});
+            break;
+          default:
+            vals.emplace_back(std::monostate{});
+            break;
         }
       }
       return (*ctx->fn)(Row(std::move(vals))) ? 0 : 1;
@@ -741,22 +751,22 @@ inline void ShutdownThunk(wh_plugin_module_ptr* state) noexcept {
 
 }  // namespace webui::sdk
 
-#define WEBUI_HOST_PLUGIN_IMPL_(Class, Name, Version, Description, Deps)               \
-  extern "C" __attribute__((visibility("default"))) const wh_plugin_descriptor*       \
-  webui_host_plugin_entry(void) {                                                    \
-    static const wh_plugin_descriptor descriptor = {                                 \
-        sizeof(wh_plugin_descriptor),                                                \
-        WH_ABI_MAJOR,                                                                \
-        WH_ABI_MINOR,                                                                \
-        WH_BUILD_SIGNATURE,                                                          \
-        Name,                                                                        \
-        Version,                                                                     \
-        Description,                                                                 \
-        Deps,                                                                        \
-        &::webui::sdk::detail::InitThunk<Class>,                                     \
-        &::webui::sdk::detail::ShutdownThunk,                                        \
-        {nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr}};   \
-    return &descriptor;                                                              \
+#define WEBUI_HOST_PLUGIN_IMPL_(Class, Name, Version, Description, Deps)           \
+  extern "C" __attribute__((visibility("default"))) const wh_plugin_descriptor*    \
+  webui_host_plugin_entry(void) {                                                  \
+    static const wh_plugin_descriptor descriptor = {                               \
+        sizeof(wh_plugin_descriptor),                                              \
+        WH_ABI_MAJOR,                                                              \
+        WH_ABI_MINOR,                                                              \
+        WH_BUILD_SIGNATURE,                                                        \
+        Name,                                                                      \
+        Version,                                                                   \
+        Description,                                                               \
+        Deps,                                                                      \
+        &::webui::sdk::detail::InitThunk<Class>,                                   \
+        &::webui::sdk::detail::ShutdownThunk,                                      \
+        {nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr}}; \
+    return &descriptor;                                                            \
   }
 
 // Declares the plugin class `Class` with its identity. Use once per plugin, in one .cpp file.
@@ -765,6 +775,6 @@ inline void ShutdownThunk(wh_plugin_module_ptr* state) noexcept {
 
 // Same, with dependencies on other plugins by name: WEBUI_HOST_PLUGIN_WITH_DEPS(C, "chat", "1.0",
 // "Chats", "auth", "openai").
-#define WEBUI_HOST_PLUGIN_WITH_DEPS(Class, Name, Version, Description, ...)         \
+#define WEBUI_HOST_PLUGIN_WITH_DEPS(Class, Name, Version, Description, ...)            \
   static const char* const webui_host_plugin_dependencies_[] = {__VA_ARGS__, nullptr}; \
   WEBUI_HOST_PLUGIN_IMPL_(Class, Name, Version, Description, webui_host_plugin_dependencies_)

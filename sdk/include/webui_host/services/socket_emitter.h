@@ -21,8 +21,7 @@ extern "C" {
  * array of the event's arguments. When the client asked for an acknowledgement, `ack` is non-NULL:
  * call it (once) with a JSON array of reply arguments. Runs on a host thread; keep it short. */
 typedef void (*wh_socket_event_fn)(void* user, wh_str socket_id, const wh_caller* caller,
-                                   wh_str event, wh_str data_json, wh_str_sink ack,
-                                   void* ack_user);
+                                   wh_str event, wh_str data_json, wh_str_sink ack, void* ack_user);
 
 typedef struct wh_socket_emitter_v1 {
   uint32_t struct_size;
