@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 #include <webui_host/services/api_config.h>
 #include <nlohmann/json.hpp>
+#include <webui_host/sdk/json.hpp>
 
 namespace webui::app {
 namespace {
@@ -82,7 +83,7 @@ json ApiConfig(const plugins::HostServices& host, RequestContext& ctx) {
         svc.user, reinterpret_cast<const wh_request_host_ptr*>(&ctx),
         [](void* u, wh_str s) { static_cast<std::string*>(u)->append(s.ptr ? s.ptr : "", s.len); },
         &out);
-    json part = json::parse(out, nullptr, false);
+    json part = sdk::json::Parse(out).value_or(json(json::value_t::discarded));
     if (st != WH_OK || part.is_discarded() || !part.is_object()) {
       spdlog::warn("api_config contribution from {} ignored (status {}, not a JSON object)",
                    svc.provider->name, static_cast<int>(st));

@@ -1,6 +1,7 @@
 #include "config/persistent_config.hpp"
 
 #include <spdlog/spdlog.h>
+#include <webui_host/sdk/json.hpp>
 
 namespace webui::config {
 
@@ -54,7 +55,7 @@ json EnvToJson(std::string_view env_name, const std::string& raw, const json& li
   }
   if (like.is_string()) return raw;
   // Arrays, objects and untyped (null) defaults: JSON text; arrays also accept "a;b;c".
-  json parsed = json::parse(raw, nullptr, false);
+  json parsed = sdk::json::Parse(raw).value_or(json(json::value_t::discarded));
   if (!parsed.is_discarded() && (like.is_null() || parsed.type() == like.type())) return parsed;
   if (like.is_array()) {
     json arr = json::array();
@@ -77,7 +78,7 @@ json PersistentConfig::ReadStoredTree() {
     return false;
   });
   if (text.empty()) return json::object();
-  json tree = json::parse(text, nullptr, false);
+  json tree = sdk::json::Parse(text).value_or(json(json::value_t::discarded));
   if (tree.is_discarded() || !tree.is_object()) {
     spdlog::warn("config table holds invalid JSON; ignoring stored settings");
     return json::object();
@@ -113,8 +114,8 @@ PersistentConfig::Result PersistentConfig::Declare(std::string_view owner, std::
                                                    std::string_view env_name,
                                                    std::string_view default_json, bool persistent) {
   if (key.empty()) return Result::kInvalid;
-  json def =
-      json::parse(default_json.empty() ? std::string_view("null") : default_json, nullptr, false);
+  json def = sdk::json::Parse(default_json.empty() ? std::string_view("null") : default_json)
+                 .value_or(json(json::value_t::discarded));
   if (def.is_discarded()) return Result::kInvalid;
   std::lock_guard lock(mu_);
   if (auto it = entries_.find(key); it != entries_.end())
@@ -150,7 +151,8 @@ void PersistentConfig::WriteStored(const std::string& key, const json& value) {
              if (auto s = std::get_if<std::string>(&row.at(1))) text = *s;
              return false;
            });
-  json tree = text.empty() ? json::object() : json::parse(text, nullptr, false);
+  json tree = text.empty() ? json::object()
+                           : sdk::json::Parse(text).value_or(json(json::value_t::discarded));
   if (tree.is_discarded() || !tree.is_object()) tree = json::object();
   if (!tree.contains("version")) tree["version"] = 0;
   SetPath(tree, key, value);
@@ -173,7 +175,7 @@ void PersistentConfig::WriteStored(const std::string& key, const json& value) {
 
 PersistentConfig::Result PersistentConfig::Set(std::string_view owner, std::string_view key,
                                                std::string_view value_json) {
-  json value = json::parse(value_json, nullptr, false);
+  json value = sdk::json::Parse(value_json).value_or(json(json::value_t::discarded));
   if (value.is_discarded()) return Result::kInvalid;
   bool persistent = false;
   {

@@ -12,6 +12,7 @@
 #include <Poco/UUIDGenerator.h>
 #include <spdlog/spdlog.h>
 #include <nlohmann/json.hpp>
+#include <webui_host/sdk/json.hpp>
 
 namespace webui::http {
 namespace {
@@ -87,7 +88,7 @@ void ApplyStatus(Poco::Net::HTTPServerResponse& res, int status) {
 
 std::string RedactSecrets(std::string_view body) {
   if (body.empty()) return {};
-  json j = json::parse(body, nullptr, false);
+  json j = sdk::json::Parse(body).value_or(json(json::value_t::discarded));
   if (!j.is_discarded()) {
     RedactJson(j);
     return j.dump(-1, ' ', false, json::error_handler_t::replace);

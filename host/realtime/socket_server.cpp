@@ -12,6 +12,7 @@
 #include <Poco/Net/HTTPServerRequestImpl.h>
 #include <Poco/Net/StreamSocket.h>
 #include <spdlog/spdlog.h>
+#include <webui_host/sdk/json.hpp>
 
 #include "realtime/engineio.hpp"
 #include "realtime/reactor.hpp"
@@ -1133,7 +1134,7 @@ bool SocketServer::Emit(std::string_view to, std::string_view event, std::string
 }
 
 void SocketServer::OnRemoteEmit(std::string_view message) {
-  json m = json::parse(message, nullptr, false);
+  json m = sdk::json::Parse(message).value_or(json(json::value_t::discarded));
   if (!m.is_object() || !m.contains("o") || !m["o"].is_string()) return;
   if (m["o"].get<std::string>() == instance_id_) return;  // delivered locally already
   if (!m.contains("t") || !m["t"].is_string() || !m.contains("e") || !m["e"].is_string() ||

@@ -1,5 +1,7 @@
 #include "realtime/socketio.hpp"
 
+#include <webui_host/sdk/json.hpp>
+
 #include <array>
 #include <cctype>
 
@@ -71,7 +73,7 @@ std::optional<Packet> Decode(std::string_view text) {
     p.id = id;
   }
   if (i < text.size()) {
-    p.data = json::parse(text.substr(i), nullptr, false);
+    p.data = sdk::json::Parse(text.substr(i)).value_or(json(json::value_t::discarded));
     if (p.data.is_discarded()) return std::nullopt;
   }
   if (!ValidPayload(p)) return std::nullopt;

@@ -1,5 +1,7 @@
 #include "jwt.hpp"
 
+#include <webui_host/sdk/json.hpp>
+
 #include <cmath>
 
 #include "crypto.hpp"
@@ -56,7 +58,7 @@ std::optional<TokenClaims> DecodeToken(std::string_view token, std::string_view 
 
     auto header_text = Base64UrlDecode(header_b64);
     if (!header_text) return fail(TokenError::kMalformed);
-    const json header = json::parse(*header_text, nullptr, false);
+    const json header = sdk::json::Parse(*header_text).value_or(json(json::value_t::discarded));
     if (header.is_discarded() || !header.is_object()) return fail(TokenError::kMalformed);
     // Only HS256: "none", other HMAC sizes and every asymmetric algorithm are refused, so an
     // RS/HS confusion or an unsigned token cannot get through.
@@ -72,7 +74,7 @@ std::optional<TokenClaims> DecodeToken(std::string_view token, std::string_view 
 
     auto payload_text = Base64UrlDecode(payload_b64);
     if (!payload_text) return fail(TokenError::kMalformed);
-    json payload = json::parse(*payload_text, nullptr, false);
+    json payload = sdk::json::Parse(*payload_text).value_or(json(json::value_t::discarded));
     if (payload.is_discarded() || !payload.is_object()) return fail(TokenError::kMalformed);
 
     TokenClaims claims;

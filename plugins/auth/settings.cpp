@@ -1,5 +1,7 @@
 #include "settings.hpp"
 
+#include <webui_host/sdk/json.hpp>
+
 #include <stdexcept>
 
 #include "util.hpp"
@@ -152,7 +154,7 @@ void AuthSettings::Init(sdk::Host& host) {
 json AuthSettings::Get(const char* key) const {
   auto text = host_->ConfigJson(key);
   if (!text) return nullptr;
-  json j = json::parse(*text, nullptr, false);
+  json j = sdk::json::Parse(*text).value_or(json(json::value_t::discarded));
   return j.is_discarded() ? json(nullptr) : j;
 }
 
@@ -185,7 +187,7 @@ std::string AuthSettings::PendingContent() const { return AsString(Get(kPendingC
 
 json AuthSettings::Shared(const char* key, const char* env, const json& def) {
   if (auto text = host_->ConfigJson(key)) {
-    json j = json::parse(*text, nullptr, false);
+    json j = sdk::json::Parse(*text).value_or(json(json::value_t::discarded));
     return j.is_discarded() ? def : j;
   }
   try {

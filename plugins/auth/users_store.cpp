@@ -1,5 +1,7 @@
 #include "users_store.hpp"
 
+#include <webui_host/sdk/json.hpp>
+
 #include <ctime>
 
 #include "crypto.hpp"
@@ -22,7 +24,7 @@ int64_t Now() { return static_cast<int64_t>(std::time(nullptr)); }
 
 json ParseJsonText(const std::optional<std::string>& text) {
   if (!text || text->empty()) return nullptr;
-  json j = json::parse(*text, nullptr, false);
+  json j = sdk::json::Parse(*text).value_or(json(json::value_t::discarded));
   return j.is_discarded() ? json(nullptr) : j;
 }
 

@@ -2,6 +2,8 @@
 
 #include <cctype>
 
+#include <webui_host/sdk/json.hpp>
+
 namespace webui::auth {
 namespace {
 
@@ -49,31 +51,6 @@ size_t MatchUnit(std::string_view s, size_t pos, double* unit) {
     default:
       return std::string_view::npos;
   }
-}
-
-int Depth(std::string_view body) {
-  int depth = 0, max_depth = 0;
-  bool in_string = false, escape = false;
-  for (char c : body) {
-    if (in_string) {
-      if (escape) {
-        escape = false;
-      } else if (c == '\\') {
-        escape = true;
-      } else if (c == '"') {
-        in_string = false;
-      }
-      continue;
-    }
-    if (c == '"') {
-      in_string = true;
-    } else if (c == '{' || c == '[') {
-      max_depth = std::max(max_depth, ++depth);
-    } else if (c == '}' || c == ']') {
-      --depth;
-    }
-  }
-  return max_depth;
 }
 
 }  // namespace
@@ -138,10 +115,10 @@ json ValidationError::Body() const {
 }
 
 json ParseBodyObject(std::string_view body) {
-  // Refuse absurd nesting before the parser (and the destructor) recurse through it.
-  if (Depth(body) > 64) throw ValidationError("json_invalid", "", "JSON decode error");
-  json j = json::parse(body, nullptr, false);
-  if (j.is_discarded()) throw ValidationError("json_invalid", "", "JSON decode error");
+  // Account bodies are flat: 64 levels of nesting is already generous.
+  std::optional<json> parsed = sdk::json::Parse(body, sdk::json::Limits{/*max_depth=*/64});
+  if (!parsed) throw ValidationError("json_invalid", "", "JSON decode error");
+  json j = std::move(*parsed);
   if (!j.is_object())
     throw ValidationError("model_attributes_type", "", "Input should be a valid dictionary");
   return j;

@@ -1,5 +1,7 @@
 #include "chat_logic.hpp"
 
+#include <webui_host/sdk/json.hpp>
+
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -48,7 +50,7 @@ bool StartsWith(std::string_view text, std::string_view prefix) {
 
 json ParseJsonOr(std::string_view text, json fallback) {
   if (text.empty()) return fallback;
-  json v = json::parse(text, nullptr, false);
+  json v = sdk::json::Parse(text).value_or(json(json::value_t::discarded));
   if (v.is_discarded() || v.is_null()) return fallback;
   if (fallback.is_object() && !v.is_object()) return fallback;
   if (fallback.is_array() && !v.is_array()) return fallback;
@@ -408,7 +410,8 @@ void MergeCustomParams(json& body, const json& custom) {
   for (auto it = custom.begin(); it != custom.end(); ++it) {
     json value = it.value();
     if (value.is_string()) {
-      json parsed = json::parse(value.get<std::string>(), nullptr, false);
+      json parsed =
+          sdk::json::Parse(value.get<std::string>()).value_or(json(json::value_t::discarded));
       if (!parsed.is_discarded()) value = parsed;
     }
     body[it.key()] = value;
@@ -502,7 +505,8 @@ std::string ParseGeneratedTitle(std::string_view content) {
   const size_t open = content.find('{');
   const size_t close = content.rfind('}');
   if (open == std::string_view::npos || close == std::string_view::npos || close < open) return {};
-  json v = json::parse(content.substr(open, close - open + 1), nullptr, false);
+  json v = sdk::json::Parse(content.substr(open, close - open + 1))
+               .value_or(json(json::value_t::discarded));
   if (v.is_object() && v.contains("title") && v["title"].is_string()) return v["title"];
   return {};
 }

@@ -1,5 +1,7 @@
 #include "chat_plugin.hpp"
 
+#include <webui_host/sdk/json.hpp>
+
 #include <chrono>
 
 namespace webui::chat {
@@ -67,7 +69,7 @@ void ChatPlugin::DeclareSettings() {
 json ChatPlugin::Setting(const std::string& key, json fallback) const {
   auto text = host_->ConfigJson(key);
   if (!text) return fallback;
-  json v = json::parse(*text, nullptr, false);
+  json v = sdk::json::Parse(*text).value_or(json(json::value_t::discarded));
   if (v.is_discarded() || v.is_null()) return fallback;
   if (fallback.is_number() && !v.is_number()) return fallback;
   return v;
@@ -100,7 +102,7 @@ User ChatPlugin::CurrentUser(const Request& req) {
 }
 
 json ChatPlugin::Body(const Request& req) {
-  json body = json::parse(req.Body(), nullptr, false);
+  json body = sdk::json::Parse(req.Body()).value_or(json(json::value_t::discarded));
   if (!body.is_object()) throw HttpError(422, "Request body must be a JSON object");
   return body;
 }

@@ -1,5 +1,7 @@
 #include "model_catalog.hpp"
 
+#include <webui_host/sdk/json.hpp>
+
 #include <set>
 
 namespace webui::chat {
@@ -51,7 +53,7 @@ ModelCatalog::Fetched ModelCatalog::Fetch(bool refresh) const {
                  std::to_string(st) + ")");
       continue;
     }
-    json list = json::parse(text, nullptr, false);
+    json list = sdk::json::Parse(text).value_or(json(json::value_t::discarded));
     if (list.is_object() && list.contains("data")) list = list["data"];
     if (!list.is_array()) {
       host_.Warn("model provider " + p.plugin + " returned a model list that is not an array");

@@ -8,6 +8,7 @@
 // runs as a background task whose progress goes out as Socket.IO "chat-events" and whose answer
 // is saved into the chat row, so it survives a reload even with nobody listening.
 #include <webui_host/services/socket_emitter.h>
+#include <webui_host/sdk/json.hpp>
 
 #include <algorithm>
 #include <cctype>
@@ -262,7 +263,7 @@ void ChatPlugin::StreamDirect(const ResolvedModel& rm, const json& payload, Resp
     throw HttpError(StatusFor(st, http_status), ErrorText(st, error));
   }
   if (st != WH_OK) throw HttpError(StatusFor(st, http_status), ErrorText(st, error));
-  json whole = json::parse(ctx.whole, nullptr, false);
+  json whole = sdk::json::Parse(ctx.whole).value_or(json(json::value_t::discarded));
   if (whole.is_discarded()) throw HttpError(502, "The model returned an invalid response");
   res.Json(ctx.whole);
 }
@@ -303,7 +304,8 @@ void ChatPlugin::RunBackground(Task& task, const BackgroundJob& job) {
     if (c->task->Cancelled()) return 1;
     if (piece.len == 0) return 0;
     try {
-      json chunk = json::parse(std::string_view(piece.ptr, piece.len), nullptr, false);
+      json chunk = sdk::json::Parse(std::string_view(piece.ptr, piece.len))
+                       .value_or(json(json::value_t::discarded));
       if (chunk.is_discarded()) return 0;
       if (!c->stream) {
         c->whole = std::move(chunk);
@@ -447,7 +449,8 @@ void ChatPlugin::GenerateTitle(const BackgroundJob& job, const std::string& answ
     std::string error;
     if (rm.provider.vt->chat_completion(rm.provider.user, sdk::ToWh(text), on_piece, &tctx,
                                         &http_status, sdk::detail::AppendSink, &error) == WH_OK)
-      title = ParseGeneratedTitle(CompletionContent(json::parse(tctx.whole, nullptr, false)));
+      title = ParseGeneratedTitle(
+          CompletionContent(sdk::json::Parse(tctx.whole).value_or(json(json::value_t::discarded))));
     if (title.empty()) title = first_user;
   } else if (!wanted && conversation.size() == 2) {
     title = first_user;  // first exchange without generation: the question is the title

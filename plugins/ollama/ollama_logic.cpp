@@ -1,5 +1,7 @@
 #include "ollama_logic.hpp"
 
+#include <webui_host/sdk/json.hpp>
+
 #include <cctype>
 #include <cmath>
 #include <stdexcept>
@@ -216,7 +218,8 @@ json MessagesToOllama(const json& messages) {
         const json fn = tc.value("function", json::object());
         json args = fn.value("arguments", json::object());
         if (args.is_string()) {
-          json parsed = json::parse(args.get<std::string>(), nullptr, false);
+          json parsed =
+              sdk::json::Parse(args.get<std::string>()).value_or(json(json::value_t::discarded));
           args = parsed.is_discarded() ? json::object() : parsed;
         }
         calls.push_back(

@@ -28,6 +28,7 @@
 #include <vector>
 
 #include <nlohmann/json.hpp>
+#include <webui_host/sdk/json.hpp>
 
 #include "model_list_cache.hpp"
 #include "ollama_logic.hpp"
@@ -59,7 +60,7 @@ constexpr size_t kMaxBufferedBody = 64u << 20;
 std::string ModelNotFound(const std::string& name) { return "Model '" + name + "' was not found"; }
 
 json ParseObjectBody(std::string_view body) {
-  json j = json::parse(body, nullptr, false);
+  json j = sdk::json::Parse(body).value_or(json(json::value_t::discarded));
   if (j.is_discarded() || !j.is_object())
     throw HttpError(422, "Request body must be a JSON object");
   return j;
@@ -147,7 +148,7 @@ class OllamaPlugin : public sdk::Plugin {
   json ConfigValue(const char* key, json fallback) const {
     auto text = host_->ConfigJson(key);
     if (!text) return fallback;
-    json j = json::parse(*text, nullptr, false);
+    json j = sdk::json::Parse(*text).value_or(json(json::value_t::discarded));
     return j.is_discarded() ? fallback : j;
   }
 
@@ -205,7 +206,7 @@ class OllamaPlugin : public sdk::Plugin {
                             (r.ok() ? "HTTP " + std::to_string(r.http_status) : r.error));
                 return std::nullopt;
               }
-              json j = json::parse(r.body, nullptr, false);
+              json j = sdk::json::Parse(r.body).value_or(json(json::value_t::discarded));
               if (j.is_discarded()) return std::nullopt;
               return j;
             } catch (const std::exception& e) {
@@ -373,13 +374,13 @@ class OllamaPlugin : public sdk::Plugin {
       throw HttpError(HttpStatusFor(out.status), "Ollama: " + out.error);
     }
     if (status >= 400) {
-      json err = json::parse(buffered, nullptr, false);
+      json err = sdk::json::Parse(buffered).value_or(json(json::value_t::discarded));
       if (!err.is_discarded() && err.is_object() && err.contains("error"))
         throw HttpError(status, err["error"].is_string() ? err["error"].get<std::string>()
                                                          : err["error"].dump());
       throw HttpError(status, kConnectionError);
     }
-    json body = json::parse(buffered, nullptr, false);
+    json body = sdk::json::Parse(buffered).value_or(json(json::value_t::discarded));
     if (body.is_discarded()) {
       // A streamed answer arrived although stream was false: hand it on as it is.
       res.Status(status ? status : 200).Header("Content-Type", "application/x-ndjson");
@@ -402,7 +403,7 @@ class OllamaPlugin : public sdk::Plugin {
     if (!r.ok()) throw HttpError(HttpStatusFor(r.status), "Ollama: " + r.error);
     if (status_out != nullptr) *status_out = r.http_status;
     if (r.http_status >= 400) {
-      json err = json::parse(r.body, nullptr, false);
+      json err = sdk::json::Parse(r.body).value_or(json(json::value_t::discarded));
       std::string detail = kConnectionError;
       if (!err.is_discarded() && err.is_object() && err.contains("error"))
         detail = "Ollama: " +
@@ -410,7 +411,7 @@ class OllamaPlugin : public sdk::Plugin {
       throw HttpError(r.http_status, detail);
     }
     if (r.body.empty()) return json();
-    json j = json::parse(r.body, nullptr, false);
+    json j = sdk::json::Parse(r.body).value_or(json(json::value_t::discarded));
     if (j.is_discarded()) throw HttpError(502, "Ollama: invalid JSON from upstream");
     return j;
   }
@@ -444,7 +445,7 @@ class OllamaPlugin : public sdk::Plugin {
     if (r.http_status != 200)
       throw HttpError(500, "Unexpected error: External Error: " +
                                openai::UpstreamErrorText(r.body, "HTTP Error"));
-    json j = json::parse(r.body, nullptr, false);
+    json j = sdk::json::Parse(r.body).value_or(json(json::value_t::discarded));
     if (j.is_discarded()) throw HttpError(500, "Unexpected error: invalid JSON");
     res.Json(j.dump());
   }
@@ -741,7 +742,7 @@ class OllamaPlugin : public sdk::Plugin {
 
   wh_status ServiceChat(std::string_view request_json, wh_model_chunk_fn on_piece, void* piece_user,
                         int* http_status, std::string* message) {
-    json openai_req = json::parse(request_json, nullptr, false);
+    json openai_req = sdk::json::Parse(request_json).value_or(json(json::value_t::discarded));
     if (openai_req.is_discarded() || !openai_req.is_object()) {
       *http_status = 400;
       *message = "Request body must be a JSON object";
@@ -780,7 +781,7 @@ class OllamaPlugin : public sdk::Plugin {
       return !aborted;
     };
     auto on_line = [&](std::string_view text) {
-      json line = json::parse(text, nullptr, false);
+      json line = sdk::json::Parse(text).value_or(json(json::value_t::discarded));
       if (line.is_discarded() || !line.is_object()) {
         host_->Warn("ollama: skipped a malformed stream line from " + f.url);
         return true;
@@ -848,14 +849,14 @@ class OllamaPlugin : public sdk::Plugin {
     }
     *http_status = status;
     if (status >= 400) {
-      json err = json::parse(buffered, nullptr, false);
+      json err = sdk::json::Parse(buffered).value_or(json(json::value_t::discarded));
       *message = !err.is_discarded() && err.is_object() && err.contains("error") &&
                          err["error"].is_string()
                      ? err["error"].get<std::string>()
                      : kConnectionError;
       return WH_ERROR;
     }
-    json answer = json::parse(buffered, nullptr, false);
+    json answer = sdk::json::Parse(buffered).value_or(json(json::value_t::discarded));
     if (answer.is_discarded() || !answer.is_object()) {
       *http_status = 502;
       *message = "Ollama: invalid JSON from upstream";
@@ -870,7 +871,8 @@ class OllamaPlugin : public sdk::Plugin {
     int status_storage = 0;
     if (http_status == nullptr) http_status = &status_storage;
     try {
-      json req = json::parse(sdk::FromWh(request_json), nullptr, false);
+      json req =
+          sdk::json::Parse(sdk::FromWh(request_json)).value_or(json(json::value_t::discarded));
       if (req.is_discarded() || !req.is_object() || !req.value("model", json()).is_string()) {
         *http_status = 400;
         Sink(error, error_user, "Request body must be a JSON object with a model");
@@ -899,7 +901,7 @@ class OllamaPlugin : public sdk::Plugin {
         return r.status == WH_TIMEOUT ? WH_TIMEOUT : WH_UNAVAILABLE;
       }
       *http_status = r.http_status;
-      json answer = json::parse(r.body, nullptr, false);
+      json answer = sdk::json::Parse(r.body).value_or(json(json::value_t::discarded));
       if (r.http_status >= 400) {
         Sink(error, error_user, "Ollama: " + openai::UpstreamErrorText(r.body, kConnectionError));
         return WH_ERROR;

@@ -1,5 +1,7 @@
 #include "openai_logic.hpp"
 
+#include <webui_host/sdk/json.hpp>
+
 #include <algorithm>
 #include <cctype>
 #include <stdexcept>
@@ -261,7 +263,7 @@ void PrepareChatPayload(json& payload, const json& config, const std::string& ur
 }
 
 std::string UpstreamErrorText(std::string_view body, std::string_view fallback) {
-  json j = json::parse(body, nullptr, false);
+  json j = sdk::json::Parse(body).value_or(json(json::value_t::discarded));
   if (!j.is_discarded() && j.is_object()) {
     if (auto it = j.find("error"); it != j.end()) {
       if (it->is_object() && it->contains("message") && (*it)["message"].is_string())

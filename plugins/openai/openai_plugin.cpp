@@ -24,6 +24,7 @@
 #include <vector>
 
 #include <nlohmann/json.hpp>
+#include <webui_host/sdk/json.hpp>
 
 #include "model_list_cache.hpp"
 #include "openai_logic.hpp"
@@ -52,7 +53,7 @@ constexpr const char* kConnectionError = "Open WebUI: Server Connection Error";
 constexpr size_t kMaxBufferedBody = 64u << 20;  // a non-streamed upstream answer we hold in memory
 
 json ParseObjectBody(std::string_view body) {
-  json j = json::parse(body, nullptr, false);
+  json j = sdk::json::Parse(body).value_or(json(json::value_t::discarded));
   if (j.is_discarded() || !j.is_object())
     throw HttpError(422, "Request body must be a JSON object");
   return j;
@@ -125,7 +126,7 @@ class OpenAiPlugin : public sdk::Plugin {
   json ConfigValue(const char* key, json fallback) const {
     auto text = host_->ConfigJson(key);
     if (!text) return fallback;
-    json j = json::parse(*text, nullptr, false);
+    json j = sdk::json::Parse(*text).value_or(json(json::value_t::discarded));
     return j.is_discarded() ? fallback : j;
   }
 
@@ -219,7 +220,7 @@ class OpenAiPlugin : public sdk::Plugin {
             ") unavailable: " + (r.ok() ? "HTTP " + std::to_string(r.http_status) : r.error));
         return std::nullopt;
       }
-      response = json::parse(r.body, nullptr, false);
+      response = sdk::json::Parse(r.body).value_or(json(json::value_t::discarded));
       if (response.is_discarded()) return std::nullopt;
     }
     return ConnectionModels(response, config);
@@ -351,7 +352,7 @@ class OpenAiPlugin : public sdk::Plugin {
     if (r.http_status != 200)
       throw HttpError(r.http_status >= 400 ? r.http_status : 502,
                       "External Error: " + UpstreamErrorText(r.body, "HTTP Error"));
-    json models = json::parse(r.body, nullptr, false);
+    json models = sdk::json::Parse(r.body).value_or(json(json::value_t::discarded));
     if (models.is_discarded() || !models.is_object())
       throw HttpError(502, "Unexpected error: upstream answered with invalid JSON");
     if (c.Url(idx).find("api.openai.com") != std::string::npos && models["data"].is_array()) {
@@ -408,7 +409,7 @@ class OpenAiPlugin : public sdk::Plugin {
     const Connections c = Load();
     std::string body(req.Body());
     size_t idx = 0;
-    json j = json::parse(body, nullptr, false);
+    json j = sdk::json::Parse(body).value_or(json(json::value_t::discarded));
     if (!j.is_discarded() && j.is_object() && j.contains("model") && j["model"].is_string()) {
       if (auto route = Resolve(j["model"].get<std::string>())) {
         if (!MayUseModel(caller, route->model)) throw HttpError(403, "Model not found");
@@ -433,7 +434,7 @@ class OpenAiPlugin : public sdk::Plugin {
   static void SendUpstreamBody(Response& res, int status, std::string content_type,
                                const std::string& body) {
     if (status <= 0) status = 502;
-    json j = json::parse(body, nullptr, false);
+    json j = sdk::json::Parse(body).value_or(json(json::value_t::discarded));
     if (!j.is_discarded()) {
       res.Json(j.dump(), status);
       return;
@@ -568,7 +569,7 @@ class OpenAiPlugin : public sdk::Plugin {
 
   wh_status ServiceChat(std::string_view request_json, wh_model_chunk_fn on_piece, void* piece_user,
                         int* http_status, std::string* message) {
-    json payload = json::parse(request_json, nullptr, false);
+    json payload = sdk::json::Parse(request_json).value_or(json(json::value_t::discarded));
     if (payload.is_discarded() || !payload.is_object()) {
       *http_status = 400;
       *message = "Request body must be a JSON object";
@@ -620,7 +621,7 @@ class OpenAiPlugin : public sdk::Plugin {
           saw_end = true;
           return true;
         }
-        json j = json::parse(data, nullptr, false);
+        json j = sdk::json::Parse(data).value_or(json(json::value_t::discarded));
         if (j.is_discarded()) {
           // Open WebUI skips a chunk it cannot parse and goes on with the stream.
           host_->Warn("openai: skipped a malformed stream chunk from " + url);
@@ -662,7 +663,7 @@ class OpenAiPlugin : public sdk::Plugin {
       *message = UpstreamErrorText(buffered, kConnectionError);
       return WH_ERROR;
     }
-    json body = json::parse(buffered, nullptr, false);
+    json body = sdk::json::Parse(buffered).value_or(json(json::value_t::discarded));
     if (body.is_discarded() || !body.is_object()) {
       *http_status = 502;
       *message = "upstream answered with invalid JSON";
@@ -689,7 +690,8 @@ class OpenAiPlugin : public sdk::Plugin {
     if (http_status == nullptr) http_status = &status_storage;
     std::string message;
     try {
-      json payload = json::parse(sdk::FromWh(request_json), nullptr, false);
+      json payload =
+          sdk::json::Parse(sdk::FromWh(request_json)).value_or(json(json::value_t::discarded));
       if (payload.is_discarded() || !payload.is_object()) {
         *http_status = 400;
         Sink(error, error_user, "Request body must be a JSON object");

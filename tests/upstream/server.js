@@ -17,6 +17,7 @@
 //   reset-mid      sends three tokens, then resets the TCP connection (RST)
 //   error-NNN      answers HTTP NNN with an error body in the protocol's shape
 //   bad-json       one malformed chunk in the middle of an otherwise good stream
+//   deep-json      an answer (or first stream chunk) holding an array nested 20 000 levels deep
 // Every other listed model streams the reply "Hello! You said: <last user text>" token by token.
 // An unlisted model gets the protocol's "model not found" (404).
 //
@@ -218,6 +219,19 @@ async function openaiChat(req, res, entry, body) {
       'simulated');
   }
   if (/hang-headers/.test(model)) return waitForClose(res);
+  if (/deep-json/.test(model)) {
+    const deep = `${'['.repeat(20000)}${']'.repeat(20000)}`;
+    const choice = body.stream
+      ? '{"index":0,"delta":{"content":"deep"},"finish_reason":null}'
+      : '{"index":0,"message":{"role":"assistant","content":"deep"},"finish_reason":"stop"}';
+    const text = `{"id":"chatcmpl-deep","object":"chat.completion","model":"${model}",` +
+      `"choices":[${choice}],"deep":${deep}}`;
+    if (!body.stream) return send(res, entry, 200, text);
+    entry.status = 200;
+    res.writeHead(200, { 'Content-Type': 'text/event-stream' });
+    res.end(`data: ${text}\n\ndata: [DONE]\n\n`);
+    return undefined;
+  }
 
   const text = replyText(lastUserText(body.messages));
   const id = `chatcmpl-test${entry.id}`;
