@@ -20,7 +20,9 @@ void ChatPlugin::Init(sdk::Host& host) {
     return std::chrono::milliseconds(
         static_cast<int64_t>(Setting("models.cache_ttl", 1).get<double>() * 1000));
   });
-  tasks_ = std::make_unique<TaskRegistry>();
+  // Tasks are listed and stopped across instances through the shared key-value store.
+  task_board_ = std::make_unique<KvTaskBoard>(host);
+  tasks_ = std::make_unique<TaskRegistry>(task_board_.get());
 
   AddBootRoutes();
   AddChatRoutes();

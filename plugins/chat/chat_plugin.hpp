@@ -14,6 +14,7 @@
 #include "chat_logic.hpp"
 #include "model_catalog.hpp"
 #include "store.hpp"
+#include "task_board.hpp"
 #include "tasks.hpp"
 
 namespace webui::chat {
@@ -85,6 +86,7 @@ class ChatPlugin : public sdk::Plugin {
   sdk::Host* host_ = nullptr;
   std::unique_ptr<Store> store_;
   std::unique_ptr<ModelCatalog> catalog_;
+  std::unique_ptr<KvTaskBoard> task_board_;  // outlives tasks_ (declared first)
   std::unique_ptr<TaskRegistry> tasks_;
   wh_api_config_v1 api_config_{sizeof(wh_api_config_v1), &ChatPlugin::ContributeConfig};
 };

@@ -1,8 +1,16 @@
 #include "tasks.hpp"
 
+#include <set>
+
 #include "chat_logic.hpp"
 
 namespace webui::chat {
+
+TaskRegistry::TaskRegistry(TaskBoard* board) : board_(board) {
+  if (board_ == nullptr) return;
+  board_->Listen([this](const std::string& task_id) { StopLocal(task_id); });
+  refresher_ = std::thread([this] { RefreshLoop(); });
+}
 
 std::optional<std::string> TaskRegistry::Start(const std::string& chat_id,
                                                const std::string& user_id,
@@ -12,8 +20,14 @@ std::optional<std::string> TaskRegistry::Start(const std::string& chat_id,
   task->id = NewUuid();
   task->chat_id = chat_id;
   task->user_id = user_id;
+  // Announced before it runs, so a list right after the answer already shows it; removed by the
+  // thread when it ends (a task that ends first is re-removed, harmlessly).
+  if (board_ != nullptr) board_->Add({task->id, chat_id, user_id}, kAliveFor);
   std::lock_guard lock(mu_);
-  if (shutting_down_) return std::nullopt;
+  if (shutting_down_) {
+    if (board_ != nullptr) board_->Remove(task->id);
+    return std::nullopt;
+  }
   active_[task->id] = task;
   // The thread is created under the lock so Shutdown() never sees a task without its thread.
   task->thread = std::thread([this, task, fn = std::move(fn)] {
@@ -22,6 +36,7 @@ std::optional<std::string> TaskRegistry::Start(const std::string& chat_id,
     } catch (...) {
       // fn reports its own failures; nothing may escape a thread.
     }
+    if (board_ != nullptr) board_->Remove(task->id);
     std::lock_guard inner(mu_);
     active_.erase(task->id);
     finished_.push_back(task);
@@ -29,30 +44,43 @@ std::optional<std::string> TaskRegistry::Start(const std::string& chat_id,
   return task->id;
 }
 
+std::vector<TaskInfo> TaskRegistry::All() const {
+  std::vector<TaskInfo> out;
+  std::set<std::string> seen;
+  {
+    std::lock_guard lock(mu_);
+    for (const auto& [id, t] : active_) {
+      out.push_back({id, t->chat_id, t->user_id});
+      seen.insert(id);
+    }
+  }
+  if (board_ != nullptr)
+    for (auto& t : board_->List())
+      if (seen.insert(t.id).second) out.push_back(std::move(t));
+  return out;
+}
+
 std::vector<std::string> TaskRegistry::List(const std::string& user_id) const {
-  std::lock_guard lock(mu_);
   std::vector<std::string> out;
-  for (const auto& [id, t] : active_)
-    if (user_id.empty() || t->user_id == user_id) out.push_back(id);
+  for (const auto& t : All())
+    if (user_id.empty() || t.user_id == user_id) out.push_back(t.id);
   return out;
 }
 
 std::vector<std::string> TaskRegistry::ListByChat(const std::string& chat_id) const {
-  std::lock_guard lock(mu_);
   std::vector<std::string> out;
-  for (const auto& [id, t] : active_)
-    if (t->chat_id == chat_id) out.push_back(id);
+  for (const auto& t : All())
+    if (t.chat_id == chat_id) out.push_back(t.id);
   return out;
 }
 
 std::optional<std::string> TaskRegistry::OwnerOf(const std::string& task_id) const {
-  std::lock_guard lock(mu_);
-  auto it = active_.find(task_id);
-  if (it == active_.end()) return std::nullopt;
-  return it->second->user_id;
+  for (const auto& t : All())
+    if (t.id == task_id) return t.user_id;
+  return std::nullopt;
 }
 
-bool TaskRegistry::Stop(const std::string& task_id) {
+bool TaskRegistry::StopLocal(const std::string& task_id) {
   std::lock_guard lock(mu_);
   auto it = active_.find(task_id);
   if (it == active_.end()) return false;
@@ -60,9 +88,34 @@ bool TaskRegistry::Stop(const std::string& task_id) {
   return true;
 }
 
+bool TaskRegistry::Stop(const std::string& task_id) {
+  if (StopLocal(task_id)) return true;
+  if (board_ == nullptr) return false;
+  for (const auto& t : board_->List()) {
+    if (t.id != task_id) continue;
+    board_->RequestStop(task_id);
+    return true;
+  }
+  return false;
+}
+
 size_t TaskRegistry::Running() const {
   std::lock_guard lock(mu_);
   return active_.size();
+}
+
+void TaskRegistry::RefreshLoop() {
+  std::unique_lock lock(mu_);
+  while (!shutting_down_) {
+    wake_.wait_for(lock, kRefreshEvery, [this] { return shutting_down_; });
+    if (shutting_down_) break;
+    std::vector<TaskInfo> mine;
+    for (const auto& [id, t] : active_) mine.push_back({id, t->chat_id, t->user_id});
+    if (mine.empty()) continue;
+    lock.unlock();
+    board_->Refresh(mine, kAliveFor);
+    lock.lock();
+  }
 }
 
 void TaskRegistry::Reap() {
@@ -77,14 +130,20 @@ void TaskRegistry::Reap() {
 
 void TaskRegistry::Shutdown() {
   std::vector<std::shared_ptr<Task>> all;
+  bool first = false;
   {
     std::lock_guard lock(mu_);
+    first = !shutting_down_;
     shutting_down_ = true;
     for (auto& [id, t] : active_) {
       t->cancel = true;
       all.push_back(t);
     }
   }
+  wake_.notify_all();
+  if (refresher_.joinable()) refresher_.join();
+  // Only the first call: the board may be gone by the destructor's.
+  if (first && board_ != nullptr) board_->StopListening();
   for (auto& t : all)
     if (t->thread.joinable()) t->thread.join();
   Reap();

@@ -1,8 +1,12 @@
 // Background chat completions (Open WebUI's create_task / stop_task): one thread per task, a
-// cancel flag the task polls, and every thread joined by Shutdown().
+// cancel flag the task polls, and every thread joined by Shutdown(). With a TaskBoard the tasks
+// are also announced to every instance (Open WebUI keeps them in Redis), so listing and stopping
+// work from any instance behind a load balancer.
 #pragma once
 
 #include <atomic>
+#include <chrono>
+#include <condition_variable>
 #include <functional>
 #include <map>
 #include <memory>
@@ -23,9 +27,39 @@ struct Task {
   bool Cancelled() const { return cancel.load(); }
 };
 
+struct TaskInfo {
+  std::string id;
+  std::string chat_id;
+  std::string user_id;
+};
+
+// The tasks of every instance. Implementations never throw: a failing store degrades to
+// "this instance only" (the registry always answers for its own tasks).
+class TaskBoard {
+ public:
+  virtual ~TaskBoard() = default;
+  // Announces a running task; `alive_for` is how long it stays listed without a refresh.
+  virtual void Add(const TaskInfo& task, std::chrono::milliseconds alive_for) = 0;
+  virtual void Remove(const std::string& task_id) = 0;
+  // Re-announces this instance's running tasks (a crashed instance's tasks expire).
+  virtual void Refresh(const std::vector<TaskInfo>& tasks, std::chrono::milliseconds alive_for) = 0;
+  virtual std::vector<TaskInfo> List() = 0;
+  // Asks every instance to cancel `task_id`; the one running it calls the stop handler it was
+  // given at Listen().
+  virtual void RequestStop(const std::string& task_id) = 0;
+  virtual void Listen(std::function<void(const std::string& task_id)> on_stop) = 0;
+  virtual void StopListening() = 0;
+};
+
 class TaskRegistry {
  public:
-  TaskRegistry() = default;
+  // How long a task stays listed after its instance stopped refreshing it, and how often the
+  // instance refreshes.
+  static constexpr std::chrono::milliseconds kAliveFor{45000};
+  static constexpr std::chrono::milliseconds kRefreshEvery{15000};
+
+  // `board` may be null (this instance only); it must outlive the registry's Shutdown().
+  explicit TaskRegistry(TaskBoard* board = nullptr);
   ~TaskRegistry() { Shutdown(); }
   TaskRegistry(const TaskRegistry&) = delete;
   TaskRegistry& operator=(const TaskRegistry&) = delete;
@@ -33,12 +67,12 @@ class TaskRegistry {
   // Runs `fn` on its own thread; nullopt once shutting down.
   std::optional<std::string> Start(const std::string& chat_id, const std::string& user_id,
                                    std::function<void(Task&)> fn);
-  // Task ids; `user_id` empty = everybody's.
+  // Task ids of every instance; `user_id` empty = everybody's.
   std::vector<std::string> List(const std::string& user_id = {}) const;
   std::vector<std::string> ListByChat(const std::string& chat_id) const;
-  // The owner of a running task, nullopt when unknown.
+  // The owner of a running task (on any instance), nullopt when unknown.
   std::optional<std::string> OwnerOf(const std::string& task_id) const;
-  // Sets the task's cancel flag; false when unknown.
+  // Cancels the task here, or asks the instance running it; false when unknown.
   bool Stop(const std::string& task_id);
   size_t Running() const;
   // Cancels every task and joins every thread. Idempotent.
@@ -46,11 +80,17 @@ class TaskRegistry {
 
  private:
   void Reap();  // joins threads of finished tasks (never called from a task thread)
+  bool StopLocal(const std::string& task_id);
+  std::vector<TaskInfo> All() const;  // this instance's and the board's, each task once
+  void RefreshLoop();
 
+  TaskBoard* board_;
   mutable std::mutex mu_;
+  std::condition_variable wake_;
   bool shutting_down_ = false;
   std::map<std::string, std::shared_ptr<Task>> active_;
   std::vector<std::shared_ptr<Task>> finished_;
+  std::thread refresher_;
 };
 
 }  // namespace webui::chat

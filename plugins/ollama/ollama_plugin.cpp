@@ -320,6 +320,10 @@ class OllamaPlugin : public sdk::Plugin {
     int status = 0;
     bool streaming = false, client_gone = false;
     std::string buffered, tail;
+    openai::StreamEndWatcher end(framing == Framing::kNdjson
+                                     ? openai::StreamEndWatcher::Format::kNdjson
+                                     : openai::StreamEndWatcher::Format::kSse);
+    bool upstream_done = false;  // the "done": true line (or [DONE]) went by
     FetchCallbacks cb;
     cb.on_head = [&](int st, const Headers& hs) {
       status = st;
@@ -342,7 +346,10 @@ class OllamaPlugin : public sdk::Plugin {
           return false;
         }
         tail = std::string(chunk.substr(chunk.size() >= 2 ? chunk.size() - 2 : 0));
-        return true;
+        // After the end marker nothing more is owed: end the client's stream and drop the
+        // upstream even if it keeps the connection open.
+        if (end.Feed(chunk)) upstream_done = true;
+        return !upstream_done;
       }
       if (buffered.size() + chunk.size() > kMaxBufferedBody) return false;
       buffered.append(chunk);
@@ -351,12 +358,11 @@ class OllamaPlugin : public sdk::Plugin {
     const FetchOutcome out = StreamFetch(*host_, f, cb);
     if (client_gone) return;
     if (streaming) {
-      if (out.status == WH_OK) return;
+      if (out.status == WH_OK || upstream_done) return;
+      // The transport error names the upstream's address: the log gets it, the client not.
       host_->Warn("ollama: stream from " + f.url + " failed: " + out.error);
-      const std::string message =
-          std::string(out.status == WH_TIMEOUT ? "Ollama: upstream read timeout"
-                                               : "Ollama: upstream connection lost") +
-          (out.error.empty() ? "" : ": " + out.error);
+      const std::string message = out.status == WH_TIMEOUT ? "Ollama: upstream read timeout"
+                                                           : "Ollama: upstream connection lost";
       if (framing == Framing::kNdjson) {
         // Ollama reports a failed stream as a line {"error": ...}; its clients raise it.
         const bool at_line_start = !tail.empty() && tail.back() == '\n';
@@ -371,7 +377,7 @@ class OllamaPlugin : public sdk::Plugin {
     }
     if (out.status != WH_OK) {
       host_->Warn("ollama: request to " + f.url + " failed: " + out.error);
-      throw HttpError(HttpStatusFor(out.status), "Ollama: " + out.error);
+      throw HttpError(HttpStatusFor(out.status), kConnectionError);
     }
     if (status >= 400) {
       json err = sdk::json::Parse(buffered).value_or(json(json::value_t::discarded));
@@ -400,7 +406,10 @@ class OllamaPlugin : public sdk::Plugin {
     if (payload != nullptr) f.body = payload->dump();
     f.read_timeout_ms = Ms(request_timeout_s_);
     sdk::FetchResult r = host_->Fetch(f);
-    if (!r.ok()) throw HttpError(HttpStatusFor(r.status), "Ollama: " + r.error);
+    if (!r.ok()) {
+      host_->Warn("ollama: request to " + f.url + " failed: " + r.error);
+      throw HttpError(HttpStatusFor(r.status), kConnectionError);
+    }
     if (status_out != nullptr) *status_out = r.http_status;
     if (r.http_status >= 400) {
       json err = sdk::json::Parse(r.body).value_or(json(json::value_t::discarded));
@@ -791,11 +800,14 @@ class OllamaPlugin : public sdk::Plugin {
             line["error"].is_string() ? line["error"].get<std::string>() : line["error"].dump();
         return false;
       }
-      if (line.value("done", json(false)) == json(true)) saw_done = true;
-      auto chunk = conv.Chunk(line);
-      if (!chunk) return true;
-      pieces = true;
-      return emit(chunk->dump());
+      const bool done = line.value("done", json(false)) == json(true);
+      if (done) saw_done = true;
+      if (auto chunk = conv.Chunk(line)) {
+        pieces = true;
+        if (!emit(chunk->dump())) return false;
+      }
+      // The answer is complete: stop reading even if the upstream keeps the connection open.
+      return !done;
     };
     FetchCallbacks cb;
     cb.on_head = [&](int st, const Headers&) {
@@ -830,9 +842,8 @@ class OllamaPlugin : public sdk::Plugin {
         return pieces ? WH_CLOSED : WH_ERROR;
       }
       if (out.status != WH_OK && out.status != WH_ABORTED) {
-        *message = std::string(out.status == WH_TIMEOUT ? "upstream read timeout"
-                                                        : "upstream connection lost") +
-                   (out.error.empty() ? "" : ": " + out.error);
+        host_->Warn("ollama: stream from " + f.url + " failed: " + out.error);
+        *message = out.status == WH_TIMEOUT ? "upstream read timeout" : "upstream connection lost";
         if (!pieces) *http_status = HttpStatusFor(out.status);
         return out.status == WH_TIMEOUT ? WH_TIMEOUT : (pieces ? WH_CLOSED : WH_UNAVAILABLE);
       }
@@ -843,8 +854,9 @@ class OllamaPlugin : public sdk::Plugin {
       return WH_OK;
     }
     if (out.status != WH_OK) {
+      host_->Warn("ollama: request to " + f.url + " failed: " + out.error);
       *http_status = HttpStatusFor(out.status);
-      *message = "Ollama: " + out.error;
+      *message = kConnectionError;
       return out.status == WH_TIMEOUT ? WH_TIMEOUT : WH_UNAVAILABLE;
     }
     *http_status = status;
@@ -896,8 +908,9 @@ class OllamaPlugin : public sdk::Plugin {
       f.read_timeout_ms = p->Ms(p->request_timeout_s_);
       sdk::FetchResult r = p->host_->Fetch(f);
       if (!r.ok()) {
+        p->host_->Warn("ollama: request to " + f.url + " failed: " + r.error);
         *http_status = HttpStatusFor(r.status);
-        Sink(error, error_user, "Ollama: " + r.error);
+        Sink(error, error_user, kConnectionError);
         return r.status == WH_TIMEOUT ? WH_TIMEOUT : WH_UNAVAILABLE;
       }
       *http_status = r.http_status;

@@ -317,4 +317,38 @@ bool SseSplitter::Feed(std::string_view bytes,
   return true;
 }
 
+bool StreamEndWatcher::Feed(std::string_view bytes) {
+  while (!ended_ && !bytes.empty()) {
+    const size_t nl = bytes.find('\n');
+    const std::string_view part = bytes.substr(0, nl);
+    if (!overlong_) {
+      if (line_.size() + part.size() > kMaxLine) {
+        overlong_ = true;
+        line_.clear();
+      } else {
+        line_.append(part);
+      }
+    }
+    if (nl == std::string_view::npos) break;
+    if (!overlong_) ended_ = IsEnd(line_);
+    line_.clear();
+    overlong_ = false;
+    bytes.remove_prefix(nl + 1);
+  }
+  return ended_;
+}
+
+bool StreamEndWatcher::IsEnd(std::string_view line) const {
+  if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+  if (format_ == Format::kSse) {
+    if (line.rfind("data:", 0) != 0) return false;
+    line.remove_prefix(5);
+    while (!line.empty() && line.front() == ' ') line.remove_prefix(1);
+    return line == "[DONE]";
+  }
+  if (line.find("\"done\"") == std::string_view::npos) return false;
+  const auto value = sdk::json::Parse(line);
+  return value && value->is_object() && value->value("done", json(false)) == json(true);
+}
+
 }  // namespace webui::openai

@@ -93,4 +93,24 @@ class SseSplitter {
   std::string pending_;
 };
 
+// Watches a relayed stream for its end marker: a "data: [DONE]" line (SSE) or a JSON line whose
+// "done" is true (Ollama's NDJSON). Some upstreams send it and keep the connection open; the
+// relay ends the client's stream there instead of waiting for the read timeout. Holds at most
+// one line of kMaxLine bytes (a longer line is not an end marker).
+class StreamEndWatcher {
+ public:
+  enum class Format { kSse, kNdjson };
+  static constexpr size_t kMaxLine = 64 * 1024;
+  explicit StreamEndWatcher(Format format) : format_(format) {}
+  // True once the end marker has gone by (in these bytes or earlier ones).
+  bool Feed(std::string_view bytes);
+
+ private:
+  bool IsEnd(std::string_view line) const;
+  Format format_;
+  std::string line_;
+  bool overlong_ = false;
+  bool ended_ = false;
+};
+
 }  // namespace webui::openai

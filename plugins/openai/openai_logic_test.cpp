@@ -1,5 +1,6 @@
 #include "openai_logic.hpp"
 
+#include <algorithm>
 #include <map>
 
 #include <gtest/gtest.h>
@@ -149,6 +150,37 @@ TEST(OpenAiSse, SplitsAcrossArbitraryChunks) {
   int calls = 0;
   EXPECT_FALSE(s.Feed("data: 1\ndata: 2\n", [&](std::string_view) { return ++calls < 1; }));
   EXPECT_EQ(calls, 1);
+}
+
+TEST(StreamEndWatcher, SeesDoneInSseWhateverTheChunking) {
+  const std::string stream =
+      "data: {\"t\":\"[DONE]\"}\n\n: data: [DONE]\ndata: {\"x\":1}\r\n\r\ndata: [DONE]\r\n\n";
+  const size_t end_at = stream.find("data: [DONE]\r") + 14;  // bytes through its "\n"
+  for (size_t step = 1; step <= stream.size(); ++step) {
+    StreamEndWatcher w(StreamEndWatcher::Format::kSse);
+    for (size_t i = 0; i < stream.size(); i += step) {
+      const bool ended = w.Feed(std::string_view(stream).substr(i, step));
+      EXPECT_EQ(ended, std::min(i + step, stream.size()) >= end_at) << step << " at " << i;
+    }
+  }
+  StreamEndWatcher w(StreamEndWatcher::Format::kSse);
+  EXPECT_FALSE(w.Feed("data: [DONE]"));  // not a line yet
+  EXPECT_TRUE(w.Feed("\n"));
+  EXPECT_TRUE(w.Feed("data: more"));  // stays ended
+}
+
+TEST(StreamEndWatcher, SeesDoneTrueInNdjsonAndIgnoresOverlongLines) {
+  StreamEndWatcher w(StreamEndWatcher::Format::kNdjson);
+  EXPECT_FALSE(w.Feed("{\"message\":{\"content\":\"\\\"done\\\": true\"},\"done\":false}\n"));
+  EXPECT_FALSE(w.Feed("{\"done\":\"true\"}\n[1]\nnot json \"done\"\n"));
+  EXPECT_FALSE(w.Feed("{\"model\":\"m\",\"done\":tr"));
+  EXPECT_TRUE(w.Feed("ue,\"done_reason\":\"stop\"}\n"));
+
+  StreamEndWatcher big(StreamEndWatcher::Format::kNdjson);
+  const std::string overlong =
+      "{\"done\":true,\"pad\":\"" + std::string(StreamEndWatcher::kMaxLine, 'x') + "\"}\n";
+  EXPECT_FALSE(big.Feed(overlong));
+  EXPECT_TRUE(big.Feed("{\"done\":true}\n"));  // the next line is read again
 }
 
 TEST(OpenAiHeaders, UserNameIsQuotedLikePython) {

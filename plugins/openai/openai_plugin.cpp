@@ -453,6 +453,8 @@ class OpenAiPlugin : public sdk::Plugin {
     bool client_gone = false;
     std::string buffered;
     std::string tail;  // last bytes forwarded, to close a half-written event before an error
+    StreamEndWatcher end(StreamEndWatcher::Format::kSse);
+    bool upstream_done = false;  // "data: [DONE]" went by: the answer is complete
     FetchCallbacks cb;
     cb.on_head = [&](int st, const Headers& hs) {
       status = st;
@@ -474,7 +476,10 @@ class OpenAiPlugin : public sdk::Plugin {
           return false;
         }
         tail = std::string(chunk.substr(chunk.size() >= 2 ? chunk.size() - 2 : 0));
-        return true;
+        // After [DONE] nothing more is owed: end the client's stream and drop the upstream
+        // even if it keeps the connection open.
+        if (end.Feed(chunk)) upstream_done = true;
+        return !upstream_done;
       }
       if (buffered.size() + chunk.size() > kMaxBufferedBody) return false;
       buffered.append(chunk);
@@ -483,12 +488,11 @@ class OpenAiPlugin : public sdk::Plugin {
     const FetchOutcome out = StreamFetch(*host_, f, cb);
     if (client_gone) return;  // the upstream request is already closed; nobody to answer
     if (streaming) {
-      if (out.status == WH_OK) return;
+      if (out.status == WH_OK || upstream_done) return;
+      // The transport error names the upstream's address: the log gets it, the client not.
       host_->Warn("openai: upstream stream from " + f.url + " failed: " + out.error);
-      const std::string message =
-          std::string(out.status == WH_TIMEOUT ? "Open WebUI: upstream read timeout"
-                                               : "Open WebUI: upstream connection lost") +
-          (out.error.empty() ? "" : ": " + out.error);
+      const std::string message = out.status == WH_TIMEOUT ? "Open WebUI: upstream read timeout"
+                                                           : "Open WebUI: upstream connection lost";
       std::string event = tail.size() == 2 && tail == "\n\n" ? "" : "\n\n";
       event +=
           "data: " +
@@ -595,7 +599,7 @@ class OpenAiPlugin : public sdk::Plugin {
     f.read_timeout_ms = RequestReadTimeoutMs();
 
     int status = 0;
-    bool streaming = false, aborted = false, saw_end = false;
+    bool streaming = false, aborted = false, saw_end = false, saw_done = false;
     std::string buffered;
     SseSplitter sse;
     auto emit = [&](std::string_view piece) {
@@ -618,8 +622,9 @@ class OpenAiPlugin : public sdk::Plugin {
       }
       return sse.Feed(chunk, [&](std::string_view data) {
         if (data == "[DONE]") {
-          saw_end = true;
-          return true;
+          // The answer is complete: stop reading even if the upstream keeps the connection open.
+          saw_end = saw_done = true;
+          return false;
         }
         json j = sdk::json::Parse(data).value_or(json(json::value_t::discarded));
         if (j.is_discarded()) {
@@ -641,10 +646,9 @@ class OpenAiPlugin : public sdk::Plugin {
     }
     if (streaming) {
       *http_status = status;
-      if (out.status != WH_OK) {
-        *message = std::string(out.status == WH_TIMEOUT ? "upstream read timeout"
-                                                        : "upstream connection lost") +
-                   (out.error.empty() ? "" : ": " + out.error);
+      if (out.status != WH_OK && !saw_done) {
+        host_->Warn("openai: upstream stream from " + url + " failed: " + out.error);
+        *message = out.status == WH_TIMEOUT ? "upstream read timeout" : "upstream connection lost";
         return out.status == WH_TIMEOUT ? WH_TIMEOUT : WH_CLOSED;
       }
       if (!saw_end) {

@@ -90,6 +90,38 @@ TEST_F(OllamaProxy, UpstreamResetMidStreamEndsWithAnErrorLine) {
   EXPECT_NE(last["error"].get<std::string>().find("connection lost"), std::string::npos);
 }
 
+// The "done": true line ends the client's stream even when the upstream keeps the connection
+// open (before, the client waited for the read timeout and then got an error line).
+TEST_F(OllamaProxy, DoneLineEndsTheStreamWhenTheUpstreamStaysOpen) {
+  auto r = PostStreaming(host().port(), "/ollama/api/chat",
+                         OllamaChat("llama-done-hang", "one two three", true), As("user"));
+  ASSERT_EQ(r.status, 200);
+  EXPECT_EQ(NdjsonText(r.lines), kText);
+  ASSERT_FALSE(r.lines.empty());
+  EXPECT_EQ(json::parse(r.lines.back(), nullptr, false).value("done", false), true)
+      << r.lines.back();
+  for (const auto& l : r.lines) EXPECT_EQ(l.find("error"), std::string::npos) << l;
+  auto seen = a().WaitFor(
+      [](const json& q) { return q["path"] == "/api/chat" && q["closed_by_client"] == true; },
+      std::chrono::seconds(3));
+  EXPECT_FALSE(seen.is_null()) << a().Log().dump();
+}
+
+// Transport errors name the upstream's address; clients get Open WebUI's texts instead (the log
+// keeps the detail).
+TEST_F(OllamaProxy, ErrorsNeverNameTheUpstreamAddress) {
+  auto streamed =
+      PostStreaming(host().port(), "/ollama/api/chat",
+                    OllamaChat("llama-reset-mid", "one two three four", true), As("user"));
+  ASSERT_FALSE(streamed.lines.empty());
+  EXPECT_EQ(streamed.lines.back(), R"({"error":"Ollama: upstream connection lost"})");
+  auto timed_out =
+      host().Post("/ollama/api/chat", OllamaChat("llama-hang-headers", "x", false), As("user"));
+  EXPECT_EQ(timed_out.status, 504) << timed_out.body;
+  EXPECT_EQ(timed_out.Json()["detail"], "Open WebUI: Server Connection Error") << timed_out.body;
+  EXPECT_NE(host().Log().find("127.0.0.1:" + std::to_string(a().port())), std::string::npos);
+}
+
 TEST_F(OllamaProxy, ReadTimeoutBeforeTheAnswerIs504) {
   auto r = host().Post("/ollama/api/chat", OllamaChat("llama-hang-headers", "x", true), As("user"));
   EXPECT_EQ(r.status, 504) << r.body;

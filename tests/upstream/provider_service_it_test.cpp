@@ -137,14 +137,28 @@ TEST_F(ProviderService, ErrorsMapToStatuses) {
   EXPECT_EQ(timeout.end["http_status"], 504);
   auto reset = Chat("openai", ChatBody("gpt-reset-mid", "one two three four", true));
   EXPECT_EQ(reset.end["status"], int{WH_CLOSED}) << reset.end.dump();
+  EXPECT_EQ(reset.end["error"], "upstream connection lost");  // no upstream address
   EXPECT_FALSE(reset.pieces.empty());
   auto ollama_reset = Chat("ollama", ChatBody("llama-reset-mid", "one two three four", true));
   EXPECT_EQ(ollama_reset.end["status"], int{WH_CLOSED}) << ollama_reset.end.dump();
+  EXPECT_EQ(ollama_reset.end["error"], "upstream connection lost");
   auto ollama_missing = Chat("ollama", ChatBody("nope", "x", true));
   EXPECT_EQ(ollama_missing.end["status"], int{WH_NOT_FOUND});
   auto ollama_error = Chat("ollama", ChatBody("gpt-error-500", "x", false));
   EXPECT_EQ(ollama_error.end["status"], int{WH_ERROR});
   EXPECT_EQ(ollama_error.end["http_status"], 500);
+}
+
+// An upstream that sends its end marker and keeps the connection open: the answer is complete
+// there, not a read timeout (2 s) later with an error.
+TEST_F(ProviderService, EndMarkerFinishesTheAnswerWhenTheUpstreamStaysOpen) {
+  for (const auto& [provider, model] :
+       {std::pair{"openai", "gpt-done-hang"}, std::pair{"ollama", "llama-done-hang"}}) {
+    auto run = Chat(provider, ChatBody(model, "one two three", true));
+    EXPECT_EQ(run.end["status"], int{WH_OK}) << provider << " " << run.end.dump();
+    EXPECT_EQ(Text(run.pieces), kText) << provider;
+    EXPECT_LT(run.end["ms"].get<long long>(), 1900) << provider;
+  }
 }
 
 TEST_F(ProviderService, MalformedChunksAreSkipped) {

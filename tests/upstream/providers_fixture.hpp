@@ -36,7 +36,8 @@ using Clock = std::chrono::steady_clock;
 
 inline const char* const kUpstreamAModels =
     "gpt-test,gpt-slow,gpt-hang-headers,gpt-hang-mid,gpt-reset-mid,gpt-error-500,gpt-bad-json,"
-    "text-embedding-test,shared-model,llama-test,llama-slow,llama-hang-headers,llama-reset-mid";
+    "text-embedding-test,shared-model,llama-test,llama-slow,llama-hang-headers,llama-reset-mid,"
+    "gpt-done-hang,llama-done-hang";
 inline const char* const kReadTimeoutSeconds = "2";
 
 inline std::string PluginPathWithProbe() {

@@ -18,6 +18,8 @@
 //   error-NNN      answers HTTP NNN with an error body in the protocol's shape
 //   bad-json       one malformed chunk in the middle of an otherwise good stream
 //   deep-json      an answer (or first stream chunk) holding an array nested 20 000 levels deep
+//   done-hang      streams the whole answer and its end marker ([DONE] or "done": true), then
+//                  keeps the connection open without another byte (until the client leaves)
 // Every other listed model streams the reply "Hello! You said: <last user text>" token by token.
 // An unlisted model gets the protocol's "model not found" (404).
 //
@@ -269,6 +271,10 @@ async function openaiChat(req, res, entry, body) {
   if (body.stream_options && body.stream_options.include_usage) {
     res.write(`data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created, model, choices: [], usage })}\n\n`);
   }
+  if (/done-hang/.test(model)) {
+    res.write('data: [DONE]\n\n');
+    return waitForClose(res);
+  }
   res.end('data: [DONE]\n\n');
   return undefined;
 }
@@ -348,6 +354,10 @@ async function ollamaStream(req, res, entry, body, kind) {
   }
   await sleep(wait);
   if (gone(res)) return undefined;
+  if (/done-hang/.test(model)) {
+    res.write(`${JSON.stringify(piece('', true))}\n`);
+    return waitForClose(res);
+  }
   res.end(`${JSON.stringify(piece('', true))}\n`);
   return undefined;
 }
