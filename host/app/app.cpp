@@ -1,8 +1,10 @@
 #include "app/app.hpp"
 
 #include <signal.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
@@ -10,13 +12,8 @@
 #include <iostream>
 #include <thread>
 
-#include <Poco/Net/HTTPRequestHandler.h>
-#include <Poco/Net/HTTPRequestHandlerFactory.h>
-#include <Poco/Net/HTTPServer.h>
-#include <Poco/Net/HTTPServerParams.h>
 #include <Poco/Net/NetException.h>
 #include <Poco/Net/ServerSocket.h>
-#include <Poco/ThreadPool.h>
 #include <spdlog/spdlog.h>
 
 #include "app/core_routes.hpp"
@@ -26,6 +23,7 @@
 #include "frontend/static_site.hpp"
 #include "http/pipeline.hpp"
 #include "kv/kv_store.hpp"
+#include "net/http_front.hpp"
 #include "plugins/host_services.hpp"
 #include "plugins/plugin_manager.hpp"
 #include "realtime/socket_server.hpp"
@@ -53,7 +51,7 @@ named by WEBUI_ENV_FILE), then settings saved by administrators, then defaults. 
   WEBUI_PLUGIN_PATH          ':'-separated plugin directories
   WEBUI_PLUGINS              comma list of plugins to load (default: all found)
   WEBUI_PLUGINS_STRICT       true: refuse to start if any plugin is refused
-  WEBUI_HTTP_THREADS         connection threads (1100)
+  WEBUI_HTTP_THREADS         requests served at once (1100)
   GLOBAL_LOG_LEVEL           DEBUG|INFO|WARNING|ERROR
 See docs/configuration.md for every variable.
 )";
@@ -71,30 +69,6 @@ const storage::Migration kHostMigrations[] = {
      "updated_at TIMESTAMP DEFAULT now());"
      "CREATE TABLE IF NOT EXISTS webui_host_plugin (name TEXT NOT NULL PRIMARY KEY, "
      "enabled INTEGER NOT NULL, updated_at BIGINT NOT NULL);"},
-};
-
-class Handler final : public Poco::Net::HTTPRequestHandler {
- public:
-  explicit Handler(http::Pipeline& p) : pipeline_(p) {}
-  void handleRequest(Poco::Net::HTTPServerRequest& req,
-                     Poco::Net::HTTPServerResponse& res) override {
-    pipeline_.Handle(req, res);
-  }
-
- private:
-  http::Pipeline& pipeline_;
-};
-
-class HandlerFactory final : public Poco::Net::HTTPRequestHandlerFactory {
- public:
-  explicit HandlerFactory(http::Pipeline& p) : pipeline_(p) {}
-  Poco::Net::HTTPRequestHandler* createRequestHandler(
-      const Poco::Net::HTTPServerRequest&) override {
-    return new Handler(pipeline_);
-  }
-
- private:
-  http::Pipeline& pipeline_;
 };
 
 std::string ExecutableDir() {
@@ -117,6 +91,19 @@ void ConfigureLogging(const std::string& level) {
     spdlog::set_level(spdlog::level::critical);
   else
     spdlog::set_level(spdlog::level::info);
+}
+
+// Idle connections cost a descriptor each: use all the descriptors the hard limit allows. Returns
+// the soft limit in force.
+rlim_t RaiseDescriptorLimit() {
+  rlimit limit{};
+  if (::getrlimit(RLIMIT_NOFILE, &limit) != 0) return 1024;
+  if (limit.rlim_cur < limit.rlim_max) {
+    rlimit raised = limit;
+    raised.rlim_cur = limit.rlim_max;
+    if (::setrlimit(RLIMIT_NOFILE, &raised) == 0) limit = raised;
+  }
+  return limit.rlim_cur;
 }
 
 }  // namespace
@@ -249,24 +236,31 @@ int Run(int argc, char** argv) {
     return 1;
   }
 
-  auto* params = new Poco::Net::HTTPServerParams;
-  params->setMaxThreads(cfg.http_threads);
-  params->setMaxQueued(cfg.http_queue);
-  params->setKeepAlive(true);
-  params->setKeepAliveTimeout(Poco::Timespan(cfg.keep_alive_timeout_s, 0));
-  params->setMaxKeepAliveRequests(0);
-  // Short: Poco 1.11's dispatcher can miss the stop wake-up and then sleeps a full idle time
-  // before it notices, which would stall shutdown by that long.
-  params->setThreadIdleTime(Poco::Timespan(2, 0));
-  params->setServerName("webui-host");
-  // Our own pool: Poco's default pool silently caps the server at 16 connection threads.
-  Poco::ThreadPool pool("http", 4, cfg.http_threads, 60, 512 * 1024);
-  Poco::Net::HTTPServer server(new HandlerFactory(pipeline), pool, socket, params);
+  net::FrontOptions front_options;
+  front_options.max_workers = cfg.http_threads;
+  front_options.max_queued = cfg.http_queue;
+  front_options.keep_alive_timeout = std::chrono::seconds(cfg.keep_alive_timeout_s);
+  front_options.header_timeout = std::chrono::seconds(cfg.header_timeout_s);
+  front_options.body_timeout = std::chrono::seconds(cfg.body_timeout_s);
+  // Descriptors beyond the connection cap stay free for the database, Redis, plugins, files
+  // and upgraded WebSockets.
+  const rlim_t descriptors = RaiseDescriptorLimit();
+  front_options.max_connections =
+      cfg.max_connections > 0 ? static_cast<size_t>(cfg.max_connections)
+      : descriptors == RLIM_INFINITY || descriptors > 1000000
+          ? 1000000
+          : static_cast<size_t>(std::max<rlim_t>(64, descriptors - descriptors / 8));
+  front_options.max_connections_per_address = static_cast<size_t>(cfg.max_connections_per_ip);
+  net::HttpFront front(
+      socket, front_options,
+      [&pipeline](Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServerResponse& res) {
+        pipeline.Handle(req, res);
+      });
   sockets->Start();  // reactor, dispatch threads, subscriptions
-  server.start();
+  front.Start();
   const int port = socket.address().port();
-  spdlog::info("webui-host {} listening on http://{}:{} ({} threads max)", WEBUI_HOST_VERSION,
-               cfg.host, port, cfg.http_threads);
+  spdlog::info("webui-host {} listening on http://{}:{} ({} threads max, {} connections max)",
+               WEBUI_HOST_VERSION, cfg.host, port, cfg.http_threads, front_options.max_connections);
   if (const char* port_file = std::getenv("WEBUI_PORT_FILE")) {
     std::ofstream(std::string(port_file) + ".tmp") << port << "\n";
     fs::rename(std::string(port_file) + ".tmp", port_file);
@@ -281,19 +275,26 @@ int Run(int argc, char** argv) {
   pipeline.BeginDrain();
   // Close every socket first, so no long-poll holds the drain.
   sockets->Stop();
-  server.stopAll(false);
+  front.BeginShutdown();
   const auto deadline =
       std::chrono::steady_clock::now() + std::chrono::seconds(cfg.shutdown_timeout_s);
-  while (pipeline.inflight() > 0 && std::chrono::steady_clock::now() < deadline)
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  if (pipeline.inflight() > 0) {
-    spdlog::warn("{} requests still running after {} s; exiting anyway", pipeline.inflight(),
-                 cfg.shutdown_timeout_s);
-    spdlog::shutdown();
-    std::_Exit(0);
+  auto wait_for_requests = [&pipeline](std::chrono::steady_clock::time_point until) {
+    while (pipeline.inflight() > 0 && std::chrono::steady_clock::now() < until)
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    return pipeline.inflight() == 0;
+  };
+  if (!wait_for_requests(deadline)) {
+    // Streams get a last event saying why they end, then a moment to return.
+    const size_t ended =
+        pipeline.AbortStreams("The server is shutting down", std::chrono::milliseconds(500));
+    if (!wait_for_requests(std::chrono::steady_clock::now() + std::chrono::milliseconds(500))) {
+      spdlog::warn("{} requests still running after {} s ({} streams ended); exiting anyway",
+                   pipeline.inflight(), cfg.shutdown_timeout_s, ended);
+      spdlog::shutdown();
+      std::_Exit(0);
+    }
   }
-  server.stopAll(true);
-  pool.joinAll();
+  front.Stop();
   kv->Unsubscribe(config_subscription);
   plugin_manager.ShutdownAll();
   spdlog::info("stopped");

@@ -10,6 +10,13 @@ HostConfig HostConfig::FromSettings(const Settings& s, const std::string& defaul
   c.http_queue = static_cast<int>(s.Int("WEBUI_HTTP_QUEUE", c.http_queue, 1, 1000000));
   c.keep_alive_timeout_s =
       static_cast<int>(s.Int("WEBUI_KEEPALIVE_TIMEOUT", c.keep_alive_timeout_s, 1, 3600));
+  c.header_timeout_s =
+      static_cast<int>(s.Int("WEBUI_HTTP_HEADER_TIMEOUT", c.header_timeout_s, 1, 3600));
+  c.body_timeout_s = static_cast<int>(s.Int("WEBUI_HTTP_BODY_TIMEOUT", c.body_timeout_s, 1, 86400));
+  c.max_connections =
+      static_cast<int>(s.Int("WEBUI_HTTP_MAX_CONNECTIONS", c.max_connections, 0, 10000000));
+  c.max_connections_per_ip = static_cast<int>(
+      s.Int("WEBUI_HTTP_MAX_CONNECTIONS_PER_IP", c.max_connections_per_ip, 0, 10000000));
   c.shutdown_timeout_s =
       static_cast<int>(s.Int("WEBUI_SHUTDOWN_TIMEOUT", c.shutdown_timeout_s, 0, 3600));
   c.max_body_bytes = s.Bytes("WEBUI_MAX_BODY_SIZE", c.max_body_bytes);

@@ -6,8 +6,10 @@
 #include <sstream>
 
 #include <Poco/DeflatingStream.h>
+#include <Poco/Exception.h>
 #include <Poco/Net/HTTPResponse.h>
 #include <Poco/Net/HTTPServerRequestImpl.h>
+#include <Poco/Net/HTTPServerSession.h>
 #include <Poco/Net/StreamSocket.h>
 #include <Poco/UUIDGenerator.h>
 #include <spdlog/spdlog.h>
@@ -82,6 +84,14 @@ std::string Gzip(const std::string& in) {
 
 void ApplyStatus(Poco::Net::HTTPServerResponse& res, int status) {
   res.setStatusAndReason(static_cast<Poco::Net::HTTPResponse::HTTPStatus>(status));
+}
+
+// Whether reading the request failed on a receive timeout or read deadline (POCO's session
+// keeps the network error it saw).
+bool ReadTimedOut(Poco::Net::HTTPServerRequest& req) {
+  auto* impl = dynamic_cast<Poco::Net::HTTPServerRequestImpl*>(&req);
+  if (impl == nullptr) return false;
+  return dynamic_cast<const Poco::TimeoutException*>(impl->session().networkException()) != nullptr;
 }
 
 }  // namespace
@@ -188,6 +198,10 @@ void Pipeline::Handle(Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServerRe
   }
   const double ms =
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+  if (ctx.mode() == RequestContext::Mode::kStreaming) {
+    std::lock_guard lock(streams_mu_);
+    streams_.erase(&ctx);
+  }
   try {
     Log(ctx, ms);
   } catch (...) {
@@ -293,9 +307,13 @@ bool Pipeline::ReadBody(RequestContext& ctx) {
     }
     body.append(buf, static_cast<size_t>(n));
   }
-  if (length > 0 && static_cast<std::int64_t>(body.size()) != length) {
+  if (in.bad() || (length > 0 && static_cast<std::int64_t>(body.size()) != length)) {
     ctx.ForceClose();
-    ctx.SendError(400, "Incomplete request body");
+    if (ReadTimedOut(req)) {
+      ctx.SendError(408, "Request body not received in time");
+    } else {
+      ctx.SendError(400, "Incomplete request body");
+    }
     return false;
   }
   ctx.set_body(std::move(body));
@@ -375,28 +393,20 @@ void Pipeline::Finish(RequestContext& ctx) {
   if (draining_ || ctx.close_connection()) res.setKeepAlive(false);
   res.setContentLength64(static_cast<Poco::Int64>(body.size()));
   res.sendBuffer(body.data(), body.size());
-  if (ctx.close_connection()) DrainUnreadBody(ctx);
 }
 
-// After refusing a body we did not read, read (and drop) a bounded amount of it before the
-// connection closes: closing with unread data makes the kernel send RST, and a client still
-// uploading would then lose our 413 instead of reading it.
-void Pipeline::DrainUnreadBody(RequestContext& ctx) {
-  try {
-    auto& impl = dynamic_cast<Poco::Net::HTTPServerRequestImpl&>(ctx.raw_request());
-    impl.socket().setReceiveTimeout(Poco::Timespan(0, 500 * 1000));
-    std::istream& in = ctx.raw_request().stream();
-    char buf[16384];
-    std::int64_t drained = 0;
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(2);
-    while (in && drained < 8 * 1024 * 1024 && std::chrono::steady_clock::now() < deadline) {
-      in.read(buf, sizeof buf);
-      if (in.gcount() <= 0) break;
-      drained += in.gcount();
-    }
-  } catch (...) {
-    // The client went away or stalled: nothing more to do.
-  }
+void Pipeline::RegisterStream(RequestContext* ctx) {
+  std::lock_guard lock(streams_mu_);
+  streams_.insert(ctx);
+}
+
+std::size_t Pipeline::AbortStreams(std::string_view message, std::chrono::milliseconds budget) {
+  const auto until = std::chrono::steady_clock::now() + budget;
+  std::lock_guard lock(streams_mu_);
+  std::size_t ended = 0;
+  for (RequestContext* ctx : streams_)
+    if (ctx->AbortStream(message, until)) ++ended;
+  return ended;
 }
 
 void Pipeline::Log(RequestContext& ctx, double ms) {

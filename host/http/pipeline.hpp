@@ -6,12 +6,14 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <fstream>
 #include <functional>
 #include <mutex>
 #include <optional>
 #include <ostream>
+#include <set>
 #include <shared_mutex>
 #include <string>
 
@@ -56,6 +58,12 @@ class Pipeline {
   // Called by RequestContext::BeginStream: decorates and sends the headers.
   std::ostream& StartStream(RequestContext& ctx);
 
+  // Streaming responses in progress (RequestContext registers itself once its headers are out).
+  void RegisterStream(RequestContext* ctx);
+  // Ends every open stream with an error event (RequestContext::AbortStream) within `budget`;
+  // returns how many were ended. For the shutdown deadline.
+  std::size_t AbortStreams(std::string_view message, std::chrono::milliseconds budget);
+
   // Draining: answer with Connection: close from now on.
   void BeginDrain() { draining_ = true; }
   int inflight() const { return inflight_.load(); }
@@ -67,7 +75,6 @@ class Pipeline {
   void AnswerPreflight(RequestContext& ctx);
   void Decorate(RequestContext& ctx);
   void Finish(RequestContext& ctx);
-  void DrainUnreadBody(RequestContext& ctx);
   void Log(RequestContext& ctx, double ms);
   std::optional<std::string> AllowedOrigin(RequestContext& ctx) const;
 
@@ -78,6 +85,8 @@ class Pipeline {
   AuthenticatorFn authenticator_;
   std::atomic<int> inflight_{0};
   std::atomic<bool> draining_{false};
+  std::mutex streams_mu_;
+  std::set<RequestContext*> streams_;
   std::mutex audit_mu_;
   std::ofstream audit_;
 };

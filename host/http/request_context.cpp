@@ -4,6 +4,7 @@
 
 #include <cctype>
 
+#include <Poco/Net/HTTPChunkedStream.h>
 #include <Poco/Net/HTTPServerRequestImpl.h>
 #include <Poco/Net/StreamSocket.h>
 #include <nlohmann/json.hpp>
@@ -183,18 +184,22 @@ bool RequestContext::BeginStream(std::string_view content_type) {
   }
   if (pipeline_ == nullptr) return false;
   try {
+    std::lock_guard lock(stream_mu_);
     stream_ = &pipeline_->StartStream(*this);
   } catch (...) {
     client_gone_ = true;
     return false;
   }
+  pipeline_->RegisterStream(this);
   return true;
 }
 
 bool RequestContext::Write(std::string_view chunk) {
+  std::lock_guard lock(stream_mu_);
   if (mode_ != Mode::kStreaming || stream_ == nullptr || client_gone_) return false;
   if (chunk.empty()) return ClientConnected();
   if (is_head_) return true;
+  stream_tail_ = chunk.substr(chunk.size() >= 2 ? chunk.size() - 2 : 0);
   try {
     stream_->write(chunk.data(), static_cast<std::streamsize>(chunk.size()));
     stream_->flush();
@@ -207,6 +212,42 @@ bool RequestContext::Write(std::string_view chunk) {
     return false;
   }
   bytes_streamed_ += chunk.size();
+  return true;
+}
+
+bool RequestContext::AbortStream(std::string_view message,
+                                 std::chrono::steady_clock::time_point until) {
+  std::unique_lock lock(stream_mu_, std::defer_lock);
+  if (!lock.try_lock_until(until)) return false;
+  if (mode_ != Mode::kStreaming || stream_ == nullptr || client_gone_) return false;
+  client_gone_ = true;
+  const std::string_view type = ResponseHeader("Content-Type").value_or("");
+  const bool at_boundary = bytes_streamed_ == 0 || stream_tail_ == "\n\n";
+  std::string event;
+  if (type.rfind("text/event-stream", 0) == 0) {
+    nlohmann::json error = {{"error", {{"message", message}, {"type", "server_shutdown"}}}};
+    event = std::string(at_boundary ? "" : "\n\n") +
+            "data: " + error.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) +
+            "\n\ndata: [DONE]\n\n";
+  } else if (type.rfind("application/x-ndjson", 0) == 0) {
+    nlohmann::json error = {{"error", message}};
+    event = std::string(bytes_streamed_ == 0 || stream_tail_.ends_with('\n') ? "" : "\n") +
+            error.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+  }
+  try {
+    if (!event.empty() && !is_head_)
+      stream_->write(event.data(), static_cast<std::streamsize>(event.size()));
+    if (auto* chunked = dynamic_cast<Poco::Net::HTTPChunkedOutputStream*>(stream_)) {
+      chunked->rdbuf()->close();  // the terminating chunk: a complete response
+    } else {
+      stream_->flush();
+    }
+    // Nothing more goes out on this connection (the response object would end the body again).
+    auto& impl = dynamic_cast<Poco::Net::HTTPServerRequestImpl&>(*req_);
+    ::shutdown(impl.socket().impl()->sockfd(), SHUT_WR);
+  } catch (...) {
+    // The client is gone already.
+  }
   return true;
 }
 

@@ -5,8 +5,11 @@
 // the handler returns) or streamed (BeginStream: headers go out at once, then chunks).
 #pragma once
 
+#include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <map>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -72,6 +75,11 @@ class RequestContext {
   bool SendError(int status, std::string_view detail);  // {"detail": detail}
   bool BeginStream(std::string_view content_type);
   bool Write(std::string_view chunk);  // false once the client is gone
+  // Ends a stream from another thread (shutdown deadline): an error event in the stream's own
+  // format (SSE `data: {"error": ...}` then `data: [DONE]`; NDJSON `{"error": ...}`), the end
+  // of the chunked body, and no more writes from the handler. False if the handler's write did
+  // not let go before `until`, or there was no open stream.
+  bool AbortStream(std::string_view message, std::chrono::steady_clock::time_point until);
   bool ClientConnected();
   const std::string& response_body() const { return res_body_; }
   std::string& mutable_response_body() { return res_body_; }
@@ -111,7 +119,9 @@ class RequestContext {
   std::vector<std::pair<std::string, std::string>> res_headers_;
   std::string res_body_;
   std::ostream* stream_ = nullptr;
-  bool client_gone_ = false;
+  std::timed_mutex stream_mu_;  // one writer at a time: the handler, or AbortStream
+  std::string stream_tail_;     // the last bytes written, to end an event before adding one
+  std::atomic<bool> client_gone_{false};
   bool close_connection_ = false;
   std::uint64_t bytes_streamed_ = 0;
 };

@@ -1,0 +1,36 @@
+#include "net/deadline_socket.hpp"
+
+#include <poll.h>
+
+#include <algorithm>
+#include <cstring>
+
+#include <Poco/Exception.h>
+
+namespace webui::net {
+
+int DeadlineSocketImpl::receiveBytes(void* buffer, int length, int flags) {
+  if (!pushed_back_.empty() && length > 0 && (flags & MSG_PEEK) == 0) {
+    const auto n = std::min(pushed_back_.size(), static_cast<std::size_t>(length));
+    std::memcpy(buffer, pushed_back_.data(), n);
+    pushed_back_.erase(0, n);
+    return static_cast<int>(n);
+  }
+  const auto deadline = deadline_;
+  if (deadline != Clock::time_point::max()) {
+    for (;;) {
+      const auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - Clock::now());
+      if (left.count() <= 0) {
+        deadline_hit_ = true;
+        throw Poco::TimeoutException("request read deadline passed");
+      }
+      pollfd p{sockfd(), POLLIN, 0};
+      const int rc = ::poll(&p, 1, static_cast<int>(std::min<long long>(left.count(), 1 << 30)));
+      if (rc > 0) break;
+      if (rc < 0 && errno != EINTR) break;  // let recv report the error
+    }
+  }
+  return Poco::Net::StreamSocketImpl::receiveBytes(buffer, length, flags);
+}
+
+}  // namespace webui::net

@@ -1,0 +1,559 @@
+#include "net/http_front.hpp"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <system_error>
+
+#include <Poco/Buffer.h>
+#include <Poco/Net/HTTPServerRequestImpl.h>
+#include <Poco/Net/HTTPServerResponseImpl.h>
+#include <Poco/Net/HTTPServerSession.h>
+#include <Poco/Net/NetException.h>
+#include <Poco/Timestamp.h>
+#include <spdlog/spdlog.h>
+
+#include "net/deadline_socket.hpp"
+#include "net/request_head.hpp"
+
+namespace webui::net {
+
+// POCO's server session, with the count of bytes it read ahead beyond the current request.
+class FrontSession final : public Poco::Net::HTTPServerSession {
+ public:
+  using HTTPServerSession::HTTPServerSession;
+  using Poco::Net::HTTPSession::buffered;
+};
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+constexpr int kMaxEvents = 256;
+constexpr auto kSweepInterval = std::chrono::milliseconds(250);
+// Closing a socket with unread input makes the kernel send RST, which can destroy the response
+// before the client reads it; so a closing connection first drops input for a moment.
+constexpr auto kLingerTime = std::chrono::seconds(2);
+constexpr std::size_t kLingerDiscardLimit = 8 * 1024 * 1024;
+constexpr std::size_t kMaxLingering = 4096;
+// A body left unread by a response (401, 403, preflight ...) is read and dropped up to this
+// much, so the connection can carry the next request; a bigger or slower one closes it.
+constexpr auto kDrainTime = std::chrono::seconds(1);
+constexpr std::streamsize kDrainLimit = 256 * 1024;
+constexpr auto kWorkerIdleTime = std::chrono::seconds(30);
+constexpr std::size_t kMinWorkers = 4;
+constexpr int kSocketTimeoutSeconds = 60;  // one send or receive; the read deadline is tighter
+constexpr auto kAcceptPause = std::chrono::milliseconds(100);
+// How long a worker waits for the next request on a connection it just served before handing
+// the connection to the epoll thread. Short: only busy clients are served without the hop.
+constexpr int kFollowUpWaitMs = 10;
+
+// A complete response written straight to the socket, where no POCO response exists (refusals
+// on the epoll thread, a head POCO could not parse). `detail` is the host's own ASCII text.
+std::string SimpleResponse(int status, const std::string& detail) {
+  const std::string body = "{\"detail\":\"" + detail + "\"}";
+  return "HTTP/1.1 " + std::to_string(status) + " " +
+         Poco::Net::HTTPResponse::getReasonForStatus(
+             static_cast<Poco::Net::HTTPResponse::HTTPStatus>(status)) +
+         "\r\nContent-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) +
+         "\r\nConnection: close\r\n\r\n" + body;
+}
+
+void SendAll(int fd, const std::string& bytes, int flags) {
+  std::size_t sent = 0;
+  while (sent < bytes.size()) {
+    const ssize_t n = ::send(fd, bytes.data() + sent, bytes.size() - sent, flags | MSG_NOSIGNAL);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return;
+    sent += static_cast<std::size_t>(n);
+  }
+}
+
+std::string AddressText(const sockaddr_storage& a) {
+  char buf[INET6_ADDRSTRLEN] = {};
+  if (a.ss_family == AF_INET) {
+    ::inet_ntop(AF_INET, &reinterpret_cast<const sockaddr_in&>(a).sin_addr, buf, sizeof buf);
+  } else if (a.ss_family == AF_INET6) {
+    ::inet_ntop(AF_INET6, &reinterpret_cast<const sockaddr_in6&>(a).sin6_addr, buf, sizeof buf);
+  }
+  return buf;
+}
+
+}  // namespace
+
+struct HttpFront::Connection {
+  enum class State { kIdle, kHead, kLinger };
+  Connection(int socket_fd, std::unique_ptr<ConnectionLimits::Slot> admitted)
+      : impl(new DeadlineSocketImpl(socket_fd)),
+        socket(impl),
+        fd(socket_fd),
+        slot(std::move(admitted)) {}
+
+  DeadlineSocketImpl* impl;        // owned by `socket`
+  Poco::Net::StreamSocket socket;  // closes the descriptor when the last copy goes
+  int fd;
+  std::unique_ptr<ConnectionLimits::Slot> slot;  // null for a refused connection
+  State state = State::kIdle;
+  Clock::time_point deadline;  // idle, head or linger deadline, by state
+  std::size_t discarded = 0;
+};
+
+HttpFront::HttpFront(Poco::Net::ServerSocket listener, FrontOptions options, RequestHandler handler)
+    : listener_(std::move(listener)),
+      options_(std::move(options)),
+      handler_(std::move(handler)),
+      params_(new Poco::Net::HTTPServerParams),
+      limits_(options_.max_connections, options_.max_connections_per_address) {
+  params_->setKeepAlive(true);
+  params_->setMaxKeepAliveRequests(0);
+  params_->setTimeout(Poco::Timespan(kSocketTimeoutSeconds, 0));
+  params_->setServerName(options_.server_name);
+  peek_buffer_.resize(kMaxHeadBytes + 1);
+}
+
+HttpFront::~HttpFront() { Stop(); }
+
+void HttpFront::Start() {
+  listener_.setBlocking(false);
+  listen_fd_ = listener_.impl()->sockfd();
+  epoll_fd_ = ::epoll_create1(EPOLL_CLOEXEC);
+  wake_fd_ = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+  if (epoll_fd_ < 0 || wake_fd_ < 0)
+    throw std::system_error(errno, std::generic_category(), "epoll/eventfd");
+  for (int fd : {listen_fd_, wake_fd_}) {
+    epoll_event ev{};
+    ev.events = EPOLLIN;
+    ev.data.fd = fd;
+    if (::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, fd, &ev) != 0)
+      throw std::system_error(errno, std::generic_category(), "epoll_ctl");
+  }
+  loop_thread_ = std::thread([this] { Loop(); });
+}
+
+void HttpFront::BeginShutdown() {
+  stopping_ = true;
+  if (wake_fd_ >= 0) {
+    const std::uint64_t one = 1;
+    [[maybe_unused]] auto n = ::write(wake_fd_, &one, sizeof one);
+  }
+}
+
+void HttpFront::Stop() {
+  BeginShutdown();
+  if (loop_thread_.joinable()) {
+    stop_loop_ = true;
+    const std::uint64_t one = 1;
+    [[maybe_unused]] auto n = ::write(wake_fd_, &one, sizeof one);
+    loop_thread_.join();
+  }
+  std::list<std::thread> done;
+  {
+    std::unique_lock lock(pool_mu_);
+    pool_stop_ = true;
+    pool_cv_.notify_all();
+    pool_cv_.wait(lock, [&] { return workers_.empty(); });
+    done.swap(exited_);
+  }
+  for (auto& t : done) t.join();
+  watched_.clear();
+  {
+    std::lock_guard lock(hand_back_mu_);
+    hand_backs_.clear();
+  }
+  for (int* fd : {&epoll_fd_, &wake_fd_}) {
+    if (*fd >= 0) ::close(*fd);
+    *fd = -1;
+  }
+}
+
+// --- epoll thread --------------------------------------------------------------------------
+
+void HttpFront::Loop() {
+  epoll_event events[kMaxEvents];
+  auto last_sweep = Clock::now();
+  while (!stop_loop_) {
+    const int n = ::epoll_wait(epoll_fd_, events, kMaxEvents, 100);
+    for (int i = 0; i < n; ++i) {
+      const int fd = events[i].data.fd;
+      if (fd == wake_fd_) {
+        std::uint64_t count;
+        [[maybe_unused]] auto r = ::read(wake_fd_, &count, sizeof count);
+        TakeHandBacks();
+      } else if (fd == listen_fd_) {
+        if (listening_) Accept();
+      } else if (auto it = watched_.find(fd); it != watched_.end()) {
+        Connection& conn = *it->second;
+        if (conn.state == Connection::State::kLinger) {
+          Discard(conn);
+        } else {
+          Examine(conn, (events[i].events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR)) != 0);
+        }
+      }
+    }
+    if (stopping_ && listening_) StopListening();
+    const auto now = Clock::now();
+    if (now - last_sweep >= kSweepInterval) {
+      Sweep();
+      last_sweep = now;
+    }
+  }
+}
+
+void HttpFront::StopListening() {
+  ::epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, listen_fd_, nullptr);
+  listener_.close();
+  listening_ = false;
+  // Idle connections and unfinished heads are dropped; requests in progress finish.
+  for (auto it = watched_.begin(); it != watched_.end();) {
+    if (it->second->state == Connection::State::kLinger) {
+      ++it;
+    } else {
+      ::epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, it->first, nullptr);
+      it = watched_.erase(it);
+    }
+  }
+}
+
+void HttpFront::Accept() {
+  for (int i = 0; i < kMaxEvents; ++i) {
+    sockaddr_storage addr{};
+    socklen_t len = sizeof addr;
+    const int fd = ::accept4(listen_fd_, reinterpret_cast<sockaddr*>(&addr), &len, SOCK_CLOEXEC);
+    if (fd < 0) {
+      if (errno == EINTR || errno == ECONNABORTED) continue;
+      if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
+        // Out of descriptors: stop accepting for a moment instead of spinning on the backlog.
+        const auto now = Clock::now();
+        if (now - last_accept_warning_ > std::chrono::seconds(10)) {
+          spdlog::warn("http: cannot accept connections: {}", std::strerror(errno));
+          last_accept_warning_ = now;
+        }
+        epoll_event ev{};
+        ev.data.fd = listen_fd_;
+        ::epoll_ctl(epoll_fd_, EPOLL_CTL_MOD, listen_fd_, &ev);
+        accept_paused_ = true;
+        accept_paused_until_ = now + kAcceptPause;
+      }
+      return;
+    }
+    const int one = 1;
+    ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    const timeval send_timeout{kSocketTimeoutSeconds, 0};
+    ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &send_timeout, sizeof send_timeout);
+    auto conn = std::make_unique<Connection>(fd, limits_.TryAdmit(AddressText(addr)));
+    if (!conn->slot) {
+      Refuse(std::move(conn), 503, "Too many connections");
+      continue;
+    }
+    conn->deadline = Clock::now() + options_.keep_alive_timeout;
+    Watch(std::move(conn));
+  }
+}
+
+void HttpFront::Watch(ConnPtr conn) {
+  const int fd = conn->fd;
+  epoll_event ev{};
+  // Edge-triggered: a partial head wakes the loop again only when more bytes arrive.
+  ev.events = EPOLLIN | EPOLLRDHUP | EPOLLET;
+  ev.data.fd = fd;
+  if (::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, fd, &ev) != 0) {
+    if (conn->state == Connection::State::kLinger) --lingering_;
+    return;  // dropped: closes the socket
+  }
+  Connection& c = *conn;
+  watched_[fd] = std::move(conn);
+  // Bytes may have arrived (or been pushed back) before the descriptor was watched.
+  if (c.state == Connection::State::kLinger) {
+    Discard(c);
+  } else {
+    Examine(c, false);
+  }
+}
+
+HttpFront::ConnPtr HttpFront::Unwatch(int fd) {
+  auto it = watched_.find(fd);
+  if (it == watched_.end()) return nullptr;
+  ConnPtr conn = std::move(it->second);
+  watched_.erase(it);
+  ::epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, fd, nullptr);
+  if (conn->state == Connection::State::kLinger) --lingering_;
+  return conn;
+}
+
+void HttpFront::Close(int fd) { Unwatch(fd); }
+
+// Looks at what has arrived without consuming it: POCO parses the head once it is complete.
+void HttpFront::Examine(Connection& conn, bool peer_closed) {
+  const std::string_view pushed = conn.impl->pushed_back();
+  const std::size_t want = peek_buffer_.size();
+  std::size_t have = std::min(pushed.size(), want);
+  std::memcpy(peek_buffer_.data(), pushed.data(), have);
+  bool eof = false;
+  if (have < want) {
+    const ssize_t n =
+        ::recv(conn.fd, peek_buffer_.data() + have, want - have, MSG_PEEK | MSG_DONTWAIT);
+    if (n > 0) {
+      have += static_cast<std::size_t>(n);
+    } else if (n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) {
+      eof = true;
+    }
+  }
+  if (HeadLength(std::string_view(peek_buffer_.data(), have))) return Dispatch(conn.fd);
+  if (have > kMaxHeadBytes) {
+    return Refuse(Unwatch(conn.fd), 431, "Request header fields too large");
+  }
+  if (eof || peer_closed) return Close(conn.fd);
+  if (have > 0 && conn.state == Connection::State::kIdle) {
+    // The header deadline runs from the first byte: a head trickled in slowly is cut off.
+    conn.state = Connection::State::kHead;
+    conn.deadline = Clock::now() + options_.header_timeout;
+  }
+}
+
+void HttpFront::Dispatch(int fd) {
+  ConnPtr conn = Unwatch(fd);
+  if (!Submit(conn)) Refuse(std::move(conn), 503, "Server busy");
+}
+
+void HttpFront::Refuse(ConnPtr conn, int status, const std::string& detail) {
+  SendAll(conn->fd, SimpleResponse(status, detail), MSG_DONTWAIT);
+  BeginLinger(std::move(conn));
+}
+
+void HttpFront::BeginLinger(ConnPtr conn) {
+  if (lingering_ >= kMaxLingering) return;  // dropped: closes at once
+  ::shutdown(conn->fd, SHUT_WR);
+  conn->state = Connection::State::kLinger;
+  conn->deadline = Clock::now() + kLingerTime;
+  ++lingering_;
+  Watch(std::move(conn));
+}
+
+void HttpFront::Discard(Connection& conn) {
+  for (;;) {
+    const ssize_t n = ::recv(conn.fd, peek_buffer_.data(), peek_buffer_.size(), MSG_DONTWAIT);
+    if (n > 0) {
+      conn.discarded += static_cast<std::size_t>(n);
+      if (conn.discarded > kLingerDiscardLimit) return Close(conn.fd);
+      continue;
+    }
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return;
+    return Close(conn.fd);  // the client closed too (or reset)
+  }
+}
+
+void HttpFront::Sweep() {
+  const auto now = Clock::now();
+  for (auto it = watched_.begin(); it != watched_.end();) {
+    if (it->second->deadline <= now) {
+      if (it->second->state == Connection::State::kLinger) --lingering_;
+      ::epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, it->first, nullptr);
+      it = watched_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  if (accept_paused_ && listening_ && now >= accept_paused_until_) {
+    epoll_event ev{};
+    ev.events = EPOLLIN;
+    ev.data.fd = listen_fd_;
+    ::epoll_ctl(epoll_fd_, EPOLL_CTL_MOD, listen_fd_, &ev);
+    accept_paused_ = false;
+  }
+}
+
+void HttpFront::TakeHandBacks() {
+  std::vector<std::pair<ConnPtr, After>> batch;
+  {
+    std::lock_guard lock(hand_back_mu_);
+    batch.swap(hand_backs_);
+  }
+  for (auto& [conn, after] : batch) {
+    if (after == After::kPark && !stopping_) {
+      conn->state = Connection::State::kIdle;
+      conn->deadline = Clock::now() + options_.keep_alive_timeout;
+      Watch(std::move(conn));
+    } else if (after == After::kPark || after == After::kLinger) {
+      BeginLinger(std::move(conn));
+    }
+    // kClose: dropped here, which closes the socket.
+  }
+}
+
+void HttpFront::HandBack(ConnPtr conn, After after) {
+  {
+    std::lock_guard lock(hand_back_mu_);
+    hand_backs_.emplace_back(std::move(conn), after);
+  }
+  const std::uint64_t one = 1;
+  [[maybe_unused]] auto n = ::write(wake_fd_, &one, sizeof one);
+}
+
+// --- workers -------------------------------------------------------------------------------
+
+bool HttpFront::Submit(ConnPtr& conn) {
+  std::list<std::thread> reap;
+  {
+    std::lock_guard lock(pool_mu_);
+    reap.swap(exited_);
+    const auto max_workers = static_cast<std::size_t>(options_.max_workers);
+    if (pool_stop_ ||
+        (workers_.size() >= max_workers &&
+         ready_.size() >= static_cast<std::size_t>(idle_workers_ + options_.max_queued)))
+      return false;
+    ready_.push_back(std::move(conn));
+    if (ready_.size() > static_cast<std::size_t>(idle_workers_) && workers_.size() < max_workers) {
+      try {
+        workers_.emplace_back();
+        auto self = std::prev(workers_.end());
+        *self = std::thread([this, self] { WorkerMain(self); });
+      } catch (const std::system_error& e) {
+        workers_.pop_back();
+        spdlog::warn("http: cannot start a worker thread: {}", e.what());
+      }
+    } else {
+      pool_cv_.notify_one();
+    }
+  }
+  for (auto& t : reap) t.join();
+  return true;
+}
+
+void HttpFront::WorkerMain(std::list<std::thread>::iterator self) {
+  std::unique_lock lock(pool_mu_);
+  for (;;) {
+    if (ready_.empty()) {
+      if (pool_stop_) break;
+      ++idle_workers_;
+      const bool woken =
+          pool_cv_.wait_for(lock, kWorkerIdleTime, [&] { return pool_stop_ || !ready_.empty(); });
+      --idle_workers_;
+      if (!woken && workers_.size() > kMinWorkers) break;
+      continue;
+    }
+    ConnPtr conn = std::move(ready_.front());
+    ready_.pop_front();
+    lock.unlock();
+    Serve(std::move(conn));
+    lock.lock();
+  }
+  // Joined by the next Submit or by Stop.
+  exited_.splice(exited_.end(), workers_, self);
+  pool_cv_.notify_all();
+}
+
+void HttpFront::Serve(ConnPtr conn) {
+  for (;;) {
+    After after = After::kClose;
+    try {
+      FrontSession session(conn->socket, params_);
+      after = ServeOne(*conn, session);
+      if (after == After::kPark && session.buffered() > 0) {
+        // Read ahead by POCO: the start of a pipelined request, read again from the socket.
+        Poco::Buffer<char> rest(0);
+        session.drainBuffer(rest);
+        conn->impl->PushBack(std::string_view(rest.begin(), rest.size()));
+      }
+      // The connection outlives this session (which would otherwise close the socket).
+      session.detachSocket();
+    } catch (const std::exception& e) {
+      spdlog::debug("http: connection ended: {}", e.what());
+      after = After::kClose;
+    }
+    conn->impl->ClearDeadline();
+    if (after == After::kGone) return;  // the handler took the socket (WebSocket upgrade)
+    // A busy client's next request usually follows at once: serve it here rather than through
+    // the epoll thread. Anything slower or incomplete goes back there.
+    if (after != After::kPark || stopping_ || !NextHeadArrives(*conn)) {
+      HandBack(std::move(conn), after);
+      return;
+    }
+  }
+}
+
+bool HttpFront::NextHeadArrives(Connection& conn) {
+  thread_local std::vector<char> buffer(kMaxHeadBytes + 1);
+  const std::string_view pushed = conn.impl->pushed_back();
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    std::size_t have = std::min(pushed.size(), buffer.size());
+    std::memcpy(buffer.data(), pushed.data(), have);
+    if (have < buffer.size()) {
+      const ssize_t n =
+          ::recv(conn.fd, buffer.data() + have, buffer.size() - have, MSG_PEEK | MSG_DONTWAIT);
+      if (n > 0) have += static_cast<std::size_t>(n);
+    }
+    if (HeadLength(std::string_view(buffer.data(), have))) return true;
+    if (have > 0 || attempt > 0) return false;
+    pollfd p{conn.fd, POLLIN, 0};
+    if (::poll(&p, 1, kFollowUpWaitMs) <= 0) return false;
+  }
+  return false;
+}
+
+HttpFront::After HttpFront::ServeOne(Connection& conn, FrontSession& session) {
+  // The head is complete in the kernel; the deadline only bounds a misjudged one.
+  conn.impl->SetDeadline(Clock::now() + options_.header_timeout);
+  Poco::Net::HTTPServerResponseImpl response(session);
+  std::unique_ptr<Poco::Net::HTTPServerRequestImpl> request;
+  try {
+    request = std::make_unique<Poco::Net::HTTPServerRequestImpl>(response, session, params_.get());
+  } catch (const Poco::Net::NoMessageException&) {
+    return After::kClose;
+  } catch (const Poco::Net::MessageException&) {
+    SendAll(conn.fd, SimpleResponse(400, "Bad Request"), 0);
+    return After::kLinger;
+  }
+  auto& req = *request;
+  conn.impl->SetDeadline(Clock::now() + options_.body_timeout);
+  response.setDate(Poco::Timestamp());
+  response.setVersion(req.getVersion());
+  response.setKeepAlive(req.getKeepAlive() && !stopping_);
+  response.set("Server", options_.server_name);
+  if (auto problem = FramingProblem(req)) {
+    SendAll(conn.fd, SimpleResponse(400, *problem), 0);
+    return After::kLinger;
+  }
+  if (req.getExpectContinue() && response.getStatus() == Poco::Net::HTTPResponse::HTTP_OK)
+    response.sendContinue();
+  try {
+    handler_(req, response);
+  } catch (const std::exception& e) {
+    spdlog::error("http: request handler failed: {}", e.what());
+    if (!response.sent()) SendAll(conn.fd, SimpleResponse(500, "Internal Server Error"), 0);
+    return After::kLinger;
+  }
+  if (session.socket().impl() != conn.socket.impl()) return After::kGone;
+  if (!response.sent() || !response.getKeepAlive() || stopping_) return After::kLinger;
+  return BodyFullyRead(req, conn) ? After::kPark : After::kLinger;
+}
+
+// Whether the request's body is off the connection, reading (and dropping) a bounded rest that
+// the response did not need. Anything left would be parsed as the next request.
+bool HttpFront::BodyFullyRead(Poco::Net::HTTPServerRequest& req, Connection& conn) {
+  const bool has_body =
+      req.getChunkedTransferEncoding() || (req.hasContentLength() && req.getContentLength64() > 0);
+  if (!has_body) return true;
+  std::istream& in = req.stream();
+  if (in.bad()) return false;
+  if (in.eof()) return true;
+  conn.impl->SetDeadline(Clock::now() + kDrainTime);
+  char buf[8192];
+  std::streamsize total = 0;
+  while (total <= kDrainLimit) {
+    in.read(buf, sizeof buf);
+    total += in.gcount();
+    if (in.bad()) return false;
+    if (in.eof()) return true;
+  }
+  return false;
+}
+
+}  // namespace webui::net

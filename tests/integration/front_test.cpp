@@ -1,0 +1,375 @@
+// The connection front, from outside: idle and slowloris connections cost no thread and do not
+// delay other clients, connection caps, read deadlines, no request smuggling on kept
+// connections, and streams ended with an error event at the shutdown deadline. Raw sockets
+// against the real binary.
+#include <poll.h>
+#include <signal.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
+#include <fstream>
+#include <thread>
+
+#include "it_support.hpp"
+
+namespace webui::testing {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using namespace std::chrono_literals;
+
+void RaiseDescriptorLimit() {
+  rlimit limit{};
+  ASSERT_EQ(getrlimit(RLIMIT_NOFILE, &limit), 0);
+  limit.rlim_cur = limit.rlim_max;
+  ASSERT_EQ(setrlimit(RLIMIT_NOFILE, &limit), 0);
+}
+
+// A plain TCP connection to the host.
+class Conn {
+ public:
+  explicit Conn(int port) {
+    fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(static_cast<uint16_t>(port));
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (fd_ >= 0 && ::connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+      ::close(fd_);
+      fd_ = -1;
+    }
+  }
+  ~Conn() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  Conn(const Conn&) = delete;
+  Conn& operator=(const Conn&) = delete;
+  bool ok() const { return fd_ >= 0; }
+  bool Send(const std::string& bytes) {
+    size_t sent = 0;
+    while (sent < bytes.size()) {
+      const ssize_t n = ::send(fd_, bytes.data() + sent, bytes.size() - sent, MSG_NOSIGNAL);
+      if (n <= 0) return false;
+      sent += static_cast<size_t>(n);
+    }
+    return true;
+  }
+  // Everything received until the peer closes or `timeout` passes; `closed` says which.
+  std::string ReadAll(std::chrono::milliseconds timeout, bool* closed = nullptr) {
+    std::string out;
+    const auto until = Clock::now() + timeout;
+    if (closed) *closed = false;
+    for (;;) {
+      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(until - Clock::now());
+      if (left.count() <= 0) return out;
+      pollfd p{fd_, POLLIN, 0};
+      if (::poll(&p, 1, static_cast<int>(left.count())) <= 0) return out;
+      char buf[65536];
+      const ssize_t n = ::recv(fd_, buf, sizeof buf, 0);
+      if (n <= 0) {
+        if (closed) *closed = true;
+        return out;
+      }
+      out.append(buf, static_cast<size_t>(n));
+    }
+  }
+  // Reads until `out` holds one complete response with a Content-Length body.
+  bool ReadOneResponse(std::string* out, std::chrono::milliseconds timeout) {
+    const auto until = Clock::now() + timeout;
+    while (Clock::now() < until) {
+      const size_t head_end = out->find("\r\n\r\n");
+      if (head_end != std::string::npos) {
+        const size_t cl = out->find("Content-Length: ");
+        if (cl != std::string::npos && cl < head_end) {
+          const size_t len = std::stoul(out->substr(cl + 16));
+          if (out->size() >= head_end + 4 + len) return true;
+        }
+      }
+      pollfd p{fd_, POLLIN, 0};
+      if (::poll(&p, 1, 100) <= 0) continue;
+      char buf[4096];
+      const ssize_t n = ::recv(fd_, buf, sizeof buf, 0);
+      if (n <= 0) return false;
+      out->append(buf, static_cast<size_t>(n));
+    }
+    return false;
+  }
+  // True once the host closed the connection (EOF or reset), waiting up to `timeout`.
+  bool ClosedByPeer(std::chrono::milliseconds timeout) {
+    bool closed = false;
+    ReadAll(timeout, &closed);
+    return closed;
+  }
+
+ private:
+  int fd_ = -1;
+};
+
+int CountResponses(const std::string& bytes) {
+  int n = 0;
+  for (size_t pos = bytes.find("HTTP/1.1 "); pos != std::string::npos;
+       pos = bytes.find("HTTP/1.1 ", pos + 1))
+    if (pos == 0 || bytes[pos - 1] == '\n' || bytes[pos - 1] == '}') ++n;
+  return n;
+}
+
+int ThreadCount(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  while (std::getline(in, line))
+    if (line.rfind("Threads:", 0) == 0) return std::stoi(line.substr(8));
+  return -1;
+}
+
+// /health on a fresh connection, with how long it took.
+std::pair<int, Clock::duration> TimedHealth(int port) {
+  const auto t0 = Clock::now();
+  const int status = Http(port, "GET", "/health").status;
+  return {status, Clock::now() - t0};
+}
+
+std::unique_ptr<HostProcess> StartHost(std::map<std::string, std::string> env) {
+  auto host = std::make_unique<HostProcess>(HostProcess::Options{std::move(env), {}, ""});
+  std::string why;
+  EXPECT_TRUE(host->Start(&why)) << why;
+  return host;
+}
+
+TEST(Front, IdleAndSlowlorisConnectionsDoNotDelayOthersAndSlowHeadsAreCut) {
+  RaiseDescriptorLimit();
+  auto host = StartHost({{"WEBUI_HTTP_HEADER_TIMEOUT", "3"}, {"WEBUI_KEEPALIVE_TIMEOUT", "60"}});
+  ASSERT_TRUE(host->Running());
+  std::vector<std::unique_ptr<Conn>> idle, slow;
+  for (int i = 0; i < 1100; ++i) {
+    idle.push_back(std::make_unique<Conn>(host->port()));
+    ASSERT_TRUE(idle.back()->ok());
+  }
+  for (int i = 0; i < 1500; ++i) {
+    slow.push_back(std::make_unique<Conn>(host->port()));
+    ASSERT_TRUE(slow.back()->ok());
+    slow.back()->Send("GET /health HTTP/1.1\r\n");
+  }
+  const auto start = Clock::now();
+  // A header line a second from every slowloris client, and fresh clients served meanwhile.
+  for (int round = 0; round < 2; ++round) {
+    for (auto& c : slow) c->Send("X-A: b\r\n");
+    auto [status, took] = TimedHealth(host->port());
+    EXPECT_EQ(status, 200);
+    EXPECT_LT(took, 1s) << "round " << round;
+    std::this_thread::sleep_for(1s);
+  }
+  // Past the 3 s header deadline every slowloris connection is closed by the host, although it
+  // kept sending; the idle ones (60 s keep-alive) are still open.
+  int closed = 0;
+  for (auto& c : slow)
+    closed += c->ClosedByPeer(std::chrono::duration_cast<std::chrono::milliseconds>(
+                  std::max<Clock::duration>(start + 6s - Clock::now(), 1ms)))
+                  ? 1
+                  : 0;
+  EXPECT_EQ(closed, 1500);
+  int still_open = 0;
+  for (int i = 0; i < 20; ++i) still_open += idle[i]->ClosedByPeer(10ms) ? 0 : 1;
+  EXPECT_EQ(still_open, 20);
+  auto [status, took] = TimedHealth(host->port());
+  EXPECT_EQ(status, 200);
+  EXPECT_LT(took, 1s);
+}
+
+TEST(Front, ThousandsOfIdleKeepAliveConnectionsHoldNoThreads) {
+  RaiseDescriptorLimit();
+  auto host = StartHost({{"WEBUI_KEEPALIVE_TIMEOUT", "120"}});
+  ASSERT_TRUE(host->Running());
+  ASSERT_EQ(host->Get("/health").status, 200);
+  const int threads_before = ThreadCount(host->pid());
+  std::vector<std::unique_ptr<Conn>> kept;
+  // One request on each, in batches of 100, then the connections stay open and idle.
+  for (int batch = 0; batch < 30; ++batch) {
+    std::vector<Conn*> these;
+    for (int i = 0; i < 100; ++i) {
+      kept.push_back(std::make_unique<Conn>(host->port()));
+      ASSERT_TRUE(kept.back()->ok());
+      ASSERT_TRUE(kept.back()->Send("GET /health HTTP/1.1\r\nHost: x\r\n\r\n"));
+      these.push_back(kept.back().get());
+    }
+    for (Conn* c : these) {
+      std::string response;
+      ASSERT_TRUE(c->ReadOneResponse(&response, 10s)) << response;
+      ASSERT_EQ(response.rfind("HTTP/1.1 200", 0), 0u) << response;
+    }
+  }
+  const int threads_held = ThreadCount(host->pid());
+  for (int i = 0; i < 3; ++i) {
+    auto [status, took] = TimedHealth(host->port());
+    EXPECT_EQ(status, 200);
+    EXPECT_LT(took, 1s);
+  }
+  // Threads follow requests in progress (at most 100 at once here), not the 3000 connections.
+  EXPECT_LT(threads_held, threads_before + 120) << threads_before;
+  // The kept connections still serve.
+  std::string again;
+  ASSERT_TRUE(kept[1234]->Send("GET /health HTTP/1.1\r\nHost: x\r\n\r\n"));
+  ASSERT_TRUE(kept[1234]->ReadOneResponse(&again, 5s));
+  EXPECT_EQ(again.rfind("HTTP/1.1 200", 0), 0u);
+}
+
+TEST(Front, ConnectionsOverThePerAddressCapAre503) {
+  auto host = StartHost({{"WEBUI_HTTP_MAX_CONNECTIONS_PER_IP", "5"}});
+  ASSERT_TRUE(host->Running());
+  std::vector<std::unique_ptr<Conn>> held;
+  for (int i = 0; i < 5; ++i) held.push_back(std::make_unique<Conn>(host->port()));
+  std::this_thread::sleep_for(200ms);  // accepted by the host
+  Conn over(host->port());
+  bool closed = false;
+  const std::string refused = over.ReadAll(5s, &closed);
+  EXPECT_EQ(refused.rfind("HTTP/1.1 503", 0), 0u) << refused;
+  EXPECT_NE(refused.find(R"({"detail":"Too many connections"})"), std::string::npos);
+  EXPECT_TRUE(closed);
+  // Places are given back when connections end.
+  held.resize(3);
+  int status = 0;
+  for (auto until = Clock::now() + 5s; status != 200 && Clock::now() < until;)
+    if ((status = host->Get("/health").status) != 200) std::this_thread::sleep_for(50ms);
+  EXPECT_EQ(status, 200);
+}
+
+TEST(Front, TrickledBodyIs408AtTheBodyDeadlineAndOversizedHeadIs431) {
+  auto host = StartHost({{"WEBUI_HTTP_BODY_TIMEOUT", "2"}});
+  ASSERT_TRUE(host->Running());
+  Conn c(host->port());
+  ASSERT_TRUE(
+      c.Send("POST /api/v1/test/echo HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{\"a\":"));
+  const auto t0 = Clock::now();
+  std::string got;
+  bool closed = false;
+  // A byte every 300 ms: each read is quick, the whole body never arrives.
+  while (!closed && Clock::now() - t0 < 8s) {
+    c.Send("1");
+    got += c.ReadAll(300ms, &closed);
+  }
+  EXPECT_EQ(got.rfind("HTTP/1.1 408", 0), 0u) << got;
+  EXPECT_LT(Clock::now() - t0, 5s);
+  EXPECT_TRUE(closed || c.ClosedByPeer(3s));
+
+  Conn big(host->port());
+  big.Send("GET /health HTTP/1.1\r\nHost: x\r\nX-Big: " + std::string(40000, 'a') + "\r\n\r\n");
+  const std::string refused = big.ReadAll(5s);
+  EXPECT_EQ(refused.rfind("HTTP/1.1 431", 0), 0u) << refused.substr(0, 200);
+  EXPECT_EQ(host->Get("/health").status, 200);
+}
+
+// A request whose body is itself a request: answered before the body is read, the body must
+// never be taken for the next request (docs/security.md T05).
+class Smuggling : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    host_ = StartHost({{"CORS_ALLOW_ORIGIN", "http://allowed.example"}}).release();
+  }
+  static void TearDownTestSuite() {
+    delete host_;
+    host_ = nullptr;
+  }
+  // Sends `first` (whose body is a hidden request for /api/version) then a plain /health with
+  // Connection: close, and returns everything the host answered.
+  static std::string Exchange(const std::string& first_head_lines, bool send_second = true,
+                              std::string body = {}) {
+    if (body.empty()) body = "GET /api/version HTTP/1.1\r\nHost: x\r\n\r\n";
+    Conn c(host_->port());
+    const std::string first =
+        first_head_lines + "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+    c.Send(first +
+           (send_second ? "GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n" : ""));
+    return c.ReadAll(10s);
+  }
+  static inline HostProcess* host_ = nullptr;
+};
+
+TEST_F(Smuggling, BodyOfA403IsNotARequest) {
+  const std::string got = Exchange("GET /api/v1/test/any HTTP/1.1\r\nHost: x\r\n");
+  EXPECT_EQ(CountResponses(got), 2) << got;
+  EXPECT_EQ(got.rfind("HTTP/1.1 403", 0), 0u) << got;
+  EXPECT_NE(got.find(R"({"status":true})"), std::string::npos) << got;
+  EXPECT_EQ(got.find("\"version\""), std::string::npos) << got;
+}
+
+TEST_F(Smuggling, BodyOfA401IsNotARequest) {
+  const std::string got =
+      Exchange("GET /api/v1/test/any HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer nope\r\n");
+  EXPECT_EQ(CountResponses(got), 2) << got;
+  EXPECT_EQ(got.rfind("HTTP/1.1 401", 0), 0u) << got;
+  EXPECT_EQ(got.find("\"version\""), std::string::npos) << got;
+}
+
+TEST_F(Smuggling, BodyOfAPreflightIsNotARequest) {
+  const std::string got = Exchange(
+      "OPTIONS /api/v1/test/echo HTTP/1.1\r\nHost: x\r\nOrigin: http://allowed.example\r\n"
+      "Access-Control-Request-Method: POST\r\n");
+  EXPECT_EQ(CountResponses(got), 2) << got;
+  EXPECT_EQ(got.rfind("HTTP/1.1 200", 0), 0u) << got;
+  EXPECT_EQ(got.find("\"version\""), std::string::npos) << got;
+}
+
+TEST_F(Smuggling, UnknownOrAmbiguousTransferEncodingIs400AndClose) {
+  for (const std::string te :
+       {"Transfer-Encoding: gzip\r\n", "Transfer-Encoding: chunked, gzip\r\n",
+        "Transfer-Encoding: chunked\r\n"}) {
+    // The last one comes with Content-Length too (Exchange adds it): ambiguous.
+    const std::string got = Exchange("POST /api/v1/test/echo HTTP/1.1\r\nHost: x\r\n" + te);
+    EXPECT_EQ(CountResponses(got), 1) << te << got;
+    EXPECT_EQ(got.rfind("HTTP/1.1 400", 0), 0u) << got;
+    EXPECT_NE(got.find("Connection: close"), std::string::npos) << got;
+    EXPECT_NE(got.find("\"detail\""), std::string::npos) << got;
+  }
+  const std::string twice =
+      Exchange("POST /api/v1/test/echo HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\n");
+  EXPECT_EQ(CountResponses(twice), 1) << twice;
+  EXPECT_EQ(twice.rfind("HTTP/1.1 400", 0), 0u) << twice;
+}
+
+TEST_F(Smuggling, ABodyTooBigToDrainClosesTheConnection) {
+  const std::string hidden = "GET /api/version HTTP/1.1\r\nHost: x\r\n\r\n";
+  const std::string body = std::string(300 * 1024, ' ') + hidden;
+  const std::string got = Exchange("GET /api/v1/test/any HTTP/1.1\r\nHost: x\r\n", true, body);
+  EXPECT_EQ(CountResponses(got), 1) << got.substr(0, 300);
+  EXPECT_EQ(got.rfind("HTTP/1.1 403", 0), 0u);
+  EXPECT_EQ(got.find("\"version\""), std::string::npos);
+}
+
+TEST_F(Smuggling, KeptConnectionsStillCarryPipelinedRequests) {
+  Conn c(host_->port());
+  c.Send(
+      "POST /api/v1/test/echo HTTP/1.1\r\nHost: x\r\nContent-Length: 7\r\n\r\n{\"a\":1}"
+      "GET /health HTTP/1.1\r\nHost: x\r\n\r\n"
+      "GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  const std::string got = c.ReadAll(10s);
+  EXPECT_EQ(CountResponses(got), 3) << got;
+  EXPECT_NE(got.find(R"({\"a\":1})"), std::string::npos) << got;
+}
+
+TEST(Front, ShutdownDeadlineEndsStreamsWithAnErrorEventAndExitsOnTime) {
+  auto host = StartHost({{"WEBUI_SHUTDOWN_TIMEOUT", "2"}});
+  ASSERT_TRUE(host->Running());
+  Conn c(host->port());
+  ASSERT_TRUE(c.Send("GET /api/v1/test/stream?n=30&delay_ms=500 HTTP/1.1\r\nHost: x\r\n\r\n"));
+  std::string got = c.ReadAll(700ms);
+  ASSERT_NE(got.find("data: {\"i\":0}"), std::string::npos) << got;
+  const auto t0 = Clock::now();
+  ::kill(host->pid(), SIGTERM);
+  bool closed = false;
+  got += c.ReadAll(10s, &closed);
+  EXPECT_EQ(host->Stop(SIGTERM, 10s), 0);
+  EXPECT_LT(Clock::now() - t0, 4s);
+  EXPECT_TRUE(closed);
+  const std::string error =
+      R"(data: {"error":{"message":"The server is shutting down","type":"server_shutdown"}})";
+  EXPECT_NE(got.find(error), std::string::npos) << got;
+  EXPECT_NE(got.find("data: [DONE]"), std::string::npos) << got;
+  // The chunked body is terminated: a complete response, not a cut one.
+  EXPECT_EQ(got.substr(got.size() - 5), "0\r\n\r\n") << got;
+}
+
+}  // namespace
+}  // namespace webui::testing
