@@ -23,6 +23,7 @@
 #include "frontend/static_site.hpp"
 #include "http/pipeline.hpp"
 #include "kv/kv_store.hpp"
+#include "kv/redis_url.hpp"
 #include "net/http_front.hpp"
 #include "plugins/host_services.hpp"
 #include "plugins/plugin_manager.hpp"
@@ -168,25 +169,47 @@ int Run(int argc, char** argv) {
   }
   spdlog::info("database: {}", db->Describe());
 
+  // An admin change saved by any instance is re-read by every instance (through Redis when
+  // present; within this process otherwise). Revocations and settings announced while Redis is
+  // down are journaled and replayed when it returns; each instance also re-reads its settings
+  // after every Redis reconnect, in case announcements were missed (docs/security.md T40, T42).
+  constexpr const char* kConfigChannel = "webui-host:config-changed";
+  constexpr const char* kAuthChangedChannel = "webui-host:auth-changed";
   kv::KvOptions kvo;
   kvo.redis_url = cfg.redis_url;
   kvo.key_prefix = cfg.redis_key_prefix;
   kvo.connect_timeout = kvo.command_timeout = std::chrono::milliseconds(cfg.redis_timeout_ms);
   kvo.pool_size = static_cast<size_t>(cfg.redis_pool_size);
-  auto kv = kv::KvStore::Create(kvo);
+  kvo.replayed_channels = {kConfigChannel, kAuthChangedChannel};
+  kvo.refuse_unusable = true;
+  std::unique_ptr<kv::KvStore> kv;
+  try {
+    kvo.sentinel_hosts = settings.String("REDIS_SENTINEL_HOSTS", "");
+    kvo.sentinel_port = static_cast<int>(settings.Int("REDIS_SENTINEL_PORT", 26379, 1, 65535));
+    kv = kv::KvStore::Create(kvo);
+    // Socket.IO's own store (WEBSOCKET_MANAGER=redis) must not fall back silently either.
+    const std::string ws_url = settings.String("WEBSOCKET_REDIS_URL", cfg.redis_url);
+    if (settings.String("WEBSOCKET_MANAGER", "") == "redis" && !ws_url.empty()) {
+      if (auto parsed = kv::ParseRedisUrl(ws_url); !parsed.endpoint) {
+        throw kv::KvConfigError("WEBSOCKET_REDIS_URL: " + parsed.error);
+      }
+    }
+  } catch (const std::exception& e) {
+    spdlog::critical("cannot start: Redis (REDIS_URL): {}", e.what());
+    return 1;
+  }
 
   config::PersistentConfig persistent(*db, settings, cfg.persistent_config);
-  // An admin change saved by any instance is re-read by every instance (through Redis when
-  // present; within this process otherwise).
-  constexpr const char* kConfigChannel = "webui-host:config-changed";
   persistent.SetChangeHook([&kv](const std::string& key) { kv->Publish(kConfigChannel, key); });
-  const auto config_subscription = kv->Subscribe(kConfigChannel, [&persistent](auto, auto) {
+  const auto reload = [&persistent](auto, auto) {
     try {
       persistent.Reload();
     } catch (const std::exception& e) {
       spdlog::warn("could not reload settings after a change elsewhere: {}", e.what());
     }
-  });
+  };
+  const auto config_subscription = kv->Subscribe(kConfigChannel, reload);
+  const auto resync_subscription = kv->Subscribe(kv::kResyncChannel, reload);
   http::Router router;
   http::Pipeline pipeline(cfg, router);
   plugins::ServiceRegistry services;
@@ -296,6 +319,7 @@ int Run(int argc, char** argv) {
   }
   front.Stop();
   kv->Unsubscribe(config_subscription);
+  kv->Unsubscribe(resync_subscription);
   plugin_manager.ShutdownAll();
   spdlog::info("stopped");
   return 0;

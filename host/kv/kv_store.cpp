@@ -15,12 +15,22 @@ std::unique_ptr<KvStore> KvStore::Create(const KvOptions& options) {
         "this process");
     return std::make_unique<MemoryStore>();
   }
-  ParsedRedisUrl parsed = ParseRedisUrl(options.redis_url);
+  // A Redis that is configured but cannot be used would leave a multi-instance deployment without
+  // shared revocations, rate limits and events, silently: refuse instead (docs/security.md T40).
+  ParsedRedisUrl parsed = ParseRedisUrl(
+      options.redis_url, SentinelSettings{options.sentinel_hosts, options.sentinel_port});
   if (!parsed.endpoint) {
+    if (options.refuse_unusable) throw KvConfigError(parsed.error);
     spdlog::warn("KV store: {}; using the in-process store instead", parsed.error);
     return std::make_unique<MemoryStore>();
   }
-  return std::make_unique<FailoverStore>(std::move(*parsed.endpoint), options);
+  try {
+    return std::make_unique<FailoverStore>(std::move(*parsed.endpoint), options);
+  } catch (const RedisUnavailable& e) {  // refused at start, or an unreadable TLS CA file
+    if (options.refuse_unusable) throw KvConfigError(e.what());
+    spdlog::warn("KV store: {}; using the in-process store instead", e.what());
+    return std::make_unique<MemoryStore>();
+  }
 }
 
 }  // namespace webui::kv

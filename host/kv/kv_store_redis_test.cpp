@@ -13,6 +13,7 @@
 #include <Poco/Timespan.h>
 
 #include "kv/kv_store.hpp"
+#include "kv/kv_test_servers.hpp"
 #include "kv/kv_test_support.hpp"
 #include "kv/redis_url.hpp"
 
@@ -296,8 +297,19 @@ TEST(RedisUrlHandshake, PasswordAndDatabaseFromTheUrlAreUsed) {
     EXPECT_EQ(RawClient(server.Url(3)).Get(prefix + ":k"), "in-db-3");
     EXPECT_EQ(RawClient(server.Url(0)).Get(prefix + ":k"), std::nullopt);
   }
+  // A password the server rejects is a configuration error: with refuse_unusable the store is
+  // not made at all; without, it runs in-process and says why once.
   LogCapture log;
   const std::string wrong = "redis://:wrong@127.0.0.1:" + std::to_string(server.port()) + "/0";
+  KvOptions strict = StoreOptions(wrong, prefix);
+  strict.refuse_unusable = true;
+  try {
+    KvStore::Create(strict);
+    ADD_FAILURE() << "a refused password must not give a store";
+  } catch (const KvConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("WRONGPASS"), std::string::npos) << e.what();
+    EXPECT_EQ(std::string(e.what()).find("wrong@"), std::string::npos) << e.what();
+  }
   const auto store = KvStore::Create(StoreOptions(wrong, prefix));
   EXPECT_FALSE(store->IsShared());
   store->Set("k", "local");
@@ -350,6 +362,197 @@ TEST(RedisFailover, StoppedRedisFallsBackAndSharedStateReturnsWithIt) {
     other->Publish("events", message);
     return inbox.WaitFor(message, 200ms);
   }));
+}
+
+// Writes made during an outage reach Redis when it returns (docs/security.md T40, T42). The
+// server comes back requiring a password that only the observer knows, so the store under test
+// stays down until the test lifts it: the observer is subscribed before anything is replayed.
+TEST(RedisOutage, WritesMadeWhileDownAreReplayedWhenRedisReturns) {
+  WEBUI_KV_REQUIRE_SERVICE(ProgramOnPath("redis-server"), "redis-server is not installed");
+  TestRedisServer server(FreeTcpPort());
+  ASSERT_TRUE(server.Start());
+  const std::string prefix = RunPrefix() + "-journal";
+  Inbox resync;  // outlive the stores
+  Inbox observed;
+  KvOptions options = StoreOptions(server.Url(), prefix);
+  options.replayed_channels = {"announce"};
+  const auto store = KvStore::Create(options);
+  ASSERT_TRUE(store->IsShared());
+  const auto resync_id = store->Subscribe(kResyncChannel, resync.Fn());
+  store->Set("deleted-while-down", "old");
+  store->Set("overwritten-while-down", "old");
+
+  server.Stop();
+  ASSERT_TRUE(PollUntil([&] {
+    store->Get("probe");
+    return !store->IsShared();
+  }));
+  store->Set("revoked", "1", 60s);
+  store->Set("forever", "v");
+  store->Set("overwritten-while-down", "new");
+  store->Set("short-lived", "x", 50ms);
+  store->Set("deleted-while-down", "gone", 60s);
+  store->Del("deleted-while-down");
+  store->Publish("announce", "setting-changed");
+  store->Publish("chatter", "not-replayed");
+  std::this_thread::sleep_for(100ms);     // let "short-lived" expire before the replay
+  EXPECT_EQ(store->Get("revoked"), "1");  // meanwhile this instance sees its own writes
+
+  ASSERT_TRUE(server.Start({"--requirepass", "gate"}));
+  const std::string gated = "redis://:gate@127.0.0.1:" + std::to_string(server.port()) + "/0";
+  const auto observer = KvStore::Create(StoreOptions(gated, prefix));
+  ASSERT_TRUE(observer->IsShared());
+  const auto announce_id = observer->Subscribe("announce", observed.Fn());
+  const auto chatter_id = observer->Subscribe("chatter", observed.Fn());
+  RawClient raw(gated);
+  EXPECT_EQ(raw.Get(prefix + ":revoked"), std::nullopt);  // nothing replayed through the gate
+  Poco::Redis::Command open("CONFIG");
+  open << "SET"
+       << "requirepass"
+       << "";
+  try {
+    raw.Integer(open);  // answers +OK, which Integer() rejects; the change is made regardless
+  } catch (...) {
+  }
+
+  ASSERT_TRUE(observed.WaitFor("setting-changed"));
+  ASSERT_TRUE(PollUntil([&] { return store->IsShared(); }));
+  RawClient open_raw(server.Url());
+  EXPECT_EQ(open_raw.Get(prefix + ":revoked"), "1");
+  Poco::Redis::Command pttl("PTTL");
+  pttl << prefix + ":revoked";
+  const Poco::Int64 ttl = open_raw.Integer(pttl);
+  EXPECT_GT(ttl, 0);
+  EXPECT_LE(ttl, 60000);
+  EXPECT_EQ(open_raw.Get(prefix + ":forever"), "v");
+  EXPECT_EQ(open_raw.Get(prefix + ":overwritten-while-down"), "new");
+  EXPECT_EQ(open_raw.Get(prefix + ":short-lived"), std::nullopt);
+  EXPECT_EQ(open_raw.Get(prefix + ":deleted-while-down"), std::nullopt);
+  EXPECT_EQ(observer->Get("revoked"), "1");
+  // Publishes on other channels are never replayed: stale events would do harm.
+  observer->Publish("chatter", "marker");
+  ASSERT_TRUE(observed.WaitFor("marker"));
+  EXPECT_EQ(observed.Count("not-replayed"), 0u);
+  // The store re-subscribed after the outage and says so locally, so caches get re-read.
+  EXPECT_TRUE(resync.WaitFor(""));
+  observer->Unsubscribe(announce_id);
+  observer->Unsubscribe(chatter_id);
+  store->Unsubscribe(resync_id);
+}
+
+TEST(RedisTls, VerifiedServerIsUsedAndUntrustedOneIsRefused) {
+  WEBUI_KV_REQUIRE_SERVICE(ProgramOnPath("redis-server") && ProgramOnPath("openssl"),
+                           "redis-server or openssl is not installed");
+  const auto certs = TestCertificates::Make();
+  ASSERT_TRUE(certs) << "openssl could not make the test certificates";
+  const int port = FreeTcpPort();
+  TestRedisServer server(port, certs->ServerOptions(port));
+  ASSERT_TRUE(server.Start()) << server.Log();
+  const std::string base = "rediss://127.0.0.1:" + std::to_string(port) + "/0";
+  const std::string prefix = RunPrefix() + "-tls";
+  {
+    Inbox inbox;
+    KvOptions options = StoreOptions(base + "?ssl_ca_certs=" + certs->ca, prefix);
+    options.refuse_unusable = true;
+    const auto a = KvStore::Create(options);
+    const auto b = KvStore::Create(options);
+    ASSERT_TRUE(a->IsShared());
+    EXPECT_EQ(a->Describe(), "rediss://127.0.0.1:" + std::to_string(port) + "/0");
+    a->Set("k", "over-tls", 30s);
+    EXPECT_EQ(b->Get("k"), "over-tls");
+    const auto id = b->Subscribe("events", inbox.Fn());
+    a->Publish("events", "hello");
+    EXPECT_TRUE(inbox.WaitFor("hello"));
+    b->Unsubscribe(id);
+  }
+  for (const std::string& url : {base + "?ssl_ca_certs=" + certs->other_ca, base}) {
+    KvOptions options = StoreOptions(url, prefix);
+    options.refuse_unusable = true;
+    try {
+      KvStore::Create(options);
+      ADD_FAILURE() << url << ": an untrusted certificate must be refused";
+    } catch (const KvConfigError& e) {
+      EXPECT_NE(std::string(e.what()).find("TLS"), std::string::npos) << e.what();
+    }
+  }
+  // Verification switched off explicitly, as redis-py's ssl_cert_reqs=none.
+  const auto unverified = KvStore::Create(StoreOptions(base + "?ssl_cert_reqs=none", prefix));
+  EXPECT_TRUE(unverified->IsShared());
+  EXPECT_EQ(unverified->Get("k"), "over-tls");
+}
+
+class RawTarget {  // a raw client on a port, for servers that answer other than plain strings
+ public:
+  explicit RawTarget(int port) {
+    client_.connect("127.0.0.1", port, Poco::Timespan(2, 0));
+    client_.setReceiveTimeout(Poco::Timespan(5, 0));
+  }
+  Poco::Redis::RedisType::Ptr Send(Poco::Redis::Command command) {
+    return client_.sendCommand(command);
+  }
+  std::string Role() {
+    const auto reply = Send(Poco::Redis::Command("ROLE"));
+    const auto* array = dynamic_cast<const Poco::Redis::Type<Poco::Redis::Array>*>(reply.get());
+    if (array == nullptr || array->value().size() == 0) return "";
+    return array->value().get<Poco::Redis::BulkString>(0).value();
+  }
+
+ private:
+  Poco::Redis::Client client_;
+};
+
+TEST(RedisSentinel, MasterIsResolvedAndFollowedThroughAFailover) {
+  WEBUI_KV_REQUIRE_SERVICE(ProgramOnPath("redis-server"), "redis-server is not installed");
+  const int master_port = FreeTcpPort();
+  const int replica_port = FreeTcpPort();
+  const int sentinel_port = FreeTcpPort();
+  TestRedisServer master(master_port);
+  TestRedisServer replica(replica_port, {"--replicaof", "127.0.0.1", std::to_string(master_port)});
+  TestRedisServer sentinel(sentinel_port);
+  ASSERT_TRUE(master.Start());
+  ASSERT_TRUE(replica.Start());
+  ASSERT_TRUE(sentinel.StartSentinel("kvmaster", master_port)) << sentinel.Log();
+  const std::string prefix = RunPrefix() + "-sentinel";
+
+  // Open WebUI's form: REDIS_SENTINEL_HOSTS names the sentinels, REDIS_URL the master service.
+  KvOptions options = StoreOptions("redis://kvmaster/0", prefix);
+  options.sentinel_hosts = "127.0.0.1:" + std::to_string(sentinel_port);
+  options.refuse_unusable = true;
+  const auto store = KvStore::Create(options);
+  ASSERT_TRUE(store->IsShared());
+  store->Set("session", "alive", 120s);
+  EXPECT_EQ(RawClient(master.Url()).Get(prefix + ":session"), "alive");
+  // The URL form names the sentinels itself.
+  const auto by_url = KvStore::Create(StoreOptions(
+      "redis+sentinel://127.0.0.1:" + std::to_string(sentinel_port) + "/kvmaster/0", prefix));
+  ASSERT_TRUE(by_url->IsShared());
+  EXPECT_EQ(by_url->Get("session"), "alive");
+  ASSERT_TRUE(
+      PollUntil([&] { return RawClient(replica.Url()).Get(prefix + ":session") == "alive"; }));
+
+  // Failover: the sentinel may need a moment to learn about the replica first.
+  RawTarget ask(sentinel_port);
+  ASSERT_TRUE(PollUntil(
+      [&] {
+        Poco::Redis::Command failover("SENTINEL");
+        failover << "FAILOVER"
+                 << "kvmaster";
+        const auto reply = ask.Send(failover);
+        return !reply.isNull() && !reply->isError();
+      },
+      30s));
+  ASSERT_TRUE(PollUntil([&] { return RawTarget(replica_port).Role() == "master"; }, 30s));
+  // The store notices (a write refused by the demoted master, or the ROLE check) and follows.
+  ASSERT_TRUE(PollUntil(
+      [&] {
+        try {
+          store->Set("after", "failover", 120s);
+        } catch (...) {
+        }
+        return store->IsShared() && RawClient(replica.Url()).Get(prefix + ":after") == "failover";
+      },
+      30s));
+  EXPECT_EQ(store->Get("session"), "alive");  // sessions survive the failover
 }
 
 }  // namespace webui::kv::testing

@@ -52,21 +52,68 @@ TEST(KvStoreCreate, EmptyUrlIsInProcessAndSaysSoOnce) {
   EXPECT_EQ(log.Count(spdlog::level::warn, ""), 0u);
 }
 
-TEST(KvStoreCreate, UnsupportedSchemesWarnOnceAndRunInProcess) {
-  for (const std::string scheme : {"rediss", "redis+sentinel", "unix"}) {
+TEST(KvStoreCreate, UnusableUrlIsRefusedWhenTheHostAsksForIt) {
+  for (const std::string url : {"unix://:secret@/run/redis.sock", "redis://:secret@host:port/0",
+                                "redis+sentinel://:secret@127.0.0.1:26379"}) {
     LogCapture log;
     KvOptions options;
-    options.redis_url = scheme + "://:secret@127.0.0.1:6379/0";
-    const auto store = KvStore::Create(options);
-    EXPECT_FALSE(store->IsShared()) << scheme;
-    EXPECT_EQ(store->Describe(), "in-process");
-    store->Set("k", "v");
-    EXPECT_EQ(store->Get("k"), "v");
-    const auto lines = log.Lines();
-    ASSERT_EQ(lines.size(), 1u) << scheme;
-    EXPECT_EQ(log.Count(spdlog::level::warn, "'" + scheme + "://'"), 1u) << lines[0];
-    EXPECT_EQ(lines[0].find("secret"), std::string::npos) << "password leaked into the log";
+    options.redis_url = url;
+    options.refuse_unusable = true;
+    try {
+      KvStore::Create(options);
+      ADD_FAILURE() << url << " gave a store";
+    } catch (const KvConfigError& e) {
+      EXPECT_EQ(std::string(e.what()).find("secret"), std::string::npos) << e.what();
+    }
+    EXPECT_EQ(log.Lines().size(), 0u);
   }
+}
+
+TEST(KvStoreCreate, UnusableUrlWarnsOnceAndRunsInProcessOtherwise) {
+  LogCapture log;
+  KvOptions options;
+  options.redis_url = "unix://:secret@/run/redis.sock";
+  const auto store = KvStore::Create(options);
+  EXPECT_FALSE(store->IsShared());
+  EXPECT_EQ(store->Describe(), "in-process");
+  store->Set("k", "v");
+  EXPECT_EQ(store->Get("k"), "v");
+  const auto lines = log.Lines();
+  ASSERT_EQ(lines.size(), 1u);
+  EXPECT_EQ(log.Count(spdlog::level::warn, "'unix://'"), 1u) << lines[0];
+  EXPECT_EQ(lines[0].find("secret"), std::string::npos) << "password leaked into the log";
+}
+
+TEST(KvStoreCreate, UnreadableTlsCaFileIsAConfigurationError) {
+  KvOptions options;
+  options.redis_url = "rediss://127.0.0.1:1/0?ssl_ca_certs=/nonexistent/ca.pem";
+  options.refuse_unusable = true;
+  EXPECT_THROW(KvStore::Create(options), KvConfigError);
+}
+
+// While Redis is down writes are journaled for replay; a full journal refuses further writes
+// (an honest error for the caller) instead of keeping them on this instance only.
+TEST(KvStoreOutage, FullJournalFailsWritesAndSaysSoOnce) {
+  LogCapture log;
+  KvOptions options = ClosedPortOptions();
+  options.journal_max_entries = 3;
+  options.replayed_channels = {"announce"};
+  Inbox inbox;
+  const auto store = KvStore::Create(options);
+  const auto id = store->Subscribe("announce", inbox.Fn());
+  store->Set("a", "1", 60s);
+  store->Del("b");
+  store->Publish("announce", "x");
+  EXPECT_THROW(store->Set("c", "3"), KvUnavailable);
+  EXPECT_THROW(store->Del("a"), KvUnavailable);
+  EXPECT_EQ(store->Get("a"), "1");  // the refused Del did not happen locally either
+  EXPECT_EQ(store->Get("c"), std::nullopt);
+  store->Publish("announce", "y");  // announcements still reach this instance
+  EXPECT_TRUE(inbox.WaitFor("y"));
+  EXPECT_EQ(store->Incr("counter", 1, 1s), 1);  // counters are never journaled
+  store->Publish("elsewhere", "z");             // nor publishes on other channels
+  EXPECT_EQ(log.Count(spdlog::level::err, "writes fail"), 1u);
+  store->Unsubscribe(id);
 }
 
 TEST(KvStoreCreate, ClosedPortFallsBackWithOneWarningAndKeepsRetrying) {
@@ -174,18 +221,76 @@ TEST(RedisUrl, DefaultsAndVariants) {
   EXPECT_EQ(parsed.endpoint->host, "host");
 }
 
-TEST(RedisUrl, RejectsUnusableUrls) {
-  EXPECT_FALSE(ParseRedisUrl("rediss://host:6379/0").endpoint.has_value());
-  EXPECT_EQ(ParseRedisUrl("rediss://host:6379/0").scheme, "rediss");
-  EXPECT_FALSE(ParseRedisUrl("redis+sentinel://host:26379/mymaster").endpoint.has_value());
+TEST(RedisUrl, RejectsMalformedUrls) {
+  EXPECT_FALSE(ParseRedisUrl("unix:///run/redis.sock").endpoint.has_value());
+  EXPECT_EQ(ParseRedisUrl("unix:///run/redis.sock").scheme, "unix");
   EXPECT_FALSE(ParseRedisUrl("localhost:6379").endpoint.has_value());
   EXPECT_FALSE(ParseRedisUrl("redis://").endpoint.has_value());
   EXPECT_FALSE(ParseRedisUrl("redis://host:0").endpoint.has_value());
   EXPECT_FALSE(ParseRedisUrl("redis://host:99999").endpoint.has_value());
   EXPECT_FALSE(ParseRedisUrl("redis://host:6379/x").endpoint.has_value());
+  EXPECT_FALSE(ParseRedisUrl("rediss://host/0?ssl_cert_reqs=maybe").endpoint.has_value());
+  EXPECT_FALSE(ParseRedisUrl("redis+sentinel://host:26379").endpoint.has_value());  // no master
+  EXPECT_FALSE(ParseRedisUrl("redis+sentinel://h1,:x/m").endpoint.has_value());
+  EXPECT_FALSE(ParseRedisUrl("redis://m/0", {"h1:notaport", 26379}).endpoint.has_value());
   const auto parsed = ParseRedisUrl("redis://:topsecret@host:port/0");
   EXPECT_FALSE(parsed.endpoint.has_value());
   EXPECT_EQ(parsed.error.find("topsecret"), std::string::npos);
+}
+
+TEST(RedisUrl, TlsSchemeAndRedisPyQueryParameters) {
+  auto parsed = ParseRedisUrl("rediss://:pw@cache.example:6380/1");
+  ASSERT_TRUE(parsed.endpoint.has_value()) << parsed.error;
+  EXPECT_EQ(parsed.scheme, "rediss");
+  EXPECT_TRUE(parsed.endpoint->tls);
+  EXPECT_TRUE(parsed.endpoint->tls_verify);  // verified unless the URL says otherwise
+  EXPECT_EQ(parsed.endpoint->tls_ca_file, "");
+  EXPECT_EQ(parsed.endpoint->password, "pw");
+  EXPECT_EQ(parsed.endpoint->Describe(), "rediss://cache.example:6380/1");
+
+  parsed = ParseRedisUrl("rediss://h/0?ssl_cert_reqs=none&ssl_ca_certs=%2Fetc%2Fca.pem");
+  ASSERT_TRUE(parsed.endpoint.has_value()) << parsed.error;
+  EXPECT_FALSE(parsed.endpoint->tls_verify);
+  EXPECT_EQ(parsed.endpoint->tls_ca_file, "/etc/ca.pem");
+  parsed = ParseRedisUrl("rediss://h/0?ssl_cert_reqs=CERT_REQUIRED&timeout=3");
+  ASSERT_TRUE(parsed.endpoint.has_value()) << parsed.error;
+  EXPECT_TRUE(parsed.endpoint->tls_verify);
+  EXPECT_FALSE(ParseRedisUrl("redis://h/0").endpoint->tls);
+}
+
+TEST(RedisUrl, SentinelFromOpenWebUIEnvironment) {
+  // REDIS_SENTINEL_HOSTS + REDIS_SENTINEL_PORT; the URL's host is the master's service name.
+  const auto parsed = ParseRedisUrl("redis://:pw@mymaster/2", {"s1, s2:26380 ,[::1]", 26379});
+  ASSERT_TRUE(parsed.endpoint.has_value()) << parsed.error;
+  const RedisEndpoint& e = *parsed.endpoint;
+  EXPECT_TRUE(e.UsesSentinel());
+  EXPECT_EQ(e.master_name, "mymaster");
+  EXPECT_EQ(e.db, 2);
+  EXPECT_EQ(e.password, "pw");
+  ASSERT_EQ(e.sentinels.size(), 3u);
+  EXPECT_EQ(e.sentinels[0], (HostPort{"s1", 26379}));
+  EXPECT_EQ(e.sentinels[1], (HostPort{"s2", 26380}));
+  EXPECT_EQ(e.sentinels[2], (HostPort{"::1", 26379}));
+  EXPECT_EQ(e.Describe(), "sentinel master 'mymaster' via s1:26379,s2:26380,[::1]:26379 db 2");
+  EXPECT_EQ(e.Describe().find("pw"), std::string::npos);
+  // Without sentinel hosts the same URL is a plain server called "mymaster".
+  EXPECT_FALSE(ParseRedisUrl("redis://mymaster/2", {"", 26379}).endpoint->UsesSentinel());
+}
+
+TEST(RedisUrl, SentinelSchemeNamesSentinelsAndMaster) {
+  const auto parsed = ParseRedisUrl("redis+sentinel://:pw@10.0.0.1,10.0.0.2:26380/cache-master/4");
+  ASSERT_TRUE(parsed.endpoint.has_value()) << parsed.error;
+  const RedisEndpoint& e = *parsed.endpoint;
+  EXPECT_EQ(parsed.scheme, "redis+sentinel");
+  EXPECT_EQ(e.master_name, "cache-master");
+  EXPECT_EQ(e.db, 4);
+  EXPECT_EQ(e.password, "pw");
+  ASSERT_EQ(e.sentinels.size(), 2u);
+  EXPECT_EQ(e.sentinels[0], (HostPort{"10.0.0.1", 26379}));
+  EXPECT_EQ(e.sentinels[1], (HostPort{"10.0.0.2", 26380}));
+  const auto no_db = ParseRedisUrl("redis+sentinel://s/m");
+  ASSERT_TRUE(no_db.endpoint.has_value()) << no_db.error;
+  EXPECT_EQ(no_db.endpoint->db, 0);
 }
 
 }  // namespace webui::kv::testing

@@ -8,9 +8,13 @@
 
 #include <Poco/Error.h>
 #include <Poco/Exception.h>
+#include <Poco/Net/NetSSL.h>
+#include <Poco/Net/SSLException.h>
+#include <Poco/Net/SecureStreamSocket.h>
 #include <Poco/Net/SocketAddress.h>
 #include <Poco/Redis/Command.h>
 #include <Poco/Redis/Error.h>
+#include <spdlog/spdlog.h>
 
 namespace webui::kv {
 namespace {
@@ -40,11 +44,34 @@ std::optional<std::string> ErrorText(const Poco::Redis::RedisType::Ptr& reply) {
   return error->value().getMessage();
 }
 
+Poco::Net::Context::Ptr MakeTlsContext(const RedisEndpoint& endpoint) {
+  static const bool initialized = [] {
+    Poco::Net::initializeSSL();
+    return true;
+  }();
+  (void)initialized;
+  Poco::Net::Context::Params params;
+  params.verificationMode =
+      endpoint.tls_verify ? Poco::Net::Context::VERIFY_RELAXED : Poco::Net::Context::VERIFY_NONE;
+  params.caLocation = endpoint.tls_ca_file;
+  params.loadDefaultCAs = endpoint.tls_ca_file.empty();
+  try {
+    return new Poco::Net::Context(Poco::Net::Context::TLS_CLIENT_USE, params);
+  } catch (const Poco::Exception& e) {
+    throw RedisUnavailable("TLS set-up failed: " + e.displayText());
+  }
+}
+
 RedisConnection::RedisConnection(const RedisEndpoint& endpoint, RedisTimeouts timeouts,
-                                 const std::atomic<bool>* cancel)
-    : timeouts_(timeouts), cancel_(cancel) {
+                                 const std::atomic<bool>* cancel, Poco::Net::Context::Ptr tls)
+    : timeouts_(timeouts), cancel_(cancel), tls_(!tls.isNull()) {
   try {
     const Poco::Net::SocketAddress address(endpoint.host, static_cast<Poco::UInt16>(endpoint.port));
+    if (tls_) {
+      Poco::Net::SecureStreamSocket secure(tls);
+      secure.setPeerHostName(endpoint.host);
+      socket_ = secure;
+    }
     // Non-blocking connect polled in slices, so a black-holed host cannot stall shutdown.
     socket_.connectNB(address);
     const auto deadline = Clock::now() + timeouts_.connect;
@@ -59,6 +86,16 @@ RedisConnection::RedisConnection(const RedisEndpoint& endpoint, RedisTimeouts ti
     socket_.setNoDelay(true);
     socket_.setSendTimeout(ToTimespan(timeouts_.command));
     socket_.setReceiveTimeout(ToTimespan(timeouts_.command));
+    if (tls_) {
+      Poco::Net::SecureStreamSocket secure(socket_);
+      if (secure.completeHandshake() != 1) throw RedisUnavailable("TLS handshake did not finish");
+      // The chain was checked during the handshake (VERIFY_RELAXED); this checks the name.
+      if (endpoint.tls_verify) secure.verifyPeerCertificate();
+    }
+  } catch (const Poco::Net::SSLConnectionUnexpectedlyClosedException& e) {
+    throw RedisUnavailable("TLS: " + e.displayText());
+  } catch (const Poco::Net::SSLException& e) {
+    throw RedisRefused("TLS: " + e.displayText());
   } catch (const Poco::Exception& e) {
     throw RedisUnavailable(e.displayText());
   }
@@ -79,7 +116,13 @@ RedisConnection::RedisConnection(const RedisEndpoint& endpoint, RedisTimeouts ti
   } catch (const RedisCommandError& e) {
     // A wrong password or database number will not fix itself per call: the store cannot use
     // this Redis, exactly as if it were down.
-    throw RedisUnavailable(std::string("handshake refused: ") + e.what());
+    throw RedisRefused(std::string("handshake refused: ") + e.what());
+  } catch (const RedisUnavailable& e) {
+    const std::string_view message = e.what();
+    if (message.rfind("WRONGPASS", 0) == 0 || message.rfind("NOAUTH", 0) == 0) {
+      throw RedisRefused("handshake refused: " + std::string(message));
+    }
+    throw;
   }
 }
 
@@ -123,6 +166,8 @@ void RedisConnection::Send(const Poco::Redis::Array& command) {
 bool RedisConnection::WaitReadable(std::chrono::milliseconds wait) {
   if (input_->rdbuf()->in_avail() > 0) return true;
   try {
+    // TLS may hold decrypted bytes that the socket no longer shows as readable.
+    if (tls_ && socket_.available() > 0) return true;
     return PollSliced(Clock::now() + wait, Poco::Net::Socket::SELECT_READ);
   } catch (const Poco::Exception& e) {
     throw RedisUnavailable("poll failed: " + e.displayText());
@@ -181,10 +226,10 @@ Poco::Redis::RedisType::Ptr RedisConnection::Execute(const Poco::Redis::Array& c
   return reply;
 }
 
-RedisPool::RedisPool(RedisEndpoint endpoint, RedisTimeouts timeouts, std::size_t max_size,
+RedisPool::RedisPool(std::shared_ptr<RedisTarget> target, std::size_t max_size,
                      const std::atomic<bool>* cancel)
-    : endpoint_(std::move(endpoint)),
-      timeouts_(timeouts),
+    : target_(std::move(target)),
+      timeouts_(target_->timeouts()),
       max_size_(std::max<std::size_t>(max_size, 1)),
       cancel_(cancel) {}
 
@@ -204,7 +249,7 @@ std::unique_ptr<RedisConnection> RedisPool::Acquire() {
       ++open_;
       lock.unlock();
       try {
-        return std::make_unique<RedisConnection>(endpoint_, timeouts_, cancel_);
+        return target_->Connect(cancel_);
       } catch (...) {
         lock.lock();
         --open_;
@@ -244,6 +289,10 @@ Poco::Redis::RedisType::Ptr RedisPool::Execute(const Poco::Redis::Array& command
   } catch (const RedisCommandError&) {
     Release(std::move(connection), true);  // the reply was read in full: still in sync
     throw;
+  } catch (const RedisUnavailable&) {
+    Release(std::move(connection), false);
+    target_->Invalidate();
+    throw;
   } catch (...) {
     Release(std::move(connection), false);
     throw;
@@ -258,6 +307,92 @@ void RedisPool::Clear() {
     doomed.swap(idle_);
   }
   cv_.notify_all();
+}
+
+RedisTarget::RedisTarget(RedisEndpoint endpoint, RedisTimeouts timeouts)
+    : endpoint_(std::move(endpoint)),
+      timeouts_(timeouts),
+      tls_(endpoint_.tls ? MakeTlsContext(endpoint_) : nullptr) {}
+
+void RedisTarget::Invalidate() {
+  if (!endpoint_.UsesSentinel()) return;
+  std::lock_guard lock(mu_);
+  master_.reset();
+}
+
+RedisEndpoint RedisTarget::Resolve(const std::atomic<bool>* cancel) {
+  RedisEndpoint target = endpoint_;
+  if (!endpoint_.UsesSentinel()) return target;
+  {
+    std::lock_guard lock(mu_);
+    if (master_) {
+      target.host = master_->host;
+      target.port = master_->port;
+      return target;
+    }
+  }
+  // Sentinels are asked in order; the first that knows the master wins. They get neither the
+  // master's password nor its database (Open WebUI passes neither to them).
+  std::string errors;
+  for (const HostPort& sentinel : endpoint_.sentinels) {
+    RedisEndpoint at;
+    at.host = sentinel.host;
+    at.port = sentinel.port;
+    at.tls = endpoint_.tls;
+    at.tls_verify = endpoint_.tls_verify;
+    try {
+      RedisConnection connection(at, timeouts_, cancel, tls_);
+      Poco::Redis::Command ask("SENTINEL");
+      ask << "get-master-addr-by-name" << endpoint_.master_name;
+      const auto reply = connection.Execute(ask);
+      const auto* array = dynamic_cast<const Poco::Redis::Type<Poco::Redis::Array>*>(reply.get());
+      if (array == nullptr || array->value().isNull() || array->value().size() != 2) {
+        errors += "; " + sentinel.host + ":" + std::to_string(sentinel.port) +
+                  " does not know master '" + endpoint_.master_name + "'";
+        continue;
+      }
+      const auto host = array->value().get<Poco::Redis::BulkString>(0);
+      const auto port = array->value().get<Poco::Redis::BulkString>(1);
+      if (host.isNull() || port.isNull()) continue;
+      HostPort master{host.value(), std::stoi(port.value())};
+      {
+        std::lock_guard lock(mu_);
+        if (master_ != master) {
+          spdlog::info("Redis Sentinel: master '{}' is at {}:{}", endpoint_.master_name,
+                       master.host, master.port);
+        }
+        master_ = master;
+      }
+      target.host = master.host;
+      target.port = master.port;
+      return target;
+    } catch (const std::exception& e) {  // RedisUnavailable, RedisCommandError, std::stoi
+      errors += "; " + sentinel.host + ":" + std::to_string(sentinel.port) + ": " + e.what();
+    }
+  }
+  throw RedisUnavailable("no sentinel named the master '" + endpoint_.master_name + "'" + errors);
+}
+
+std::unique_ptr<RedisConnection> RedisTarget::Connect(const std::atomic<bool>* cancel) {
+  try {
+    const RedisEndpoint at = Resolve(cancel);
+    auto connection = std::make_unique<RedisConnection>(at, timeouts_, cancel, tls_);
+    if (endpoint_.UsesSentinel()) {
+      // A sentinel may still name a master that has just been demoted: check before use.
+      const auto role = connection->Execute(Poco::Redis::Command("ROLE"));
+      const auto* array = dynamic_cast<const Poco::Redis::Type<Poco::Redis::Array>*>(role.get());
+      if (array == nullptr || array->value().isNull() || array->value().size() == 0 ||
+          array->value().getType(0) != Poco::Redis::RedisType::REDIS_BULK_STRING ||
+          array->value().get<Poco::Redis::BulkString>(0).value() != "master") {
+        throw RedisUnavailable(at.host + ":" + std::to_string(at.port) +
+                               " is no longer the master");
+      }
+    }
+    return connection;
+  } catch (const RedisUnavailable&) {
+    Invalidate();
+    throw;
+  }
 }
 
 }  // namespace webui::kv

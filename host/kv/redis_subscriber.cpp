@@ -32,11 +32,11 @@ std::string Element(const Poco::Redis::Array& array, std::size_t index) {
 
 }  // namespace
 
-RedisSubscriber::RedisSubscriber(RedisEndpoint endpoint, RedisTimeouts timeouts,
+RedisSubscriber::RedisSubscriber(std::shared_ptr<RedisTarget> target,
                                  std::chrono::milliseconds reconnect_interval, std::string prefix,
                                  Hooks hooks)
-    : endpoint_(std::move(endpoint)),
-      timeouts_(timeouts),
+    : target_(std::move(target)),
+      timeouts_(target_->timeouts()),
       reconnect_interval_(reconnect_interval),
       prefix_(std::move(prefix)),
       hooks_(std::move(hooks)) {
@@ -127,6 +127,8 @@ void RedisSubscriber::Handle(const Poco::Redis::RedisType::Ptr& reply) {
   const std::string channel = Element(array, 1);
 
   if (kind == "subscribe" || kind == "unsubscribe") {
+    bool announce = false;
+    bool first = false;
     {
       std::lock_guard lock(mu_);
       if (kind == "subscribe" && channels_.count(channel) > 0) {
@@ -134,8 +136,16 @@ void RedisSubscriber::Handle(const Poco::Redis::RedisType::Ptr& reply) {
       } else if (kind == "unsubscribe") {
         confirmed_.erase(channel);
       }
+      // One SUBSCRIBE names every channel and Redis runs it at once, so the first confirmation
+      // means this connection hears everything published from now on.
+      if (kind == "subscribe" && announce_) {
+        announce = true;
+        announce_ = false;
+        first = connections_made_ == 1;
+      }
     }
     cv_.notify_all();
+    if (announce && hooks_.on_subscribed) hooks_.on_subscribed(first);
     return;
   }
   if (kind != "message") return;
@@ -188,7 +198,7 @@ void RedisSubscriber::Run() {
       std::unique_ptr<RedisConnection> fresh;
       std::string error;
       try {
-        fresh = std::make_unique<RedisConnection>(endpoint_, timeouts_, &cancel_);
+        fresh = target_->Connect(&cancel_);
       } catch (const std::exception& e) {
         error = e.what();
       }
@@ -202,6 +212,8 @@ void RedisSubscriber::Run() {
       if (stop_) break;
       connection_ = std::move(fresh);
       confirmed_.clear();
+      ++connections_made_;
+      announce_ = true;
       last_traffic = Clock::now();
       ping_pending = false;
       if (!channels_.empty()) {
@@ -238,6 +250,7 @@ void RedisSubscriber::Run() {
       // Losing just this connection is not an outage yet: reconnect (right away unless the
       // last attempt was recent); only a failed reconnect reports Redis as down.
       if (!stop_) spdlog::debug("Redis pub/sub connection lost ({}); reconnecting", error);
+      target_->Invalidate();
       connection_.reset();
       confirmed_.clear();
     }

@@ -30,12 +30,16 @@ class RedisSubscriber {
     std::function<bool()> is_up;
     // Reconnecting failed: Redis is down. Called without any subscriber lock held.
     std::function<void(const std::string& reason)> on_unavailable;
+    // Redis confirmed the subscriptions of a new connection (the first, or one replacing a lost
+    // one). Messages published while there was none were missed. Runs on the subscriber thread
+    // without any subscriber lock held; must not block.
+    std::function<void(bool first)> on_subscribed;
   };
 
   // `prefix` ("open-webui:") is put before every channel on the wire and stripped again before
   // callbacks see the channel.
-  RedisSubscriber(RedisEndpoint endpoint, RedisTimeouts timeouts,
-                  std::chrono::milliseconds reconnect_interval, std::string prefix, Hooks hooks);
+  RedisSubscriber(std::shared_ptr<RedisTarget> target, std::chrono::milliseconds reconnect_interval,
+                  std::string prefix, Hooks hooks);
   ~RedisSubscriber();
   RedisSubscriber(const RedisSubscriber&) = delete;
   RedisSubscriber& operator=(const RedisSubscriber&) = delete;
@@ -55,7 +59,7 @@ class RedisSubscriber {
   void SendLocked(const Poco::Redis::Array& command);  // needs mu_
   void Handle(const Poco::Redis::RedisType::Ptr& reply);
 
-  const RedisEndpoint endpoint_;
+  const std::shared_ptr<RedisTarget> target_;
   const RedisTimeouts timeouts_;
   const std::chrono::milliseconds reconnect_interval_;
   const std::string prefix_;
@@ -72,6 +76,8 @@ class RedisSubscriber {
       channels_;
   std::unordered_map<std::uint64_t, std::string> channel_of_;
   std::set<std::string, std::less<>> confirmed_;  // SUBSCRIBE acknowledged on this connection
+  bool announce_ = false;  // the next SUBSCRIBE confirmation calls hooks_.on_subscribed
+  int connections_made_ = 0;
   // Replaced only by the subscriber thread, always under mu_, so that thread may use it
   // without the lock; other threads only write to it, under mu_.
   std::unique_ptr<RedisConnection> connection_;
