@@ -38,6 +38,10 @@ inline constexpr const char* kAccessProhibited =
     "You do not have permission to access this resource. Please contact your administrator for "
     "assistance.";
 
+// The detail of a 503 answered during a database outage (the SDK's kServiceUnavailable).
+inline constexpr const char* kServiceUnavailable =
+    "Service temporarily unavailable. Please try again later.";
+
 class Pipeline {
  public:
   Pipeline(const config::HostConfig& config, Router& router);
@@ -55,6 +59,9 @@ class Pipeline {
 
   // Called by RequestContext::BeginStream: decorates and sends the headers.
   std::ostream& StartStream(RequestContext& ctx);
+
+  // Whose X-Forwarded-For RequestContext believes for the client address.
+  const config::TrustedProxies& trusted_proxies() const { return config_.forwarded_allow_ips; }
 
   // Draining: answer with Connection: close from now on.
   void BeginDrain() { draining_ = true; }
