@@ -29,6 +29,7 @@
 #include "plugins/plugin_manager.hpp"
 #include "realtime/socket_server.hpp"
 #include "storage/database.hpp"
+#include "storage/private_files.hpp"
 
 namespace webui::app {
 namespace {
@@ -156,7 +157,11 @@ int Run(int argc, char** argv) {
 
   std::unique_ptr<storage::Database> db;
   try {
-    fs::create_directories(cfg.data_dir);
+    // DATA_DIR holds the database, the secret key, uploads: owner-only when we create it. An
+    // existing directory keeps its mode (the operator may share it with a backup group on
+    // purpose), but a readable one is worth a warning.
+    if (!storage::CreatePrivateDirectory(cfg.data_dir) && storage::SharedWithOthers(cfg.data_dir))
+      spdlog::warn("DATA_DIR {} is accessible to other local accounts; chmod 700 it", cfg.data_dir);
     storage::DatabaseOptions dbo;
     dbo.url = cfg.database_url;
     dbo.sqlite_path = cfg.SqlitePath();

@@ -53,6 +53,7 @@ HostConfig HostConfig::FromSettings(const Settings& s, const std::string& defaul
   c.audit_max_body = s.Int("AUDIT_LOG_MAX_BODY_SIZE", c.audit_max_body, 0, 1 << 30);
   c.audit_excluded_paths = s.List("AUDIT_EXCLUDED_PATHS", ',');
   c.access_log = s.Bool("WEBUI_ACCESS_LOG", c.access_log);
+  c.forwarded_allow_ips = TrustedProxies::Parse(s.String("FORWARDED_ALLOW_IPS", "127.0.0.1"));
   c.log_level = s.OneOf("GLOBAL_LOG_LEVEL", c.log_level,
                         {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL", "TRACE"});
 

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "config/settings.hpp"
+#include "config/trusted_proxies.hpp"
 
 namespace webui::config {
 
@@ -51,6 +52,8 @@ struct HostConfig {
   std::vector<std::string> audit_excluded_paths;  // AUDIT_EXCLUDED_PATHS (comma list, prefixes)
   bool access_log = false;                        // WEBUI_ACCESS_LOG (one info line per request)
   std::string log_level = "INFO";                 // GLOBAL_LOG_LEVEL
+  // FORWARDED_ALLOW_IPS (uvicorn's; same default): whose X-Forwarded-For names the client.
+  TrustedProxies forwarded_allow_ips = TrustedProxies::Parse("127.0.0.1");
 
   // Security headers (Open WebUI names); empty = our default / not sent.
   std::string x_frame_options = "SAMEORIGIN";                       // XFRAME_OPTIONS

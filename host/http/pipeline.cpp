@@ -16,6 +16,9 @@
 #include <nlohmann/json.hpp>
 #include <webui_host/sdk/json.hpp>
 
+#include "storage/database.hpp"
+#include "storage/private_files.hpp"
+
 namespace webui::http {
 namespace {
 
@@ -125,9 +128,14 @@ std::string RedactSecrets(std::string_view body) {
 Pipeline::Pipeline(const config::HostConfig& config, Router& router)
     : config_(config), router_(router) {
   if (config_.audit_level != config::AuditLevel::kNone) {
-    std::error_code ec;
-    std::filesystem::create_directories(std::filesystem::path(config_.audit_log_path).parent_path(),
-                                        ec);
+    // Audit lines carry e-mails, addresses and request bodies: owner-only, like the database.
+    try {
+      const std::filesystem::path path(config_.audit_log_path);
+      if (path.has_parent_path()) storage::CreatePrivateDirectory(path.parent_path());
+      storage::CreatePrivateFile(path);
+    } catch (const std::exception& e) {
+      spdlog::error("{}", e.what());
+    }
     audit_.open(config_.audit_log_path, std::ios::app);
     if (!audit_) spdlog::error("cannot open audit log {}", config_.audit_log_path);
   }
@@ -181,6 +189,10 @@ void Pipeline::Handle(Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServerRe
     } else {
       Dispatch(ctx);
     }
+  } catch (const storage::StorageUnavailable& e) {
+    // A host route hit a database outage: an honest 503, logged once per outage by the database.
+    spdlog::debug("request {} {} {}: {}", ctx.request_id(), ctx.method(), ctx.path(), e.what());
+    ctx.SendError(503, kServiceUnavailable);
   } catch (const std::exception& e) {
     spdlog::error("request {} {} {} failed: {}", ctx.request_id(), ctx.method(), ctx.path(),
                   e.what());

@@ -40,6 +40,10 @@ inline constexpr const char* kAccessProhibited =
     "You do not have permission to access this resource. Please contact your administrator for "
     "assistance.";
 
+// The detail of a 503 answered during a database outage (the SDK's kServiceUnavailable).
+inline constexpr const char* kServiceUnavailable =
+    "Service temporarily unavailable. Please try again later.";
+
 class Pipeline {
  public:
   Pipeline(const config::HostConfig& config, Router& router);
@@ -63,6 +67,9 @@ class Pipeline {
   // Ends every open stream with an error event (RequestContext::AbortStream) within `budget`;
   // returns how many were ended. For the shutdown deadline.
   std::size_t AbortStreams(std::string_view message, std::chrono::milliseconds budget);
+
+  // Whose X-Forwarded-For RequestContext believes for the client address.
+  const config::TrustedProxies& trusted_proxies() const { return config_.forwarded_allow_ips; }
 
   // Draining: answer with Connection: close from now on.
   void BeginDrain() { draining_ = true; }

@@ -57,6 +57,16 @@ RequestContext::RequestContext(Poco::Net::HTTPServerRequest& req,
   if (q != std::string::npos) query_ = uri.substr(q + 1);
   is_head_ = method_ == "HEAD";
   remote_addr_ = req.clientAddress().host().toString();
+  if (pipeline_ != nullptr) {
+    // Every X-Forwarded-For line, in order, as one list (a proxy may add its own line).
+    std::string forwarded_for;
+    for (auto it = req.find("X-Forwarded-For"); it != req.end(); ++it) {
+      if (!IEquals(it->first, "X-Forwarded-For")) break;
+      if (!forwarded_for.empty()) forwarded_for += ',';
+      forwarded_for += it->second;
+    }
+    remote_addr_ = pipeline_->trusted_proxies().ClientAddress(remote_addr_, forwarded_for);
+  }
 }
 
 RequestContext::RequestContext(std::string method, std::string path,

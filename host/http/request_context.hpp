@@ -49,6 +49,7 @@ class RequestContext {
   const std::string& query_string() const { return query_; }
   const std::string& body() const { return body_; }
   const std::string& request_id() const { return request_id_; }
+  // The client: the peer, or what a trusted proxy says in X-Forwarded-For (FORWARDED_ALLOW_IPS).
   const std::string& remote_addr() const { return remote_addr_; }
   const PathParams& path_params() const { return path_params_; }
   std::optional<std::string_view> PathParam(std::string_view name) const;

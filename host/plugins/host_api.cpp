@@ -29,11 +29,16 @@ void Report(wh_str_sink sink, void* user, std::string_view message) {
   if (sink != nullptr) sink(user, Wh(message));
 }
 
-// Runs `fn`, turning any exception into WH_ERROR (message to the sink when given).
+// Runs `fn`, turning any exception into a status (message to the sink when given): a database
+// that cannot be reached is WH_UNAVAILABLE (the SDK answers 503), anything else WH_ERROR.
 template <typename Fn>
 wh_status Guard(const char* what, wh_str_sink sink, void* user, Fn&& fn) noexcept {
   try {
     return fn();
+  } catch (const storage::StorageUnavailable& e) {
+    // Logged once per outage by the database itself.
+    Report(sink, user, e.what());
+    return WH_UNAVAILABLE;
   } catch (const std::exception& e) {
     spdlog::debug("host api {} failed: {}", what, e.what());
     Report(sink, user, e.what());

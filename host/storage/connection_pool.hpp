@@ -1,6 +1,6 @@
 // Internal: a bounded pool of driver connections. Connections are created lazily up to
 // `max_size`; a caller waits up to the acquire timeout for one to come back, then gets a
-// StorageError. Broken connections are dropped (and later replaced), never handed out again.
+// StorageUnavailable. Broken connections are dropped (and later replaced), never handed out again.
 #pragma once
 
 #include <chrono>
@@ -98,9 +98,9 @@ class ConnectionPool : public std::enable_shared_from_this<ConnectionPool> {
       }
       if (available_.wait_until(lock, deadline) == std::cv_status::timeout && idle_.empty() &&
           open_ >= max_size_) {
-        throw StorageError("no free database connection within " +
-                           std::to_string(acquire_timeout_.count()) + " ms (pool size " +
-                           std::to_string(max_size_) + ")");
+        throw StorageUnavailable("no free database connection within " +
+                                 std::to_string(acquire_timeout_.count()) + " ms (pool size " +
+                                 std::to_string(max_size_) + ")");
       }
     }
   }

@@ -3,7 +3,9 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
+#include <type_traits>
 #include <utility>
 
 #include "storage/connection.hpp"
@@ -21,9 +23,52 @@ constexpr const char* kCreateMigrationTableSql =
     "owner TEXT NOT NULL, version INTEGER NOT NULL, description TEXT, "
     "applied_at BIGINT NOT NULL, PRIMARY KEY (owner, version))";
 
+// An outage fails every request until it ends: it is logged once as an error when it starts and
+// once when the database answers again; the failures in between go to debug.
+class OutageLog {
+ public:
+  explicit OutageLog(std::string target) : target_(std::move(target)) {}
+
+  void Failed(const StorageUnavailable& e) noexcept {
+    if (!down_.exchange(true)) {
+      spdlog::error("database {} unavailable: {} (repeats are logged at debug until it recovers)",
+                    target_, e.what());
+    } else {
+      spdlog::debug("database {} still unavailable: {}", target_, e.what());
+    }
+  }
+  void Succeeded() noexcept {
+    if (down_.load(std::memory_order_relaxed) && down_.exchange(false)) {
+      spdlog::info("database {} available again", target_);
+    }
+  }
+  // Runs `fn`, recording whether the database could serve it.
+  template <typename Fn>
+  auto Track(Fn&& fn) -> decltype(fn()) {
+    try {
+      if constexpr (std::is_void_v<decltype(fn())>) {
+        fn();
+        Succeeded();
+      } else {
+        auto result = fn();
+        Succeeded();
+        return result;
+      }
+    } catch (const StorageUnavailable& e) {
+      Failed(e);
+      throw;
+    }
+  }
+
+ private:
+  const std::string target_;
+  std::atomic<bool> down_{false};
+};
+
 class PooledTransaction final : public Transaction {
  public:
-  explicit PooledTransaction(ConnectionPool::Lease lease) : lease_(std::move(lease)) {}
+  PooledTransaction(ConnectionPool::Lease lease, std::shared_ptr<OutageLog> outages)
+      : lease_(std::move(lease)), outages_(std::move(outages)) {}
 
   ~PooledTransaction() override {
     if (lease_) End();
@@ -31,13 +76,14 @@ class PooledTransaction final : public Transaction {
 
   std::int64_t Exec(std::string_view sql, std::span<const Value> params,
                     const RowFn& on_row) override {
-    return Active()->Exec(sql, params, on_row);
+    Connection* conn = Active();
+    return outages_->Track([&] { return conn->Exec(sql, params, on_row); });
   }
 
   void Commit() override {
     Connection* conn = Active();
     try {
-      conn->Commit();
+      outages_->Track([&] { conn->Commit(); });
     } catch (...) {
       End();
       throw;
@@ -73,25 +119,34 @@ class PooledTransaction final : public Transaction {
   }
 
   ConnectionPool::Lease lease_;
+  std::shared_ptr<OutageLog> outages_;
 };
 
 class PooledDatabase final : public Database {
  public:
   PooledDatabase(Dialect dialect, std::string description, std::shared_ptr<ConnectionPool> pool)
-      : dialect_(dialect), description_(std::move(description)), pool_(std::move(pool)) {}
+      : dialect_(dialect),
+        description_(std::move(description)),
+        pool_(std::move(pool)),
+        outages_(std::make_shared<OutageLog>(description_)) {}
 
   Dialect dialect() const override { return dialect_; }
 
   std::int64_t Exec(std::string_view sql, std::span<const Value> params,
                     const RowFn& on_row) override {
-    ConnectionPool::Lease lease = pool_->Acquire();
-    return lease->Exec(sql, params, on_row);
+    return outages_->Track([&] {
+      ConnectionPool::Lease lease = pool_->Acquire();
+      return lease->Exec(sql, params, on_row);
+    });
   }
 
   std::unique_ptr<Transaction> Begin() override {
-    ConnectionPool::Lease lease = pool_->Acquire();
-    lease->Begin();
-    return std::make_unique<PooledTransaction>(std::move(lease));
+    ConnectionPool::Lease lease = outages_->Track([&] {
+      ConnectionPool::Lease l = pool_->Acquire();
+      l->Begin();
+      return l;
+    });
+    return std::make_unique<PooledTransaction>(std::move(lease), outages_);
   }
 
   void Migrate(std::string_view owner, std::span<const Migration> steps) override {
@@ -216,6 +271,7 @@ class PooledDatabase final : public Database {
   const Dialect dialect_;
   const std::string description_;
   std::shared_ptr<ConnectionPool> pool_;
+  std::shared_ptr<OutageLog> outages_;
 };
 
 }  // namespace

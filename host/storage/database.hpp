@@ -31,11 +31,20 @@ using Row = std::vector<Value>;
 // Return false to stop reading further rows.
 using RowFn = std::function<bool(const Row& row)>;
 
-// Thrown for connection failures, SQL errors and constraint violations. `what()` is the
-// database's own message (never contains parameter values).
+// Thrown for SQL errors and constraint violations (StorageUnavailable for connection failures).
+// `what()` is the database's own message (never contains parameter values).
 class StorageError : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;
+};
+
+// The database cannot be reached right now: server down or restarting, connection lost, no
+// pooled connection free within the wait, SQLite locked past its busy timeout or its file
+// unreadable. Unlike a SQL error this says nothing about the request, so callers answer 503 and
+// must never read it as "no such row" (a signed-in user is not signed out by an outage).
+class StorageUnavailable : public StorageError {
+ public:
+  using StorageError::StorageError;
 };
 
 struct Migration {

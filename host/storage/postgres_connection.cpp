@@ -71,6 +71,25 @@ std::string ErrorText(const PGresult* result, PGconn* conn) {
   return message;
 }
 
+// Failures that say the server cannot serve us now rather than anything about the statement:
+// the connection is gone, or SQLSTATE class 08 (connection exception), 53300 (too many
+// connections), 57P01..57P03 (admin/crash shutdown, cannot connect now).
+bool ServerUnavailable(const PGresult* result, PGconn* conn) {
+  if (PQstatus(conn) != CONNECTION_OK) return true;
+  const char* state = result != nullptr ? PQresultErrorField(result, PG_DIAG_SQLSTATE) : nullptr;
+  if (state == nullptr) return false;
+  const std::string_view code(state);
+  return code.substr(0, 2) == "08" || code == "53300" || code == "57P01" || code == "57P02" ||
+         code == "57P03";
+}
+
+// Throws the statement's failure as StorageUnavailable or StorageError.
+[[noreturn]] void ThrowFailure(const PGresult* result, PGconn* conn) {
+  std::string message = result != nullptr ? ErrorText(result, conn) : TrimEnd(PQerrorMessage(conn));
+  if (ServerUnavailable(result, conn)) throw StorageUnavailable(std::move(message));
+  throw StorageError(std::move(message));
+}
+
 std::string FormatDouble(double value) {
   if (std::isnan(value)) return "NaN";
   if (std::isinf(value)) return value > 0 ? "Infinity" : "-Infinity";
@@ -164,7 +183,7 @@ class PostgresConnection final : public Connection {
     // statements on the same transaction and an early stop leaves nothing to drain.
     ResultPtr result(PQexecParams(conn_, rewritten.sql.c_str(), static_cast<int>(n), types.data(),
                                   values.data(), lengths.data(), formats.data(), 0));
-    if (!result) throw StorageError(TrimEnd(PQerrorMessage(conn_)));
+    if (!result) ThrowFailure(nullptr, conn_);
     switch (PQresultStatus(result.get())) {
       case PGRES_TUPLES_OK: {
         if (on_row) {
@@ -187,7 +206,7 @@ class PostgresConnection final : public Connection {
       case PGRES_EMPTY_QUERY:
         throw StorageError("empty SQL statement");
       default:
-        throw StorageError(ErrorText(result.get(), conn_));
+        ThrowFailure(result.get(), conn_);
     }
   }
 
@@ -195,14 +214,14 @@ class PostgresConnection final : public Connection {
     // PQexec uses the simple query protocol, which accepts several statements and stops at
     // the first error.
     ResultPtr result(PQexec(conn_, sql.c_str()));
-    if (!result) throw StorageError(TrimEnd(PQerrorMessage(conn_)));
+    if (!result) ThrowFailure(nullptr, conn_);
     switch (PQresultStatus(result.get())) {
       case PGRES_COMMAND_OK:
       case PGRES_TUPLES_OK:
       case PGRES_EMPTY_QUERY:
         return;
       default:
-        throw StorageError(ErrorText(result.get(), conn_));
+        ThrowFailure(result.get(), conn_);
     }
   }
 
@@ -210,10 +229,8 @@ class PostgresConnection final : public Connection {
 
   void Commit() override {
     ResultPtr result(PQexec(conn_, "COMMIT"));
-    if (!result) throw StorageError(TrimEnd(PQerrorMessage(conn_)));
-    if (PQresultStatus(result.get()) != PGRES_COMMAND_OK) {
-      throw StorageError(ErrorText(result.get(), conn_));
-    }
+    if (!result) ThrowFailure(nullptr, conn_);
+    if (PQresultStatus(result.get()) != PGRES_COMMAND_OK) ThrowFailure(result.get(), conn_);
     // COMMIT of a transaction in which a statement failed "succeeds" as a ROLLBACK.
     if (std::string_view(PQcmdStatus(result.get())) != "COMMIT") {
       throw StorageError("transaction was rolled back because an earlier statement failed");
@@ -305,7 +322,7 @@ std::unique_ptr<Connection> OpenPostgresConnection(const PostgresTarget& target,
   if (PQstatus(conn) != CONNECTION_OK) {
     std::string message = TrimEnd(PQerrorMessage(conn));
     PQfinish(conn);
-    throw StorageError(message);
+    throw StorageUnavailable(message);
   }
   return std::make_unique<PostgresConnection>(conn);
 }

@@ -5,19 +5,38 @@
 #include <filesystem>
 #include <list>
 #include <string>
-#include <system_error>
 #include <thread>
 #include <unordered_map>
 #include <utility>
 
 #include "storage/connection.hpp"
+#include "storage/private_files.hpp"
 
 namespace webui::storage::detail {
 namespace {
 
 constexpr std::size_t kStatementCacheSize = 64;
 
-[[noreturn]] void Fail(sqlite3* db) { throw StorageError(sqlite3_errmsg(db)); }
+// Busy or locked past the busy timeout, the file unopenable or unreadable, the disk full: the
+// database cannot serve anyone right now, whatever the statement.
+bool Unavailable(int code) {
+  switch (code & 0xff) {
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+    case SQLITE_CANTOPEN:
+    case SQLITE_IOERR:
+    case SQLITE_FULL:
+    case SQLITE_NOMEM:
+      return true;
+    default:
+      return false;
+  }
+}
+
+[[noreturn]] void Fail(sqlite3* db) {
+  if (Unavailable(sqlite3_extended_errcode(db))) throw StorageUnavailable(sqlite3_errmsg(db));
+  throw StorageError(sqlite3_errmsg(db));
+}
 
 // Runs a setup statement, retrying while the database is busy: SQLite does not consult the busy
 // handler on every path of a fresh connection's first read or of a journal-mode change, so
@@ -180,6 +199,7 @@ class SqliteConnection final : public Connection {
       if (rc != SQLITE_DONE) {
         std::string message = sqlite3_errmsg(db_);
         sqlite3_finalize(stmt);
+        if (Unavailable(rc)) throw StorageUnavailable(message);
         throw StorageError(message);
       }
       sqlite3_finalize(stmt);
@@ -286,14 +306,11 @@ class SqliteConnection final : public Connection {
 
 std::unique_ptr<Connection> OpenSqliteConnection(const std::string& path, int busy_timeout_ms) {
   if (path != ":memory:") {
-    std::filesystem::path parent = std::filesystem::path(path).parent_path();
-    if (!parent.empty()) {
-      std::error_code ec;
-      std::filesystem::create_directories(parent, ec);
-      if (ec) {
-        throw StorageError("cannot create directory " + parent.string() + ": " + ec.message());
-      }
-    }
+    const std::filesystem::path parent = std::filesystem::path(path).parent_path();
+    if (!parent.empty()) CreatePrivateDirectory(parent);
+    // SQLite would create the file 0644 minus the umask; it gives the -wal and -shm files the
+    // mode of the database file, so creating that one 0600 first covers all three.
+    CreatePrivateFile(path);
   }
   sqlite3* db = nullptr;
   // NOMUTEX: the pool hands a connection to one thread at a time.

@@ -156,3 +156,44 @@ TEST_F(SqliteTest, ManyDistinctStatementsWhileOneIsStillReading) {
 
 }  // namespace
 }  // namespace webui::storage::testing
+
+namespace webui::storage::testing {
+namespace {
+
+bool ThrowsUnavailable(const std::function<void()>& fn) {
+  try {
+    fn();
+  } catch (const StorageUnavailable&) {
+    return true;
+  } catch (const StorageError&) {
+    return false;
+  }
+  return false;
+}
+
+// Busy past the timeout and an exhausted pool are outages (503 upstream), a bad statement is not.
+TEST(SqliteUnavailable, LockedDatabaseAndExhaustedPoolAreUnavailableSqlErrorsAreNot) {
+  std::string pattern = (std::filesystem::temp_directory_path() / "wh-busy-XXXXXX").string();
+  ASSERT_NE(mkdtemp(pattern.data()), nullptr);
+  DatabaseOptions options;
+  options.sqlite_path = pattern + "/webui.db";
+  options.busy_timeout_ms = 100;
+  options.pool_size = 1;
+  auto writer = Database::Open(options);
+  auto other = Database::Open(options);
+  writer->Exec("CREATE TABLE t (x INTEGER)");
+  {
+    auto tx = writer->Begin();  // BEGIN IMMEDIATE: the one write lock
+    EXPECT_TRUE(ThrowsUnavailable([&] { other->Exec("INSERT INTO t (x) VALUES (1)"); }));
+    // The writer's only pooled connection is taken by the transaction.
+    EXPECT_TRUE(ThrowsUnavailable([&] { writer->Exec("SELECT 1"); }));
+  }
+  other->Exec("INSERT INTO t (x) VALUES (1)");
+  EXPECT_FALSE(ThrowsUnavailable([&] { other->Exec("SELEC nonsense"); }));
+  EXPECT_THROW(other->Exec("SELEC nonsense"), StorageError);
+  std::error_code ignored;
+  std::filesystem::remove_all(pattern, ignored);
+}
+
+}  // namespace
+}  // namespace webui::storage::testing

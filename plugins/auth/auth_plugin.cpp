@@ -319,7 +319,28 @@ User AuthPlugin::SignUp(const std::string& name, const std::string& email,
 
 std::optional<int64_t> AuthPlugin::SigninRateLimited(const std::string& email) {
   // Keyed by a digest: the e-mail is attacker-sized and should not sit in Redis as is.
-  const std::string key = "auth:signin:" + Sha256Hex(email);
+  return CountAttempt("auth:signin:" + Sha256Hex(email), settings_.signin_limit);
+}
+
+namespace {
+std::string AddressKey(const std::string& address) { return "auth:signin-ip:" + address; }
+}  // namespace
+
+std::optional<int64_t> AuthPlugin::SigninAddressLimited(const std::string& address) {
+  if (settings_.signin_ip_limit == 0 || address.empty()) return std::nullopt;
+  return CountAttempt(AddressKey(address), settings_.signin_ip_limit);
+}
+
+void AuthPlugin::SigninSucceededFrom(const std::string& address) {
+  if (settings_.signin_ip_limit == 0 || address.empty()) return;
+  try {
+    host_->KvIncr(AddressKey(address), -1, int64_t{settings_.signin_window_s} * 1000);
+  } catch (const std::exception& e) {
+    host_->Warn(std::string("sign-in rate limiter unavailable: ") + e.what());
+  }
+}
+
+std::optional<int64_t> AuthPlugin::CountAttempt(const std::string& key, int limit) {
   const int64_t window_ms = int64_t{settings_.signin_window_s} * 1000;
   int64_t n = 0;
   try {
@@ -328,7 +349,7 @@ std::optional<int64_t> AuthPlugin::SigninRateLimited(const std::string& email) {
     host_->Warn(std::string("sign-in rate limiter unavailable: ") + e.what());
     return std::nullopt;
   }
-  if (n <= settings_.signin_limit) return std::nullopt;
+  if (n <= limit) return std::nullopt;
   int64_t wait = settings_.signin_window_s;
   try {
     if (auto ttl = host_->KvTtl(key); ttl && *ttl > 0) wait = (*ttl + 999) / 1000;

@@ -96,11 +96,20 @@ class AuthPlugin : public sdk::Plugin {
               const std::string& profile_image_url);
   // The first account (the one Open WebUI protects as "primary admin").
   std::optional<User> PrimaryAdmin();
-  // Seconds to wait when `email` is over the sign-in limit.
+  // Seconds to wait when `email` is over the sign-in limit (every attempt counts).
   std::optional<int64_t> SigninRateLimited(const std::string& email);
+  // Seconds to wait when the client address is over the per-address limit. Every attempt counts
+  // when it starts (so concurrent guesses cannot overshoot) and a successful sign-in gives its
+  // count back (SigninSucceededFrom): in effect failed sign-ins per window (docs/security.md T02).
+  std::optional<int64_t> SigninAddressLimited(const std::string& address);
+  void SigninSucceededFrom(const std::string& address);
   // A bcrypt check that costs what a real one costs (unknown accounts, T01).
   void BurnDummyVerify(std::string_view password) const;
   std::string HashNewPassword(const std::string& password) const;  // 400 when bcrypt can't
+
+  // Counts one attempt under `key` in a fixed window shared by every instance (Redis); the
+  // seconds to wait once the count is over `limit`.
+  std::optional<int64_t> CountAttempt(const std::string& key, int limit);
 
   // Registers a route whose handler may throw ValidationError (answered 422 FastAPI-style).
   void AddRoute(const char* method, const char* path, sdk::Auth auth, sdk::Handler fn);

@@ -90,7 +90,11 @@ void AuthPlugin::RegisterAuthsRoutes() {
       const json body = ParseBodyObject(req.Body());
       const std::string email = Lower(RequireString(body, "email"));
       const std::string password = RequireString(body, "password");
-      if (auto wait = SigninRateLimited(email)) {
+      // One address guessing across many accounts, then many addresses guessing one account.
+      const std::string client(req.RemoteAddr());
+      std::optional<int64_t> wait = SigninAddressLimited(client);
+      if (!wait) wait = SigninRateLimited(email);
+      if (wait) {
         res.Header("Retry-After", std::to_string(*wait));
         throw HttpError(429, msg::kRateLimitExceeded);
       }
@@ -102,6 +106,7 @@ void AuthPlugin::RegisterAuthsRoutes() {
       }
       if (!VerifyPassword(password, auth->password_hash)) throw HttpError(400, msg::kInvalidCred);
       user = store_->GetById(auth->id);
+      if (user) SigninSucceededFrom(client);
     }
     if (!user) throw HttpError(400, msg::kInvalidCred);
     const IssuedToken token = IssueToken(user->id);

@@ -122,6 +122,7 @@ void AuthSettings::Init(sdk::Host& host) {
   bcrypt_cost = EnvInt(host, "WEBUI_AUTH_BCRYPT_ROUNDS", 12, 4, 20);
   signin_limit = EnvInt(host, "WEBUI_AUTH_SIGNIN_RATE_LIMIT", 15, 1, 1000000);
   signin_window_s = EnvInt(host, "WEBUI_AUTH_SIGNIN_RATE_WINDOW", 180, 1, 86400);
+  signin_ip_limit = EnvInt(host, "WEBUI_AUTH_SIGNIN_IP_RATE_LIMIT", 20, 0, 1000000);
 
   // ENABLE_SIGNUP is forced off without WEBUI_AUTH, like config.py.
   host.DeclareConfig(kEnableSignup, "ENABLE_SIGNUP", webui_auth ? "true" : "false");

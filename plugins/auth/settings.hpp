@@ -43,6 +43,7 @@ class AuthSettings {
   int bcrypt_cost = 12;                  // WEBUI_AUTH_BCRYPT_ROUNDS (not in Open WebUI)
   int signin_limit = 15;                 // WEBUI_AUTH_SIGNIN_RATE_LIMIT (per email / window)
   int signin_window_s = 180;             // WEBUI_AUTH_SIGNIN_RATE_WINDOW
+  int signin_ip_limit = 20;  // WEBUI_AUTH_SIGNIN_IP_RATE_LIMIT (failed per client address / window)
 
   // --- declared settings (current value on every call) ---
   bool EnableSignup() const;

@@ -69,7 +69,8 @@ void AuthPlugin::RegisterUsersRoutes() {
     res.Json(Dump(json{{"users", list}, {"total", total}}));
   });
 
-  // --- GET /search (verified): public profile fields only ---
+  // --- GET /search (verified): id and name only, Open WebUI's UserIdNameListResponse; e-mails
+  // and roles of other accounts are the admin list's ---
   AddRoute("GET", P("/search").c_str(), Auth::kVerified, [this](Request& req, Response& res) {
     auto q = ListFromQuery(req);
     const int64_t page = PageParam(req);
@@ -77,12 +78,7 @@ void AuthPlugin::RegisterUsersRoutes() {
     q.skip = (page - 1) * kPageItemCount;
     auto [users, total] = store_->List(q);
     json list = json::array();
-    for (const auto& u : users)
-      list.push_back({{"id", u.id},
-                      {"name", u.name},
-                      {"email", u.email},
-                      {"role", u.role},
-                      {"profile_image_url", u.profile_image_url}});
+    for (const auto& u : users) list.push_back({{"id", u.id}, {"name", u.name}});
     res.Json(Dump(json{{"users", list}, {"total", total}}));
   });
 

@@ -8,8 +8,10 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <regex>
 #include <set>
 #include <thread>
@@ -568,6 +570,33 @@ TEST_F(Auth, SecretIsGeneratedOncePrivateAndReused) {
             401);
 }
 
+// DATA_DIR made by the host, the database (and its WAL files) and the audit log: owner-only
+// whatever the umask, since they hold password and API-key hashes and every chat.
+TEST_F(Auth, DataDirDatabaseAndAuditLogAreOwnerOnly) {
+  const std::string harness_dir = testing::TempDir("auth-perm");
+  const std::string data_dir = harness_dir + "/data";  // does not exist yet
+  HostOptions o = WithEnv({{"DATA_DIR", data_dir}, {"AUDIT_LOG_LEVEL", "REQUEST"}});
+  o.data_dir = harness_dir;
+  const mode_t old_umask = ::umask(022);  // the usual one, inherited by the host
+  auto h = StartHost(backend(), o);
+  ::umask(old_umask);
+  ASSERT_TRUE(h);
+  MakeAdmin(*h);  // writes the database and an audit line
+  auto mode = [](const std::string& path) {
+    struct stat st {};
+    return ::stat(path.c_str(), &st) == 0 ? st.st_mode & 07777 : 0u;
+  };
+  EXPECT_EQ(mode(data_dir), 0700u);
+  EXPECT_EQ(mode(data_dir + "/audit.log"), 0600u);
+  EXPECT_GT(std::filesystem::file_size(data_dir + "/audit.log"), 0u);
+  if (!backend().postgres()) {
+    EXPECT_EQ(mode(data_dir + "/webui.db"), 0600u);
+    for (const char* suffix : {"-wal", "-shm"})
+      if (std::filesystem::exists(data_dir + "/webui.db" + suffix))
+        EXPECT_EQ(mode(data_dir + "/webui.db" + suffix), 0600u) << suffix;
+  }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Limits
 
@@ -615,6 +644,77 @@ TEST_F(Auth, SigninRateLimitReturns429WithRetryAfter) {
   EXPECT_LE(retry, 180);
   // Another account is not affected.
   EXPECT_EQ(SignIn(*h, "other@example.com", "x").status, 400);
+}
+
+// docs/security.md T02, per-address mode: one client guessing across many accounts. The client
+// is the peer, or the X-Forwarded-For hop a trusted proxy (FORWARDED_ALLOW_IPS, default
+// 127.0.0.1) vouches for.
+TEST_F(Auth, SigninLimitPerClientAddressBehindATrustedProxy) {
+  auto h = StartHost(backend(), WithEnv({{"WEBUI_AUTH_SIGNIN_IP_RATE_LIMIT", "5"}}));
+  ASSERT_TRUE(h);
+  MakeAdmin(*h, "owner@example.com");
+  auto from = [&](const std::string& ip, const std::string& email, const std::string& password) {
+    return Post(*h, "/api/v1/auths/signin", {{"email", email}, {"password", password}},
+                {{"X-Forwarded-For", ip}});
+  };
+  // Successful sign-ins do not use up the allowance.
+  for (int i = 0; i < 8; ++i)
+    EXPECT_EQ(from("203.0.113.7", "owner@example.com", "admin-password").status, 200) << i;
+  for (int i = 0; i < 5; ++i)
+    EXPECT_EQ(from("203.0.113.7", "guess" + std::to_string(i) + "@example.com", "x").status, 400)
+        << i;
+  auto r = from("203.0.113.7", "guess-next@example.com", "x");
+  EXPECT_EQ(r.status, 429);
+  EXPECT_EQ(r.Json()["detail"], "API rate limit exceeded");
+  EXPECT_GT(std::stoi(r.Header("Retry-After")), 0);
+  // Even the right password, from that client, until the window ends.
+  EXPECT_EQ(from("203.0.113.7", "owner@example.com", "admin-password").status, 429);
+  // Another client behind the same proxy has its own count.
+  EXPECT_EQ(from("203.0.113.8", "owner@example.com", "admin-password").status, 200);
+  EXPECT_EQ(from("203.0.113.8", "guess0@example.com", "x").status, 400);
+  // Prepending hops does not make a new client: the proxy's own (right-most) hop counts.
+  EXPECT_EQ(from("198.51.100.1, 203.0.113.7", "owner@example.com", "admin-password").status, 429);
+}
+
+TEST_F(Auth, ForwardedForFromAnUntrustedPeerIsIgnored) {
+  auto h = StartHost(backend(), WithEnv({{"WEBUI_AUTH_SIGNIN_IP_RATE_LIMIT", "3"},
+                                         {"FORWARDED_ALLOW_IPS", "192.0.2.1"}}));
+  ASSERT_TRUE(h);
+  MakeAdmin(*h, "owner@example.com");
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_EQ(Post(*h, "/api/v1/auths/signin",
+                   {{"email", "g" + std::to_string(i) + "@example.com"}, {"password", "x"}},
+                   {{"X-Forwarded-For", "203.0.113." + std::to_string(i)}})
+                  .status,
+              400)
+        << i;
+  }
+  // Every "client" above was the loopback peer, so a fresh claimed address changes nothing.
+  EXPECT_EQ(Post(*h, "/api/v1/auths/signin",
+                 {{"email", "owner@example.com"}, {"password", "admin-password"}},
+                 {{"X-Forwarded-For", "203.0.113.99"}})
+                .status,
+            429);
+}
+
+// Open WebUI's UserIdNameListResponse: other accounts' e-mails and roles are not for every user.
+TEST_F(Auth, UserSearchShowsIdAndNameOnly) {
+  auto h = StartHost(backend());
+  ASSERT_TRUE(h);
+  const std::string admin = MakeAdmin(*h, "boss@example.com");
+  const std::string token = MakeUser(*h, admin, "plain@example.com").first;
+  for (const std::string& who : {token, admin}) {
+    auto r = h->Get("/api/v1/users/search?query=boss", Bearer(who));
+    ASSERT_EQ(r.status, 200) << r.body;
+    const json body = r.Json();
+    EXPECT_EQ(body["total"], 1);
+    ASSERT_EQ(body["users"].size(), 1u);
+    const json& u = body["users"][0];
+    EXPECT_EQ(u["name"], "Admin");
+    EXPECT_TRUE(u["id"].is_string());
+    EXPECT_EQ(u.size(), 2u) << u.dump();  // no email, role, or anything else
+    EXPECT_EQ(r.body.find("boss@example.com"), std::string::npos);
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -861,6 +961,119 @@ TEST_F(Auth, LoginFormOffClosesSignup) {
 }
 
 // ---------------------------------------------------------------------------------------------
+// A database outage (docs/security.md: a dependency outage is an honest 5xx, never 401)
+
+// A PostgreSQL server of this test's own, so it can be stopped and started again. As root the
+// server runs as the `postgres` account (initdb and postgres refuse root).
+class PrivatePostgres {
+ public:
+  PrivatePostgres() {
+    const char* bin = std::getenv("WEBUI_TEST_PG_BIN");
+    bin_ = bin != nullptr ? bin : "/usr/lib/postgresql/15/bin";
+    std::string pattern = (std::filesystem::temp_directory_path() / "wh-pg-XXXXXX").string();
+    if (::mkdtemp(pattern.data()) == nullptr) return;
+    dir_ = pattern;
+    port_ = FreePort();
+  }
+  ~PrivatePostgres() {
+    if (started_) Run("pg_ctl -D " + dir_ + " -m immediate -w stop");
+    std::error_code ignored;
+    if (!dir_.empty()) std::filesystem::remove_all(dir_, ignored);
+  }
+  bool Available() const { return std::filesystem::exists(bin_ + "/initdb") && port_ > 0; }
+  bool Init() {
+    if (::geteuid() == 0) {
+      ::chmod(dir_.c_str(), 0700);
+      if (std::system(("chown postgres:postgres " + dir_).c_str()) != 0) return false;
+    }
+    return Run("initdb -D " + dir_ + " -U postgres -A trust -E UTF8 --no-sync");
+  }
+  bool Start() {
+    started_ = Run("pg_ctl -D " + dir_ + " -l " + dir_ + "/server.log -w -t 60 -o \"-p " +
+                   std::to_string(port_) + " -k " + dir_ +
+                   " -c listen_addresses=127.0.0.1 -c fsync=off\" start");
+    return started_;
+  }
+  // A fast shutdown: the server closes every client connection, as in a real restart.
+  bool Stop() {
+    started_ = !Run("pg_ctl -D " + dir_ + " -m fast -w -t 60 stop");
+    return !started_;
+  }
+  std::string Url() const {
+    return "postgresql://postgres@127.0.0.1:" + std::to_string(port_) + "/postgres";
+  }
+
+ private:
+  bool Run(const std::string& command) const {
+    const std::string line = (::geteuid() == 0 ? "runuser -u postgres -- " : "") + bin_ + "/" +
+                             command + " >>" + dir_ + "/ctl.log 2>&1";
+    return std::system(line.c_str()) == 0;
+  }
+  static int FreePort() {
+    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof addr;
+    int port = 0;
+    if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0 &&
+        ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0)
+      port = ntohs(addr.sin_port);
+    ::close(fd);
+    return port;
+  }
+  std::string bin_, dir_;
+  int port_ = 0;
+  bool started_ = false;
+};
+
+size_t CountLines(const std::string& log, const std::string& needle) {
+  size_t n = 0;
+  for (size_t at = log.find(needle); at != std::string::npos; at = log.find(needle, at + 1)) ++n;
+  return n;
+}
+
+// The pg backend only (the server is private, so one run is enough): sign in, stop PostgreSQL,
+// and every request that needs the database is 503 {"detail"} — not 401, so the web UI keeps
+// its token — logged once; after the restart the same token works.
+TEST_F(Auth, PostgresOutageIs503LoggedOnceAndTheSessionSurvives) {
+  if (!backend().postgres()) GTEST_SKIP() << "runs in the pg variant";
+  PrivatePostgres pg;
+  if (!pg.Available()) {
+    if (std::getenv("WEBUI_TEST_REQUIRE_SERVICES")) FAIL() << "no PostgreSQL binaries";
+    GTEST_SKIP() << "no PostgreSQL binaries (WEBUI_TEST_PG_BIN)";
+  }
+  ASSERT_TRUE(pg.Init());
+  ASSERT_TRUE(pg.Start());
+  auto h = StartHost(backend(), WithEnv({{"DATABASE_URL", pg.Url()}}));
+  ASSERT_TRUE(h);
+  const std::string token = MakeAdmin(*h);
+  ASSERT_EQ(h->Get("/api/v1/auths/", Bearer(token)).status, 200);
+
+  ASSERT_TRUE(pg.Stop());
+  for (int i = 0; i < 5; ++i) {
+    for (const auto& r : {h->Get("/api/v1/auths/", Bearer(token)),  // the authenticator
+                          h->Get("/api/v1/test/notes"),             // a plugin's query
+                          SignIn(*h, "admin@example.com", "admin-password")}) {  // a route
+      EXPECT_EQ(r.status, 503) << i << " " << r.body;
+      EXPECT_TRUE(r.Json()["detail"].is_string()) << r.body;
+    }
+  }
+  EXPECT_EQ(h->Get("/health").status, 200);  // the process is fine
+  const std::string during = h->Log();
+  EXPECT_EQ(CountLines(during, "unavailable: "), 1u) << during;
+  EXPECT_EQ(CountLines(during, "handler failed"), 0u) << during;
+  EXPECT_EQ(CountLines(during, "authenticator failed"), 0u) << during;
+
+  ASSERT_TRUE(pg.Start());
+  auto again = h->Get("/api/v1/auths/", Bearer(token));
+  EXPECT_EQ(again.status, 200) << again.body;
+  EXPECT_EQ(again.Json()["email"], "admin@example.com");
+  EXPECT_EQ(h->Get("/api/v1/test/notes").status, 200);
+  EXPECT_EQ(CountLines(h->Log(), "available again"), 1u);
+}
+
+// ---------------------------------------------------------------------------------------------
 // Several instances on one PostgreSQL + Redis
 
 class AuthShared : public Auth {
@@ -896,6 +1109,29 @@ TEST_F(AuthShared, RateLimitIsSharedByTwoInstances) {
     EXPECT_EQ(SignIn(i % 2 ? *a : *b, "shared@example.com", "nope").status, 400) << i;
   for (HostProcess* h : {a.get(), b.get()}) {
     auto r = SignIn(*h, "shared@example.com", "admin-password");
+    EXPECT_EQ(r.status, 429);
+    EXPECT_FALSE(r.Header("Retry-After").empty());
+  }
+}
+
+TEST_F(AuthShared, AddressLimitIsSharedByTwoInstances) {
+  const std::map<std::string, std::string> env = {{"WEBUI_AUTH_SIGNIN_IP_RATE_LIMIT", "6"}};
+  auto a = StartHost(backend(), WithEnv(env));
+  ASSERT_TRUE(a);
+  auto b = StartHost(backend(), WithEnv(env));
+  ASSERT_TRUE(b);
+  MakeAdmin(*a, "shared@example.com");
+  const HeaderList client = {{"X-Forwarded-For", "203.0.113.50"}};
+  for (int i = 0; i < 6; ++i) {
+    EXPECT_EQ(Post(i % 2 ? *a : *b, "/api/v1/auths/signin",
+                   {{"email", "n" + std::to_string(i) + "@example.com"}, {"password", "x"}}, client)
+                  .status,
+              400)
+        << i;
+  }
+  for (HostProcess* h : {a.get(), b.get()}) {
+    auto r = Post(*h, "/api/v1/auths/signin",
+                  {{"email", "shared@example.com"}, {"password", "admin-password"}}, client);
     EXPECT_EQ(r.status, 429);
     EXPECT_FALSE(r.Header("Retry-After").empty());
   }

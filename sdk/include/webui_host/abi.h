@@ -72,7 +72,8 @@ typedef enum wh_status {
   WH_TIMEOUT = 5,     /* an outbound call ran out of time */
   WH_DENIED = 6,      /* the plugin may not do this (e.g. set another plugin's config key) */
   WH_CONFLICT = 7,    /* already exists (route, service, authenticator) */
-  WH_UNAVAILABLE = 8, /* the backing service is down and there is no fallback */
+  WH_UNAVAILABLE = 8, /* the backing service is down and there is no fallback (db_*: the
+                         database cannot be reached; answer 503, not "not found") */
   WH_ABORTED = 9      /* a callback asked to stop */
 } wh_status;
 

@@ -2,7 +2,8 @@
 //
 // A plugin is a class derived from webui::sdk::Plugin, declared with WEBUI_HOST_PLUGIN(...). Its
 // Init() registers routes, settings, migrations and services through Host. Handlers take a
-// Request and a Response; throwing HttpError answers {"detail": ...} with its status, any other
+// Request and a Response; throwing HttpError answers {"detail": ...} with its status, a host
+// service outage (Error with WH_UNAVAILABLE, e.g. the database is down) answers 503, any other
 // exception answers 500. Nothing C++ ever crosses into the host: every callback the host sees is
 // a noexcept thunk defined here.
 #pragma once
@@ -44,7 +45,12 @@ class HttpError : public std::exception {
   std::string detail_;
 };
 
-// A failure of a host service (database, key-value store, ...) inside plugin code.
+// The `detail` of the 503 answered when a host service is unavailable (WH_UNAVAILABLE).
+inline constexpr const char* kServiceUnavailable =
+    "Service temporarily unavailable. Please try again later.";
+
+// A failure of a host service (database, key-value store, ...) inside plugin code. Escaping a
+// handler, status WH_UNAVAILABLE answers 503 {"detail": kServiceUnavailable}, anything else 500.
 class Error : public std::runtime_error {
  public:
   Error(wh_status status, const std::string& message)
@@ -563,6 +569,17 @@ class Host {
       e->fn(rq, rs);
     } catch (const HttpError& err) {
       if (!rs.started()) rs.Error(err.status(), err.detail());
+    } catch (const Error& err) {
+      // An outage is the host's to log (once); the request just did not happen.
+      if (err.status() != WH_UNAVAILABLE)
+        e->host->LogError(std::string("handler failed: ") + err.what());
+      if (!rs.started()) {
+        if (err.status() == WH_UNAVAILABLE) {
+          rs.Error(503, kServiceUnavailable);
+        } else {
+          rs.Error(500, "Internal Server Error");
+        }
+      }
     } catch (const std::exception& err) {
       e->host->LogError(std::string("handler failed: ") + err.what());
       if (!rs.started()) rs.Error(500, "Internal Server Error");
@@ -580,6 +597,12 @@ class Host {
       return e->fn(rq, result);
     } catch (const HttpError& err) {
       return result.Reject(err.status(), err.detail());
+    } catch (const Error& err) {
+      // The credentials could not be checked, which is not "they are wrong": a 401 would make
+      // the web UI drop a valid session during a database outage.
+      if (err.status() == WH_UNAVAILABLE) return result.Reject(503, kServiceUnavailable);
+      e->host->LogError(std::string("authenticator failed: ") + err.what());
+      return result.Reject(401, "Invalid token");
     } catch (const std::exception& err) {
       e->host->LogError(std::string("authenticator failed: ") + err.what());
       return result.Reject(401, "Invalid token");
