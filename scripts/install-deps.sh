@@ -20,8 +20,9 @@ test_pkgs=(libgtest-dev libgmock-dev postgresql-15 redis-server curl python3 fil
 bench_pkgs=(wrk nginx-light)
 # Packaging (cpack -G DEB / -G RPM): dpkg-shlibdeps and rpmbuild.
 pkg_pkgs=(dpkg-dev rpm)
-# Tooling: formatting, the frontend build.
-tool_pkgs=(clang-format nodejs npm)
+# Tooling: formatting, the frontend build, clang with libFuzzer for tests/fuzz (scripts/fuzz.sh;
+# libclang-rt-14-dev holds libFuzzer and the sanitizer runtimes clang links).
+tool_pkgs=(clang-format nodejs npm clang libclang-rt-14-dev)
 
 all_pkgs=("${build_pkgs[@]}" "${test_pkgs[@]}" "${bench_pkgs[@]}" "${pkg_pkgs[@]}" "${tool_pkgs[@]}")
 

@@ -2,10 +2,13 @@
 # README command #2 (and what .ci/run executes): the whole test suite, twice.
 #   1. build/       RelWithDebInfo, ctest (unit, integration, services, plugins, packaging)
 #   2. build-asan/  Debug with -DWEBUI_SANITIZE=ON (ASan + UBSan + LeakSanitizer), ctest again
+#   3. build-fuzz/  clang + libFuzzer: every tests/fuzz target for a bounded time (scripts/fuzz.sh --ci)
 # PostgreSQL 15 and Redis are started privately on 127.0.0.1 for the run and always stopped.
 #
 # Environment:
 #   WEBUI_TEST_SKIP_ASAN=1     only the first pass (quick local runs)
+#   WEBUI_TEST_SKIP_FUZZ=1     no fuzz stage
+#   WEBUI_TEST_FUZZ_SECONDS=N  fuzzing time per target in the fuzz stage (default 15)
 #   WEBUI_TEST_PG_PORT=N       PostgreSQL port (default 55440, or any free port if that is taken)
 #   WEBUI_TEST_REDIS_PORT=N    Redis port (default 6400, or any free port if that is taken)
 #   WEBUI_TEST_JOBS=N          parallel tests per pass (default 2)
@@ -184,6 +187,21 @@ else
     "LSAN_OPTIONS=suppressions=$repo_root/scripts/lsan.supp:print_suppressions=0"
   )
   run_pass "asan" "${WEBUI_TEST_ASAN_BUILD_DIR:-build-asan}" Debug -DWEBUI_SANITIZE=ON || true
+fi
+
+# --- fuzz ----------------------------------------------------------------------------------------
+# Independent of the passes above (its own clang build of the fuzz targets and what they link).
+if [[ "${WEBUI_TEST_SKIP_FUZZ:-0}" == "1" ]]; then
+  results+=("SKIP  fuzz: WEBUI_TEST_SKIP_FUZZ=1")
+else
+  log "[fuzz] build-fuzz + every target for ${WEBUI_TEST_FUZZ_SECONDS:-15} s"
+  t0=$SECONDS
+  if scripts/fuzz.sh --ci "${WEBUI_TEST_FUZZ_SECONDS:-15}"; then
+    results+=("PASS  fuzz: build + runs ($((SECONDS - t0)) s)")
+  else
+    results+=("FAIL  fuzz: build or a target failed ($((SECONDS - t0)) s; see above)")
+    failed=1
+  fi
 fi
 
 # --- summary -------------------------------------------------------------------------------------
