@@ -432,7 +432,12 @@ const scenarios = {
       assert(health.status === 200, `the host answers /health after ${what}`);
     };
     const refusedPolling = async (sid, what) => {
-      const r = await http('GET', `/ws/socket.io/?EIO=4&transport=polling&sid=${sid}`);
+      let r;
+      try {
+        r = await http('GET', `/ws/socket.io/?EIO=4&transport=polling&sid=${sid}`);
+      } catch (e) {
+        throw new Error(`the host is down after ${what}: ${e.message}`);
+      }
       assert(r.status === 400 || /^(1|44)/.test(r.text), `${what} refused (${r.status} ${r.text.slice(0, 40)})`);
     };
     const handshake = async () =>
