@@ -232,8 +232,15 @@ int Run(int argc, char** argv) {
     sockets = std::make_unique<realtime::SocketServer>(
         realtime::RealtimeOptions::FromSettings(settings), pipeline, *kv);
     sockets->RegisterRoutes(router);
+    // Each plugin gets its own handle, so its event handlers go quiet while it is disabled.
+    realtime::SocketServer* io = sockets.get();
     services.Offer({WH_SERVICE_SOCKET_EMITTER_V1, &plugin_manager.host_record(), sockets->emitter(),
-                    sizeof(wh_socket_emitter_v1), sockets.get()});
+                    sizeof(wh_socket_emitter_v1), io->emitter_user(),
+                    [io](const plugins::PluginRecord& consumer) {
+                      const plugins::PluginRecord* rec = &consumer;
+                      return io->EmitterUserFor(consumer.name,
+                                                [rec] { return rec->enabled.load(); });
+                    }});
     plugin_manager.LoadAll();
   } catch (const config::ConfigError& e) {
     spdlog::critical("cannot start: invalid configuration: {}", e.what());

@@ -1,5 +1,6 @@
 #include "http/pipeline.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <ctime>
 #include <filesystem>
@@ -238,17 +239,16 @@ void Pipeline::Dispatch(RequestContext& ctx) {
   const Route& route = *match.route;
   ctx.set_route(std::move(match));
 
-  // Refuse an oversized body before reading a byte of it; the unread rest makes the
-  // connection unusable, so close it.
-  const auto length = ctx.raw_request().getContentLength64();
-  if (length > config_.max_body_bytes) {
-    ctx.ForceClose();
-    ctx.SendError(
-        413, "Request body too large (limit " + std::to_string(config_.max_body_bytes) + " bytes)");
+  // Refuse an oversized body before reading a byte of it.
+  const std::int64_t limit = route.max_body_bytes > 0
+                                 ? std::min(route.max_body_bytes, config_.max_body_bytes)
+                                 : config_.max_body_bytes;
+  if (ctx.raw_request().getContentLength64() > limit) {
+    RefuseBody(ctx, route, limit);
     return;
   }
   if (!ResolveCaller(ctx, route.auth)) return;
-  if (!ReadBody(ctx)) return;
+  if (!ReadBody(ctx, route, limit)) return;
   route.handler(ctx);
   if (ctx.mode() == RequestContext::Mode::kNone) {
     spdlog::error("request {}: handler of {} {} ({}) sent no response", ctx.request_id(),
@@ -299,7 +299,17 @@ bool Pipeline::ResolveCaller(RequestContext& ctx, AuthLevel level) {
   return true;
 }
 
-bool Pipeline::ReadBody(RequestContext& ctx) {
+void Pipeline::RefuseBody(RequestContext& ctx, const Route& route, std::int64_t limit) {
+  // The unread rest makes the connection unusable: close it.
+  ctx.ForceClose();
+  if (route.on_body_too_large) {
+    route.on_body_too_large(ctx);
+    return;
+  }
+  ctx.SendError(413, "Request body too large (limit " + std::to_string(limit) + " bytes)");
+}
+
+bool Pipeline::ReadBody(RequestContext& ctx, const Route& route, std::int64_t limit) {
   auto& req = ctx.raw_request();
   const auto length = req.getContentLength64();
   if (length == 0 || (length < 0 && !req.getChunkedTransferEncoding())) return true;
@@ -311,10 +321,8 @@ bool Pipeline::ReadBody(RequestContext& ctx) {
     in.read(buf, sizeof buf);
     const auto n = in.gcount();
     if (n <= 0) break;
-    if (static_cast<std::int64_t>(body.size()) + n > config_.max_body_bytes) {
-      ctx.ForceClose();
-      ctx.SendError(413, "Request body too large (limit " + std::to_string(config_.max_body_bytes) +
-                             " bytes)");
+    if (static_cast<std::int64_t>(body.size()) + n > limit) {
+      RefuseBody(ctx, route, limit);
       return false;
     }
     body.append(buf, static_cast<size_t>(n));

@@ -78,7 +78,8 @@ class Pipeline {
  private:
   void Dispatch(RequestContext& ctx);
   bool ResolveCaller(RequestContext& ctx, AuthLevel level);
-  bool ReadBody(RequestContext& ctx);
+  bool ReadBody(RequestContext& ctx, const Route& route, std::int64_t limit);
+  void RefuseBody(RequestContext& ctx, const Route& route, std::int64_t limit);
   void AnswerPreflight(RequestContext& ctx);
   void Decorate(RequestContext& ctx);
   void Finish(RequestContext& ctx);

@@ -3,6 +3,7 @@
 // win over a catch-all. Thread-safe: plugins may add routes while requests are being served.
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <map>
 #include <memory>
@@ -33,6 +34,10 @@ struct Route {
   std::string owner;              // "host" or the plugin's name
   std::function<bool()> enabled;  // empty = always enabled
   std::function<void(RequestContext&)> handler;
+  // Largest body this route takes (0: the host's limit; never more than it), refused before a
+  // byte of it is buffered. on_body_too_large, when set, answers instead of the generic 413.
+  std::int64_t max_body_bytes = 0;
+  std::function<void(RequestContext&)> on_body_too_large;
   bool IsEnabled() const { return !enabled || enabled(); }
 };
 

@@ -549,7 +549,7 @@ wh_status ServiceOffer(wh_plugin_host_ptr* self, wh_str name, const void* vtable
   return Guard("service_offer", nullptr, nullptr, [&] {
     if (name.len == 0 || vtable == nullptr || vtable_size == 0) return WH_INVALID;
     auto& r = Rec(self);
-    r.host->services.Offer({std::string(View(name)), &r, vtable, vtable_size, user});
+    r.host->services.Offer({std::string(View(name)), &r, vtable, vtable_size, user, nullptr});
     return WH_OK;
   });
 }
@@ -560,7 +560,8 @@ wh_status ServiceEach(wh_plugin_host_ptr* self, wh_str name,
     auto& registry = Rec(self).host->services;
     for (const auto& e : registry.Find(View(name))) {
       registry.NoteUse(&Rec(self), e.provider);
-      fn(user, Wh(e.provider->name), e.vtable, e.vtable_size, e.user);
+      fn(user, Wh(e.provider->name), e.vtable, e.vtable_size,
+         e.user_for ? e.user_for(Rec(self)) : e.user);
     }
     return WH_OK;
   });

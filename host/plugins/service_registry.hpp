@@ -2,6 +2,7 @@
 // whose plugin is disabled are skipped.
 #pragma once
 
+#include <functional>
 #include <mutex>
 #include <set>
 #include <string>
@@ -20,6 +21,10 @@ class ServiceRegistry {
     const void* vtable;
     size_t vtable_size;
     void* user;
+    // When set, each consumer gets its own service_user from it instead of `user`: for a
+    // provider that must tell its consumers apart (the host's socket_emitter.v1 stops calling a
+    // disabled plugin's event handlers).
+    std::function<void*(const PluginRecord& consumer)> user_for;
   };
 
   void Offer(Entry entry);

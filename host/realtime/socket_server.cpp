@@ -82,7 +82,8 @@ std::string_view View(wh_str s) {
 wh_status EmitThunk(void* user, wh_str to, wh_str event, wh_str data_json) {
   try {
     if (event.len == 0) return WH_INVALID;
-    return static_cast<SocketServer*>(user)->Emit(View(to), View(event), View(data_json))
+    return static_cast<SocketServer::EmitterClient*>(user)->server->Emit(View(to), View(event),
+                                                                         View(data_json))
                ? WH_OK
                : WH_INVALID;
   } catch (const std::exception& e) {
@@ -104,8 +105,10 @@ wh_status OnThunk(void* user, wh_str event, wh_socket_event_fn fn, void* fn_user
                   std::uint64_t* id_out) {
   try {
     if (fn == nullptr || event.len == 0) return WH_INVALID;
-    const std::uint64_t id = static_cast<SocketServer*>(user)->On(
-        std::string(View(event)), [fn, fn_user](const SocketServer::ClientEvent& ev) {
+    auto* client = static_cast<SocketServer::EmitterClient*>(user);
+    const std::uint64_t id = client->server->On(
+        std::string(View(event)),
+        [fn, fn_user](const SocketServer::ClientEvent& ev) {
           wh_caller c{};
           if (ev.caller) {
             c.struct_size = sizeof c;
@@ -117,7 +120,8 @@ wh_status OnThunk(void* user, wh_str event, wh_socket_event_fn fn, void* fn_user
           fn(fn_user, Wh(ev.sid), ev.caller ? &c : nullptr, Wh(ev.event), Wh(ev.args_json),
              ev.ack ? &AckThunk : nullptr,
              ev.ack ? const_cast<void*>(static_cast<const void*>(ev.ack)) : nullptr);
-        });
+        },
+        client->enabled);
     if (id_out) *id_out = id;
     return WH_OK;
   } catch (...) {
@@ -127,7 +131,7 @@ wh_status OnThunk(void* user, wh_str event, wh_socket_event_fn fn, void* fn_user
 
 wh_status OffThunk(void* user, std::uint64_t id) {
   try {
-    return static_cast<SocketServer*>(user)->Off(id) ? WH_OK : WH_NOT_FOUND;
+    return static_cast<SocketServer::EmitterClient*>(user)->server->Off(id) ? WH_OK : WH_NOT_FOUND;
   } catch (...) {
     return WH_ERROR;
   }
@@ -151,6 +155,11 @@ RealtimeOptions RealtimeOptions::FromSettings(const config::Settings& s) {
       s.Int("WEBUI_SOCKET_MAX_TOTAL", static_cast<std::int64_t>(o.max_total), 1, 10000000));
   o.max_per_user = static_cast<std::size_t>(
       s.Int("WEBUI_SOCKET_MAX_PER_USER", static_cast<std::int64_t>(o.max_per_user), 1, 10000000));
+  o.max_anonymous = static_cast<std::size_t>(
+      s.Int("WEBUI_SOCKET_MAX_ANONYMOUS", static_cast<std::int64_t>(o.max_anonymous), 0, 10000000));
+  o.max_anonymous_per_ip = static_cast<std::size_t>(
+      s.Int("WEBUI_SOCKET_MAX_ANONYMOUS_PER_IP", static_cast<std::int64_t>(o.max_anonymous_per_ip),
+            0, 10000000));
   o.send_queue = static_cast<std::size_t>(
       s.Bytes("WEBUI_SOCKET_SEND_QUEUE", static_cast<std::int64_t>(o.send_queue)));
   if (o.send_queue < 4096) throw config::ConfigError("WEBUI_SOCKET_SEND_QUEUE must be >= 4k");
@@ -201,6 +210,9 @@ struct SocketServer::Session {
   std::string token;  // the token the caller was resolved from
   std::optional<http::Caller> caller;
   std::string counted_user;  // user id counted in per_user_ and joined as "user:<id>"
+  std::string remote_ip;
+  bool counted_anonymous = false;  // in anonymous_
+  bool counted_ip = false;         // in unauthenticated_per_ip_ (no user yet)
   Clock::time_point auth_checked{};
   int queued = 0;
 };
@@ -216,6 +228,8 @@ struct SocketServer::Worker {
 SocketServer::SocketServer(RealtimeOptions options, http::Pipeline& pipeline, kv::KvStore& host_kv)
     : options_(std::move(options)), pipeline_(pipeline), host_kv_(host_kv) {
   instance_id_ = eio::NewSid();
+  // Half of the sockets at most: anonymous ones can never take the slots signed-in users need.
+  anonymous_cap_ = std::min(options_.max_anonymous, options_.max_total / 2);
   vtable_.struct_size = sizeof vtable_;
   vtable_.emit = &EmitThunk;
   vtable_.on = &OnThunk;
@@ -247,6 +261,11 @@ void SocketServer::RegisterRoutes(http::Router& router) {
       r.auth = http::AuthLevel::kPublic;
       r.owner = "host";
       r.handler = [this](http::RequestContext& ctx) { HandleHttp(ctx); };
+      // Engine.IO's maxHttpBufferSize: a polling body over max_payload is refused before it is
+      // read, not after the whole of it has been buffered (a GET has no business with one).
+      r.max_body_bytes = static_cast<std::int64_t>(options_.max_payload);
+      if (std::string_view(method) == "POST")
+        r.on_body_too_large = [this](http::RequestContext& ctx) { HandleOversizedPost(ctx); };
       if (router.Add(std::move(r)) != http::Router::AddResult::kOk)
         spdlog::error("socket.io: route {} {} is already taken", method, path);
     }
@@ -299,10 +318,10 @@ void SocketServer::Start() {
   }
   spdlog::info(
       "socket.io: serving /ws/socket.io/ and /socket.io/ (websocket {}, ping {}/{} ms, "
-      "max payload {}, max sockets {} total / {} per user)",
+      "max payload {}, max sockets {} total / {} per user / {} anonymous, connect within {} ms)",
       options_.websocket ? "on" : "off", options_.ping_interval.count(),
       options_.ping_timeout.count(), options_.max_payload, options_.max_total,
-      options_.max_per_user);
+      options_.max_per_user, anonymous_cap_, options_.connect_timeout.count());
 }
 
 void SocketServer::Stop() {
@@ -344,6 +363,7 @@ SocketServer::Stats SocketServer::stats() const {
     std::lock_guard lock(mu_);
     st.sessions = by_eio_.size();
     st.connected = by_sio_.size();
+    st.anonymous = anonymous_;
   }
   st.websockets = reactor_->size();
   return st;
@@ -376,16 +396,51 @@ void SocketServer::HandleHttp(http::RequestContext& ctx) {
   return HandlePost(ctx, s);
 }
 
-SocketServer::SessionPtr SocketServer::NewSession() {
+SocketServer::SessionPtr SocketServer::NewSession(const std::string& remote_ip,
+                                                  const char** refused_by) {
   auto s = std::make_shared<Session>(eio::NewSid());
   s->worker = next_worker_++ % workers_.size();
+  s->remote_ip = remote_ip;
   const auto now = Clock::now();
   s->next_ping = now + options_.ping_interval;
   s->connect_deadline = now + options_.connect_timeout;
   std::lock_guard lock(mu_);
-  if (by_eio_.size() >= options_.max_total) return nullptr;
+  if (by_eio_.size() >= options_.max_total) {
+    *refused_by = "WEBUI_SOCKET_MAX_TOTAL";
+    return nullptr;
+  }
+  // Until its CONNECT names a user, a session counts against its address.
+  std::size_t& from_ip = unauthenticated_per_ip_[remote_ip];
+  if (options_.max_anonymous_per_ip > 0 && from_ip >= options_.max_anonymous_per_ip) {
+    if (from_ip == 0) unauthenticated_per_ip_.erase(remote_ip);
+    *refused_by = "WEBUI_SOCKET_MAX_ANONYMOUS_PER_IP";
+    return nullptr;
+  }
+  ++from_ip;
+  s->counted_ip = true;
   by_eio_[s->eio_sid] = s;
   return s;
+}
+
+void SocketServer::ReleaseUnauthenticatedLocked(Session& s) {
+  if (s.counted_anonymous) {
+    --anonymous_;
+    s.counted_anonymous = false;
+  }
+  if (s.counted_ip) {
+    auto it = unauthenticated_per_ip_.find(s.remote_ip);
+    if (it != unauthenticated_per_ip_.end() && --it->second == 0) unauthenticated_per_ip_.erase(it);
+    s.counted_ip = false;
+  }
+}
+
+void SocketServer::HandleOversizedPost(http::RequestContext& ctx) {
+  // The pipeline refused the body unread (and closes the connection); like a WebSocket message
+  // over the limit, this ends the session.
+  if (const auto sid = ctx.QueryParam("sid")) {
+    if (SessionPtr s = FindSession(*sid)) CloseSession(s, CloseReason::kError);
+  }
+  SendEioError(ctx, 413, eio::ErrorCode::kBadRequest, "Payload too large");
 }
 
 SocketServer::SessionPtr SocketServer::FindSession(std::string_view eio_sid) const {
@@ -395,11 +450,10 @@ SocketServer::SessionPtr SocketServer::FindSession(std::string_view eio_sid) con
 }
 
 void SocketServer::HandlePollingHandshake(http::RequestContext& ctx) {
-  SessionPtr s = NewSession();
+  const char* refused_by = "";
+  SessionPtr s = NewSession(ctx.remote_addr(), &refused_by);
   if (!s) {
-    spdlog::warn(
-        "socket.io: refused a connection from {}: {} sockets open (WEBUI_SOCKET_MAX_TOTAL)",
-        ctx.remote_addr(), options_.max_total);
+    spdlog::warn("socket.io: refused a connection from {} ({})", ctx.remote_addr(), refused_by);
     return SendEioError(ctx, 503, eio::ErrorCode::kForbidden, "Too many connections");
   }
   SendText(ctx,
@@ -508,12 +562,10 @@ void SocketServer::HandleWebSocket(http::RequestContext& ctx, std::optional<std:
     if (s->websocket || s->probe || s->state != Session::State::kOpen)
       return SendEioError(ctx, 400, eio::ErrorCode::kBadRequest);
   } else {
-    s = NewSession();
+    const char* refused_by = "";
+    s = NewSession(ctx.remote_addr(), &refused_by);
     if (!s) {
-      spdlog::warn(
-          "socket.io: refused a websocket from {}: {} sockets open "
-          "(WEBUI_SOCKET_MAX_TOTAL)",
-          ctx.remote_addr(), options_.max_total);
+      spdlog::warn("socket.io: refused a websocket from {} ({})", ctx.remote_addr(), refused_by);
       return SendEioError(ctx, 503, eio::ErrorCode::kForbidden, "Too many connections");
     }
   }
@@ -680,7 +732,7 @@ void SocketServer::SendPacket(const SessionPtr& s, const std::string& packet) {
 void SocketServer::CloseSession(const SessionPtr& s, CloseReason reason) {
   std::string sio_sid, counted_user;
   std::optional<http::Caller> caller;
-  bool was_connected = false, remove = true;
+  bool was_connected = false, remove = true, counted_anonymous = false, counted_ip = false;
   {
     std::lock_guard lock(s->mu);
     if (s->state != Session::State::kOpen) return;
@@ -690,6 +742,9 @@ void SocketServer::CloseSession(const SessionPtr& s, CloseReason reason) {
     counted_user = s->counted_user;
     s->sio_connected = false;
     s->counted_user.clear();
+    counted_anonymous = s->counted_anonymous;
+    counted_ip = s->counted_ip;
+    s->counted_anonymous = s->counted_ip = false;
     std::vector<std::string> packets;
     if (reason == CloseReason::kServerDisconnect && was_connected)
       packets.push_back(eio::Encode(eio::PacketType::kMessage, "1"));  // Socket.IO DISCONNECT
@@ -734,6 +789,12 @@ void SocketServer::CloseSession(const SessionPtr& s, CloseReason reason) {
       auto it = per_user_.find(counted_user);
       if (it != per_user_.end() && --it->second == 0) per_user_.erase(it);
     }
+    if (counted_anonymous) --anonymous_;
+    if (counted_ip) {
+      auto it = unauthenticated_per_ip_.find(s->remote_ip);
+      if (it != unauthenticated_per_ip_.end() && --it->second == 0)
+        unauthenticated_per_ip_.erase(it);
+    }
     if (remove) by_eio_.erase(s->eio_sid);
   }
   spdlog::debug("socket.io: {} closed ({})", s->eio_sid, ReasonText(static_cast<int>(reason)));
@@ -741,7 +802,7 @@ void SocketServer::CloseSession(const SessionPtr& s, CloseReason reason) {
     bool wanted = false;
     {
       std::lock_guard lock(handlers_mu_);
-      for (const auto& h : handlers_) wanted = wanted || h.first == "disconnect";
+      for (const auto& h : handlers_) wanted = wanted || h.event == "disconnect";
     }
     if (wanted) {
       const std::string args = json::array({ReasonText(static_cast<int>(reason))}).dump();
@@ -905,6 +966,8 @@ void SocketServer::DoConnect(const SessionPtr& s, const std::string& token) {
     if (caller && per_user_[caller->id] >= options_.max_per_user) {
       refused = true;
       if (per_user_[caller->id] == 0) per_user_.erase(caller->id);
+    } else if (!caller && anonymous_ >= anonymous_cap_) {
+      refused = true;
     } else {
       s->sio_sid = sio_sid;
       s->sio_connected = true;
@@ -917,6 +980,10 @@ void SocketServer::DoConnect(const SessionPtr& s, const std::string& token) {
         rooms_.Join(sio_sid, "user:" + caller->id);
         ++per_user_[caller->id];
         s->counted_user = caller->id;
+        ReleaseUnauthenticatedLocked(*s);
+      } else {
+        ++anonymous_;
+        s->counted_anonymous = true;
       }
       // Under the locks, so no emit to this socket can overtake its CONNECT answer.
       ok = SendPacketLocked(
@@ -925,12 +992,21 @@ void SocketServer::DoConnect(const SessionPtr& s, const std::string& token) {
     }
   }
   if (refused) {
-    spdlog::warn("socket.io: user {} already has {} sockets (WEBUI_SOCKET_MAX_PER_USER)",
-                 caller->id, options_.max_per_user);
     sio::Packet err;
     err.type = sio::PacketType::kConnectError;
-    err.data = {{"message", "Too many connections for this user"}};
+    if (caller) {
+      spdlog::warn("socket.io: user {} already has {} sockets (WEBUI_SOCKET_MAX_PER_USER)",
+                   caller->id, options_.max_per_user);
+      err.data = {{"message", "Too many connections for this user"}};
+    } else {
+      spdlog::warn(
+          "socket.io: refused an anonymous socket from {}: {} open (WEBUI_SOCKET_MAX_ANONYMOUS)",
+          s->remote_ip, anonymous_cap_);
+      err.data = {{"message", "Too many anonymous connections"}};
+    }
     SendPacket(s, eio::Encode(eio::PacketType::kMessage, sio::Encode(err)));
+    // Closed at once (after the CONNECT_ERROR): a refused session must not hold a slot.
+    CloseSession(s, CloseReason::kServerDisconnect);
     return;
   }
   if (sent && !ok) CloseSession(s, CloseReason::kError);
@@ -954,6 +1030,7 @@ bool SocketServer::ApplyCaller(const SessionPtr& s, const std::string& token,
     rooms_.Join(s->sio_sid, "user:" + caller.id);
     ++per_user_[caller.id];
     s->counted_user = caller.id;
+    ReleaseUnauthenticatedLocked(*s);
   }
   s->token = token;
   s->caller = caller;
@@ -1048,11 +1125,11 @@ void SocketServer::SendAck(const SessionPtr& s, std::uint64_t id, std::string_vi
 void SocketServer::Dispatch(const SessionPtr& s, const std::string& sid,
                             const std::optional<http::Caller>& caller, const std::string& event,
                             const std::string& args_json, std::optional<std::uint64_t> ack) {
-  std::vector<std::shared_ptr<EventHandler>> targets;
+  std::vector<Handler> targets;
   {
     std::lock_guard lock(handlers_mu_);
-    for (const auto& [name, entry] : handlers_)
-      if (name == event) targets.push_back(entry.second);
+    for (const auto& h : handlers_)
+      if (h.event == event) targets.push_back(h);
   }
   if (targets.empty()) return;
   bool acked = false;
@@ -1063,26 +1140,39 @@ void SocketServer::Dispatch(const SessionPtr& s, const std::string& sid,
   };
   ClientEvent ev{sid, caller ? &*caller : nullptr, event, args_json, ack ? &ack_fn : nullptr};
   for (const auto& h : targets) {
+    // Asked at each event: a plugin disabled a moment ago hears nothing more, and hears again
+    // once it is enabled (its code stays loaded either way).
+    if (h.enabled && !h.enabled()) continue;
     try {
-      (*h)(ev);
+      (*h.fn)(ev);
     } catch (const std::exception& e) {
       spdlog::error("socket.io: handler of '{}' failed: {}", event, e.what());
     }
   }
 }
 
-std::uint64_t SocketServer::On(std::string event, EventHandler handler) {
+std::uint64_t SocketServer::On(std::string event, EventHandler handler,
+                               std::function<bool()> enabled) {
   const std::uint64_t id = next_handler_++;
   std::lock_guard lock(handlers_mu_);
-  handlers_.emplace_back(std::move(event),
-                         std::make_pair(id, std::make_shared<EventHandler>(std::move(handler))));
+  handlers_.push_back(Handler{std::move(event), id,
+                              std::make_shared<EventHandler>(std::move(handler)),
+                              std::move(enabled)});
   return id;
+}
+
+void* SocketServer::EmitterUserFor(const std::string& owner, std::function<bool()> enabled) {
+  std::lock_guard lock(clients_mu_);
+  auto& client = clients_[owner];
+  if (!client)
+    client = std::make_unique<EmitterClient>(EmitterClient{this, owner, std::move(enabled)});
+  return client.get();
 }
 
 bool SocketServer::Off(std::uint64_t id) {
   std::lock_guard lock(handlers_mu_);
   auto it = std::find_if(handlers_.begin(), handlers_.end(),
-                         [id](const auto& h) { return h.second.first == id; });
+                         [id](const Handler& h) { return h.id == id; });
   if (it == handlers_.end()) return false;
   handlers_.erase(it);
   return true;

@@ -5,14 +5,17 @@
 //               detached and handed to the Reactor (one epoll thread), so idle sockets cost
 //               memory, not threads.
 //   auth        the CONNECT auth {token} and the `user-join` event resolve the caller through the
-//               one authenticator (Pipeline::AuthenticateToken). A signed-in socket joins room
+//               one authenticator (Pipeline::AuthenticateToken). Anonymous sockets are allowed, as
+//               in Open WebUI, but under their own small cap (at most half the total), so they can
+//               never lock signed-in users out; a session that sends no CONNECT within
+//               connect_timeout is closed. A signed-in socket joins room
 //               "user:<id>"; every socket joins the room named by its own sid. Before each client
 //               event the token is checked again (cached for auth_cache), and a message on the KV
 //               channel "webui-host:auth-changed" (a user id, or empty for everyone) re-checks at
 //               once: a socket whose token no longer verifies is disconnected (threats.md T05).
 //   events      client events go, in order per socket, to a small pool of dispatch threads that
 //               call the handlers registered with On() (the socket_emitter.v1 service); the host
-//               itself answers `user-join`.
+//               itself answers `user-join`. A plugin's handlers are skipped while it is disabled.
 //   emits       Emit() reaches a sid, a room or everyone on this instance; with
 //               WEBSOCKET_MANAGER=redis it is also published on "webui-host:socket-emit" so the
 //               other instances deliver to the sockets they hold.
@@ -47,14 +50,20 @@ inline constexpr const char* kEmitChannel = "webui-host:socket-emit";
 
 struct RealtimeOptions {
   bool websocket = true;  // ENABLE_WEBSOCKET_SUPPORT: false = long-polling only, no upgrade
-  std::chrono::milliseconds ping_interval{25000};    // WEBUI_SOCKET_PING_INTERVAL_MS
-  std::chrono::milliseconds ping_timeout{20000};     // WEBUI_SOCKET_PING_TIMEOUT_MS
-  std::size_t max_payload = 1000000;                 // WEBUI_SOCKET_MAX_PAYLOAD
-  std::size_t max_total = 10000;                     // WEBUI_SOCKET_MAX_TOTAL (Engine.IO sessions)
-  std::size_t max_per_user = 100;                    // WEBUI_SOCKET_MAX_PER_USER
-  std::size_t send_queue = 4 << 20;                  // WEBUI_SOCKET_SEND_QUEUE (bytes per socket)
-  std::chrono::milliseconds auth_cache{1000};        // WEBUI_SOCKET_AUTH_CACHE_MS
-  std::chrono::milliseconds connect_timeout{45000};  // Socket.IO CONNECT must come within
+  std::chrono::milliseconds ping_interval{25000};  // WEBUI_SOCKET_PING_INTERVAL_MS
+  std::chrono::milliseconds ping_timeout{20000};   // WEBUI_SOCKET_PING_TIMEOUT_MS
+  std::size_t max_payload = 1000000;               // WEBUI_SOCKET_MAX_PAYLOAD
+  std::size_t max_total = 10000;                   // WEBUI_SOCKET_MAX_TOTAL (Engine.IO sessions)
+  std::size_t max_per_user = 100;                  // WEBUI_SOCKET_MAX_PER_USER
+  // Sockets connected without a signed-in user; never more than max_total / 2 (see the class).
+  std::size_t max_anonymous = 100;  // WEBUI_SOCKET_MAX_ANONYMOUS
+  // Sessions without a signed-in user (CONNECT pending, or anonymous) per client address;
+  // 0 = no limit. Behind a reverse proxy every client has the proxy's address.
+  std::size_t max_anonymous_per_ip = 0;        // WEBUI_SOCKET_MAX_ANONYMOUS_PER_IP
+  std::size_t send_queue = 4 << 20;            // WEBUI_SOCKET_SEND_QUEUE (bytes per socket)
+  std::chrono::milliseconds auth_cache{1000};  // WEBUI_SOCKET_AUTH_CACHE_MS
+  // Socket.IO CONNECT must come within this (Open WebUI's client sends it at once).
+  std::chrono::milliseconds connect_timeout{5000};  // WEBUI_SOCKET_CONNECT_TIMEOUT_MS
   std::chrono::milliseconds upgrade_timeout{10000};
   int workers = 2;                                // WEBUI_SOCKET_WORKERS (dispatch threads)
   bool redis_manager = false;                     // WEBSOCKET_MANAGER=redis
@@ -87,6 +96,7 @@ class SocketServer {
   struct Stats {
     std::size_t sessions = 0;    // Engine.IO sessions
     std::size_t connected = 0;   // Socket.IO sockets
+    std::size_t anonymous = 0;   // Socket.IO sockets without a signed-in user
     std::size_t websockets = 0;  // descriptors held by the reactor
   };
 
@@ -105,11 +115,22 @@ class SocketServer {
   // `to`: a sid, a room ("user:<id>"), several of those separated by ',' (each socket gets the
   // event once), or "" for every socket. False when data_json is not JSON.
   bool Emit(std::string_view to, std::string_view event, std::string_view data_json);
-  std::uint64_t On(std::string event, EventHandler handler);
+  // `enabled` (empty: always) is asked before each call: a disabled plugin's handlers receive
+  // nothing until it is enabled again.
+  std::uint64_t On(std::string event, EventHandler handler, std::function<bool()> enabled = {});
   bool Off(std::uint64_t id);
 
-  // The socket_emitter.v1 table; its service_user is this object.
+  // The socket_emitter.v1 table. Its service_user is a per-consumer handle: emitter_user() for
+  // the host itself, EmitterUserFor() for a plugin (the same handle for the same owner; valid as
+  // long as this object), so handlers registered through it follow the plugin's enabled flag.
   const wh_socket_emitter_v1* emitter() const { return &vtable_; }
+  struct EmitterClient {
+    SocketServer* server;
+    std::string owner;
+    std::function<bool()> enabled;  // empty: always
+  };
+  void* emitter_user() { return &host_client_; }
+  void* EmitterUserFor(const std::string& owner, std::function<bool()> enabled);
   Stats stats() const;
   const RealtimeOptions& options() const { return options_; }
 
@@ -134,7 +155,11 @@ class SocketServer {
   void HandlePoll(http::RequestContext& ctx, const SessionPtr& s);
   void HandlePost(http::RequestContext& ctx, const SessionPtr& s);
 
-  SessionPtr NewSession();
+  // Null when a cap refuses it; *refused_by then names the setting.
+  SessionPtr NewSession(const std::string& remote_ip, const char** refused_by);
+  void HandleOversizedPost(http::RequestContext& ctx);
+  // Forgets that a session counts as unauthenticated; needs mu_ and s.mu.
+  void ReleaseUnauthenticatedLocked(Session& s);
   SessionPtr FindSession(std::string_view eio_sid) const;
   void HandleEioPacket(const SessionPtr& s, char type, std::string_view data, bool binary);
   void HandleSioText(const SessionPtr& s, std::string_view text);
@@ -175,10 +200,21 @@ class SocketServer {
   std::unordered_map<std::string, SessionPtr> by_sio_;
   Rooms rooms_;
   std::unordered_map<std::string, std::size_t> per_user_;
+  std::size_t anonymous_ = 0;  // connected sockets without a user
+  std::unordered_map<std::string, std::size_t> unauthenticated_per_ip_;
+  std::size_t anonymous_cap_ = 0;
 
+  struct Handler {
+    std::string event;
+    std::uint64_t id;
+    std::shared_ptr<EventHandler> fn;
+    std::function<bool()> enabled;  // empty: always
+  };
   mutable std::mutex handlers_mu_;
-  std::vector<std::pair<std::string, std::pair<std::uint64_t, std::shared_ptr<EventHandler>>>>
-      handlers_;
+  std::vector<Handler> handlers_;
+  std::mutex clients_mu_;
+  std::unordered_map<std::string, std::unique_ptr<EmitterClient>> clients_;
+  EmitterClient host_client_{this, "host", {}};
   std::atomic<std::uint64_t> next_handler_{1};
 
   std::atomic<int> active_polls_{0};  // long-poll GETs in progress

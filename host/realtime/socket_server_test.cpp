@@ -496,6 +496,10 @@ TEST_F(SocketServerTest, CapsRefuseCleanly) {
   EXPECT_EQ(b.ReadText().substr(0, 1), "0");
   b.Send("40{\"token\":\"user:u1\"}");
   EXPECT_EQ(b.ReadText(), "44{\"message\":\"Too many connections for this user\"}");
+  EXPECT_TRUE(b.WaitClosed());  // a refused session holds no slot
+  ASSERT_TRUE(Eventually([&] { return server_->stats().sessions == 1; }));
+  RawWs b2;
+  Connect(b2, "user:u2");
   auto third = Request(port_, "GET", "/socket.io/?EIO=4&transport=polling");
   EXPECT_EQ(third.status, 503);
   EXPECT_EQ(json::parse(third.body)["code"], 4);
@@ -503,6 +507,195 @@ TEST_F(SocketServerTest, CapsRefuseCleanly) {
   std::string head;
   EXPECT_FALSE(c.Connect(port_, "/socket.io/?EIO=4&transport=websocket", &head));
   EXPECT_EQ(head.rfind("HTTP/1.1 503", 0), 0u) << head;
+}
+
+// The issue this guards: anonymous sockets used to count against the total cap only, so enough
+// of them locked signed-in users out. They now have their own cap, at most half the total.
+TEST_F(SocketServerTest, AnonymousSocketsCannotLockSignedInUsersOut) {
+  RealtimeOptions o;
+  o.max_total = 8;
+  o.max_anonymous = 100;  // more than the total allows: 4 (half) is what applies
+  Start(o);
+  std::vector<std::unique_ptr<RawWs>> anon;
+  for (int i = 0; i < 4; ++i) {
+    anon.push_back(std::make_unique<RawWs>());
+    ASSERT_FALSE(Connect(*anon.back()).empty()) << i;
+  }
+  EXPECT_EQ(server_->stats().anonymous, 4u);
+  // The fifth anonymous CONNECT is refused and its session closed at once (no slot held).
+  RawWs refused;
+  ASSERT_TRUE(refused.Connect(port_, "/socket.io/?EIO=4&transport=websocket"));
+  EXPECT_EQ(refused.ReadText().substr(0, 1), "0");
+  refused.Send("40");
+  EXPECT_EQ(refused.ReadText(), "44{\"message\":\"Too many anonymous connections\"}");
+  EXPECT_TRUE(refused.WaitClosed());
+  ASSERT_TRUE(Eventually([&] { return server_->stats().sessions == 4; }));
+  // Signed-in users still get in, on both transports, and receive events.
+  RawWs user;
+  const std::string sid = Connect(user, "user:u1");
+  ASSERT_FALSE(sid.empty());
+  auto open = Request(port_, "GET", "/socket.io/?EIO=4&transport=polling");
+  ASSERT_EQ(open.status, 200);
+  const std::string uri = "/socket.io/?EIO=4&transport=polling&sid=" +
+                          json::parse(open.body.substr(1))["sid"].get<std::string>();
+  ASSERT_EQ(Request(port_, "POST", uri, "40{\"token\":\"user:u2\"}").body, "ok");
+  ASSERT_EQ(Request(port_, "GET", uri).body.substr(0, 2), "40");
+  ASSERT_TRUE(server_->Emit("user:u1,user:u2", "hello", "1"));
+  EXPECT_EQ(user.ReadText(), "42[\"hello\",1]");
+  EXPECT_EQ(Request(port_, "GET", uri).body, "42[\"hello\",1]");
+  // An anonymous socket that signs in (user-join) frees its anonymous slot.
+  anon[0]->Send("421[\"user-join\",{\"auth\":{\"token\":\"user:u3\"}}]");
+  EXPECT_EQ(anon[0]->ReadText(), "431[{\"id\":\"u3\",\"name\":\"User u3\"}]");
+  EXPECT_EQ(server_->stats().anonymous, 3u);
+  RawWs another;
+  EXPECT_FALSE(Connect(another).empty());
+  EXPECT_EQ(server_->stats().anonymous, 4u);
+  // Closing an anonymous socket frees its slot too.
+  anon[1].reset();
+  ASSERT_TRUE(Eventually([&] { return server_->stats().anonymous == 3u; }));
+}
+
+TEST_F(SocketServerTest, SessionsWithoutConnectAreClosedAtTheDeadline) {
+  RealtimeOptions o;
+  o.connect_timeout = 300ms;
+  Start(o);
+  const auto start = std::chrono::steady_clock::now();
+  RawWs idle;
+  ASSERT_TRUE(idle.Connect(port_, "/socket.io/?EIO=4&transport=websocket"));
+  EXPECT_EQ(idle.ReadText().substr(0, 1), "0");
+  // A polling session that is never polled and never sends CONNECT.
+  auto open = Request(port_, "GET", "/socket.io/?EIO=4&transport=polling");
+  const std::string sid = json::parse(open.body.substr(1))["sid"];
+  EXPECT_EQ(server_->stats().sessions, 2u);
+  EXPECT_TRUE(idle.WaitClosed(nullptr, 10s));
+  ASSERT_TRUE(Eventually([&] { return server_->stats().sessions == 0; }));
+  EXPECT_GE(std::chrono::steady_clock::now() - start, 300ms);
+  EXPECT_EQ(Request(port_, "GET", "/socket.io/?EIO=4&transport=polling&sid=" + sid).status, 400);
+}
+
+TEST(RealtimeOptionsTest, AnonymousCapsAndAShortConnectDeadline) {
+  const auto defaults = RealtimeOptions::FromSettings(config::Settings::FromMap({}));
+  EXPECT_EQ(defaults.connect_timeout, 5000ms);  // Open WebUI's client CONNECTs at once
+  EXPECT_EQ(defaults.max_anonymous, 100u);
+  EXPECT_EQ(defaults.max_anonymous_per_ip, 0u);
+  const auto set = RealtimeOptions::FromSettings(
+      config::Settings::FromMap({{"WEBUI_SOCKET_MAX_ANONYMOUS", "16"},
+                                 {"WEBUI_SOCKET_MAX_ANONYMOUS_PER_IP", "4"},
+                                 {"WEBUI_SOCKET_CONNECT_TIMEOUT_MS", "2000"}}));
+  EXPECT_EQ(set.max_anonymous, 16u);
+  EXPECT_EQ(set.max_anonymous_per_ip, 4u);
+  EXPECT_EQ(set.connect_timeout, 2000ms);
+  EXPECT_THROW(RealtimeOptions::FromSettings(
+                   config::Settings::FromMap({{"WEBUI_SOCKET_MAX_ANONYMOUS", "-1"}})),
+               config::ConfigError);
+}
+
+TEST_F(SocketServerTest, UnauthenticatedSessionsPerAddressAreCapped) {
+  RealtimeOptions o;
+  o.max_anonymous_per_ip = 2;
+  Start(o);
+  RawWs a, b;
+  ASSERT_TRUE(a.Connect(port_, "/socket.io/?EIO=4&transport=websocket"));
+  EXPECT_EQ(a.ReadText().substr(0, 1), "0");
+  ASSERT_TRUE(b.Connect(port_, "/socket.io/?EIO=4&transport=websocket"));
+  EXPECT_EQ(b.ReadText().substr(0, 1), "0");
+  auto third = Request(port_, "GET", "/socket.io/?EIO=4&transport=polling");
+  EXPECT_EQ(third.status, 503);
+  EXPECT_EQ(json::parse(third.body)["code"], 4);
+  // A session that signs in stops counting against its address.
+  a.Send("40{\"token\":\"user:u1\"}");
+  EXPECT_EQ(a.ReadText().substr(0, 2), "40");
+  EXPECT_EQ(Request(port_, "GET", "/socket.io/?EIO=4&transport=polling").status, 200);
+  EXPECT_EQ(Request(port_, "GET", "/socket.io/?EIO=4&transport=polling").status, 503);
+}
+
+// socket_emitter.v1 through a plugin's own handle: its handlers go quiet while the plugin is
+// disabled and hear again once it is enabled.
+TEST_F(SocketServerTest, HandlersOfADisabledPluginReceiveNothing) {
+  Start();
+  struct Probe {
+    std::mutex mu;
+    std::vector<std::string> seen;
+  } probe;
+  std::atomic<bool> enabled{true};
+  void* user = server_->EmitterUserFor("probe", [&] { return enabled.load(); });
+  EXPECT_EQ(user, server_->EmitterUserFor("probe", [] { return true; }));  // one per owner
+  const wh_socket_emitter_v1* vt = server_->emitter();
+  std::uint64_t id = 0;
+  auto fn = [](void* u, wh_str, const wh_caller*, wh_str, wh_str data, wh_str_sink ack,
+               void* ack_user) {
+    auto* p = static_cast<Probe*>(u);
+    {
+      std::lock_guard lock(p->mu);
+      p->seen.emplace_back(data.ptr, data.len);
+    }
+    if (ack) ack(ack_user, wh_str{"[1]", 3});
+  };
+  ASSERT_EQ(vt->on(user, wh_str{"ev", 2}, fn, &probe, &id), WH_OK);
+  // The host's own handle is always enabled.
+  std::atomic<int> host_calls{0};
+  server_->On("ev", [&](const SocketServer::ClientEvent&) { ++host_calls; });
+  RawWs ws;
+  Connect(ws, "user:u1");
+  ws.Send("421[\"ev\",\"before\"]");
+  EXPECT_EQ(ws.ReadText(), "431[1]");
+  enabled = false;
+  ws.Send("422[\"ev\",\"during\"]");
+  ws.Send("42[\"ev\",\"during-no-ack\"]");
+  // The host's handler runs after the plugin's for each event: once it saw both, they are over.
+  ASSERT_TRUE(Eventually([&] { return host_calls.load() == 3; }));
+  enabled = true;
+  ws.Send("423[\"ev\",\"after\"]");
+  // Events run in order per socket: once "after" is answered, "during" was skipped, not late.
+  EXPECT_EQ(ws.ReadText(), "433[1]");
+  {
+    std::lock_guard lock(probe.mu);
+    EXPECT_EQ(probe.seen, (std::vector<std::string>{"[\"before\"]", "[\"after\"]"}));
+  }
+  EXPECT_TRUE(Eventually([&] { return host_calls.load() == 4; }));
+  EXPECT_EQ(vt->off(user, id), WH_OK);
+}
+
+// Engine.IO's maxHttpBufferSize: the host answers 413 from the headers alone, without waiting
+// for (or buffering) the body, and the session is over.
+TEST_F(SocketServerTest, OversizedPollingPostIsRefusedBeforeItsBodyIsRead) {
+  RealtimeOptions o;
+  o.max_payload = 2048;
+  Start(o);
+  auto open = Request(port_, "GET", "/socket.io/?EIO=4&transport=polling");
+  const std::string sid = json::parse(open.body.substr(1))["sid"];
+  Poco::Net::StreamSocket sock;
+  sock.connect(Poco::Net::SocketAddress("127.0.0.1", static_cast<Poco::UInt16>(port_)));
+  const std::string head = "POST /socket.io/?EIO=4&transport=polling&sid=" + sid +
+                           " HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: text/plain\r\n"
+                           "Content-Length: 4096\r\n\r\n";
+  sock.sendBytes(head.data(), static_cast<int>(head.size()));
+  sock.setReceiveTimeout(Poco::Timespan(10, 0));
+  std::string reply;
+  char buf[4096];
+  try {
+    while (reply.find("\r\n\r\n") == std::string::npos) {
+      const int n = sock.receiveBytes(buf, sizeof buf);
+      if (n <= 0) break;
+      reply.append(buf, static_cast<std::size_t>(n));
+    }
+  } catch (const Poco::TimeoutException&) {
+  }
+  EXPECT_EQ(reply.rfind("HTTP/1.1 413", 0), 0u) << reply;
+  EXPECT_EQ(Request(port_, "GET", "/socket.io/?EIO=4&transport=polling&sid=" + sid).status, 400);
+  // A chunked body (no length announced) is cut off at the limit as well.
+  auto open2 = Request(port_, "GET", "/socket.io/?EIO=4&transport=polling");
+  const std::string sid2 = json::parse(open2.body.substr(1))["sid"];
+  Poco::Net::HTTPClientSession session("127.0.0.1", static_cast<Poco::UInt16>(port_));
+  session.setTimeout(Poco::Timespan(10, 0));
+  Poco::Net::HTTPRequest req("POST", "/socket.io/?EIO=4&transport=polling&sid=" + sid2,
+                             Poco::Net::HTTPMessage::HTTP_1_1);
+  req.setChunkedTransferEncoding(true);
+  session.sendRequest(req) << "42[\"x\",\"" << std::string(3000, 'a') << "\"]";
+  Poco::Net::HTTPResponse res;
+  session.receiveResponse(res);
+  EXPECT_EQ(res.getStatus(), 413);
+  EXPECT_EQ(Request(port_, "GET", "/socket.io/?EIO=4&transport=polling&sid=" + sid2).status, 400);
 }
 
 TEST_F(SocketServerTest, StopClosesEverySocket) {

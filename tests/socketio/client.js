@@ -366,6 +366,162 @@ const scenarios = {
     [...mine, ...more, again].forEach((s) => s.close());
   },
 
+  // Host with WEBUI_SOCKET_MAX_TOTAL=40 and the default WEBUI_SOCKET_MAX_ANONYMOUS: anonymous
+  // sockets get at most half the slots, so however many an anonymous client opens, signed-in
+  // users still get in (the issue: 40 anonymous sockets used to fill a cap of 40).
+  async anonymous_cap() {
+    const held = [];
+    const refused = [];
+    for (let i = 0; i < 45; i++) {
+      try {
+        held.push(await connect({ transports: [i % 3 ? 'websocket' : 'polling'] }));
+      } catch (e) {
+        refused.push(e.message);
+      }
+    }
+    assert(held.length === 20, `20 of 45 anonymous sockets held (${held.length})`);
+    assert(refused.length === 25 && refused.every((m) => m === 'Too many anonymous connections'),
+           `the other 25 refused with CONNECT_ERROR (${[...new Set(refused)].join(', ')})`);
+    const users = [];
+    for (let i = 0; i < 15; i++)
+      users.push(await connect({ token: `user:in${i}`, transports: [i % 2 ? 'websocket' : 'polling'] }));
+    assert(users.length === 15, '15 signed-in sockets connect while 20 anonymous ones are held');
+    const got = users.map((u) => waitEvent(u, 'to-users'));
+    await emitTo(users.map((u, i) => `user:in${i}`).join(','), 'to-users', { ok: true });
+    assert((await Promise.all(got)).every((g) => g[0].ok === true), 'and every one of them receives events');
+    // An anonymous socket that signs in (user-join) frees an anonymous slot.
+    const joined = await held[0].timeout(5000).emitWithAck('user-join', { auth: { token: 'user:j1' } });
+    assert(joined && joined.id === 'j1', 'user-join on an anonymous socket');
+    const again = await connect({});
+    assert(again.connected, 'the freed anonymous slot can be used');
+    [...held, ...users, again].forEach((s) => s.close());
+  },
+
+  // Engine.IO sessions that never send the Socket.IO CONNECT do not hold resources: they are
+  // closed after WEBUI_SOCKET_CONNECT_TIMEOUT_MS (default: a few seconds).
+  async connect_deadline() {
+    const open = await http('GET', '/ws/socket.io/?EIO=4&transport=polling');
+    const pollSid = JSON.parse(open.text.slice(1)).sid;
+    const raw = new WebSocket(BASE.replace('http', 'ws') + '/ws/socket.io/?EIO=4&transport=websocket');
+    const t0 = Date.now();
+    await new Promise((r) => raw.once('open', r));
+    await new Promise((r) => raw.once('close', r));
+    const took = Date.now() - t0;
+    assert(took >= 3000 && took < 15000, `a WebSocket that never CONNECTs is closed (${took} ms)`);
+    const gone = await eventually(async () => {
+      const r = await http('GET', `/ws/socket.io/?EIO=4&transport=polling&sid=${pollSid}`);
+      return r.status === 400 && r.json && r.json.code === 1;
+    }, 10000);
+    assert(gone, 'a polling session never polled and never CONNECTed is gone');
+    const ok = await connect({ token: 'user:d1' });
+    assert(ok.connected, 'a client that CONNECTs at once is unaffected');
+    ok.close();
+  },
+
+  // A 75 000-deep JSON array (150 kB, no token) over polling and WebSocket: the packet is refused
+  // and the host stays up.
+  async deep_json() {
+    const deep = '['.repeat(75000) + ']'.repeat(75000);
+    const alive = async (what) => {
+      let health = null;
+      try {
+        health = await http('GET', '/health');
+      } catch (e) {
+        throw new Error(`the host is down after ${what}: ${e.message}`);
+      }
+      assert(health.status === 200, `the host answers /health after ${what}`);
+    };
+    const refusedPolling = async (sid, what) => {
+      let r;
+      try {
+        r = await http('GET', `/ws/socket.io/?EIO=4&transport=polling&sid=${sid}`);
+      } catch (e) {
+        throw new Error(`the host is down after ${what}: ${e.message}`);
+      }
+      assert(r.status === 400 || /^(1|44)/.test(r.text), `${what} refused (${r.status} ${r.text.slice(0, 40)})`);
+    };
+    const handshake = async () =>
+      JSON.parse((await http('GET', '/ws/socket.io/?EIO=4&transport=polling')).text.slice(1)).sid;
+    const post = async (sid, body, what) => {
+      try {
+        await http('POST', `/ws/socket.io/?EIO=4&transport=polling&sid=${sid}`, body);
+      } catch (e) {
+        throw new Error(`POST of ${what} failed (host crashed?): ${e.message}`);
+      }
+    };
+
+    // As the CONNECT payload of a fresh, anonymous polling session.
+    let sid = await handshake();
+    await post(sid, '40' + deep, 'a deep CONNECT');
+    await alive('a deep CONNECT over polling');
+    await refusedPolling(sid, 'the deep CONNECT');
+
+    // As an event of an anonymous, connected polling socket.
+    sid = await handshake();
+    await post(sid, '40', 'CONNECT');
+    const connected = await http('GET', `/ws/socket.io/?EIO=4&transport=polling&sid=${sid}`);
+    assert(connected.text.startsWith('40{'), 'anonymous polling socket connected');
+    await post(sid, `42["probe:echo",${deep}]`, 'a deep event');
+    await alive('a deep event over polling');
+    await refusedPolling(sid, 'the deep event');
+
+    // Over a WebSocket.
+    const ws = new WebSocket(BASE.replace('http', 'ws') + '/ws/socket.io/?EIO=4&transport=websocket');
+    const msgs = [];
+    ws.on('message', (m) => msgs.push(m.toString()));
+    ws.on('error', () => {});
+    await new Promise((r) => ws.once('open', r));
+    ws.send('40');
+    assert(await eventually(() => msgs.some((m) => m.startsWith('40{'))), 'anonymous WebSocket connected');
+    const closed = new Promise((r) => ws.once('close', r));
+    ws.send(`42["probe:echo",${deep}]`);
+    await Promise.race([closed, sleep(10000)]);
+    assert(ws.readyState === WebSocket.CLOSED, 'the deep event over a WebSocket closes that socket');
+    await alive('a deep event over a WebSocket');
+    const s = await connect({ token: 'user:after' });
+    assert(s.connected, 'new clients still connect');
+    s.close();
+  },
+
+  // Handlers a plugin registered through socket_emitter.v1 stop receiving events while the
+  // plugin is disabled, and receive them again once it is enabled.
+  async plugin_disable() {
+    const admin = { Authorization: 'Bearer admin:root' };
+    const toggle = async (what) => {
+      const r = await fetch(`${BASE}/api/v1/plugins/socket_probe/${what}`, { method: 'POST', headers: admin });
+      assert(r.status === 200, `socket_probe ${what}d (${r.status})`);
+    };
+    await clearEvents();
+    const s = await connect({ token: 'user:pd1' });
+    const before = await s.timeout(5000).emitWithAck('probe:echo', 'before');
+    assert(before.echo[0] === 'before', 'the enabled plugin answers');
+    await toggle('disable');
+    let answered = true;
+    try {
+      await s.timeout(1500).emitWithAck('probe:echo', 'during');
+    } catch (_) {
+      answered = false;
+    }
+    assert(!answered, 'the disabled plugin does not answer');
+    s.emit('heartbeat', { marker: 'during' });
+    s.emit('probe:echo', 'during-no-ack');
+    // The host answers user-join itself; events of one socket are handled in order, so once it
+    // is answered the two events above have been dispatched (to nobody).
+    const joined = await s.timeout(5000).emitWithAck('user-join', { auth: { token: 'user:pd1' } });
+    assert(joined && joined.id === 'pd1', 'the host itself still answers');
+    await toggle('enable');
+    const after = await s.timeout(5000).emitWithAck('probe:echo', 'after');
+    assert(after.echo[0] === 'after', 'the re-enabled plugin answers again');
+    // Events of one socket are handled in order: by the time "after" was answered, anything sent
+    // while the plugin was disabled would have been recorded.
+    const seen = (await events())
+      .filter((e) => e.sid === s.id && e.event !== 'user-join')
+      .map((e) => JSON.stringify(e.args));
+    assert(seen.length === 2 && seen[0] === '["before"]' && seen[1] === '["after"]',
+           `nothing was recorded while disabled (${seen.join(' ')})`);
+    s.close();
+  },
+
   // Raw WebSocket details: fragmented messages, binary frames, control frames.
   async raw_ws() {
     await clearEvents();

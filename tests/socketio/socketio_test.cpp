@@ -190,6 +190,32 @@ TEST_F(SocketIoTest, ConnectionCaps) {
   Scenario(*host, "caps");
 }
 
+TEST_F(SocketIoTest, AnonymousSocketsCannotLockSignedInUsersOut) {
+  auto host = StartHost({{"WEBUI_SOCKET_MAX_TOTAL", "40"}});
+  ASSERT_TRUE(host);
+  Scenario(*host, "anonymous_cap");
+}
+
+TEST_F(SocketIoTest, SessionsWithoutConnectAreClosedAfterTheDeadline) {
+  auto host = StartHost();
+  ASSERT_TRUE(host);
+  Scenario(*host, "connect_deadline");
+}
+
+// Needs the depth-bounded JSON parser: before it, this packet overflowed the stack.
+TEST_F(SocketIoTest, DeeplyNestedJsonFromAnAnonymousClientIsRefused) {
+  auto host = StartHost();
+  ASSERT_TRUE(host);
+  Scenario(*host, "deep_json");
+  EXPECT_TRUE(host->Running()) << host->Log();
+}
+
+TEST_F(SocketIoTest, DisabledPluginHandlersReceiveNoEvents) {
+  auto host = StartHost();
+  ASSERT_TRUE(host);
+  Scenario(*host, "plugin_disable");
+}
+
 TEST_F(SocketIoTest, RawWebSocketFrames) {
   auto host = StartHost();
   ASSERT_TRUE(host);
