@@ -122,10 +122,18 @@ void ChatPlugin::AddChatRoutes() {
     auto folder = CheckedFolder(body.value("folder_id", json()), user);
     json meta = body.value("meta", json::object());
     if (!meta.is_object()) meta = json::object();
-    for (const auto& tag_id : MetaTags(meta)) store_->EnsureTag(user.id, tag_id);
-    const bool pinned =
-        body.value("pinned", json(false)).is_boolean() && body["pinned"].get<bool>();
-    SendJson(res, store_->InsertChat(user.id, body["chat"], folder, meta, pinned).ToJson());
+    // Read without operator[]: on a missing key it inserts null, and get<bool>() then threw
+    // (a 500 for every import without "pinned").
+    const json pinned_field = body.value("pinned", json(false));
+    const bool pinned = pinned_field.is_boolean() && pinned_field.get<bool>();
+    // Open WebUI always gives the imported chat a new id and answers any failure with 400.
+    try {
+      for (const auto& tag_id : MetaTags(meta)) store_->EnsureTag(user.id, tag_id);
+      SendJson(res, store_->InsertChat(user.id, body["chat"], folder, meta, pinned).ToJson());
+    } catch (const sdk::Error& e) {
+      host_->LogError(std::string("chat import failed: ") + e.what());
+      throw HttpError(400, DefaultError());
+    }
   });
 
   h.Route("GET", "/api/v1/chats/search", Auth::kVerified, [this](Request& req, Response& res) {

@@ -91,6 +91,28 @@ TEST_F(Chats, CreateListGetUpdateDelete) {
   EXPECT_EQ(Post("/api/v1/chats/new", {{"chat", "not an object"}}, u).status, 422);
 }
 
+// An exported chat imported again (its "id" and "chat.id" those of an existing chat, no
+// "pinned"): Open WebUI stores it under a new id. This answered 500 when "pinned" was missing.
+TEST_F(Chats, ImportMakesANewChatEvenWithAnExistingId) {
+  const auto u = As("user", "importer");
+  const json existing = NewChat(u, Doc("Original"));
+  const std::string id = existing["id"];
+  json doc = Doc("Imported");
+  doc["id"] = id;
+  auto r =
+      Post("/api/v1/chats/import", {{"id", id}, {"chat", doc}, {"meta", {{"tags", {"work"}}}}}, u);
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_NE(r.Json()["id"], id);
+  EXPECT_EQ(r.Json()["title"], "Imported");
+  EXPECT_EQ(r.Json()["pinned"], false);
+  EXPECT_EQ(r.Json()["meta"]["tags"], json({"work"}));
+  EXPECT_EQ(Get("/api/v1/chats/" + id, u).Json()["title"], "Original");
+  auto pinned = Post("/api/v1/chats/import", {{"chat", Doc("Pinned")}, {"pinned", true}}, u);
+  ASSERT_EQ(pinned.status, 200) << pinned.body;
+  EXPECT_EQ(pinned.Json()["pinned"], true);
+  EXPECT_EQ(Get("/api/v1/chats/all", u).Json().size(), 3u);
+}
+
 TEST_F(Chats, ListsArePagedBySixty) {
   const auto u = As("user", "pager");
   for (int i = 0; i < 61; ++i) NewChat(u, Doc("chat " + std::to_string(i)));
