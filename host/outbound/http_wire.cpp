@@ -244,6 +244,12 @@ std::optional<ResponseHead> ParseResponseHead(std::string_view head, std::string
       error = "malformed response head (blank line inside)";
       return std::nullopt;
     }
+    // RFC 9110 section 5.5: a field with CR or NUL must be rejected. A bare CR in a value would
+    // otherwise reach whoever forwards it (plugins copy Content-Type into their responses).
+    if (line.find_first_of(std::string_view("\r\0", 2)) != std::string_view::npos) {
+      error = "malformed response header line (CR or NUL inside)";
+      return std::nullopt;
+    }
     if (line.front() == ' ' || line.front() == '\t') {  // obsolete line folding
       if (result.headers.empty()) {
         error = "malformed response head (continuation line without a header)";

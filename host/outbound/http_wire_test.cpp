@@ -202,6 +202,25 @@ TEST(ParseResponseHeadTest, RejectsMalformedHeadsWithoutEchoingThem) {
   }
 }
 
+// Found while writing the invariants of tests/fuzz/http_wire_fuzz.cpp: a bare CR (or a NUL) inside
+// a header line was kept in the value, and the openai plugin copies an upstream's Content-Type into
+// its own response.
+TEST(ParseResponseHeadTest, RejectsBareCrAndNulInsideHeaderLines) {
+  for (const std::string& head :
+       {std::string("HTTP/1.1 200 OK\r\nContent-Type: text/plain\rX-Injected: 1\r\n\r\n"),
+        std::string("HTTP/1.1 200 OK\r\nX-A: one\r\n two\rthree\r\n\r\n"),
+        std::string("HTTP/1.1 200 OK\r\nX-A: a") + '\0' + "b\r\n\r\n"}) {
+    std::string error;
+    EXPECT_FALSE(ParseResponseHead(head, error)) << head;
+    EXPECT_NE(error.find("CR or NUL"), std::string::npos) << error;
+  }
+  // A CR right before the LF is the line end, not part of the value.
+  std::string error;
+  auto head = ParseResponseHead("HTTP/1.1 200 OK\r\nX-A: v\r\n\r\n", error);
+  ASSERT_TRUE(head) << error;
+  EXPECT_EQ(head->headers, (Headers{{"X-A", "v"}}));
+}
+
 TEST(BodyDecoderTest, FramingFollowsRfc9112) {
   std::string error;
   auto decoder_for = [&](std::string_view method, int status, Headers headers) {

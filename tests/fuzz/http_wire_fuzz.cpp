@@ -36,7 +36,7 @@ void CheckHead(const ResponseHead& head) {
   for (const auto& [name, value] : head.headers) {
     FUZZ_CHECK(!name.empty());
     FUZZ_CHECK(name.find_first_of(":\r\n \t") == std::string::npos);
-    FUZZ_CHECK(value.find('\n') == std::string::npos);
+    FUZZ_CHECK(value.find_first_of(std::string_view("\r\n\0", 3)) == std::string::npos);
   }
   std::string error;
   auto for_head = BodyDecoder::ForResponse("HEAD", head, error);
