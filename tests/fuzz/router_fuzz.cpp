@@ -76,7 +76,12 @@ fs::path MakeSite() {
   char tmpl[] = "/tmp/webui-router-fuzz.XXXXXX";
   const char* dir = ::mkdtemp(tmpl);
   FUZZ_CHECK(dir != nullptr);
-  const fs::path base(dir);
+  static fs::path base;  // removed at exit (libFuzzer exits normally after -max_total_time)
+  base = dir;
+  std::atexit([] {
+    std::error_code ec;
+    fs::remove_all(base, ec);
+  });
   const fs::path root = base / "build";
   fs::create_directories(root / "_app" / "immutable");
   fs::create_directories(root / "static");
