@@ -350,7 +350,10 @@ TEST(ChatTasksAcrossInstances, ListAndStopFromAnotherInstance) {
   EXPECT_EQ(b.Post("/api/tasks/stop/" + task_id, "", alice).status, 404);
   const json a1 =
       a.Get("/api/v1/chats/" + chat_id, alice).Json()["chat"]["history"]["messages"]["a1"];
-  EXPECT_EQ(a1["content"], "Hello! You");
+  // Whatever had arrived before the stop is kept (the stop may beat the first token).
+  ASSERT_TRUE(a1["content"].is_string()) << a1.dump();
+  EXPECT_EQ(std::string("Hello! You").rfind(a1["content"].get<std::string>(), 0), 0u) << a1.dump();
+  EXPECT_EQ(a1["done"], true);
 }
 
 }  // namespace
