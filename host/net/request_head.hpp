@@ -1,5 +1,5 @@
 // What the connection front needs to know about a request head before POCO parses it: where
-// it ends, and whether its body framing is unambiguous (docs/security.md T05: a body whose
+// it ends, and whether its body framing is unambiguous (docs/security.md T51: a body whose
 // length two parties could read differently is how requests are smuggled).
 #pragma once
 

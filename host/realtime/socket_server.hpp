@@ -12,7 +12,7 @@
 //               "user:<id>"; every socket joins the room named by its own sid. Before each client
 //               event the token is checked again (cached for auth_cache), and a message on the KV
 //               channel "webui-host:auth-changed" (a user id, or empty for everyone) re-checks at
-//               once: a socket whose token no longer verifies is disconnected (threats.md T05).
+//               once: a socket whose token no longer verifies is disconnected (docs/security.md T05).
 //   events      client events go, in order per socket, to a small pool of dispatch threads that
 //               call the handlers registered with On() (the socket_emitter.v1 service); the host
 //               itself answers `user-join`. A plugin's handlers are skipped while it is disabled.

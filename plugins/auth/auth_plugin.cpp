@@ -184,7 +184,7 @@ void AuthPlugin::Revoke(const TokenClaims& claims) {
 }
 
 // Tells the host's Socket.IO server (on every instance) to re-check this user's sockets now, so
-// a signed-out, demoted or deleted user loses socket privileges at once (threats.md T05).
+// a signed-out, demoted or deleted user loses socket privileges at once (docs/security.md T05).
 void AuthPlugin::NotifyAuthChanged(const std::string& user_id) {
   try {
     host_->Publish("webui-host:auth-changed", user_id);

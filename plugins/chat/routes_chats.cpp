@@ -1,5 +1,5 @@
 // /api/v1/chats (routers/chats.py). Every object route resolves the chat through OwnedChat(), so
-// another user's chat id answers 404 and nothing of it is read or changed (threats T11).
+// another user's chat id answers 404 and nothing of it is read or changed (docs/security.md T11).
 #include <algorithm>
 
 #include "chat_plugin.hpp"

@@ -39,7 +39,7 @@ struct ChatPlugin::BackgroundJob {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-// An idle SSE stream gets a comment this often so proxies keep it open (threats T39).
+// An idle SSE stream gets a comment this often so proxies keep it open (docs/security.md T39).
 constexpr auto kKeepAlive = std::chrono::seconds(15);
 
 void SendJson(Response& res, const json& value) { res.Json(Dump(value)); }
@@ -253,7 +253,7 @@ void ChatPlugin::StreamDirect(const ResolvedModel& rm, const json& payload, Resp
       return;
     }
     if (ctx.started) {
-      // Never a silent truncation (threats T37): say what happened, then end properly.
+      // Never a silent truncation (docs/security.md T37): say what happened, then end properly.
       const json event = {
           {"error", {{"message", ErrorText(st, error)}, {"type", "upstream_error"}}}};
       res.Write("data: " + Dump(event) + "\n\n");

@@ -262,7 +262,7 @@ TEST(Front, TrickledBodyIs408AtTheBodyDeadlineAndOversizedHeadIs431) {
 }
 
 // A request whose body is itself a request: answered before the body is read, the body must
-// never be taken for the next request (docs/security.md T05).
+// never be taken for the next request (docs/security.md T51).
 class Smuggling : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {

@@ -1,5 +1,5 @@
 // /api/v1/chats, tags and /api/v1/folders, the web UI's boot lists, and ownership: another
-// user's chat or folder answers 404 on every object route and stays unchanged (threats T11).
+// user's chat or folder answers 404 on every object route and stays unchanged (docs/security.md T11).
 #include <set>
 
 #include "chat_it_support.hpp"
