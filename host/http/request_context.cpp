@@ -235,12 +235,12 @@ bool RequestContext::AbortStream(std::string_view message,
   const bool at_boundary = bytes_streamed_ == 0 || stream_tail_ == "\n\n";
   std::string event;
   if (type.rfind("text/event-stream", 0) == 0) {
-    nlohmann::json error = {{"error", {{"message", message}, {"type", "server_shutdown"}}}};
+    nlohmann::json error = {{"error", {{"message", std::string(message)}, {"type", "server_shutdown"}}}};
     event = std::string(at_boundary ? "" : "\n\n") +
             "data: " + error.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) +
             "\n\ndata: [DONE]\n\n";
   } else if (type.rfind("application/x-ndjson", 0) == 0) {
-    nlohmann::json error = {{"error", message}};
+    nlohmann::json error = {{"error", std::string(message)}};
     event = std::string(bytes_streamed_ == 0 || stream_tail_.ends_with('\n') ? "" : "\n") +
             error.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
   }

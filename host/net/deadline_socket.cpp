@@ -1,8 +1,10 @@
 #include "net/deadline_socket.hpp"
 
 #include <poll.h>
+#include <sys/socket.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstring>
 
 #include <Poco/Exception.h>
@@ -18,6 +20,13 @@ int DeadlineSocketImpl::receiveBytes(void* buffer, int length, int flags) {
   }
   const auto deadline = deadline_;
   if (deadline != Clock::time_point::max()) {
+    // Usually the bytes are there already: no wait, no poll.
+    const ssize_t n =
+        ::recv(sockfd(), buffer, static_cast<std::size_t>(length), flags | MSG_DONTWAIT);
+    if (n >= 0) return static_cast<int>(n);
+    if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
+      return Poco::Net::StreamSocketImpl::receiveBytes(buffer, length, flags);  // reports it
+    }
     for (;;) {
       const auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - Clock::now());
       if (left.count() <= 0) {

@@ -482,20 +482,15 @@ void HttpFront::Serve(ConnPtr conn) {
 bool HttpFront::NextHeadArrives(Connection& conn) {
   thread_local std::vector<char> buffer(kMaxHeadBytes + 1);
   const std::string_view pushed = conn.impl->pushed_back();
-  for (int attempt = 0; attempt < 2; ++attempt) {
-    std::size_t have = std::min(pushed.size(), buffer.size());
-    std::memcpy(buffer.data(), pushed.data(), have);
-    if (have < buffer.size()) {
-      const ssize_t n =
-          ::recv(conn.fd, buffer.data() + have, buffer.size() - have, MSG_PEEK | MSG_DONTWAIT);
-      if (n > 0) have += static_cast<std::size_t>(n);
-    }
-    if (HeadLength(std::string_view(buffer.data(), have))) return true;
-    if (have > 0 || attempt > 0) return false;
-    pollfd p{conn.fd, POLLIN, 0};
-    if (::poll(&p, 1, kFollowUpWaitMs) <= 0) return false;
-  }
-  return false;
+  if (HeadLength(pushed)) return true;
+  pollfd p{conn.fd, POLLIN, 0};
+  if (::poll(&p, 1, kFollowUpWaitMs) <= 0) return false;
+  const std::size_t have = std::min(pushed.size(), buffer.size());
+  std::memcpy(buffer.data(), pushed.data(), have);
+  ssize_t n = 0;
+  if (have < buffer.size())
+    n = ::recv(conn.fd, buffer.data() + have, buffer.size() - have, MSG_PEEK | MSG_DONTWAIT);
+  return n > 0 && HeadLength(std::string_view(buffer.data(), have + static_cast<std::size_t>(n)));
 }
 
 HttpFront::After HttpFront::ServeOne(Connection& conn, FrontSession& session) {

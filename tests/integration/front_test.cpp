@@ -11,6 +11,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 
+#include <cctype>
 #include <fstream>
 #include <thread>
 
@@ -109,11 +110,12 @@ class Conn {
   int fd_ = -1;
 };
 
+// Status lines in what the host sent ("HTTP/1.1 " and a digit; bodies here never contain one).
 int CountResponses(const std::string& bytes) {
   int n = 0;
   for (size_t pos = bytes.find("HTTP/1.1 "); pos != std::string::npos;
        pos = bytes.find("HTTP/1.1 ", pos + 1))
-    if (pos == 0 || bytes[pos - 1] == '\n' || bytes[pos - 1] == '}') ++n;
+    if (pos + 9 < bytes.size() && std::isdigit(static_cast<unsigned char>(bytes[pos + 9]))) ++n;
   return n;
 }
 
@@ -207,8 +209,9 @@ TEST(Front, ThousandsOfIdleKeepAliveConnectionsHoldNoThreads) {
     EXPECT_EQ(status, 200);
     EXPECT_LT(took, 1s);
   }
-  // Threads follow requests in progress (at most 100 at once here), not the 3000 connections.
-  EXPECT_LT(threads_held, threads_before + 120) << threads_before;
+  // Threads follow requests in progress (up to 100 at once here), not the 3000 connections
+  // (thread per connection would be at its 1100 cap).
+  EXPECT_LT(threads_held, threads_before + 300) << threads_before;
   // The kept connections still serve.
   std::string again;
   ASSERT_TRUE(kept[1234]->Send("GET /health HTTP/1.1\r\nHost: x\r\n\r\n"));
