@@ -129,7 +129,8 @@ TEST_F(KvOutage, RevocationAndSettingMadeDuringAnOutageReachTheOtherInstance) {
       << "the setting changed during the outage never reached instance 2";
   EXPECT_EQ(one->Get("/api/v1/auths/", Bearer(session)).status, 401);
   EXPECT_EQ(two->Get("/api/v1/auths/", Bearer(admin)).status, 200);
-  // One warning and one recovery line per instance, not a line per request or retry.
+  // One warning and one recovery line, not a line per request or retry. (Instance 2 may not
+  // have noticed so short an outage at all: its missed announcements come from the resync.)
   for (HostProcess* h : {one.get(), two.get()}) {
     const std::string log = h->Log();
     std::size_t warnings = 0;
@@ -137,9 +138,9 @@ TEST_F(KvOutage, RevocationAndSettingMadeDuringAnOutageReachTheOtherInstance) {
          at = log.find("unreachable", at + 1)) {
       ++warnings;
     }
-    EXPECT_LE(warnings, 2u) << log;
-    EXPECT_NE(log.find("reachable again"), std::string::npos) << log;
+    EXPECT_LE(warnings, 1u) << log;
   }
+  EXPECT_NE(one->Log().find("reachable again"), std::string::npos) << one->Log();
 }
 
 // Issue item 9: rediss:// works with a verified certificate, and a certificate the host cannot
