@@ -15,7 +15,7 @@ build_pkgs=(
 )
 # Tests: GoogleTest, the PostgreSQL and Redis servers scripts/test.sh starts, curl and python3 for
 # the shell tests (free ports, HTTP checks).
-test_pkgs=(libgtest-dev libgmock-dev postgresql-15 redis-server curl python3 file)
+test_pkgs=(libgtest-dev libgmock-dev postgresql-15 redis-server curl python3 file openssl)
 # Benchmarks (bench/): wrk against the host, nginx as the yardstick.
 bench_pkgs=(wrk nginx-light)
 # Packaging (cpack -G DEB / -G RPM): dpkg-shlibdeps and rpmbuild.
