@@ -591,9 +591,11 @@ TEST_F(Auth, DataDirDatabaseAndAuditLogAreOwnerOnly) {
   EXPECT_GT(std::filesystem::file_size(data_dir + "/audit.log"), 0u);
   if (!backend().postgres()) {
     EXPECT_EQ(mode(data_dir + "/webui.db"), 0600u);
-    for (const char* suffix : {"-wal", "-shm"})
-      if (std::filesystem::exists(data_dir + "/webui.db" + suffix))
+    for (const char* suffix : {"-wal", "-shm"}) {
+      if (std::filesystem::exists(data_dir + "/webui.db" + suffix)) {
         EXPECT_EQ(mode(data_dir + "/webui.db" + suffix), 0600u) << suffix;
+      }
+    }
   }
 }
 
@@ -976,27 +978,31 @@ class PrivatePostgres {
     port_ = FreePort();
   }
   ~PrivatePostgres() {
-    if (started_) Run("pg_ctl -D " + dir_ + " -m immediate -w stop");
+    if (started_) Run("pg_ctl -D " + dir_ + "/data -m immediate -w stop");
     std::error_code ignored;
     if (!dir_.empty()) std::filesystem::remove_all(dir_, ignored);
   }
   bool Available() const { return std::filesystem::exists(bin_ + "/initdb") && port_ > 0; }
+  // The server's files go to data/ (owned by the server's account), the tools' output beside.
   bool Init() {
+    const std::string data = dir_ + "/data";
+    if (::mkdir(data.c_str(), 0700) != 0) return false;
     if (::geteuid() == 0) {
-      ::chmod(dir_.c_str(), 0700);
-      if (std::system(("chown postgres:postgres " + dir_).c_str()) != 0) return false;
+      ::chmod(dir_.c_str(), 0711);
+      if (std::system(("chown postgres:postgres " + data).c_str()) != 0) return false;
     }
-    return Run("initdb -D " + dir_ + " -U postgres -A trust -E UTF8 --no-sync");
+    return Run("initdb -D " + data + " -U postgres -A trust -E UTF8 --no-sync");
   }
   bool Start() {
-    started_ = Run("pg_ctl -D " + dir_ + " -l " + dir_ + "/server.log -w -t 60 -o \"-p " +
-                   std::to_string(port_) + " -k " + dir_ +
+    const std::string data = dir_ + "/data";
+    started_ = Run("pg_ctl -D " + data + " -l " + data + "/server.log -w -t 60 -o \"-p " +
+                   std::to_string(port_) + " -k " + data +
                    " -c listen_addresses=127.0.0.1 -c fsync=off\" start");
     return started_;
   }
   // A fast shutdown: the server closes every client connection, as in a real restart.
   bool Stop() {
-    started_ = !Run("pg_ctl -D " + dir_ + " -m fast -w -t 60 stop");
+    started_ = !Run("pg_ctl -D " + dir_ + "/data -m fast -w -t 60 stop");
     return !started_;
   }
   std::string Url() const {
