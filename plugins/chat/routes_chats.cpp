@@ -131,6 +131,7 @@ void ChatPlugin::AddChatRoutes() {
       for (const auto& tag_id : MetaTags(meta)) store_->EnsureTag(user.id, tag_id);
       SendJson(res, store_->InsertChat(user.id, body["chat"], folder, meta, pinned).ToJson());
     } catch (const sdk::Error& e) {
+      if (e.status() == WH_UNAVAILABLE) throw;  // an outage is a 503 (docs/security.md T55)
       host_->LogError(std::string("chat import failed: ") + e.what());
       throw HttpError(400, DefaultError());
     }

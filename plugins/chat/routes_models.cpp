@@ -207,8 +207,9 @@ void ChatPlugin::AddModelRoutes() {
     m.created_at = m.updated_at = NowSeconds();
     try {
       store_->InsertModel(m);
-    } catch (const sdk::Error&) {
-      throw HttpError(401, kModelIdTaken);  // created concurrently
+    } catch (const sdk::Error& e) {
+      if (e.status() == WH_UNAVAILABLE) throw;  // an outage is a 503, not "absent"
+      throw HttpError(401, kModelIdTaken);      // created concurrently
     }
     SendJson(res, m.ToJson());
   });

@@ -435,7 +435,8 @@ TagRow Store::EnsureTag(const std::string& user_id, const std::string& name) {
   try {
     host_.Exec("INSERT INTO tag (id, name, user_id, meta) VALUES (?, ?, ?, NULL)",
                {id, name, user_id});
-  } catch (const sdk::Error&) {
+  } catch (const sdk::Error& e) {
+    if (e.status() == WH_UNAVAILABLE) throw;  // an outage is a 503, not "absent"
     // Inserted concurrently by another request: the row is there either way.
   }
   return TagRow{id, name, user_id, json()};
@@ -594,7 +595,8 @@ std::set<std::string> Store::GroupIdsOf(const std::string& user_id) {
         return true;
       });
     }
-  } catch (const sdk::Error&) {
+  } catch (const sdk::Error& e) {
+    if (e.status() == WH_UNAVAILABLE) throw;  // an outage is a 503, not "absent"
     // A schema other than Open WebUI's: no group grants.
   }
   return out;
@@ -615,7 +617,8 @@ json Store::UsersByIds(const std::set<std::string>& ids) {
                        {"role", r->Text(3)},
                        {"profile_image_url", r->Text(4)}};
     }
-  } catch (const sdk::Error&) {
+  } catch (const sdk::Error& e) {
+    if (e.status() == WH_UNAVAILABLE) throw;  // an outage is a 503, not "absent"
   }
   return out;
 }
@@ -625,7 +628,8 @@ std::optional<std::string> Store::OwnerOf(const std::string& table, const std::s
     if (!TableExists(table)) return std::nullopt;
     auto r = host_.QueryOne("SELECT user_id FROM " + table + " WHERE id = ?", {id});
     if (r) return r->Text(0);
-  } catch (const sdk::Error&) {
+  } catch (const sdk::Error& e) {
+    if (e.status() == WH_UNAVAILABLE) throw;  // an outage is a 503, not "absent"
   }
   return std::nullopt;
 }

@@ -390,6 +390,7 @@ json ChatConverter::Completion(const json& answer) const {
 
 bool LineSplitter::Feed(std::string_view bytes,
                         const std::function<bool(std::string_view)>& on_line) {
+  if (overflowed_) return false;
   pending_.append(bytes);
   size_t start = 0;
   while (true) {
@@ -405,6 +406,11 @@ bool LineSplitter::Feed(std::string_view bytes,
     }
   }
   pending_.erase(0, start);
+  if (pending_.size() > kMaxPending) {
+    overflowed_ = true;
+    pending_.clear();
+    return false;
+  }
   return true;
 }
 

@@ -83,8 +83,14 @@ class LineSplitter {
   bool AtBoundary() const { return pending_.empty(); }
   const std::string& pending() const { return pending_; }
 
+  // An upstream that never ends its line would otherwise grow the buffer without limit: past
+  // this many pending bytes Feed gives up (returns false) and overflowed() says why.
+  static constexpr size_t kMaxPending = size_t{16} << 20;
+  bool overflowed() const { return overflowed_; }
+
  private:
   std::string pending_;
+  bool overflowed_ = false;
 };
 
 }  // namespace webui::ollama

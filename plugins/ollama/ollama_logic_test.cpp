@@ -165,5 +165,21 @@ TEST(OllamaStream, LinesAcrossChunks) {
   }
 }
 
+TEST(OllamaStream, ALineThatNeverEndsIsCutAtTheLimit) {
+  LineSplitter lines;
+  int seen = 0;
+  auto on_line = [&](std::string_view) { return ++seen, true; };
+  EXPECT_TRUE(lines.Feed("{\"done\":false}\n{", on_line));
+  const std::string piece(1 << 20, 'x');
+  bool ok = true;
+  for (size_t fed = 0; ok && fed <= LineSplitter::kMaxPending + piece.size(); fed += piece.size())
+    ok = lines.Feed(piece, on_line);
+  EXPECT_FALSE(ok);
+  EXPECT_TRUE(lines.overflowed());
+  EXPECT_TRUE(lines.pending().empty());
+  EXPECT_FALSE(lines.Feed("}\n", on_line));
+  EXPECT_EQ(seen, 1);
+}
+
 }  // namespace
 }  // namespace webui::ollama

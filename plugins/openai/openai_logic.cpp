@@ -297,6 +297,7 @@ std::string UrlQuote(std::string_view s) {
 
 bool SseSplitter::Feed(std::string_view bytes,
                        const std::function<bool(std::string_view)>& on_data) {
+  if (overflowed_) return false;
   pending_.append(bytes);
   size_t start = 0;
   while (true) {
@@ -314,6 +315,11 @@ bool SseSplitter::Feed(std::string_view bytes,
     }
   }
   pending_.erase(0, start);
+  if (pending_.size() > kMaxPending) {
+    overflowed_ = true;
+    pending_.clear();
+    return false;
+  }
   return true;
 }
 

@@ -89,8 +89,14 @@ class SseSplitter {
   // True when the bytes seen so far end on an event boundary (nothing pending).
   bool AtBoundary() const { return pending_.empty(); }
 
+  // An upstream that never ends its line would otherwise grow the buffer without limit: past
+  // this many pending bytes Feed gives up (returns false) and overflowed() says why.
+  static constexpr size_t kMaxPending = size_t{16} << 20;
+  bool overflowed() const { return overflowed_; }
+
  private:
   std::string pending_;
+  bool overflowed_ = false;
 };
 
 // Watches a relayed stream for its end marker: a "data: [DONE]" line (SSE) or a JSON line whose

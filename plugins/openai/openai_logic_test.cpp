@@ -188,5 +188,21 @@ TEST(OpenAiHeaders, UserNameIsQuotedLikePython) {
   EXPECT_EQ(UrlQuote("Zoë\r\n"), "Zo%C3%AB%0D%0A");
 }
 
+TEST(OpenAiSse, ALineThatNeverEndsIsCutAtTheLimit) {
+  SseSplitter sse;
+  int events = 0;
+  auto on_data = [&](std::string_view) { return ++events, true; };
+  EXPECT_TRUE(sse.Feed("data: {\"a\":1}\n\ndata: ", on_data));
+  const std::string piece(1 << 20, 'x');
+  bool ok = true;
+  for (size_t fed = 0; ok && fed <= SseSplitter::kMaxPending + piece.size(); fed += piece.size())
+    ok = sse.Feed(piece, on_data);
+  EXPECT_FALSE(ok);
+  EXPECT_TRUE(sse.overflowed());
+  EXPECT_TRUE(sse.AtBoundary());  // the buffer was released
+  EXPECT_FALSE(sse.Feed("\n\n", on_data));
+  EXPECT_EQ(events, 1);
+}
+
 }  // namespace
 }  // namespace webui::openai
