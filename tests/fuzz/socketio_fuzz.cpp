@@ -14,6 +14,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include <webui_host/sdk/json.hpp>
+
 #include "fuzz_support.hpp"
 #include "realtime/engineio.hpp"
 #include "realtime/socketio.hpp"
@@ -33,35 +35,11 @@ bool HasNonFinite(const nlohmann::json& j) {
   return false;
 }
 
-// How deep brackets nest outside JSON strings (an upper bound of the JSON nesting depth).
-std::size_t BracketDepth(std::string_view text) {
-  std::size_t depth = 0, deepest = 0;
-  bool in_string = false, escaped = false;
-  for (const char c : text) {
-    if (in_string) {
-      if (escaped) {
-        escaped = false;
-      } else if (c == '\\') {
-        escaped = true;
-      } else if (c == '"') {
-        in_string = false;
-      }
-    } else if (c == '"') {
-      in_string = true;
-    } else if (c == '[' || c == '{') {
-      deepest = std::max(deepest, ++depth);
-    } else if ((c == ']' || c == '}') && depth > 0) {
-      --depth;
-    }
-  }
-  return deepest;
-}
-
 void CheckSocketIo(std::string_view text) {
   // sio::Decode parses through the bounded parser (docs/security.md T53): whatever the depth of
   // the input, what it returns is shallow enough for dump() and for the dispatch to plugins.
   const auto packet = sio::Decode(text);
-  if (packet) FUZZ_CHECK(BracketDepth(packet->data.dump()) <= 128);
+  if (packet) FUZZ_CHECK(webui::sdk::json::NestingDepth(packet->data.dump()) <= 128);
   if (!packet) return;
   FUZZ_CHECK(!packet->nsp.empty() && packet->nsp.front() == '/');
   FUZZ_CHECK(packet->nsp.find(',') == std::string::npos);
