@@ -33,7 +33,7 @@ extern "C" {
 #endif
 
 #define WH_ABI_MAJOR 1
-#define WH_ABI_MINOR 0
+#define WH_ABI_MINOR 1
 
 /* Name of the one symbol every plugin exports. */
 #define WH_PLUGIN_ENTRY_SYMBOL "webui_host_plugin_entry"
@@ -196,6 +196,49 @@ typedef int (*wh_http_head_fn)(void* user, int status, const wh_header* headers,
 typedef int (*wh_http_data_fn)(void* user, wh_str chunk);
 
 /* ---------------------------------------------------------------------------------------------- */
+/* Relayed streams (ABI 1.1)
+ *
+ * A handler that would otherwise hold its thread for a whole upstream stream (a chat completion
+ * read token by token) hands the exchange to the host instead: `res_relay` starts the upstream
+ * request, the handler returns at once, and the host's relay thread moves bytes from the upstream
+ * to the client without a thread per stream. The plugin still decides what the client sees: its
+ * callbacks run on the relay thread as the upstream answers.
+ *
+ * The callbacks must not block (no database, no outbound HTTP, no waiting on locks held long):
+ * one relay thread serves many streams. They receive a `wh_relay_host_ptr*` that is valid until
+ * `on_end` returns. Order: on_head at most once, on_data any number of times, on_end exactly once
+ * (also when connecting failed, the client left or the host shuts down), then release. */
+
+typedef struct wh_relay_host_ptr wh_relay_host_ptr; /* one relayed exchange */
+
+typedef struct wh_relay_handler {
+  uint32_t struct_size;
+  /* 1: every upstream body piece is written to the client as is, after on_data has seen it
+   * (on_data may then only watch: a plugin that forwards SSE untouched pays no copy). 0: the
+   * client sees only what the callbacks write. Only applies once a stream was begun. */
+  int forward_body;
+  /* The upstream's status line and headers. Typically the plugin calls relay_begin_stream here
+   * (a stream follows). If it begins nothing, the body still comes to on_data (the plugin keeps
+   * what it needs) and the plugin answers with relay_respond in on_end (e.g. an upstream JSON
+   * error passed on). Non-zero ends the exchange at once (on_end follows). */
+  int (*on_head)(void* user, wh_relay_host_ptr* relay, int status, const wh_header* headers,
+                 size_t count);
+  /* A piece of the upstream body (de-chunked), as it arrives. Non-zero: the answer is complete,
+   * end the client's response and drop the upstream (e.g. after "data: [DONE]"). */
+  int (*on_data)(void* user, wh_relay_host_ptr* relay, wh_str chunk);
+  /* The exchange is over. `outcome`: WH_OK (upstream body complete, or on_head/on_data ended it),
+   * WH_CLOSED (the client went away; nothing more can be written), WH_TIMEOUT (connect, silence
+   * or total timeout), WH_UNAVAILABLE (could not connect / TLS failed), WH_ERROR (the upstream
+   * broke the protocol or the connection dropped mid-body), WH_ABORTED (host shutdown).
+   * `message` describes a failure for the log (it may name the upstream address: not for clients).
+   * The plugin may still write (a final error event) or, if nothing was sent yet, respond. If it
+   * does neither before returning and no response was started, the host answers 502. */
+  void (*on_end)(void* user, wh_relay_host_ptr* relay, wh_status outcome, wh_str message);
+  /* Called once after on_end (or instead of every callback when res_relay failed). */
+  void (*release)(void* user);
+} wh_relay_handler;
+
+/* ---------------------------------------------------------------------------------------------- */
 /* Key-value store (Redis, or the in-process fallback) */
 
 /* A published message; host-owned, valid during the call. Called on a host thread. */
@@ -317,8 +360,27 @@ typedef struct wh_host_api {
                                        size_t vtable_size, void* service_user),
                             void* user);
 
-  /* Reserved for later minors: always NULL in 1.0. */
+  /* Reserved: always NULL. */
   void (*reserved[8])(void);
+
+  /* -- ABI 1.1: relayed streams (see wh_relay_handler) ------------------------------------------
+   * Hands this response to the host's relay: the host sends `upstream` and calls `handler` on its
+   * relay thread as the answer arrives. The handler must return soon after; the response belongs
+   * to the relay from now on (no res_* call on it any more). `handler` is copied; `user` lives
+   * until handler->release. On failure (bad request, called twice, response already started) the
+   * host calls release at once and the response is still the handler's to answer. */
+  wh_status (*res_relay)(wh_response_host_ptr* res, const wh_http_request* upstream,
+                         const wh_relay_handler* handler, void* user);
+  /* Starts the client's response as a chunked stream with `status` (headers of the route's
+   * response, plus Content-Type, go out at once). Only before anything else was sent. */
+  wh_status (*relay_begin_stream)(wh_relay_host_ptr* relay, int status, wh_str content_type);
+  /* Queues bytes for the client (after relay_begin_stream). WH_CLOSED once the client is gone.
+   * The host bounds what waits for a slow client by pausing the upstream, not by dropping. */
+  wh_status (*relay_write)(wh_relay_host_ptr* relay, wh_str bytes);
+  /* A whole answer instead of a stream (e.g. the upstream's JSON error passed on), or
+   * `{"detail": ...}` when `content_type` is empty. Only before anything else was sent. */
+  wh_status (*relay_respond)(wh_relay_host_ptr* relay, int status, wh_str content_type,
+                             wh_str body);
 } wh_host_api;
 
 /* True when `api` has field `field` (it was added in a minor this host has). */
