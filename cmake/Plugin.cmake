@@ -16,5 +16,6 @@ function(webui_add_plugin name)
   if(NOT P_NO_INSTALL)
     install(TARGETS ${name} LIBRARY DESTINATION lib/webui-host/plugins
             COMPONENT host)
+    add_dependencies(webui_product ${name})
   endif()
 endfunction()

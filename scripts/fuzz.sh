@@ -36,6 +36,7 @@ flags="-O1 -gline-tables-only"
 cmake -S "$repo_root" -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DCMAKE_C_FLAGS_RELWITHDEBINFO="$flags" -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="$flags" \
   -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ -DWEBUI_FUZZ=ON -DWEBUI_BUILD_TESTS=OFF \
+  -DCMAKE_UNITY_BUILD=ON \
   "${launcher[@]}" >/dev/null
 cmake --build "$build_dir" --target webui_fuzz
 

@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
-# README command #2 (and what .ci/run executes): the whole test suite, twice.
-#   1. build/       RelWithDebInfo, ctest (unit, integration, services, plugins, packaging)
-#   2. build-asan/  Debug with -DWEBUI_SANITIZE=ON (ASan + UBSan + LeakSanitizer), ctest again
+# README command #2 (and what .ci/run executes): the whole test suite.
+#   1. build/       RelWithDebInfo, what ships only (--target webui_product); ctest -L packaging
+#   2. build-asan/  Debug with -DWEBUI_SANITIZE=ON (ASan + UBSan + LeakSanitizer): everything,
+#                   ctest of every test but packaging (unit, integration, services, plugins, e2e)
 #   3. build-fuzz/  clang + libFuzzer: every tests/fuzz target for a bounded time (scripts/fuzz.sh --ci)
 # PostgreSQL 15 and Redis are started privately on 127.0.0.1 for the run and always stopped.
 #
 # Environment:
-#   WEBUI_TEST_SKIP_ASAN=1     only the first pass (quick local runs)
+#   WEBUI_TEST_SKIP_ASAN=1     only the release pass (packaging; quick local check)
 #   WEBUI_TEST_SKIP_FUZZ=1     no fuzz stage
 #   WEBUI_TEST_FUZZ_SECONDS=N  fuzzing time per target in the fuzz stage (default 15)
 #   WEBUI_TEST_PG_PORT=N       PostgreSQL port (default 55440, or any free port if that is taken)
@@ -136,57 +137,67 @@ export WEBUI_TEST_REQUIRE_SERVICES=1
 results=()
 failed=0
 
-# run_pass <label> <build dir> <build type> [cmake args...]. `pass_env` (NAME=value ...) applies
-# to the build too: gtest_discover_tests runs every test binary right after linking it.
+# run_pass <label> <build dir> <build type> <build target> <ctest selection> [cmake args...].
+# `pass_env` (NAME=value ...) applies to the build too: gtest_discover_tests runs every test binary
+# right after linking it. Unity builds: each library or test binary compiles as a few large
+# translation units, which halves the cold build (POCO, nlohmann and GoogleTest headers are
+# parsed and their templates instantiated once per batch instead of once per file).
 pass_env=()
 run_pass() {
-  local label="$1" dir="$2" type="$3"
-  shift 3
+  local label="$1" dir="$2" type="$3" target="$4" selection="$5"
+  shift 5
   local t0=$SECONDS
-  log "[$label] configure + build ($dir, $type)"
+  log "[$label] configure + build ($dir, $type, target $target)"
   if ! cmake -S "$repo_root" -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE="$type" \
-    -DWEBUI_BUILD_TESTS=ON "$@" >/dev/null || ! env "${pass_env[@]}" cmake --build "$dir"; then
+    -DWEBUI_BUILD_TESTS=ON -DCMAKE_UNITY_BUILD=ON "$@" >/dev/null ||
+    ! env "${pass_env[@]}" cmake --build "$dir" --target "$target"; then
     results+=("FAIL  $label: build ($((SECONDS - t0)) s)")
     failed=1
     return 1
   fi
-  log "[$label] ctest"
+  local built=$((SECONDS - t0))
+  log "[$label] ctest $selection"
   if ! reset_services; then
     results+=("FAIL  $label: could not reset PostgreSQL/Redis")
     failed=1
     return 0
   fi
+  # shellcheck disable=SC2086 # $selection is one or two words on purpose
   if env "${pass_env[@]}" ctest --test-dir "$dir" --output-on-failure -j "$jobs" --timeout 600 \
-    "${ctest_args[@]}"; then
-    results+=("PASS  $label: build + ctest ($((SECONDS - t0)) s)")
+    $selection "${ctest_args[@]}"; then
+    results+=("PASS  $label: build $built s + ctest $((SECONDS - t0 - built)) s")
   else
     results+=("FAIL  $label: ctest ($((SECONDS - t0)) s; failures listed above)")
     failed=1
   fi
 }
 
-if run_pass "plain" "${WEBUI_TEST_BUILD_DIR:-build}" RelWithDebInfo -DWEBUI_SANITIZE=OFF; then
-  plain_built=1
+# 1. Release: what ships, built optimised with every warning an error, then packaged and run as
+#    an admin installs it (label `packaging`). The test suite itself runs once, in pass 2.
+if run_pass "release" "${WEBUI_TEST_BUILD_DIR:-build}" RelWithDebInfo webui_product \
+  "-L packaging" -DWEBUI_SANITIZE=OFF; then
+  release_built=1
 else
-  plain_built=0
+  release_built=0
 fi
 
+# 2. The whole suite under ASan + UBSan + LeakSanitizer. Debug: the sanitizer pass is about
+#    finding bugs; -O0 compiles faster and gives exact stacks. LeakSanitizer stays on: with the
+#    whole suite Debian 12's POCO, libpq, OpenSSL, spdlog and SQLite leak nothing at exit, so no
+#    detect_leaks=0 is needed. Should a Debian library ever leak, suppress that library in
+#    scripts/lsan.supp rather than turning leak checking off.
 if [[ "${WEBUI_TEST_SKIP_ASAN:-0}" == "1" ]]; then
   results+=("SKIP  asan: WEBUI_TEST_SKIP_ASAN=1")
-elif [[ "$plain_built" == "0" ]]; then
-  results+=("SKIP  asan: the plain build failed")
+elif [[ "$release_built" == "0" ]]; then
+  results+=("SKIP  asan: the release build failed")
 else
-  # Debug: the sanitizer pass is about finding bugs; -O0 compiles faster and gives exact stacks.
-  # LeakSanitizer stays on: tried with the whole suite (host, plugins, every test binary, the
-  # installed host of tests/packaging), Debian 12's POCO, libpq, OpenSSL, spdlog and SQLite
-  # leak nothing at exit, so no detect_leaks=0 is needed. Should a Debian library ever leak,
-  # suppress that library in scripts/lsan.supp rather than turning leak checking off.
   pass_env=(
     "ASAN_OPTIONS=detect_leaks=1:abort_on_error=1"
     "UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1"
     "LSAN_OPTIONS=suppressions=$repo_root/scripts/lsan.supp:print_suppressions=0"
   )
-  run_pass "asan" "${WEBUI_TEST_ASAN_BUILD_DIR:-build-asan}" Debug -DWEBUI_SANITIZE=ON || true
+  run_pass "asan" "${WEBUI_TEST_ASAN_BUILD_DIR:-build-asan}" Debug all "-LE packaging" \
+    -DWEBUI_SANITIZE=ON || true
 fi
 
 # --- fuzz ----------------------------------------------------------------------------------------

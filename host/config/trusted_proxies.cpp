@@ -14,7 +14,7 @@ namespace {
 
 using Bytes = std::array<std::uint8_t, 16>;
 
-std::string_view Trim(std::string_view s) {
+std::string_view TrimBlanks(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
   while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
   return s;
@@ -74,7 +74,7 @@ TrustedProxies TrustedProxies::Parse(std::string_view list) {
   std::size_t pos = 0;
   while (pos <= list.size()) {
     const std::size_t comma = list.find(',', pos);
-    const std::string_view entry = Trim(
+    const std::string_view entry = TrimBlanks(
         list.substr(pos, comma == std::string_view::npos ? std::string_view::npos : comma - pos));
     pos = comma == std::string_view::npos ? list.size() + 1 : comma + 1;
     if (entry.empty()) continue;
@@ -110,7 +110,7 @@ TrustedProxies TrustedProxies::Parse(std::string_view list) {
 
 bool TrustedProxies::Trusts(std::string_view address) const {
   if (all_) return true;
-  const auto bytes = ParseAddress(Trim(address));
+  const auto bytes = ParseAddress(TrimBlanks(address));
   if (!bytes) return false;
   for (const Network& n : networks_)
     if (InNetwork(*bytes, n.bytes, n.prefix)) return true;
@@ -119,12 +119,12 @@ bool TrustedProxies::Trusts(std::string_view address) const {
 
 std::string TrustedProxies::ClientAddress(std::string_view peer,
                                           std::string_view forwarded_for) const {
-  if (Trim(forwarded_for).empty() || !Trusts(peer)) return std::string(peer);
+  if (TrimBlanks(forwarded_for).empty() || !Trusts(peer)) return std::string(peer);
   std::vector<std::string_view> hops;
   std::size_t pos = 0;
   while (pos <= forwarded_for.size()) {
     const std::size_t comma = forwarded_for.find(',', pos);
-    hops.push_back(Trim(forwarded_for.substr(
+    hops.push_back(TrimBlanks(forwarded_for.substr(
         pos, comma == std::string_view::npos ? std::string_view::npos : comma - pos)));
     pos = comma == std::string_view::npos ? forwarded_for.size() + 1 : comma + 1;
   }

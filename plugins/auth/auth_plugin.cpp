@@ -17,8 +17,6 @@ using sdk::HttpError;
 using sdk::Request;
 using sdk::Response;
 
-int64_t Now() { return static_cast<int64_t>(std::time(nullptr)); }
-
 std::string HttpDate(int64_t t) {
   const std::time_t tt = static_cast<std::time_t>(t);
   std::tm tm{};

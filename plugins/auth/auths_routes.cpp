@@ -17,9 +17,7 @@ using sdk::Response;
 
 constexpr const char* kBase = "/api/v1/auths";
 
-std::string P(const char* suffix) { return std::string(kBase) + suffix; }
-
-bool ValidRole(const std::string& r) { return r == "pending" || r == "user" || r == "admin"; }
+std::string AuthsPath(const char* suffix) { return std::string(kBase) + suffix; }
 
 // YYYY-MM-DD, as pydantic's datetime.date accepts from JSON.
 bool ValidDate(const std::string& s) {
@@ -34,7 +32,7 @@ bool ValidDate(const std::string& s) {
 
 void AuthPlugin::RegisterAuthsRoutes() {
   // --- GET / : the session user (any role, pending included) ---
-  AddRoute("GET", P("/").c_str(), Auth::kAny, [this](Request& req, Response& res) {
+  AddRoute("GET", AuthsPath("/").c_str(), Auth::kAny, [this](Request& req, Response& res) {
     const auto caller = req.RequireCaller();
     auto user = store_->GetById(caller.id);
     if (!user) throw HttpError(401, msg::kInvalidToken);
@@ -52,67 +50,71 @@ void AuthPlugin::RegisterAuthsRoutes() {
   });
 
   // --- POST /signup ---
-  AddRoute("POST", P("/signup").c_str(), Auth::kPublic, [this](Request& req, Response& res) {
-    const json body = ParseBodyObject(req.Body());
-    const std::string name = RequireString(body, "name");
-    const std::string email = RequireString(body, "email");
-    const std::string password = RequireString(body, "password");
-    const std::string image = OptionalString(body, "profile_image_url").value_or("/user.png");
-    const User user = SignUp(name, email, password, image);
-    const IssuedToken token = IssueToken(user.id);
-    res.Header("Set-Cookie", SessionCookie(token.token, token.expires_at));
-    res.Json(Dump(SessionUserJson(user, token, false)));
-  });
+  AddRoute(
+      "POST", AuthsPath("/signup").c_str(), Auth::kPublic, [this](Request& req, Response& res) {
+        const json body = ParseBodyObject(req.Body());
+        const std::string name = RequireString(body, "name");
+        const std::string email = RequireString(body, "email");
+        const std::string password = RequireString(body, "password");
+        const std::string image = OptionalString(body, "profile_image_url").value_or("/user.png");
+        const User user = SignUp(name, email, password, image);
+        const IssuedToken token = IssueToken(user.id);
+        res.Header("Set-Cookie", SessionCookie(token.token, token.expires_at));
+        res.Json(Dump(SessionUserJson(user, token, false)));
+      });
 
   // --- POST /signin ---
-  AddRoute("POST", P("/signin").c_str(), Auth::kPublic, [this](Request& req, Response& res) {
-    std::optional<User> user;
-    if (!settings_.trusted_email_header.empty()) {
-      auto header = req.Header(settings_.trusted_email_header);
-      if (!header) throw HttpError(400, msg::kInvalidTrustedHeader);
-      const std::string email = Lower(*header);
-      std::string name = email;
-      if (!settings_.trusted_name_header.empty())
-        if (auto n = req.Header(settings_.trusted_name_header)) name = std::string(*n);
-      if (!store_->GetByEmail(email))
-        SignUp(name, email, Base64UrlEncode(RandomBytes(24)), "/user.png");
-      user = store_->GetByEmail(email);
-    } else if (!settings_.webui_auth) {
-      constexpr const char* kAdminEmail = "admin@localhost";
-      if (!store_->GetByEmail(kAdminEmail)) {
-        if (store_->Count() > 0) throw HttpError(400, msg::kExistingUsers);
-        SignUp("User", kAdminEmail, "admin", "/user.png");
-      }
-      if (auto a = store_->GetAuthByEmail(kAdminEmail);
-          a && a->active && VerifyPassword("admin", a->password_hash))
-        user = store_->GetById(a->id);
-    } else {
-      const json body = ParseBodyObject(req.Body());
-      const std::string email = Lower(RequireString(body, "email"));
-      const std::string password = RequireString(body, "password");
-      // One address guessing across many accounts, then many addresses guessing one account.
-      const std::string client(req.RemoteAddr());
-      std::optional<int64_t> wait = SigninAddressLimited(client);
-      if (!wait) wait = SigninRateLimited(email);
-      if (wait) {
-        res.Header("Retry-After", std::to_string(*wait));
-        throw HttpError(429, msg::kRateLimitExceeded);
-      }
-      auto auth = store_->GetAuthByEmail(email);
-      if (!auth || !auth->active) {
-        // Same work, status and message as a wrong password: no account enumeration (T01).
-        BurnDummyVerify(password);
-        throw HttpError(400, msg::kInvalidCred);
-      }
-      if (!VerifyPassword(password, auth->password_hash)) throw HttpError(400, msg::kInvalidCred);
-      user = store_->GetById(auth->id);
-      if (user) SigninSucceededFrom(client);
-    }
-    if (!user) throw HttpError(400, msg::kInvalidCred);
-    const IssuedToken token = IssueToken(user->id);
-    res.Header("Set-Cookie", SessionCookie(token.token, token.expires_at));
-    res.Json(Dump(SessionUserJson(*user, token, false)));
-  });
+  AddRoute("POST", AuthsPath("/signin").c_str(), Auth::kPublic,
+           [this](Request& req, Response& res) {
+             std::optional<User> user;
+             if (!settings_.trusted_email_header.empty()) {
+               auto header = req.Header(settings_.trusted_email_header);
+               if (!header) throw HttpError(400, msg::kInvalidTrustedHeader);
+               const std::string email = Lower(*header);
+               std::string name = email;
+               if (!settings_.trusted_name_header.empty())
+                 if (auto n = req.Header(settings_.trusted_name_header)) name = std::string(*n);
+               if (!store_->GetByEmail(email))
+                 SignUp(name, email, Base64UrlEncode(RandomBytes(24)), "/user.png");
+               user = store_->GetByEmail(email);
+             } else if (!settings_.webui_auth) {
+               constexpr const char* kAdminEmail = "admin@localhost";
+               if (!store_->GetByEmail(kAdminEmail)) {
+                 if (store_->Count() > 0) throw HttpError(400, msg::kExistingUsers);
+                 SignUp("User", kAdminEmail, "admin", "/user.png");
+               }
+               if (auto a = store_->GetAuthByEmail(kAdminEmail);
+                   a && a->active && VerifyPassword("admin", a->password_hash))
+                 user = store_->GetById(a->id);
+             } else {
+               const json body = ParseBodyObject(req.Body());
+               const std::string email = Lower(RequireString(body, "email"));
+               const std::string password = RequireString(body, "password");
+               // One address guessing across many accounts, then many addresses guessing one
+               // account.
+               const std::string client(req.RemoteAddr());
+               std::optional<int64_t> wait = SigninAddressLimited(client);
+               if (!wait) wait = SigninRateLimited(email);
+               if (wait) {
+                 res.Header("Retry-After", std::to_string(*wait));
+                 throw HttpError(429, msg::kRateLimitExceeded);
+               }
+               auto auth = store_->GetAuthByEmail(email);
+               if (!auth || !auth->active) {
+                 // Same work, status and message as a wrong password: no account enumeration (T01).
+                 BurnDummyVerify(password);
+                 throw HttpError(400, msg::kInvalidCred);
+               }
+               if (!VerifyPassword(password, auth->password_hash))
+                 throw HttpError(400, msg::kInvalidCred);
+               user = store_->GetById(auth->id);
+               if (user) SigninSucceededFrom(client);
+             }
+             if (!user) throw HttpError(400, msg::kInvalidCred);
+             const IssuedToken token = IssueToken(user->id);
+             res.Header("Set-Cookie", SessionCookie(token.token, token.expires_at));
+             res.Json(Dump(SessionUserJson(*user, token, false)));
+           });
 
   // --- GET|POST /signout: revoke the presented session, drop the cookies ---
   auto signout = [this](Request& req, Response& res) {
@@ -126,11 +128,11 @@ void AuthPlugin::RegisterAuthsRoutes() {
       body["redirect_url"] = settings_.signout_redirect_url;
     res.Json(Dump(body));
   };
-  AddRoute("GET", P("/signout").c_str(), Auth::kPublic, signout);
-  AddRoute("POST", P("/signout").c_str(), Auth::kPublic, signout);
+  AddRoute("GET", AuthsPath("/signout").c_str(), Auth::kPublic, signout);
+  AddRoute("POST", AuthsPath("/signout").c_str(), Auth::kPublic, signout);
 
   // --- POST /update/profile: only the profile fields, never role/email/id (T22) ---
-  AddRoute("POST", P("/update/profile").c_str(), Auth::kVerified,
+  AddRoute("POST", AuthsPath("/update/profile").c_str(), Auth::kVerified,
            [this](Request& req, Response& res) {
              const auto caller = req.RequireCaller();
              const json body = ParseBodyObject(req.Body());
@@ -156,7 +158,7 @@ void AuthPlugin::RegisterAuthsRoutes() {
            });
 
   // --- POST /update/password ---
-  AddRoute("POST", P("/update/password").c_str(), Auth::kVerified,
+  AddRoute("POST", AuthsPath("/update/password").c_str(), Auth::kVerified,
            [this](Request& req, Response& res) {
              if (!settings_.trusted_email_header.empty())
                throw HttpError(400, msg::kActionProhibited);
@@ -172,7 +174,7 @@ void AuthPlugin::RegisterAuthsRoutes() {
            });
 
   // --- POST /add (admin) ---
-  AddRoute("POST", P("/add").c_str(), Auth::kAdmin, [this](Request& req, Response& res) {
+  AddRoute("POST", AuthsPath("/add").c_str(), Auth::kAdmin, [this](Request& req, Response& res) {
     const json body = ParseBodyObject(req.Body());
     const std::string name = RequireString(body, "name");
     const std::string email = Lower(RequireString(body, "email"));
@@ -204,7 +206,7 @@ void AuthPlugin::RegisterAuthsRoutes() {
   });
 
   // --- GET /admin/details: shown to pending users too (the "contact your admin" overlay) ---
-  AddRoute("GET", P("/admin/details").c_str(), Auth::kAny, [this](Request&, Response& res) {
+  AddRoute("GET", AuthsPath("/admin/details").c_str(), Auth::kAny, [this](Request&, Response& res) {
     if (!settings_.ShowAdminDetails()) throw HttpError(400, msg::kActionProhibited);
     json out = {{"name", nullptr}, {"email", nullptr}};
     if (auto email = settings_.AdminEmail()) {
@@ -251,9 +253,9 @@ void AuthPlugin::RegisterAuthsRoutes() {
     for (const auto& s : kShared) c[s.form] = settings_.Shared(s.key, s.env, s.def);
     return c;
   };
-  AddRoute("GET", P("/admin/config").c_str(), Auth::kAdmin,
+  AddRoute("GET", AuthsPath("/admin/config").c_str(), Auth::kAdmin,
            [admin_config](Request&, Response& res) { res.Json(Dump(admin_config())); });
-  AddRoute("POST", P("/admin/config").c_str(), Auth::kAdmin,
+  AddRoute("POST", AuthsPath("/admin/config").c_str(), Auth::kAdmin,
            [this, admin_config](Request& req, Response& res) {
              const json body = ParseBodyObject(req.Body());
              auto set_bool = [&](const char* field, const char* key) {
@@ -289,26 +291,29 @@ void AuthPlugin::RegisterAuthsRoutes() {
            });
 
   // --- API keys: sk- + 32 hex, shown once; only a digest is stored ---
-  AddRoute("POST", P("/api_key").c_str(), Auth::kVerified, [this](Request& req, Response& res) {
-    if (!settings_.EnableApiKey()) throw HttpError(403, msg::kApiKeyCreationNotAllowed);
-    const auto caller = req.RequireCaller();
-    const std::string key = "sk-" + HexEncode(RandomBytes(16));
-    store_->SetApiKey(caller.id, UsersStore::StoredApiKey(key));
-    res.Json(Dump(json{{"api_key", key}}));
-  });
-  AddRoute("GET", P("/api_key").c_str(), Auth::kVerified, [this](Request& req, Response& res) {
-    const auto caller = req.RequireCaller();
-    auto stored = store_->GetStoredApiKey(caller.id);
-    if (!stored) throw HttpError(404, msg::kApiKeyNotFound);
-    // The key itself cannot be recovered from its digest: show which one it is.
-    const std::string last4 = stored->substr(stored->size() >= 4 ? stored->size() - 4 : 0);
-    res.Json(Dump(json{{"api_key", "sk-..." + last4}}));
-  });
-  AddRoute("DELETE", P("/api_key").c_str(), Auth::kVerified, [this](Request& req, Response& res) {
-    const auto caller = req.RequireCaller();
-    store_->SetApiKey(caller.id, std::nullopt);
-    res.Json("true");
-  });
+  AddRoute("POST", AuthsPath("/api_key").c_str(), Auth::kVerified,
+           [this](Request& req, Response& res) {
+             if (!settings_.EnableApiKey()) throw HttpError(403, msg::kApiKeyCreationNotAllowed);
+             const auto caller = req.RequireCaller();
+             const std::string key = "sk-" + HexEncode(RandomBytes(16));
+             store_->SetApiKey(caller.id, UsersStore::StoredApiKey(key));
+             res.Json(Dump(json{{"api_key", key}}));
+           });
+  AddRoute("GET", AuthsPath("/api_key").c_str(), Auth::kVerified,
+           [this](Request& req, Response& res) {
+             const auto caller = req.RequireCaller();
+             auto stored = store_->GetStoredApiKey(caller.id);
+             if (!stored) throw HttpError(404, msg::kApiKeyNotFound);
+             // The key itself cannot be recovered from its digest: show which one it is.
+             const std::string last4 = stored->substr(stored->size() >= 4 ? stored->size() - 4 : 0);
+             res.Json(Dump(json{{"api_key", "sk-..." + last4}}));
+           });
+  AddRoute("DELETE", AuthsPath("/api_key").c_str(), Auth::kVerified,
+           [this](Request& req, Response& res) {
+             const auto caller = req.RequireCaller();
+             store_->SetApiKey(caller.id, std::nullopt);
+             res.Json("true");
+           });
 }
 
 }  // namespace webui::auth

@@ -17,9 +17,7 @@ using sdk::Response;
 
 constexpr int64_t kPageItemCount = 30;  // Open WebUI's page size for the users list
 
-std::string P(const char* suffix) { return std::string("/api/v1/users") + suffix; }
-
-bool ValidRole(const std::string& r) { return r == "pending" || r == "user" || r == "admin"; }
+std::string UsersPath(const char* suffix) { return std::string("/api/v1/users") + suffix; }
 
 int64_t PageParam(const Request& req) {
   auto v = req.Query("page");
@@ -46,7 +44,7 @@ UsersStore::ListQuery ListFromQuery(const Request& req) {
 
 void AuthPlugin::RegisterUsersRoutes() {
   // --- GET / (admin): search, order, page ---
-  AddRoute("GET", P("/").c_str(), Auth::kAdmin, [this](Request& req, Response& res) {
+  AddRoute("GET", UsersPath("/").c_str(), Auth::kAdmin, [this](Request& req, Response& res) {
     auto q = ListFromQuery(req);
     const int64_t page = PageParam(req);
     q.limit = kPageItemCount;
@@ -62,7 +60,7 @@ void AuthPlugin::RegisterUsersRoutes() {
     res.Json(Dump(json{{"users", list}, {"total", total}}));
   });
 
-  AddRoute("GET", P("/all").c_str(), Auth::kAdmin, [this](Request&, Response& res) {
+  AddRoute("GET", UsersPath("/all").c_str(), Auth::kAdmin, [this](Request&, Response& res) {
     auto [users, total] = store_->List({});
     json list = json::array();
     for (const auto& u : users) list.push_back(u.ToJson());
@@ -71,21 +69,22 @@ void AuthPlugin::RegisterUsersRoutes() {
 
   // --- GET /search (verified): id and name only, Open WebUI's UserIdNameListResponse; e-mails
   // and roles of other accounts are the admin list's ---
-  AddRoute("GET", P("/search").c_str(), Auth::kVerified, [this](Request& req, Response& res) {
-    auto q = ListFromQuery(req);
-    const int64_t page = PageParam(req);
-    q.limit = kPageItemCount;
-    q.skip = (page - 1) * kPageItemCount;
-    auto [users, total] = store_->List(q);
-    json list = json::array();
-    for (const auto& u : users) list.push_back({{"id", u.id}, {"name", u.name}});
-    res.Json(Dump(json{{"users", list}, {"total", total}}));
-  });
+  AddRoute("GET", UsersPath("/search").c_str(), Auth::kVerified,
+           [this](Request& req, Response& res) {
+             auto q = ListFromQuery(req);
+             const int64_t page = PageParam(req);
+             q.limit = kPageItemCount;
+             q.skip = (page - 1) * kPageItemCount;
+             auto [users, total] = store_->List(q);
+             json list = json::array();
+             for (const auto& u : users) list.push_back({{"id", u.id}, {"name", u.name}});
+             res.Json(Dump(json{{"users", list}, {"total", total}}));
+           });
 
   // --- default permissions (admin) and the caller's effective ones ---
-  AddRoute("GET", P("/default/permissions").c_str(), Auth::kAdmin,
+  AddRoute("GET", UsersPath("/default/permissions").c_str(), Auth::kAdmin,
            [this](Request&, Response& res) { res.Json(Dump(settings_.UserPermissions())); });
-  AddRoute("POST", P("/default/permissions").c_str(), Auth::kAdmin,
+  AddRoute("POST", UsersPath("/default/permissions").c_str(), Auth::kAdmin,
            [this](Request& req, Response& res) {
              const json body = ParseBodyObject(req.Body());
              // Every section must be an object of booleans (UserPermissions model).
@@ -99,9 +98,10 @@ void AuthPlugin::RegisterUsersRoutes() {
              settings_.Set(kUserPermissions, body);
              res.Json(Dump(settings_.UserPermissions()));
            });
-  AddRoute("GET", P("/permissions").c_str(), Auth::kVerified, [this](Request& req, Response& res) {
-    res.Json(Dump(EffectivePermissions(std::string(req.RequireCaller().id))));
-  });
+  AddRoute("GET", UsersPath("/permissions").c_str(), Auth::kVerified,
+           [this](Request& req, Response& res) {
+             res.Json(Dump(EffectivePermissions(std::string(req.RequireCaller().id))));
+           });
 
   // --- the caller's own settings and info ---
   auto get_column = [this](bool settings) {
@@ -131,31 +131,34 @@ void AuthPlugin::RegisterUsersRoutes() {
       res.Json(Dump(merged));
     };
   };
-  AddRoute("GET", P("/user/settings").c_str(), Auth::kVerified, get_column(true));
-  AddRoute("POST", P("/user/settings/update").c_str(), Auth::kVerified, update_column(true));
-  AddRoute("GET", P("/user/info").c_str(), Auth::kVerified, get_column(false));
-  AddRoute("POST", P("/user/info/update").c_str(), Auth::kVerified, update_column(false));
+  AddRoute("GET", UsersPath("/user/settings").c_str(), Auth::kVerified, get_column(true));
+  AddRoute("POST", UsersPath("/user/settings/update").c_str(), Auth::kVerified,
+           update_column(true));
+  AddRoute("GET", UsersPath("/user/info").c_str(), Auth::kVerified, get_column(false));
+  AddRoute("POST", UsersPath("/user/info/update").c_str(), Auth::kVerified, update_column(false));
 
   // --- groups basics ---
-  AddRoute("GET", P("/groups").c_str(), Auth::kVerified, [this](Request& req, Response& res) {
-    res.Json(Dump(json(store_->GroupsOfMember(req.RequireCaller().id))));
-  });
-  AddRoute("GET", P("/{user_id}/groups").c_str(), Auth::kAdmin,
+  AddRoute("GET", UsersPath("/groups").c_str(), Auth::kVerified,
+           [this](Request& req, Response& res) {
+             res.Json(Dump(json(store_->GroupsOfMember(req.RequireCaller().id))));
+           });
+  AddRoute("GET", UsersPath("/{user_id}/groups").c_str(), Auth::kAdmin,
            [this](Request& req, Response& res) {
              res.Json(Dump(json(store_->GroupsOfMember(*req.PathParam("user_id")))));
            });
 
   // --- GET /{user_id} (verified): the public card of an account ---
-  AddRoute("GET", P("/{user_id}").c_str(), Auth::kVerified, [this](Request& req, Response& res) {
-    auto user = store_->GetById(*req.PathParam("user_id"));
-    if (!user) throw HttpError(400, msg::kUserNotFound);
-    res.Json(Dump(json{{"name", user->name},
-                       {"profile_image_url", user->profile_image_url},
-                       {"active", std::time(nullptr) - user->last_active_at < 180}}));
-  });
+  AddRoute("GET", UsersPath("/{user_id}").c_str(), Auth::kVerified,
+           [this](Request& req, Response& res) {
+             auto user = store_->GetById(*req.PathParam("user_id"));
+             if (!user) throw HttpError(400, msg::kUserNotFound);
+             res.Json(Dump(json{{"name", user->name},
+                                {"profile_image_url", user->profile_image_url},
+                                {"active", std::time(nullptr) - user->last_active_at < 180}}));
+           });
 
   // --- POST /{user_id}/update (admin) ---
-  AddRoute("POST", P("/{user_id}/update").c_str(), Auth::kAdmin,
+  AddRoute("POST", UsersPath("/{user_id}/update").c_str(), Auth::kAdmin,
            [this](Request& req, Response& res) {
              const auto caller = req.RequireCaller();
              const std::string id(*req.PathParam("user_id"));
@@ -191,16 +194,17 @@ void AuthPlugin::RegisterUsersRoutes() {
            });
 
   // --- DELETE /{user_id} (admin): never the primary admin, never oneself ---
-  AddRoute("DELETE", P("/{user_id}").c_str(), Auth::kAdmin, [this](Request& req, Response& res) {
-    const auto caller = req.RequireCaller();
-    const std::string id(*req.PathParam("user_id"));
-    if (auto first = PrimaryAdmin(); first && first->id == id)
-      throw HttpError(403, msg::kActionProhibited);
-    if (caller.id == id) throw HttpError(403, msg::kActionProhibited);
-    if (!store_->Delete(id)) throw HttpError(404, msg::kUserNotFound);
-    NotifyAuthChanged(id);
-    res.Json("true");
-  });
+  AddRoute("DELETE", UsersPath("/{user_id}").c_str(), Auth::kAdmin,
+           [this](Request& req, Response& res) {
+             const auto caller = req.RequireCaller();
+             const std::string id(*req.PathParam("user_id"));
+             if (auto first = PrimaryAdmin(); first && first->id == id)
+               throw HttpError(403, msg::kActionProhibited);
+             if (caller.id == id) throw HttpError(403, msg::kActionProhibited);
+             if (!store_->Delete(id)) throw HttpError(404, msg::kUserNotFound);
+             NotifyAuthChanged(id);
+             res.Json("true");
+           });
 }
 
 }  // namespace webui::auth

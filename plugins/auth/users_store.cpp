@@ -20,8 +20,6 @@ constexpr const char* kUserCols =
     "CAST(date_of_birth AS TEXT), oauth_sub, settings, info, last_active_at, updated_at, "
     "created_at, api_key";
 
-int64_t Now() { return static_cast<int64_t>(std::time(nullptr)); }
-
 json ParseJsonText(const std::optional<std::string>& text) {
   if (!text || text->empty()) return nullptr;
   json j = sdk::json::Parse(*text).value_or(json(json::value_t::discarded));

@@ -1,6 +1,7 @@
 #include "util.hpp"
 
 #include <cctype>
+#include <ctime>
 
 #include <webui_host/sdk/json.hpp>
 
@@ -100,6 +101,12 @@ bool ValidEmailFormat(std::string_view email) {
   for (size_t i = 1; i + 1 < domain.size(); ++i)
     if (domain[i] == '.') return true;
   return false;
+}
+
+int64_t Now() { return static_cast<int64_t>(std::time(nullptr)); }
+
+bool ValidRole(std::string_view role) {
+  return role == "pending" || role == "user" || role == "admin";
 }
 
 std::string Lower(std::string_view s) {

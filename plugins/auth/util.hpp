@@ -27,6 +27,12 @@ bool IsValidJwtExpiry(std::string_view text);
 // Open WebUI's validate_email_format(): "...@localhost", or re.match(r"[^@]+@[^@]+\.[^@]+").
 bool ValidEmailFormat(std::string_view email);
 
+// Seconds since the epoch (Open WebUI's int(time.time())).
+int64_t Now();
+
+// The roles Open WebUI knows.
+bool ValidRole(std::string_view role);
+
 // ASCII lower-casing (e-mail addresses are compared lower-cased, like Open WebUI).
 std::string Lower(std::string_view s);
 

@@ -124,9 +124,7 @@ std::optional<int64_t> ChatPlugin::IntQuery(const Request& req, const char* name
 
 // ---- boot endpoints ---------------------------------------------------------------------------
 
-namespace {
-void SendJson(Response& res, const json& value) { res.Json(Dump(value)); }
-}  // namespace
+namespace {}  // namespace
 
 void ChatPlugin::AddBootRoutes() {
   sdk::Host& host = *host_;

@@ -19,6 +19,9 @@
 
 namespace webui::chat {
 
+// Answers with `value` as JSON (Dump replaces invalid UTF-8, as Open WebUI's encoder does).
+inline void SendJson(sdk::Response& res, const json& value) { res.Json(Dump(value)); }
+
 struct User {
   std::string id;
   std::string role;

@@ -14,8 +14,6 @@ using sdk::Response;
 namespace {
 constexpr int64_t kPageSize = 60;
 
-void SendJson(Response& res, const json& value) { res.Json(Dump(value)); }
-
 bool BoolQuery(const Request& req, const char* name) {
   auto v = req.Query(name);
   if (!v) return false;

@@ -42,8 +42,6 @@ using Clock = std::chrono::steady_clock;
 // An idle SSE stream gets a comment this often so proxies keep it open (docs/security.md T39).
 constexpr auto kKeepAlive = std::chrono::seconds(15);
 
-void SendJson(Response& res, const json& value) { res.Json(Dump(value)); }
-
 std::string StringField(const json& body, const char* key) {
   auto it = body.find(key);
   return it != body.end() && it->is_string() ? it->get<std::string>() : std::string();

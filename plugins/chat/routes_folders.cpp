@@ -11,7 +11,6 @@ using sdk::Request;
 using sdk::Response;
 
 namespace {
-void SendJson(Response& res, const json& value) { res.Json(Dump(value)); }
 
 json MergeObjects(const json& base, const json& update) {
   json out = base.is_object() ? base : json::object();

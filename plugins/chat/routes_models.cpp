@@ -12,7 +12,6 @@ using sdk::Request;
 using sdk::Response;
 
 namespace {
-void SendJson(Response& res, const json& value) { res.Json(Dump(value)); }
 
 bool TrueQuery(const Request& req, const char* name) {
   auto v = req.Query(name);

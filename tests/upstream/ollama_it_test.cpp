@@ -5,8 +5,6 @@
 namespace webui::testing {
 namespace {
 
-const std::string kText = "Hello! You said: one two three";
-
 class OllamaProxy : public ProvidersTest {};
 
 std::string OllamaChat(const std::string& model, const std::string& text, bool stream) {

@@ -5,8 +5,6 @@
 namespace webui::testing {
 namespace {
 
-const std::string kText = "Hello! You said: one two three";
-
 class OpenAiProxy : public ProvidersTest {};
 
 json ModelsById(const json& list) {

@@ -7,8 +7,6 @@
 namespace webui::testing {
 namespace {
 
-const std::string kText = "Hello! You said: one two three";
-
 class ProviderService : public ProvidersTest {
  protected:
   struct ChatRun {

@@ -31,6 +31,9 @@
 
 namespace webui::testing {
 
+// What the test upstreams answer to the prompt "one two three".
+inline const std::string kText = "Hello! You said: one two three";
+
 using nlohmann::json;
 using Clock = std::chrono::steady_clock;
 

@@ -1,0 +1,360 @@
+/*
+ * webui-host plugin ABI, major version 1.
+ *
+ * This is the only thing a plugin and the host share. It is plain C so that a plugin built by any
+ * C or C++ compiler, against any C++ standard library, keeps loading into every later host of the
+ * same ABI major.
+ *
+ * Rules (docs/sdk.md explains them at length):
+ *   - A plugin exports exactly one symbol, `webui_host_plugin_entry`, returning a const descriptor.
+ *   - The host checks `struct_size`, `abi_major`, `abi_minor` and `build_signature` before it runs
+ *     any other plugin code. Major must be equal; the plugin's minor must be <= the host's.
+ *   - Host services come as `wh_host_api`, a table that only ever grows at the end. A plugin built
+ *     for minor N reads only the fields that exist in minor N (see WH_HOST_HAS).
+ *   - Every struct that crosses the boundary starts with its own size.
+ *   - Ownership is in the names: `*_host_ptr` belongs to the host and is valid only for the call
+ *     (or handler) it was passed to; `*_module_ptr` belongs to the plugin. Strings cross as
+ *     `wh_str` (pointer + length, not NUL-terminated unless stated) and are copied by the receiver
+ *     if it wants to keep them. Strings the host must hand back of unknown length come through a
+ *     `wh_str_sink` callback.
+ *   - No C++ exception ever crosses the boundary. Every function returns a status.
+ *
+ * Appending a field to the end of wh_host_api (or of a size-prefixed struct) bumps the minor.
+ * Anything else (reordering, removing, changing a type) bumps the major.
+ */
+#ifndef WEBUI_HOST_ABI_H
+#define WEBUI_HOST_ABI_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define WH_ABI_MAJOR 1
+#define WH_ABI_MINOR 0
+
+/* Name of the one symbol every plugin exports. */
+#define WH_PLUGIN_ENTRY_SYMBOL "webui_host_plugin_entry"
+
+/* Build signature: what must match between host and plugin beyond the version numbers. The C ABI
+ * does not depend on the C++ standard library, so this is only the data model of the platform. */
+#define WH_STRINGIFY_(x) #x
+#define WH_STRINGIFY(x) WH_STRINGIFY_(x)
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+#define WH_ENDIAN_TAG "be"
+#else
+#define WH_ENDIAN_TAG "le"
+#endif
+#define WH_BUILD_SIGNATURE                                                                        \
+  "wh:p" WH_STRINGIFY(__SIZEOF_POINTER__) ":z" WH_STRINGIFY(__SIZEOF_SIZE_T__) ":i" WH_STRINGIFY( \
+      __SIZEOF_INT__) ":" WH_ENDIAN_TAG
+
+/* ---------------------------------------------------------------------------------------------- */
+/* Basic types */
+
+/* A borrowed string: `ptr` may be NULL when `len` is 0. */
+typedef struct wh_str {
+  const char* ptr;
+  size_t len;
+} wh_str;
+
+/* Receives a host-owned string that is valid only during this call. */
+typedef void (*wh_str_sink)(void* user, wh_str value);
+
+typedef enum wh_status {
+  WH_OK = 0,
+  WH_ERROR = 1,       /* generic failure; details were logged or sent to an error sink */
+  WH_NOT_FOUND = 2,   /* key, header, parameter, service ... does not exist */
+  WH_INVALID = 3,     /* bad argument (malformed path, unknown method, bad SQL parameter ...) */
+  WH_CLOSED = 4,      /* the peer went away (client disconnected, stream ended) */
+  WH_TIMEOUT = 5,     /* an outbound call ran out of time */
+  WH_DENIED = 6,      /* the plugin may not do this (e.g. set another plugin's config key) */
+  WH_CONFLICT = 7,    /* already exists (route, service, authenticator) */
+  WH_UNAVAILABLE = 8, /* the backing service is down and there is no fallback (db_*: the
+                         database cannot be reached; answer 503, not "not found") */
+  WH_ABORTED = 9      /* a callback asked to stop */
+} wh_status;
+
+typedef enum wh_log_level {
+  WH_LOG_TRACE = 0,
+  WH_LOG_DEBUG = 1,
+  WH_LOG_INFO = 2,
+  WH_LOG_WARN = 3,
+  WH_LOG_ERROR = 4
+} wh_log_level;
+
+/* Who may call a route. The host resolves the caller before the handler runs. */
+typedef enum wh_auth_level {
+  WH_AUTH_PUBLIC = 0,   /* anyone; the caller is not resolved */
+  WH_AUTH_OPTIONAL = 1, /* anyone; credentials, when present, are verified (bad ones -> 401) */
+  WH_AUTH_ANY = 2,      /* any signed-in user, including role "pending" */
+  WH_AUTH_VERIFIED = 3, /* role "user" or "admin" */
+  WH_AUTH_ADMIN = 4,    /* role "admin" */
+  WH_AUTH_PLUGIN = 5    /* the handler checks credentials itself (e.g. SCIM's own bearer token) */
+} wh_auth_level;
+
+/* Opaque handles owned by the host. */
+typedef struct wh_plugin_host_ptr wh_plugin_host_ptr;     /* this plugin, for every host call */
+typedef struct wh_request_host_ptr wh_request_host_ptr;   /* valid during a handler call */
+typedef struct wh_response_host_ptr wh_response_host_ptr; /* valid during a handler call */
+typedef struct wh_tx_host_ptr wh_tx_host_ptr;             /* an open transaction */
+typedef struct wh_authn_host_ptr wh_authn_host_ptr;       /* result slot of an authenticator */
+
+/* Opaque handle owned by the plugin. */
+typedef struct wh_plugin_module_ptr wh_plugin_module_ptr;
+
+/* ---------------------------------------------------------------------------------------------- */
+/* HTTP handlers */
+
+/* Called on a host worker thread, possibly concurrently with itself. Must not throw. The request
+ * and response handles are valid until it returns. If it returns without sending anything the
+ * host answers 500. */
+typedef void (*wh_handler_fn)(void* route_user, const wh_request_host_ptr* req,
+                              wh_response_host_ptr* res);
+
+/* The caller resolved by the host (or being set by an authenticator). */
+typedef struct wh_caller {
+  uint32_t struct_size;
+  wh_str id;
+  wh_str role; /* "pending" | "user" | "admin" */
+  wh_str email;
+  wh_str name;
+} wh_caller;
+
+typedef enum wh_authn_result {
+  WH_AUTHN_NONE = 0,    /* no credentials in this request */
+  WH_AUTHN_OK = 1,      /* authn_accept() was called */
+  WH_AUTHN_REJECTED = 2 /* authn_reject() was called (or a default 401 is used) */
+} wh_authn_result;
+
+/* Resolves the caller from a request (headers, cookies, path). Registered by at most one plugin. */
+typedef wh_authn_result (*wh_authenticator_fn)(void* user, const wh_request_host_ptr* req,
+                                               wh_authn_host_ptr* out);
+
+/* ---------------------------------------------------------------------------------------------- */
+/* Database */
+
+typedef enum wh_db_type {
+  WH_DB_NULL = 0,
+  WH_DB_INT = 1,
+  WH_DB_REAL = 2,
+  WH_DB_TEXT = 3,
+  WH_DB_BLOB = 4
+} wh_db_type;
+
+typedef struct wh_db_value {
+  uint32_t type; /* wh_db_type */
+  int64_t i;
+  double d;
+  wh_str s; /* TEXT or BLOB */
+} wh_db_value;
+
+typedef enum wh_db_dialect { WH_DB_SQLITE = 1, WH_DB_POSTGRES = 2 } wh_db_dialect;
+
+/* One result row; `cols` is host-owned and valid during the call. Return 0 to continue, non-zero
+ * to stop reading rows. */
+typedef int (*wh_db_row_fn)(void* user, const wh_db_value* cols, size_t ncols);
+
+/* A schema step owned by a plugin. Versions start at 1 and increase by one. SQL may contain
+ * several statements separated by ';'. `sql_postgres` may be empty when the SQLite text works. */
+typedef struct wh_migration {
+  uint32_t struct_size;
+  int32_t version;
+  wh_str description;
+  wh_str sql_sqlite;
+  wh_str sql_postgres;
+} wh_migration;
+
+/* ---------------------------------------------------------------------------------------------- */
+/* Outbound HTTP */
+
+typedef struct wh_header {
+  wh_str name;
+  wh_str value;
+} wh_header;
+
+typedef struct wh_http_request {
+  uint32_t struct_size;
+  wh_str method;
+  wh_str url; /* http:// or https:// */
+  const wh_header* headers;
+  size_t header_count;
+  wh_str body;
+  uint32_t connect_timeout_ms; /* 0 = host default */
+  uint32_t read_timeout_ms;    /* longest silence between bytes; 0 = host default */
+  uint32_t total_timeout_ms;   /* whole exchange; 0 = none */
+} wh_http_request;
+
+/* Called once when the status line and headers arrived. Non-zero aborts the exchange. */
+typedef int (*wh_http_head_fn)(void* user, int status, const wh_header* headers, size_t count);
+/* Called for every piece of body as it arrives (not buffered). Non-zero aborts the exchange.
+ * While the upstream is silent (also while connecting and awaiting the status line, i.e. possibly
+ * before on_head) it is called with an empty chunk at least every 250 ms, so a plugin whose client
+ * went away (or pressed stop) can abort without waiting for the next byte. */
+typedef int (*wh_http_data_fn)(void* user, wh_str chunk);
+
+/* ---------------------------------------------------------------------------------------------- */
+/* Key-value store (Redis, or the in-process fallback) */
+
+/* A published message; host-owned, valid during the call. Called on a host thread. */
+typedef void (*wh_kv_message_fn)(void* user, wh_str channel, wh_str message);
+
+/* ---------------------------------------------------------------------------------------------- */
+/* The host's services */
+
+typedef struct wh_host_api {
+  uint32_t struct_size; /* sizeof(wh_host_api) of the host; fields past it do not exist */
+  uint16_t abi_major;
+  uint16_t abi_minor;
+
+  /* -- logging ------------------------------------------------------------------------------- */
+  void (*log)(wh_plugin_host_ptr* self, wh_log_level level, wh_str message);
+
+  /* -- configuration -------------------------------------------------------------------------- */
+  /* Declares a setting this plugin owns. `key` is Open WebUI's dot path (e.g. "ui.enable_signup"),
+   * `env_name` the environment variable that feeds it (may be empty), `default_json` its default
+   * as JSON text. `persistent` = 1 stores admin changes in the `config` table. */
+  wh_status (*config_declare)(wh_plugin_host_ptr* self, wh_str key, wh_str env_name,
+                              wh_str default_json, int persistent);
+  /* Current value as JSON text. WH_NOT_FOUND when nobody declared the key. Any plugin may read. */
+  wh_status (*config_get)(wh_plugin_host_ptr* self, wh_str key, wh_str_sink sink, void* user);
+  /* Sets a declared key this plugin owns (WH_DENIED otherwise); persisted when persistent. */
+  wh_status (*config_set)(wh_plugin_host_ptr* self, wh_str key, wh_str value_json);
+  /* Raw environment / .env lookup of a variable (not declared settings). */
+  wh_status (*env_get)(wh_plugin_host_ptr* self, wh_str name, wh_str_sink sink, void* user);
+
+  /* -- routes and authentication -------------------------------------------------------------- */
+  /* `method` GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS; `path` like "/api/v1/chats/{id}". A final
+   * segment "{name...}" matches the rest of the path. Only valid during init. */
+  wh_status (*route_add)(wh_plugin_host_ptr* self, wh_str method, wh_str path, wh_auth_level auth,
+                         wh_handler_fn handler, void* route_user);
+  wh_status (*authenticator_set)(wh_plugin_host_ptr* self, wh_authenticator_fn fn, void* user);
+  void (*authn_accept)(wh_authn_host_ptr* out, const wh_caller* caller);
+  void (*authn_reject)(wh_authn_host_ptr* out, int http_status, wh_str detail);
+
+  /* -- request accessors (strings valid until the handler returns) ---------------------------- */
+  wh_str (*req_method)(const wh_request_host_ptr* req);
+  wh_str (*req_path)(const wh_request_host_ptr* req); /* without the query string */
+  wh_str (*req_query_string)(const wh_request_host_ptr* req);
+  wh_status (*req_path_param)(const wh_request_host_ptr* req, wh_str name, wh_str* out);
+  wh_status (*req_query_param)(const wh_request_host_ptr* req, wh_str name, wh_str* out);
+  wh_status (*req_header)(const wh_request_host_ptr* req, wh_str name, wh_str* out);
+  wh_status (*req_cookie)(const wh_request_host_ptr* req, wh_str name, wh_str* out);
+  size_t (*req_header_count)(const wh_request_host_ptr* req);
+  wh_status (*req_header_at)(const wh_request_host_ptr* req, size_t index, wh_header* out);
+  /* The whole body; the host has already enforced the size limit. */
+  wh_str (*req_body)(const wh_request_host_ptr* req);
+  /* The resolved caller; WH_NOT_FOUND for anonymous requests. */
+  wh_status (*req_caller)(const wh_request_host_ptr* req, wh_caller* out);
+  wh_str (*req_id)(const wh_request_host_ptr* req);
+  wh_str (*req_remote_addr)(const wh_request_host_ptr* req);
+
+  /* -- responses ------------------------------------------------------------------------------ */
+  wh_status (*res_set_status)(wh_response_host_ptr* res, int status);
+  wh_status (*res_set_header)(wh_response_host_ptr* res, wh_str name, wh_str value);
+  /* Sends the whole body (status and headers set before). Once only. */
+  wh_status (*res_send)(wh_response_host_ptr* res, wh_str body);
+  /* Sends `{"detail": detail}` with `status`. */
+  wh_status (*res_send_error)(wh_response_host_ptr* res, int status, wh_str detail);
+  /* Starts a chunked response now (headers go out at once). For text/event-stream the host adds
+   * Cache-Control: no-cache and X-Accel-Buffering: no. */
+  wh_status (*res_stream_begin)(wh_response_host_ptr* res, wh_str content_type);
+  /* Writes and flushes one piece. WH_CLOSED when the client has gone: stop producing. */
+  wh_status (*res_stream_write)(wh_response_host_ptr* res, wh_str chunk);
+  /* 1 while the client is still connected (a cheap, non-blocking check). */
+  int (*res_client_connected)(wh_response_host_ptr* res);
+
+  /* -- database (one pool owned by the host; `?` placeholders on every dialect) -----------------
+   */
+  wh_db_dialect (*db_dialect)(wh_plugin_host_ptr* self);
+  /* Applies this plugin's migrations that are not applied yet, once, under a cluster-wide lock,
+   * all in one transaction. Only valid during init; on failure the host refuses to start. */
+  wh_status (*db_migrate)(wh_plugin_host_ptr* self, const wh_migration* steps, size_t count,
+                          wh_str_sink error, void* error_user);
+  /* Runs one statement. `tx` NULL = its own connection in autocommit. `on_row` may be NULL.
+   * `affected` may be NULL. Errors text goes to `error` (may be NULL). */
+  wh_status (*db_exec)(wh_plugin_host_ptr* self, wh_tx_host_ptr* tx, wh_str sql,
+                       const wh_db_value* params, size_t param_count, wh_db_row_fn on_row,
+                       void* row_user, int64_t* affected, wh_str_sink error, void* error_user);
+  wh_status (*db_begin)(wh_plugin_host_ptr* self, wh_tx_host_ptr** tx_out);
+  wh_status (*db_commit)(wh_plugin_host_ptr* self, wh_tx_host_ptr* tx);   /* frees tx */
+  wh_status (*db_rollback)(wh_plugin_host_ptr* self, wh_tx_host_ptr* tx); /* frees tx */
+
+  /* -- key-value, counters, TTL, publish/subscribe ---------------------------------------------
+   * Keys are prefixed by the host with "{REDIS_KEY_PREFIX}:". ttl_ms 0 = no expiry. */
+  wh_status (*kv_get)(wh_plugin_host_ptr* self, wh_str key, wh_str_sink sink, void* user);
+  wh_status (*kv_set)(wh_plugin_host_ptr* self, wh_str key, wh_str value, int64_t ttl_ms);
+  wh_status (*kv_del)(wh_plugin_host_ptr* self, wh_str key);
+  /* Adds `delta`; when the key is new and ttl_ms > 0, the key expires after ttl_ms. */
+  wh_status (*kv_incr)(wh_plugin_host_ptr* self, wh_str key, int64_t delta, int64_t ttl_ms,
+                       int64_t* value_out);
+  /* Remaining time to live in ms; -1 no expiry; WH_NOT_FOUND when the key does not exist. */
+  wh_status (*kv_ttl)(wh_plugin_host_ptr* self, wh_str key, int64_t* ttl_ms_out);
+  wh_status (*kv_publish)(wh_plugin_host_ptr* self, wh_str channel, wh_str message);
+  /* Subscription id > 0 on success; messages arrive on a host thread. */
+  wh_status (*kv_subscribe)(wh_plugin_host_ptr* self, wh_str channel, wh_kv_message_fn fn,
+                            void* user, uint64_t* subscription_out);
+  wh_status (*kv_unsubscribe)(wh_plugin_host_ptr* self, uint64_t subscription);
+  /* 1 when backed by Redis (shared by instances), 0 for the in-process fallback. */
+  int (*kv_is_shared)(wh_plugin_host_ptr* self);
+
+  /* -- outbound HTTP (blocking on the calling thread; callbacks see data as it arrives) ---------
+   */
+  wh_status (*http_fetch)(wh_plugin_host_ptr* self, const wh_http_request* request,
+                          wh_http_head_fn on_head, wh_http_data_fn on_data, void* user,
+                          wh_str_sink error, void* error_user);
+
+  /* -- service registry ------------------------------------------------------------------------
+   * A service is a C struct of function pointers (its "vtable") named like "model_provider.v1",
+   * defined in a header both sides include. Several plugins may offer the same name. */
+  wh_status (*service_offer)(wh_plugin_host_ptr* self, wh_str name, const void* vtable,
+                             size_t vtable_size, void* service_user);
+  /* Calls `fn` for each enabled provider of `name` (in load order). */
+  wh_status (*service_each)(wh_plugin_host_ptr* self, wh_str name,
+                            void (*fn)(void* user, wh_str provider_plugin, const void* vtable,
+                                       size_t vtable_size, void* service_user),
+                            void* user);
+
+  /* Reserved for later minors: always NULL in 1.0. */
+  void (*reserved[8])(void);
+} wh_host_api;
+
+/* True when `api` has field `field` (it was added in a minor this host has). */
+#define WH_HOST_HAS(api, field)                                                             \
+  ((api) != NULL &&                                                                         \
+   (api)->struct_size >= offsetof(wh_host_api, field) + sizeof(((wh_host_api*)0)->field) && \
+   (api)->field != NULL)
+
+/* ---------------------------------------------------------------------------------------------- */
+/* The plugin's descriptor */
+
+typedef struct wh_plugin_descriptor {
+  uint32_t struct_size; /* sizeof(wh_plugin_descriptor) of the plugin's SDK */
+  uint16_t abi_major;
+  uint16_t abi_minor;
+  const char* build_signature; /* WH_BUILD_SIGNATURE */
+  const char* name;            /* [a-z0-9_-]{1,64}, unique in a deployment */
+  const char* version;         /* the plugin's own version, e.g. "1.2.0" */
+  const char* description;
+  const char* const* dependencies; /* NULL-terminated names, or NULL */
+
+  /* Called once, in dependency order. Register routes, settings, migrations and services here.
+   * Return WH_OK and optionally a state pointer; anything else refuses the plugin (the message
+   * sent to `error` is logged). */
+  wh_status (*init)(const wh_host_api* host, wh_plugin_host_ptr* self,
+                    wh_plugin_module_ptr** state_out, wh_str_sink error, void* error_user);
+  /* Called once at host shutdown, in reverse dependency order, after no request runs any more. */
+  void (*shutdown)(wh_plugin_module_ptr* state);
+
+  void* reserved[8];
+} wh_plugin_descriptor;
+
+typedef const wh_plugin_descriptor* (*wh_plugin_entry_fn)(void);
+
+#ifdef __cplusplus
+} /* extern "C" */
+#endif
+
+#endif /* WEBUI_HOST_ABI_H */

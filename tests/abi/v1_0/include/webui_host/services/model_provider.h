@@ -1,0 +1,61 @@
+/*
+ * Service "model_provider.v1": a source of models (the openai and ollama plugins offer it; the
+ * chat plugin consumes every provider alike). All requests and responses are OpenAI-format JSON;
+ * a provider that speaks something else upstream (Ollama) converts both ways.
+ *
+ * Threading: every function may be called concurrently from several host threads.
+ */
+#ifndef WEBUI_HOST_SERVICES_MODEL_PROVIDER_H
+#define WEBUI_HOST_SERVICES_MODEL_PROVIDER_H
+
+#include <webui_host/abi.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define WH_SERVICE_MODEL_PROVIDER_V1 "model_provider.v1"
+
+/* Receives one piece of a completion. For a streamed completion: one OpenAI
+ * `chat.completion.chunk` JSON object per call (no "data: " prefix, no "[DONE]"); an EMPTY piece is
+ * a silence tick (at least every 250 ms) so the consumer can abort. For a non-streamed completion:
+ * one call with the whole `chat.completion` object. Return non-zero to abort: the provider closes
+ * the upstream request within a second and returns WH_ABORTED. */
+typedef int (*wh_model_chunk_fn)(void* user, wh_str piece);
+
+typedef struct wh_model_provider_v1 {
+  uint32_t struct_size;
+
+  /* Writes a JSON array of models in Open WebUI's /api/models item shape: at least
+   * {id, name, object:"model", created, owned_by:"openai"|"ollama", connection_type, urlIdx} plus
+   * the provider's raw upstream object under "openai" or "ollama". Unreachable upstreams are
+   * skipped within the provider's model-list timeout; this never blocks longer than that.
+   * `refresh` non-zero bypasses any cache. */
+  wh_status (*list_models)(void* service_user, int refresh, wh_str_sink sink, void* sink_user);
+
+  /* 1 when `model_id` is one of this provider's models (from its cached list; cheap). */
+  int (*has_model)(void* service_user, wh_str model_id);
+
+  /* Runs an OpenAI chat completion request body (`model` is the id as listed; the provider maps it
+   * to its upstream and strips any prefix). "stream": true → pieces as described above.
+   * Before any piece: an upstream HTTP error sets *http_status to its status and writes
+   * Open WebUI's error text to `error` (returns WH_ERROR); an unreachable upstream gives
+   * WH_UNAVAILABLE (502-style), a timeout WH_TIMEOUT. After pieces started: an upstream that drops
+   * returns WH_CLOSED with a message — never a silent WH_OK. */
+  wh_status (*chat_completion)(void* service_user, wh_str request_json, wh_model_chunk_fn on_piece,
+                               void* piece_user, int* http_status, wh_str_sink error,
+                               void* error_user);
+
+  /* OpenAI embeddings: request {model, input}, writes {object:"list", data:[{embedding,index}],
+   * model}. */
+  wh_status (*embeddings)(void* service_user, wh_str request_json, wh_str_sink sink,
+                          void* sink_user, int* http_status, wh_str_sink error, void* error_user);
+
+  void (*reserved[4])(void);
+} wh_model_provider_v1;
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif
