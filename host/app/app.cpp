@@ -179,7 +179,7 @@ int Run(int argc, char** argv) {
   // down are journaled and replayed when it returns; each instance also re-reads its settings
   // after every Redis reconnect, in case announcements were missed (docs/security.md T40, T42).
   constexpr const char* kConfigChannel = "webui-host:config-changed";
-  constexpr const char* kAuthChangedChannel = "webui-host:auth-changed";
+  constexpr const char* kAuthChangedChannel = WH_CHANNEL_AUTH_CHANGED;
   kv::KvOptions kvo;
   kvo.redis_url = cfg.redis_url;
   kvo.key_prefix = cfg.redis_key_prefix;

@@ -45,7 +45,7 @@
 
 namespace webui::realtime {
 
-inline constexpr const char* kAuthChangedChannel = "webui-host:auth-changed";
+inline constexpr const char* kAuthChangedChannel = WH_CHANNEL_AUTH_CHANGED;
 inline constexpr const char* kEmitChannel = "webui-host:socket-emit";
 
 struct RealtimeOptions {

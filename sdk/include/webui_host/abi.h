@@ -241,6 +241,14 @@ typedef struct wh_relay_handler {
 /* ---------------------------------------------------------------------------------------------- */
 /* Key-value store (Redis, or the in-process fallback) */
 
+/* Auth events. The plugin that owns users publishes on this channel whenever what a signed-in
+ * caller may do changes: sign-out (a token revoked), role or permission change, deactivation,
+ * deletion. The message is the user id, or empty when every user is concerned (e.g. default
+ * permissions changed). The host re-checks that user's open sockets; plugins that cache anything
+ * derived from a caller drop it. Published through Redis when present, so every instance hears it
+ * (docs/security.md T05). */
+#define WH_CHANNEL_AUTH_CHANGED "webui-host:auth-changed"
+
 /* A published message; host-owned, valid during the call. Called on a host thread. */
 typedef void (*wh_kv_message_fn)(void* user, wh_str channel, wh_str message);
 

@@ -12,7 +12,7 @@
 namespace {
 
 using webui::sdk::Auth;
-constexpr const char* kChannel = "webui-host:auth-changed";
+constexpr const char* kChannel = WH_CHANNEL_AUTH_CHANGED;
 
 class RevocableAuth : public webui::sdk::Plugin {
  public:
