@@ -19,6 +19,16 @@ using sdk::Response;
 
 int64_t Now() { return static_cast<int64_t>(std::time(nullptr)); }
 
+constexpr const char* kAuthChangedChannel = "webui-host:auth-changed";
+// Published locally by the host's key-value store after its Redis subscription was re-established
+// (host/kv/kv_store.hpp kResyncChannel): announcements may have been missed meanwhile.
+constexpr const char* kKvResyncChannel = "webui-host:kv-resync";
+// Rewritten (a fresh random value) after every auth change. Instances compare it on each request
+// before trusting their cache: a change committed before a request started is never missed, even
+// when its announcement has not been delivered yet. A Set, so a change made during a Redis outage
+// is replayed to Redis with the store's journal.
+constexpr const char* kUsersStampKey = "auth:users:stamp";
+
 std::string HttpDate(int64_t t) {
   const std::time_t tt = static_cast<std::time_t>(t);
   std::tm tm{};
@@ -110,8 +120,13 @@ void AuthPlugin::Init(sdk::Host& host) {
   secret_ = ResolveSecret(host);
   store_ = std::make_unique<UsersStore>(host);
   store_->Migrate();
-  // Unknown accounts are checked against this, at the same cost as real hashes (T01).
-  dummy_hash_ = HashPassword(Base64UrlEncode(RandomBytes(24)), settings_.bcrypt_cost);
+  // Unknown accounts are checked against this, at the same cost as real hashes (T01). Made
+  // without running bcrypt: a cost-12 hash here was most of the start-up time.
+  dummy_hash_ = UnmatchableHash(settings_.bcrypt_cost);
+  users_ = std::make_unique<ExpiringCache<ResolvedUser>>(
+      static_cast<size_t>(settings_.user_cache_size),
+      std::chrono::seconds(settings_.user_cache_max_age_s));
+  redis_configured_ = !settings_.redis_url.empty();
   if (!settings_.webui_auth)
     host.Warn("WEBUI_AUTH is off: single-user mode, anyone reaching the server is the admin");
 
@@ -119,6 +134,27 @@ void AuthPlugin::Init(sdk::Host& host) {
   RegisterAuthsRoutes();
   RegisterUsersRoutes();
   host.OfferService(WH_SERVICE_API_CONFIG_V1, &api_config_, this);
+  // Last: nothing after it can fail, so Shutdown() always ends what it starts.
+  ListenForAuthChanges();
+}
+
+void AuthPlugin::Shutdown() {
+  for (uint64_t id : subscriptions_) host_->Unsubscribe(id);
+  subscriptions_.clear();
+}
+
+void AuthPlugin::ListenForAuthChanges() {
+  try {
+    subscriptions_.push_back(host_->Subscribe(
+        kAuthChangedChannel,
+        [this](std::string_view, std::string_view user_id) { ForgetUser(user_id); }));
+    subscriptions_.push_back(host_->Subscribe(
+        kKvResyncChannel, [this](std::string_view, std::string_view) { users_->Clear(); }));
+    listening_ = true;
+  } catch (const std::exception& e) {
+    // Without the announcements of other instances every request reads the database.
+    host_->Warn(std::string("user cache off, cannot follow auth changes: ") + e.what());
+  }
 }
 
 void AuthPlugin::AddRoute(const char* method, const char* path, sdk::Auth auth, sdk::Handler fn) {
@@ -183,14 +219,76 @@ void AuthPlugin::Revoke(const TokenClaims& claims) {
   NotifyAuthChanged(claims.id);
 }
 
-// Tells the host's Socket.IO server (on every instance) to re-check this user's sockets now, so
-// a signed-out, demoted or deleted user loses socket privileges at once (docs/security.md T05).
+// Drops the cached row here at once, and tells every other instance (their auth plugin drops it
+// too; their Socket.IO server re-checks the user's sockets), so a signed-out, demoted or deleted
+// user loses access on the next request everywhere (docs/security.md T05).
 void AuthPlugin::NotifyAuthChanged(const std::string& user_id) {
+  ForgetUser(user_id);
   try {
-    host_->Publish("webui-host:auth-changed", user_id);
+    if (redis_configured_) host_->KvSet(kUsersStampKey, NewUuid4());
+  } catch (const std::exception& e) {
+    host_->Warn(std::string("could not record an auth change: ") + e.what());
+  }
+  try {
+    host_->Publish(kAuthChangedChannel, user_id);
   } catch (const std::exception& e) {
     host_->Warn(std::string("could not announce an auth change: ") + e.what());
   }
+}
+
+void AuthPlugin::ForgetUser(std::string_view user_id) {
+  if (user_id.empty()) {
+    users_->Clear();
+  } else {
+    users_->Erase(user_id);
+  }
+}
+
+bool AuthPlugin::UserCacheUsable(bool check_stamp) {
+  if (!redis_configured_) return true;
+  // Redis down (the store falls back to in-process) or never subscribed: other instances'
+  // changes would not reach us, so read the database; the entries kept from before may have
+  // missed changes, hence the clear once it is back.
+  const auto bypass = [this] {
+    cache_bypassed_.store(true, std::memory_order_relaxed);
+    return false;
+  };
+  if (!listening_ || !host_->KvShared()) return bypass();
+  if (check_stamp) {
+    const std::string stamp = host_->KvGet(kUsersStampKey).value_or("");
+    if (!host_->KvShared()) return bypass();  // that read fell back to the in-process store
+    std::lock_guard lock(stamp_mu_);
+    if (stamp != seen_stamp_) {
+      users_->Clear();
+      seen_stamp_ = stamp;
+    }
+  }
+  if (cache_bypassed_.exchange(false)) users_->Clear();
+  return true;
+}
+
+std::shared_ptr<const ResolvedUser> AuthPlugin::ResolveUser(std::string_view id,
+                                                            bool need_permissions,
+                                                            bool check_stamp) {
+  const bool cached = UserCacheUsable(check_stamp);
+  // Taken before anything is read (the cached row included): a change announced meanwhile
+  // keeps what is read here out of the cache.
+  const uint64_t epoch = users_->Epoch();
+  std::shared_ptr<const ResolvedUser> hit = cached ? users_->Get(id) : nullptr;
+  if (hit && (hit->permissions || !need_permissions)) return hit;
+  auto fresh = std::make_shared<ResolvedUser>();
+  if (hit) {
+    fresh->user = hit->user;
+  } else {
+    auto user = store_->GetById(id);
+    if (!user) return nullptr;
+    fresh->user = std::move(*user);
+    fresh->user.settings = nullptr;
+    fresh->user.info = nullptr;
+  }
+  if (need_permissions) fresh->permissions = EffectivePermissions(fresh->user.id);
+  if (cached) users_->Put(id, fresh, epoch);
+  return fresh;
 }
 
 bool AuthPlugin::IsRevoked(const std::string& jti) {
@@ -219,10 +317,13 @@ wh_authn_result AuthPlugin::Authenticate(Request& req, AuthnResult& out) {
 
   auto claims = Decode(*token);
   if (!claims || claims->id.empty()) return out.Reject(401, msg::kUnauthorized);
+  // Checked on every request, like the signature and expiry: only the user row is cached.
   if (claims->jti && IsRevoked(*claims->jti)) return out.Reject(401, "Invalid token");
-  // Read on every request: a role change or a deletion applies to the very next call.
-  auto user = store_->GetById(claims->id);
-  if (!user) return out.Reject(401, msg::kInvalidToken);
+  // A role change or a deletion applies to the very next call: every change drops the cached
+  // row (NotifyAuthChanged), here and on the other instances.
+  const auto resolved = ResolveUser(claims->id, false, true);
+  if (!resolved) return out.Reject(401, msg::kInvalidToken);
+  const User* user = &resolved->user;
   if (!settings_.trusted_email_header.empty()) {
     auto trusted = req.Header(settings_.trusted_email_header);
     if (trusted && !trusted->empty() && Lower(*trusted) != user->email)
@@ -258,7 +359,17 @@ json AuthPlugin::EffectivePermissions(const std::string& user_id) {
   return perms;
 }
 
+json AuthPlugin::PermissionsOf(const std::string& user_id) {
+  if (auto resolved = ResolveUser(user_id, true)) return *resolved->permissions;
+  return EffectivePermissions(user_id);
+}
+
 json AuthPlugin::SessionUserJson(const User& user, const IssuedToken& token, bool with_info) {
+  return SessionUserJson(user, token, with_info, EffectivePermissions(user.id));
+}
+
+json AuthPlugin::SessionUserJson(const User& user, const IssuedToken& token, bool with_info,
+                                 json permissions) {
   json j = {{"token", token.token},
             {"token_type", "Bearer"},
             {"expires_at", token.expires_at ? json(*token.expires_at) : json(nullptr)},
@@ -267,7 +378,7 @@ json AuthPlugin::SessionUserJson(const User& user, const IssuedToken& token, boo
             {"name", user.name},
             {"role", user.role},
             {"profile_image_url", user.profile_image_url},
-            {"permissions", EffectivePermissions(user.id)}};
+            {"permissions", std::move(permissions)}};
   if (with_info) {
     j["bio"] = user.bio ? json(*user.bio) : json(nullptr);
     j["gender"] = user.gender ? json(*user.gender) : json(nullptr);
@@ -391,7 +502,7 @@ wh_status AuthPlugin::ContributeConfig(void* user, const wh_request_host_ptr* re
                     {"pending_user_overlay_content", s.PendingContent()}};
       if (role == "user" || role == "admin") {
         part["user_count"] = self->store_->Count();
-        part["permissions"] = self->EffectivePermissions(std::string(sdk::FromWh(c.id)));
+        part["permissions"] = self->PermissionsOf(std::string(sdk::FromWh(c.id)));
       }
     }
     const std::string text = Dump(part);
