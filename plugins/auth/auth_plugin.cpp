@@ -40,6 +40,16 @@ std::string HttpDate(int64_t t) {
 
 bool StartsWith(std::string_view s, std::string_view p) { return s.substr(0, p.size()) == p; }
 
+// The JWT the authenticator accepted for the request this thread is serving: the route handler
+// runs on the same thread right after it, and GET /auths/ needs the token's claims again.
+// Reset at the start of every authentication, so it never outlives its request's verdict.
+struct VerifiedToken {
+  bool set = false;
+  std::string token;
+  TokenClaims claims;
+};
+thread_local VerifiedToken t_verified;
+
 std::string_view TrimView(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
   while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
@@ -118,6 +128,7 @@ void AuthPlugin::Init(sdk::Host& host) {
   host_ = &host;
   settings_.Init(host);
   secret_ = ResolveSecret(host);
+  signing_key_ = std::make_unique<HmacSha256Key>(secret_);
   store_ = std::make_unique<UsersStore>(host);
   store_->Migrate();
   // Unknown accounts are checked against this, at the same cost as real hashes (T01). Made
@@ -205,7 +216,7 @@ std::optional<std::string> AuthPlugin::RequestToken(const Request& req) const {
 }
 
 std::optional<TokenClaims> AuthPlugin::Decode(std::string_view token) const {
-  return DecodeToken(token, secret_, Now());
+  return DecodeToken(token, *signing_key_, Now());
 }
 
 void AuthPlugin::Revoke(const TokenClaims& claims) {
@@ -286,7 +297,10 @@ std::shared_ptr<const ResolvedUser> AuthPlugin::ResolveUser(std::string_view id,
     fresh->user.settings = nullptr;
     fresh->user.info = nullptr;
   }
-  if (need_permissions) fresh->permissions = EffectivePermissions(fresh->user.id);
+  if (need_permissions) {
+    fresh->permissions = EffectivePermissions(fresh->user.id);
+    fresh->permissions_text = Dump(*fresh->permissions);
+  }
   if (cached) users_->Put(id, fresh, epoch);
   return fresh;
 }
@@ -298,7 +312,13 @@ bool AuthPlugin::IsRevoked(const std::string& jti) {
 // ---------------------------------------------------------------------------------------------
 // The authenticator: every non-public route of every plugin comes through here.
 
+std::optional<TokenClaims> AuthPlugin::VerifiedClaims(std::string_view token) const {
+  if (t_verified.set && t_verified.token == token) return t_verified.claims;
+  return Decode(token);
+}
+
 wh_authn_result AuthPlugin::Authenticate(Request& req, AuthnResult& out) {
+  t_verified.set = false;
   std::optional<std::string> token = BearerCredentials(req.Header("Authorization"));
   if (!token) {
     // x-api-key carries API keys only, and goes through exactly the same checks as a Bearer
@@ -330,6 +350,9 @@ wh_authn_result AuthPlugin::Authenticate(Request& req, AuthnResult& out) {
       return out.Reject(401, msg::kUserMismatch);
   }
   store_->TouchLastActive(user->id);
+  t_verified.token = std::move(*token);
+  t_verified.claims = std::move(*claims);
+  t_verified.set = true;
   return out.Accept(user->id, user->role, user->email, user->name);
 }
 
@@ -365,11 +388,6 @@ json AuthPlugin::PermissionsOf(const std::string& user_id) {
 }
 
 json AuthPlugin::SessionUserJson(const User& user, const IssuedToken& token, bool with_info) {
-  return SessionUserJson(user, token, with_info, EffectivePermissions(user.id));
-}
-
-json AuthPlugin::SessionUserJson(const User& user, const IssuedToken& token, bool with_info,
-                                 json permissions) {
   json j = {{"token", token.token},
             {"token_type", "Bearer"},
             {"expires_at", token.expires_at ? json(*token.expires_at) : json(nullptr)},
@@ -378,13 +396,39 @@ json AuthPlugin::SessionUserJson(const User& user, const IssuedToken& token, boo
             {"name", user.name},
             {"role", user.role},
             {"profile_image_url", user.profile_image_url},
-            {"permissions", std::move(permissions)}};
+            {"permissions", EffectivePermissions(user.id)}};
   if (with_info) {
     j["bio"] = user.bio ? json(*user.bio) : json(nullptr);
     j["gender"] = user.gender ? json(*user.gender) : json(nullptr);
     j["date_of_birth"] = user.date_of_birth ? json(*user.date_of_birth) : json(nullptr);
   }
   return j;
+}
+
+std::string AuthPlugin::SessionUserText(const User& user, const IssuedToken& token, bool with_info,
+                                        std::string_view permissions_json) {
+  // Byte for byte what Dump(SessionUserJson(...)) gives (keys in nlohmann's sorted order), with
+  // the permissions spliced in as they were serialised once: the members before "permissions"
+  // and those after it are two objects whose braces are dropped.
+  json head = {{"email", user.email}, {"id", user.id}, {"name", user.name}};
+  head["expires_at"] = token.expires_at ? json(*token.expires_at) : json(nullptr);
+  if (with_info) {
+    head["bio"] = user.bio ? json(*user.bio) : json(nullptr);
+    head["gender"] = user.gender ? json(*user.gender) : json(nullptr);
+    head["date_of_birth"] = user.date_of_birth ? json(*user.date_of_birth) : json(nullptr);
+  }
+  const json tail = {{"profile_image_url", user.profile_image_url},
+                     {"role", user.role},
+                     {"token", token.token},
+                     {"token_type", "Bearer"}};
+  std::string out = Dump(head);
+  out.pop_back();  // '}'
+  out += ",\"permissions\":";
+  out += permissions_json;
+  out += ',';
+  const std::string rest = Dump(tail);
+  out.append(rest, 1, std::string::npos);  // without '{'
+  return out;
 }
 
 std::string AuthPlugin::HashNewPassword(const std::string& password) const {

@@ -75,6 +75,7 @@ inline constexpr const char* kPasswordNul = "The password must not contain NUL c
 struct ResolvedUser {
   User user;
   std::optional<nlohmann::json> permissions;  // EffectivePermissions, when someone needed them
+  std::string permissions_text;               // the same, serialised
 };
 
 struct IssuedToken {
@@ -103,6 +104,8 @@ class AuthPlugin : public sdk::Plugin {
   void NotifyAuthChanged(const std::string& user_id);
   bool IsRevoked(const std::string& jti);
   std::optional<TokenClaims> Decode(std::string_view token) const;
+  // Decode, or the claims the authenticator has just verified for this very request's token.
+  std::optional<TokenClaims> VerifiedClaims(std::string_view token) const;
 
   // --- users ---
   // The caller's row (and, with `need_permissions`, effective permissions) from the per-instance
@@ -116,8 +119,9 @@ class AuthPlugin : public sdk::Plugin {
   nlohmann::json PermissionsOf(const std::string& user_id);
   // SessionUser(Info)Response of routers/auths.py.
   nlohmann::json SessionUserJson(const User& user, const IssuedToken& token, bool with_info);
-  nlohmann::json SessionUserJson(const User& user, const IssuedToken& token, bool with_info,
-                                 nlohmann::json permissions);
+  // The same, serialised, with permissions already serialised (the cached session user).
+  static std::string SessionUserText(const User& user, const IssuedToken& token, bool with_info,
+                                     std::string_view permissions_json);
   // Signs up (all of /signup's rules); used by the route and by trusted-header / no-auth sign-in.
   User SignUp(const std::string& name, const std::string& email, const std::string& password,
               const std::string& profile_image_url);
@@ -162,6 +166,7 @@ class AuthPlugin : public sdk::Plugin {
   std::unique_ptr<UsersStore> store_;
   AuthSettings settings_;
   std::string secret_;
+  std::unique_ptr<HmacSha256Key> signing_key_;  // secret_, set up once for token checks
   std::string dummy_hash_;
   std::unique_ptr<ExpiringCache<ResolvedUser>> users_;
   bool redis_configured_ = false;

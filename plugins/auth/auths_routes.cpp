@@ -43,12 +43,12 @@ void AuthPlugin::RegisterAuthsRoutes() {
     // callers), use the credential the request actually carried.
     if (auto t = RequestToken(req)) {
       token.token = *t;
-      if (auto claims = Decode(*t)) {
+      if (auto claims = VerifiedClaims(*t)) {
         token.expires_at = claims->exp;
         res.Header("Set-Cookie", SessionCookie(*t, claims->exp));
       }
     }
-    res.Json(Dump(SessionUserJson(resolved->user, token, true, *resolved->permissions)));
+    res.Json(SessionUserText(resolved->user, token, true, resolved->permissions_text));
   });
 
   // --- POST /signup ---

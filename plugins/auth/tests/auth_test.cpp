@@ -207,6 +207,23 @@ TEST_F(Auth, SigninSessionUserAndCookieOnlyCaller) {
                         "profile_image_url", "bio", "gender", "date_of_birth", "permissions"})
     EXPECT_TRUE(me.Json().contains(f)) << f;
   EXPECT_EQ(me.Json()["token"], token);
+  // Serialised like the rest of the API: sorted keys, compact, the same as a re-dump — also with
+  // text that needs escaping, and with the permissions the cache keeps serialised.
+  EXPECT_EQ(me.body, me.Json().dump()) << me.body;
+  ASSERT_EQ(Post(*h, "/api/v1/auths/update/profile",
+                 {{"name", "Zo\u00eb \"Q\" \\ \n\x01"},
+                  {"profile_image_url", "/a.png"},
+                  {"bio", "caf\u00e9"}},
+                 Bearer(token))
+                .status,
+            200);
+  me = h->Get("/api/v1/auths/", Bearer(token));
+  ASSERT_EQ(me.status, 200) << me.body;
+  EXPECT_EQ(me.Json()["name"], "Zo\u00eb \"Q\" \\ \n\x01");
+  EXPECT_EQ(me.Json()["bio"], "caf\u00e9");
+  EXPECT_EQ(me.Json()["expires_at"], nullptr);
+  EXPECT_TRUE(me.Json()["permissions"]["chat"].is_object());
+  EXPECT_EQ(me.body, me.Json().dump()) << me.body;
 
   // A caller holding only the cookie.
   auto by_cookie = h->Get("/api/v1/auths/", {{"Cookie", "token=" + token}});
