@@ -32,7 +32,7 @@ class ExpiringCache {
 
   // The value when present and younger than max_age; nullptr otherwise.
   std::shared_ptr<const V> Get(std::string_view key) const {
-    const Clock::time_point now = Now_();
+    const Clock::time_point now = CurrentTime();
     std::shared_lock lock(mu_);
     auto it = entries_.find(key);
     if (it == entries_.end() || now - it->second.stored_at >= max_age_) return nullptr;
@@ -43,7 +43,7 @@ class ExpiringCache {
   // predate that change). Returns whether it was stored.
   bool Put(std::string_view key, std::shared_ptr<const V> value, uint64_t epoch) {
     if (max_entries_ == 0) return false;
-    const Clock::time_point now = Now_();
+    const Clock::time_point now = CurrentTime();
     std::unique_lock lock(mu_);
     if (epoch != epoch_.load(std::memory_order_relaxed)) return false;
     auto it = entries_.find(key);
@@ -83,7 +83,7 @@ class ExpiringCache {
     std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
   };
 
-  Clock::time_point Now_() const { return now_ ? now_() : Clock::now(); }
+  Clock::time_point CurrentTime() const { return now_ ? now_() : Clock::now(); }
 
   const std::size_t max_entries_;
   const std::chrono::milliseconds max_age_;
