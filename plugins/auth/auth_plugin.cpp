@@ -17,6 +17,16 @@ using sdk::HttpError;
 using sdk::Request;
 using sdk::Response;
 
+constexpr const char* kAuthChangedChannel = WH_CHANNEL_AUTH_CHANGED;
+// Published locally by the host's key-value store after its Redis subscription was re-established
+// (host/kv/kv_store.hpp kResyncChannel): announcements may have been missed meanwhile.
+constexpr const char* kKvResyncChannel = "webui-host:kv-resync";
+// Rewritten (a fresh random value) after every auth change. Instances compare it on each request
+// before trusting their cache: a change committed before a request started is never missed, even
+// when its announcement has not been delivered yet. A Set, so a change made during a Redis outage
+// is replayed to Redis with the store's journal.
+constexpr const char* kUsersStampKey = "auth:users:stamp";
+
 std::string HttpDate(int64_t t) {
   const std::time_t tt = static_cast<std::time_t>(t);
   std::tm tm{};
@@ -27,6 +37,16 @@ std::string HttpDate(int64_t t) {
 }
 
 bool StartsWith(std::string_view s, std::string_view p) { return s.substr(0, p.size()) == p; }
+
+// The JWT the authenticator accepted for the request this thread is serving: the route handler
+// runs on the same thread right after it, and GET /auths/ needs the token's claims again.
+// Reset at the start of every authentication, so it never outlives its request's verdict.
+struct VerifiedToken {
+  bool set = false;
+  std::string token;
+  TokenClaims claims;
+};
+thread_local VerifiedToken t_verified;
 
 std::string_view TrimView(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
@@ -106,10 +126,16 @@ void AuthPlugin::Init(sdk::Host& host) {
   host_ = &host;
   settings_.Init(host);
   secret_ = ResolveSecret(host);
+  signing_key_ = std::make_unique<HmacSha256Key>(secret_);
   store_ = std::make_unique<UsersStore>(host);
   store_->Migrate();
-  // Unknown accounts are checked against this, at the same cost as real hashes (T01).
-  dummy_hash_ = HashPassword(Base64UrlEncode(RandomBytes(24)), settings_.bcrypt_cost);
+  // Unknown accounts are checked against this, at the same cost as real hashes (T01). Made
+  // without running bcrypt: a cost-12 hash here was most of the start-up time.
+  dummy_hash_ = UnmatchableHash(settings_.bcrypt_cost);
+  users_ = std::make_unique<ExpiringCache<ResolvedUser>>(
+      static_cast<size_t>(settings_.user_cache_size),
+      std::chrono::seconds(settings_.user_cache_max_age_s));
+  redis_configured_ = !settings_.redis_url.empty();
   if (!settings_.webui_auth)
     host.Warn("WEBUI_AUTH is off: single-user mode, anyone reaching the server is the admin");
 
@@ -117,6 +143,27 @@ void AuthPlugin::Init(sdk::Host& host) {
   RegisterAuthsRoutes();
   RegisterUsersRoutes();
   host.OfferService(WH_SERVICE_API_CONFIG_V1, &api_config_, this);
+  // Last: nothing after it can fail, so Shutdown() always ends what it starts.
+  ListenForAuthChanges();
+}
+
+void AuthPlugin::Shutdown() {
+  for (uint64_t id : subscriptions_) host_->Unsubscribe(id);
+  subscriptions_.clear();
+}
+
+void AuthPlugin::ListenForAuthChanges() {
+  try {
+    subscriptions_.push_back(host_->Subscribe(
+        kAuthChangedChannel,
+        [this](std::string_view, std::string_view user_id) { ForgetUser(user_id); }));
+    subscriptions_.push_back(host_->Subscribe(
+        kKvResyncChannel, [this](std::string_view, std::string_view) { users_->Clear(); }));
+    listening_ = true;
+  } catch (const std::exception& e) {
+    // Without the announcements of other instances every request reads the database.
+    host_->Warn(std::string("user cache off, cannot follow auth changes: ") + e.what());
+  }
 }
 
 void AuthPlugin::AddRoute(const char* method, const char* path, sdk::Auth auth, sdk::Handler fn) {
@@ -167,7 +214,7 @@ std::optional<std::string> AuthPlugin::RequestToken(const Request& req) const {
 }
 
 std::optional<TokenClaims> AuthPlugin::Decode(std::string_view token) const {
-  return DecodeToken(token, secret_, Now());
+  return DecodeToken(token, *signing_key_, Now());
 }
 
 void AuthPlugin::Revoke(const TokenClaims& claims) {
@@ -181,14 +228,79 @@ void AuthPlugin::Revoke(const TokenClaims& claims) {
   NotifyAuthChanged(claims.id);
 }
 
-// Tells the host's Socket.IO server (on every instance) to re-check this user's sockets now, so
-// a signed-out, demoted or deleted user loses socket privileges at once (docs/security.md T05).
+// Drops the cached row here at once, and tells every other instance (their auth plugin drops it
+// too; their Socket.IO server re-checks the user's sockets), so a signed-out, demoted or deleted
+// user loses access on the next request everywhere (docs/security.md T05).
 void AuthPlugin::NotifyAuthChanged(const std::string& user_id) {
+  ForgetUser(user_id);
   try {
-    host_->Publish("webui-host:auth-changed", user_id);
+    if (redis_configured_) host_->KvSet(kUsersStampKey, NewUuid4());
+  } catch (const std::exception& e) {
+    host_->Warn(std::string("could not record an auth change: ") + e.what());
+  }
+  try {
+    host_->Publish(kAuthChangedChannel, user_id);
   } catch (const std::exception& e) {
     host_->Warn(std::string("could not announce an auth change: ") + e.what());
   }
+}
+
+void AuthPlugin::ForgetUser(std::string_view user_id) {
+  if (user_id.empty()) {
+    users_->Clear();
+  } else {
+    users_->Erase(user_id);
+  }
+}
+
+bool AuthPlugin::UserCacheUsable(bool check_stamp) {
+  if (!redis_configured_) return true;
+  // Redis down (the store falls back to in-process) or never subscribed: other instances'
+  // changes would not reach us, so read the database; the entries kept from before may have
+  // missed changes, hence the clear once it is back.
+  const auto bypass = [this] {
+    cache_bypassed_.store(true, std::memory_order_relaxed);
+    return false;
+  };
+  if (!listening_ || !host_->KvShared()) return bypass();
+  if (check_stamp) {
+    const std::string stamp = host_->KvGet(kUsersStampKey).value_or("");
+    if (!host_->KvShared()) return bypass();  // that read fell back to the in-process store
+    std::lock_guard lock(stamp_mu_);
+    if (stamp != seen_stamp_) {
+      users_->Clear();
+      seen_stamp_ = stamp;
+    }
+  }
+  if (cache_bypassed_.exchange(false)) users_->Clear();
+  return true;
+}
+
+std::shared_ptr<const ResolvedUser> AuthPlugin::ResolveUser(std::string_view id,
+                                                            bool need_permissions,
+                                                            bool check_stamp) {
+  const bool cached = UserCacheUsable(check_stamp);
+  // Taken before anything is read (the cached row included): a change announced meanwhile
+  // keeps what is read here out of the cache.
+  const uint64_t epoch = users_->Epoch();
+  std::shared_ptr<const ResolvedUser> hit = cached ? users_->Get(id) : nullptr;
+  if (hit && (hit->permissions || !need_permissions)) return hit;
+  auto fresh = std::make_shared<ResolvedUser>();
+  if (hit) {
+    fresh->user = hit->user;
+  } else {
+    auto user = store_->GetById(id);
+    if (!user) return nullptr;
+    fresh->user = std::move(*user);
+    fresh->user.settings = nullptr;
+    fresh->user.info = nullptr;
+  }
+  if (need_permissions) {
+    fresh->permissions = EffectivePermissions(fresh->user.id);
+    fresh->permissions_text = Dump(*fresh->permissions);
+  }
+  if (cached) users_->Put(id, fresh, epoch);
+  return fresh;
 }
 
 bool AuthPlugin::IsRevoked(const std::string& jti) {
@@ -198,7 +310,13 @@ bool AuthPlugin::IsRevoked(const std::string& jti) {
 // ---------------------------------------------------------------------------------------------
 // The authenticator: every non-public route of every plugin comes through here.
 
+std::optional<TokenClaims> AuthPlugin::VerifiedClaims(std::string_view token) const {
+  if (t_verified.set && t_verified.token == token) return t_verified.claims;
+  return Decode(token);
+}
+
 wh_authn_result AuthPlugin::Authenticate(Request& req, AuthnResult& out) {
+  t_verified.set = false;
   std::optional<std::string> token = BearerCredentials(req.Header("Authorization"));
   if (!token) {
     // x-api-key carries API keys only, and goes through exactly the same checks as a Bearer
@@ -217,16 +335,22 @@ wh_authn_result AuthPlugin::Authenticate(Request& req, AuthnResult& out) {
 
   auto claims = Decode(*token);
   if (!claims || claims->id.empty()) return out.Reject(401, msg::kUnauthorized);
+  // Checked on every request, like the signature and expiry: only the user row is cached.
   if (claims->jti && IsRevoked(*claims->jti)) return out.Reject(401, "Invalid token");
-  // Read on every request: a role change or a deletion applies to the very next call.
-  auto user = store_->GetById(claims->id);
-  if (!user) return out.Reject(401, msg::kInvalidToken);
+  // A role change or a deletion applies to the very next call: every change drops the cached
+  // row (NotifyAuthChanged), here and on the other instances.
+  const auto resolved = ResolveUser(claims->id, false, true);
+  if (!resolved) return out.Reject(401, msg::kInvalidToken);
+  const User* user = &resolved->user;
   if (!settings_.trusted_email_header.empty()) {
     auto trusted = req.Header(settings_.trusted_email_header);
     if (trusted && !trusted->empty() && Lower(*trusted) != user->email)
       return out.Reject(401, msg::kUserMismatch);
   }
   store_->TouchLastActive(user->id);
+  t_verified.token = std::move(*token);
+  t_verified.claims = std::move(*claims);
+  t_verified.set = true;
   return out.Accept(user->id, user->role, user->email, user->name);
 }
 
@@ -256,6 +380,11 @@ json AuthPlugin::EffectivePermissions(const std::string& user_id) {
   return perms;
 }
 
+json AuthPlugin::PermissionsOf(const std::string& user_id) {
+  if (auto resolved = ResolveUser(user_id, true)) return *resolved->permissions;
+  return EffectivePermissions(user_id);
+}
+
 json AuthPlugin::SessionUserJson(const User& user, const IssuedToken& token, bool with_info) {
   json j = {{"token", token.token},
             {"token_type", "Bearer"},
@@ -272,6 +401,32 @@ json AuthPlugin::SessionUserJson(const User& user, const IssuedToken& token, boo
     j["date_of_birth"] = user.date_of_birth ? json(*user.date_of_birth) : json(nullptr);
   }
   return j;
+}
+
+std::string AuthPlugin::SessionUserText(const User& user, const IssuedToken& token, bool with_info,
+                                        std::string_view permissions_json) {
+  // Byte for byte what Dump(SessionUserJson(...)) gives (keys in nlohmann's sorted order), with
+  // the permissions spliced in as they were serialised once: the members before "permissions"
+  // and those after it are two objects whose braces are dropped.
+  json head = {{"email", user.email}, {"id", user.id}, {"name", user.name}};
+  head["expires_at"] = token.expires_at ? json(*token.expires_at) : json(nullptr);
+  if (with_info) {
+    head["bio"] = user.bio ? json(*user.bio) : json(nullptr);
+    head["gender"] = user.gender ? json(*user.gender) : json(nullptr);
+    head["date_of_birth"] = user.date_of_birth ? json(*user.date_of_birth) : json(nullptr);
+  }
+  const json tail = {{"profile_image_url", user.profile_image_url},
+                     {"role", user.role},
+                     {"token", token.token},
+                     {"token_type", "Bearer"}};
+  std::string out = Dump(head);
+  out.pop_back();  // '}'
+  out += ",\"permissions\":";
+  out += permissions_json;
+  out += ',';
+  const std::string rest = Dump(tail);
+  out.append(rest, 1, std::string::npos);  // without '{'
+  return out;
 }
 
 std::string AuthPlugin::HashNewPassword(const std::string& password) const {
@@ -389,7 +544,7 @@ wh_status AuthPlugin::ContributeConfig(void* user, const wh_request_host_ptr* re
                     {"pending_user_overlay_content", s.PendingContent()}};
       if (role == "user" || role == "admin") {
         part["user_count"] = self->store_->Count();
-        part["permissions"] = self->EffectivePermissions(std::string(sdk::FromWh(c.id)));
+        part["permissions"] = self->PermissionsOf(std::string(sdk::FromWh(c.id)));
       }
     }
     const std::string text = Dump(part);

@@ -3,13 +3,20 @@
 // file shares; the routes live in auths_routes.cpp and users_routes.cpp.
 #pragma once
 
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include <webui_host/services/api_config.h>
 #include <nlohmann/json.hpp>
 #include <webui_host/sdk.hpp>
 
+#include "expiring_cache.hpp"
 #include "jwt.hpp"
 #include "settings.hpp"
 #include "users_store.hpp"
@@ -63,6 +70,14 @@ inline constexpr const char* kUserMismatch = "User mismatch. Please sign in agai
 inline constexpr const char* kPasswordNul = "The password must not contain NUL characters.";
 }  // namespace msg
 
+// What a signed-in request needs about its caller, as cached per instance (ResolveUser). The
+// user's settings, info and API key are left out: routes that serve them read the database.
+struct ResolvedUser {
+  User user;
+  std::optional<nlohmann::json> permissions;  // EffectivePermissions, when someone needed them
+  std::string permissions_text;               // the same, serialised
+};
+
 struct IssuedToken {
   std::string token;
   std::optional<int64_t> expires_at;
@@ -71,6 +86,7 @@ struct IssuedToken {
 class AuthPlugin : public sdk::Plugin {
  public:
   void Init(sdk::Host& host) override;
+  void Shutdown() override;
 
   sdk::Host& host() { return *host_; }
   UsersStore& store() { return *store_; }
@@ -83,14 +99,29 @@ class AuthPlugin : public sdk::Plugin {
   // Bearer credentials, else the `token` cookie (no x-api-key: that is for API keys only).
   std::optional<std::string> RequestToken(const sdk::Request& req) const;
   void Revoke(const TokenClaims& claims);
+  // Drops the user's cached row here and on every other instance, and has their sockets
+  // re-checked; "" = everyone. Call it after the change is committed.
   void NotifyAuthChanged(const std::string& user_id);
   bool IsRevoked(const std::string& jti);
   std::optional<TokenClaims> Decode(std::string_view token) const;
+  // Decode, or the claims the authenticator has just verified for this very request's token.
+  std::optional<TokenClaims> VerifiedClaims(std::string_view token) const;
 
   // --- users ---
+  // The caller's row (and, with `need_permissions`, effective permissions) from the per-instance
+  // cache, else from the database; nullptr when there is no such user (docs/security.md T05: see
+  // UserCacheUsable). The authenticator passes `check_stamp`; routes resolving the caller of a
+  // request it has just authenticated need not check again.
+  std::shared_ptr<const ResolvedUser> ResolveUser(std::string_view id, bool need_permissions,
+                                                  bool check_stamp = false);
   nlohmann::json EffectivePermissions(const std::string& user_id);
+  // Through ResolveUser: the cached permissions when the user exists, else computed.
+  nlohmann::json PermissionsOf(const std::string& user_id);
   // SessionUser(Info)Response of routers/auths.py.
   nlohmann::json SessionUserJson(const User& user, const IssuedToken& token, bool with_info);
+  // The same, serialised, with permissions already serialised (the cached session user).
+  static std::string SessionUserText(const User& user, const IssuedToken& token, bool with_info,
+                                     std::string_view permissions_json);
   // Signs up (all of /signup's rules); used by the route and by trusted-header / no-auth sign-in.
   User SignUp(const std::string& name, const std::string& email, const std::string& password,
               const std::string& profile_image_url);
@@ -122,12 +153,28 @@ class AuthPlugin : public sdk::Plugin {
                                     void* sink_user);
   void RegisterAuthsRoutes();
   void RegisterUsersRoutes();
+  // Subscribes to the channels that invalidate cached users.
+  void ListenForAuthChanges();
+  // Whether a cached user may be served now: always without Redis (one instance; our own
+  // changes drop entries directly). With Redis only while the store is on Redis, and, with
+  // `check_stamp`, after comparing the change stamp other instances write (a changed stamp
+  // empties the cache). Coming back from an outage empties it too.
+  bool UserCacheUsable(bool check_stamp);
+  void ForgetUser(std::string_view user_id);  // this instance only; "" = everyone
 
   sdk::Host* host_ = nullptr;
   std::unique_ptr<UsersStore> store_;
   AuthSettings settings_;
   std::string secret_;
+  std::unique_ptr<HmacSha256Key> signing_key_;  // secret_, set up once for token checks
   std::string dummy_hash_;
+  std::unique_ptr<ExpiringCache<ResolvedUser>> users_;
+  bool redis_configured_ = false;
+  bool listening_ = false;
+  std::atomic<bool> cache_bypassed_{false};
+  std::mutex stamp_mu_;
+  std::string seen_stamp_;  // kUsersStampKey as last compared
+  std::vector<uint64_t> subscriptions_;
   wh_api_config_v1 api_config_{sizeof(wh_api_config_v1), &AuthPlugin::ContributeConfig};
 };
 

@@ -34,19 +34,19 @@ void AuthPlugin::RegisterAuthsRoutes() {
   // --- GET / : the session user (any role, pending included) ---
   AddRoute("GET", AuthsPath("/").c_str(), Auth::kAny, [this](Request& req, Response& res) {
     const auto caller = req.RequireCaller();
-    auto user = store_->GetById(caller.id);
-    if (!user) throw HttpError(401, msg::kInvalidToken);
+    const auto resolved = ResolveUser(caller.id, true);
+    if (!resolved) throw HttpError(401, msg::kInvalidToken);
     IssuedToken token;
     // Unlike 0.6.32 (which read only the Authorization header and failed for cookie-only
     // callers), use the credential the request actually carried.
     if (auto t = RequestToken(req)) {
       token.token = *t;
-      if (auto claims = Decode(*t)) {
+      if (auto claims = VerifiedClaims(*t)) {
         token.expires_at = claims->exp;
         res.Header("Set-Cookie", SessionCookie(*t, claims->exp));
       }
     }
-    res.Json(Dump(SessionUserJson(*user, token, true)));
+    res.Json(SessionUserText(resolved->user, token, true, resolved->permissions_text));
   });
 
   // --- POST /signup ---
@@ -148,6 +148,7 @@ void AuthPlugin::RegisterAuthsRoutes() {
                throw ValidationError("date_from_datetime_parsing", "date_of_birth",
                                      "Input should be a valid date");
              store_->UpdateProfile(caller.id, p);
+             NotifyAuthChanged(std::string(caller.id));  // name and profile are cached
              auto user = store_->GetById(caller.id);
              if (!user) throw HttpError(400, msg::kInvalidCred);
              res.Json(Dump(json{{"id", user->id},

@@ -1,5 +1,6 @@
 #include "crypto.hpp"
 
+#include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
@@ -7,6 +8,7 @@
 #include <openssl/sha.h>
 
 #include <array>
+#include <memory>
 #include <stdexcept>
 
 namespace webui::auth {
@@ -83,6 +85,40 @@ std::string HmacSha256(std::string_view key, std::string_view data) {
   if (HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
            reinterpret_cast<const unsigned char*>(data.data()), data.size(), md.data(),
            &len) == nullptr)
+    throw std::runtime_error("HMAC-SHA256 failed");
+  return std::string(reinterpret_cast<const char*>(md.data()), len);
+}
+
+HmacSha256Key::HmacSha256Key(std::string_view key) {
+  mac_ = EVP_MAC_fetch(nullptr, "HMAC", nullptr);
+  if (mac_ != nullptr) keyed_ = EVP_MAC_CTX_new(mac_);
+  char digest[] = "SHA256";
+  const OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest, 0),
+                               OSSL_PARAM_construct_end()};
+  // A null key pointer would mean "keep the previous key": an empty key is passed as "".
+  static const unsigned char kEmpty[1] = {0};
+  const auto* bytes = key.empty() ? kEmpty : reinterpret_cast<const unsigned char*>(key.data());
+  if (keyed_ == nullptr || EVP_MAC_init(keyed_, bytes, key.size(), params) != 1) {
+    EVP_MAC_CTX_free(keyed_);
+    EVP_MAC_free(mac_);
+    throw std::runtime_error("HMAC-SHA256 key setup failed");
+  }
+}
+
+HmacSha256Key::~HmacSha256Key() {
+  EVP_MAC_CTX_free(keyed_);
+  EVP_MAC_free(mac_);
+}
+
+std::string HmacSha256Key::Sign(std::string_view data) const {
+  std::unique_ptr<EVP_MAC_CTX, decltype(&EVP_MAC_CTX_free)> ctx(EVP_MAC_CTX_dup(keyed_),
+                                                                &EVP_MAC_CTX_free);
+  std::array<unsigned char, EVP_MAX_MD_SIZE> md{};
+  size_t len = 0;
+  if (!ctx ||
+      EVP_MAC_update(ctx.get(), reinterpret_cast<const unsigned char*>(data.data()), data.size()) !=
+          1 ||
+      EVP_MAC_final(ctx.get(), md.data(), &len, md.size()) != 1)
     throw std::runtime_error("HMAC-SHA256 failed");
   return std::string(reinterpret_cast<const char*>(md.data()), len);
 }

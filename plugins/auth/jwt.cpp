@@ -39,8 +39,12 @@ std::string EncodeToken(std::string_view secret, std::string_view user_id,
   return signing_input + "." + Base64UrlEncode(HmacSha256(secret, signing_input));
 }
 
-std::optional<TokenClaims> DecodeToken(std::string_view token, std::string_view secret, int64_t now,
-                                       TokenError* error) noexcept {
+namespace {
+
+// `sign` computes the HMAC-SHA256 of the signing input.
+template <typename Sign>
+std::optional<TokenClaims> Decode(std::string_view token, const Sign& sign, int64_t now,
+                                  TokenError* error) noexcept {
   auto fail = [&](TokenError e) -> std::optional<TokenClaims> {
     if (error != nullptr) *error = e;
     return std::nullopt;
@@ -56,21 +60,25 @@ std::optional<TokenClaims> DecodeToken(std::string_view token, std::string_view 
     const std::string_view payload_b64 = token.substr(d1 + 1, d2 - d1 - 1);
     const std::string_view sig_b64 = token.substr(d2 + 1);
 
-    auto header_text = Base64UrlDecode(header_b64);
-    if (!header_text) return fail(TokenError::kMalformed);
-    const json header = sdk::json::Parse(*header_text).value_or(json(json::value_t::discarded));
-    if (header.is_discarded() || !header.is_object()) return fail(TokenError::kMalformed);
-    // Only HS256: "none", other HMAC sizes and every asymmetric algorithm are refused, so an
-    // RS/HS confusion or an unsigned token cannot get through.
-    auto alg = header.find("alg");
-    if (alg == header.end() || !alg->is_string() || alg->get<std::string>() != "HS256")
-      return fail(TokenError::kAlgorithm);
+    // The header every token we and PyJWT issue carries is recognised byte for byte (the
+    // signed-in hot path); anything else is parsed.
+    static const std::string kHeaderB64 = Base64UrlEncode(kHeader);
+    if (header_b64 != kHeaderB64) {
+      auto header_text = Base64UrlDecode(header_b64);
+      if (!header_text) return fail(TokenError::kMalformed);
+      const json header = sdk::json::Parse(*header_text).value_or(json(json::value_t::discarded));
+      if (header.is_discarded() || !header.is_object()) return fail(TokenError::kMalformed);
+      // Only HS256: "none", other HMAC sizes and every asymmetric algorithm are refused, so an
+      // RS/HS confusion or an unsigned token cannot get through.
+      auto alg = header.find("alg");
+      if (alg == header.end() || !alg->is_string() || alg->get<std::string>() != "HS256")
+        return fail(TokenError::kAlgorithm);
+    }
 
     auto sig = Base64UrlDecode(sig_b64);
     if (!sig || sig->size() != 32) return fail(TokenError::kSignature);
     const std::string signing_input(token.substr(0, d2));
-    if (!ConstantTimeEquals(*sig, HmacSha256(secret, signing_input)))
-      return fail(TokenError::kSignature);
+    if (!ConstantTimeEquals(*sig, sign(signing_input))) return fail(TokenError::kSignature);
 
     auto payload_text = Base64UrlDecode(payload_b64);
     if (!payload_text) return fail(TokenError::kMalformed);
@@ -99,6 +107,20 @@ std::optional<TokenClaims> DecodeToken(std::string_view token, std::string_view 
   } catch (...) {
     return fail(TokenError::kMalformed);
   }
+}
+
+}  // namespace
+
+std::optional<TokenClaims> DecodeToken(std::string_view token, std::string_view secret, int64_t now,
+                                       TokenError* error) noexcept {
+  return Decode(
+      token, [secret](std::string_view input) { return HmacSha256(secret, input); }, now, error);
+}
+
+std::optional<TokenClaims> DecodeToken(std::string_view token, const HmacSha256Key& key,
+                                       int64_t now, TokenError* error) noexcept {
+  return Decode(
+      token, [&key](std::string_view input) { return key.Sign(input); }, now, error);
 }
 
 }  // namespace webui::auth

@@ -12,6 +12,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "crypto.hpp"
+
 namespace webui::auth {
 
 // Longest token we even look at. Ours are ~200 bytes; PyJWT's with the same claims too.
@@ -33,5 +35,8 @@ std::string EncodeToken(std::string_view secret, std::string_view user_id,
 // `secret`. Never throws.
 std::optional<TokenClaims> DecodeToken(std::string_view token, std::string_view secret, int64_t now,
                                        TokenError* error = nullptr) noexcept;
+// The same with the secret set up once (the authenticator's per-request check).
+std::optional<TokenClaims> DecodeToken(std::string_view token, const HmacSha256Key& key,
+                                       int64_t now, TokenError* error = nullptr) noexcept;
 
 }  // namespace webui::auth

@@ -97,6 +97,44 @@ TEST(Jwt, EnforcesExpiryAndNotBefore) {
   EXPECT_EQ(e, TokenError::kNotYetValid);
 }
 
+// The keyed overload (the authenticator's) gives the same verdicts, on the canonical header's
+// fast path and on headers that have to be parsed.
+TEST(Jwt, KeyedDecodeGivesTheSameVerdicts) {
+  const HmacSha256Key key(kSecret);
+  auto claims = DecodeToken(kPyJwtWithExp, key, kNow);
+  ASSERT_TRUE(claims);
+  EXPECT_EQ(claims->id, kId);
+  EXPECT_EQ(claims->jti, kJti);
+  EXPECT_EQ(claims->exp, 4102444800);
+  TokenError e{};
+  EXPECT_FALSE(DecodeToken(kPyJwtNoExp, HmacSha256Key("another-secret"), kNow, &e));
+  EXPECT_EQ(e, TokenError::kSignature);
+  const std::string payload = R"({"id":"x"})";
+  EXPECT_TRUE(DecodeToken(Sign(R"({"typ":"JWT","alg":"HS256"})", payload, kSecret), key, kNow));
+  EXPECT_FALSE(
+      DecodeToken(Sign(R"({"alg":"HS512","typ":"JWT"})", payload, kSecret), key, kNow, &e));
+  EXPECT_EQ(e, TokenError::kAlgorithm);
+  const std::string none =
+      Base64UrlEncode(R"({"alg":"none","typ":"JWT"})") + "." + Base64UrlEncode(payload) + ".";
+  EXPECT_FALSE(DecodeToken(none, key, kNow, &e));
+  EXPECT_EQ(e, TokenError::kAlgorithm);
+  EXPECT_FALSE(DecodeToken(Sign(R"({"alg":"HS256","typ":"JWT"})", R"({"id":"x","exp":1})", kSecret),
+                           key, kNow, &e));
+  EXPECT_EQ(e, TokenError::kExpired);
+}
+
+TEST(Crypto, KeyedHmacMatchesTheOneShotAndRfc4231) {
+  // RFC 4231 test case 2.
+  EXPECT_EQ(HexEncode(HmacSha256Key("Jefe").Sign("what do ya want for nothing?")),
+            "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+  for (const std::string& key : {std::string(), std::string("k"), std::string(64, 'x'),
+                                 std::string(131, '\xaa'), std::string("a\0b", 3)}) {
+    const HmacSha256Key keyed(key);
+    for (const std::string& data : {std::string(), std::string("payload"), std::string(1000, 'd')})
+      EXPECT_EQ(keyed.Sign(data), HmacSha256(key, data)) << key.size() << " " << data.size();
+  }
+}
+
 TEST(Jwt, GarbageAndHugeInputsAreRejectedWithoutThrowing) {
   for (std::string t :
        {std::string(""), std::string("."), std::string(".."), std::string("a.b.c"),

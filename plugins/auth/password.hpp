@@ -19,6 +19,12 @@ std::string HashPassword(std::string_view password, int cost = kDefaultBcryptCos
 // Like passlib, a password longer than 72 bytes is checked on its first 72 bytes.
 bool VerifyPassword(std::string_view password, std::string_view hash);
 
+// A well-formed "$2b$<cost>$" hash with a fresh random salt and a random digest, made without
+// running bcrypt. Verifying any password against it costs exactly one bcrypt at `cost` (the work
+// depends on the cost and salt only) and fails but with negligible probability: what unknown
+// accounts are checked against (docs/security.md T01), without a bcrypt run at start-up.
+std::string UnmatchableHash(int cost = kDefaultBcryptCost);
+
 // True when the text looks like a bcrypt hash we can verify.
 bool IsBcryptHash(std::string_view hash);
 

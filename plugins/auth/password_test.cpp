@@ -2,6 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <crypt.h>
+
+#include <algorithm>
+#include <chrono>
+#include <memory>
 #include <stdexcept>
 
 namespace webui::auth {
@@ -39,6 +44,36 @@ TEST(Password, RefusesWhatBcryptWouldTruncate) {
 TEST(Password, MalformedHashesNeverMatch) {
   for (const char* bad : {"", "plaintext", "$1$abc$def", "$2b$04$short", "*0"})
     EXPECT_FALSE(VerifyPassword("anything", bad)) << bad;
+}
+
+// The unknown-account check (T01) must cost a real bcrypt run at the configured cost: crypt()
+// has to accept the dummy as a setting (a malformed one would fail fast) and compute a full
+// digest with the same salt, which must differ from the dummy's.
+TEST(Password, UnmatchableHashCostsARealVerification) {
+  const std::string dummy = UnmatchableHash(5);
+  EXPECT_TRUE(IsBcryptHash(dummy));
+  EXPECT_EQ(dummy.substr(0, 7), "$2b$05$");
+  EXPECT_NE(UnmatchableHash(5), dummy);  // fresh salt and digest each time
+  auto data = std::make_unique<crypt_data>();
+  const char* out =
+      crypt_rn("any password", dummy.c_str(), data.get(), static_cast<int>(sizeof(crypt_data)));
+  ASSERT_NE(out, nullptr);
+  const std::string computed(out);
+  ASSERT_TRUE(IsBcryptHash(computed)) << computed;
+  EXPECT_EQ(computed.substr(0, 29), dummy.substr(0, 29));  // same cost and salt: same work
+  EXPECT_NE(computed, dummy);
+  EXPECT_FALSE(VerifyPassword("any password", dummy));
+  EXPECT_FALSE(VerifyPassword("", dummy));
+  // The cost is honoured: cost 12 is far slower than cost 4 (ratio 256, asserted at 8).
+  auto time = [](const std::string& hash) {
+    const auto t0 = std::chrono::steady_clock::now();
+    (void)VerifyPassword("x", hash);
+    return std::chrono::steady_clock::now() - t0;
+  };
+  const std::string cheap = UnmatchableHash(4);
+  auto fastest_cheap = time(cheap);
+  for (int i = 0; i < 4; ++i) fastest_cheap = std::min(fastest_cheap, time(cheap));
+  EXPECT_GT(time(UnmatchableHash(12)), 8 * fastest_cheap);
 }
 
 }  // namespace

@@ -123,6 +123,9 @@ void AuthSettings::Init(sdk::Host& host) {
   signin_limit = EnvInt(host, "WEBUI_AUTH_SIGNIN_RATE_LIMIT", 15, 1, 1000000);
   signin_window_s = EnvInt(host, "WEBUI_AUTH_SIGNIN_RATE_WINDOW", 180, 1, 86400);
   signin_ip_limit = EnvInt(host, "WEBUI_AUTH_SIGNIN_IP_RATE_LIMIT", 20, 0, 1000000);
+  user_cache_max_age_s = EnvInt(host, "WEBUI_AUTH_USER_CACHE_MAX_AGE", 30, 0, 3600);
+  user_cache_size = EnvInt(host, "WEBUI_AUTH_USER_CACHE_SIZE", 10000, 0, 10000000);
+  redis_url = EnvString(host, "REDIS_URL", "");
 
   // ENABLE_SIGNUP is forced off without WEBUI_AUTH, like config.py.
   host.DeclareConfig(kEnableSignup, "ENABLE_SIGNUP", webui_auth ? "true" : "false");

@@ -44,6 +44,11 @@ class AuthSettings {
   int signin_limit = 15;                 // WEBUI_AUTH_SIGNIN_RATE_LIMIT (per email / window)
   int signin_window_s = 180;             // WEBUI_AUTH_SIGNIN_RATE_WINDOW
   int signin_ip_limit = 20;  // WEBUI_AUTH_SIGNIN_IP_RATE_LIMIT (failed per client address / window)
+  // The per-instance cache of signed-in users: seconds an entry may be served without a change
+  // announcement (0 = no cache), and how many users it holds.
+  int user_cache_max_age_s = 30;  // WEBUI_AUTH_USER_CACHE_MAX_AGE
+  int user_cache_size = 10000;    // WEBUI_AUTH_USER_CACHE_SIZE
+  std::string redis_url;          // REDIS_URL (the host's): "" = a single instance, no Redis
 
   // --- declared settings (current value on every call) ---
   bool EnableSignup() const;

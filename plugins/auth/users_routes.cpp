@@ -96,11 +96,12 @@ void AuthPlugin::RegisterUsersRoutes() {
                    throw ValidationError("bool_type", it.key(), "Input should be a valid boolean");
              }
              settings_.Set(kUserPermissions, body);
+             NotifyAuthChanged("");  // every cached user's effective permissions
              res.Json(Dump(settings_.UserPermissions()));
            });
   AddRoute("GET", UsersPath("/permissions").c_str(), Auth::kVerified,
            [this](Request& req, Response& res) {
-             res.Json(Dump(EffectivePermissions(std::string(req.RequireCaller().id))));
+             res.Json(Dump(PermissionsOf(std::string(req.RequireCaller().id))));
            });
 
   // --- the caller's own settings and info ---
@@ -119,7 +120,7 @@ void AuthPlugin::RegisterUsersRoutes() {
         // Direct tool servers need their permission (users.py).
         const json& ui = body.contains("ui") ? body["ui"] : json(nullptr);
         if (ui.is_object() && ui.contains("toolServers")) {
-          const json perms = EffectivePermissions(std::string(caller.id));
+          const json perms = PermissionsOf(std::string(caller.id));
           const json features = perms.value("features", json::object());
           if (!features.is_object() || !features.value("direct_tool_servers", false))
             throw HttpError(403, msg::kActionProhibited);
@@ -187,7 +188,8 @@ void AuthPlugin::RegisterUsersRoutes() {
              p.email = email;
              p.profile_image_url = image;
              store_->UpdateProfile(id, p);
-             if (role != user->role) NotifyAuthChanged(id);
+             // Role, name and e-mail are all part of the cached caller.
+             NotifyAuthChanged(id);
              auto updated = store_->GetById(id);
              if (!updated) throw HttpError(400, msg::kUserNotFound);
              res.Json(Dump(updated->ToJson()));

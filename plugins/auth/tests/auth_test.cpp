@@ -23,6 +23,7 @@
 #include "crypto.hpp"
 #include "it_support.hpp"
 #include "jwt.hpp"
+#include "kv/kv_test_servers.hpp"
 
 namespace webui::auth_it {
 namespace {
@@ -206,6 +207,23 @@ TEST_F(Auth, SigninSessionUserAndCookieOnlyCaller) {
                         "profile_image_url", "bio", "gender", "date_of_birth", "permissions"})
     EXPECT_TRUE(me.Json().contains(f)) << f;
   EXPECT_EQ(me.Json()["token"], token);
+  // Serialised like the rest of the API: sorted keys, compact, the same as a re-dump — also with
+  // text that needs escaping, and with the permissions the cache keeps serialised.
+  EXPECT_EQ(me.body, me.Json().dump()) << me.body;
+  ASSERT_EQ(Post(*h, "/api/v1/auths/update/profile",
+                 {{"name", "Zo\u00eb \"Q\" \\ \n\x01"},
+                  {"profile_image_url", "/a.png"},
+                  {"bio", "caf\u00e9"}},
+                 Bearer(token))
+                .status,
+            200);
+  me = h->Get("/api/v1/auths/", Bearer(token));
+  ASSERT_EQ(me.status, 200) << me.body;
+  EXPECT_EQ(me.Json()["name"], "Zo\u00eb \"Q\" \\ \n\x01");
+  EXPECT_EQ(me.Json()["bio"], "caf\u00e9");
+  EXPECT_EQ(me.Json()["expires_at"], nullptr);
+  EXPECT_TRUE(me.Json()["permissions"]["chat"].is_object());
+  EXPECT_EQ(me.body, me.Json().dump()) << me.body;
 
   // A caller holding only the cookie.
   auto by_cookie = h->Get("/api/v1/auths/", {{"Cookie", "token=" + token}});
@@ -820,6 +838,17 @@ TEST_F(Auth, SettingsInfoPermissionsAndGroups) {
   EXPECT_EQ(info.Json()["location"], "Paris");
   EXPECT_EQ(h->Get("/api/v1/users/user/info", Bearer(user)).Json()["location"], "Paris");
 
+  // A group (Open WebUI's table) grants more. It is written straight into the database, which no
+  // instance announces: cached users see it at the next announced change (here the default
+  // permissions below) or within WEBUI_AUTH_USER_CACHE_MAX_AGE.
+  auto db = OpenDb(backend(), *h);
+  const bool pg = db->dialect() == storage::Dialect::kPostgres;
+  Exec(*db,
+       std::string("INSERT INTO \"group\" (id, user_id, name, description, permissions, user_ids, "
+                   "created_at, updated_at) VALUES ('g1', ?, 'Modelers', 'd', ") +
+           (pg ? "CAST(? AS json), CAST(? AS json)" : "?, ?") + ", 1, 1)",
+       {user_id, R"({"workspace":{"models":true}})", json::array({user_id}).dump()});
+
   // Default permissions: admin reads and changes them; users see the effect.
   auto perms = h->Get("/api/v1/users/default/permissions", Bearer(admin)).Json();
   EXPECT_EQ(perms["workspace"]["models"], false);
@@ -831,14 +860,6 @@ TEST_F(Auth, SettingsInfoPermissionsAndGroups) {
           .status,
       422);
 
-  // A group (Open WebUI's table) grants more.
-  auto db = OpenDb(backend(), *h);
-  const bool pg = db->dialect() == storage::Dialect::kPostgres;
-  Exec(*db,
-       std::string("INSERT INTO \"group\" (id, user_id, name, description, permissions, user_ids, "
-                   "created_at, updated_at) VALUES ('g1', ?, 'Modelers', 'd', ") +
-           (pg ? "CAST(? AS json), CAST(? AS json)" : "?, ?") + ", 1, 1)",
-       {user_id, R"({"workspace":{"models":true}})", json::array({user_id}).dump()});
   EXPECT_EQ(h->Get("/api/v1/users/permissions", Bearer(user)).Json()["workspace"]["models"], true);
   EXPECT_EQ(h->Get("/api/config", Bearer(user)).Json()["permissions"]["workspace"]["models"], true);
   auto groups = h->Get("/api/v1/users/groups", Bearer(user)).Json();
@@ -1041,7 +1062,9 @@ size_t CountLines(const std::string& log, const std::string& needle) {
 
 // The pg backend only (the server is private, so one run is enough): sign in, stop PostgreSQL,
 // and every request that needs the database is 503 {"detail"} — not 401, so the web UI keeps
-// its token — logged once; after the restart the same token works.
+// its token — logged once; after the restart the same token works. A caller the authenticator
+// has already resolved is answered from its cache meanwhile (nothing can change that user while
+// the database is down; the cache's max age still applies).
 TEST_F(Auth, PostgresOutageIs503LoggedOnceAndTheSessionSurvives) {
   if (!backend().postgres()) GTEST_SKIP() << "runs in the pg variant";
   PrivatePostgres pg;
@@ -1054,12 +1077,15 @@ TEST_F(Auth, PostgresOutageIs503LoggedOnceAndTheSessionSurvives) {
   auto h = StartHost(backend(), WithEnv({{"DATABASE_URL", pg.Url()}}));
   ASSERT_TRUE(h);
   const std::string token = MakeAdmin(*h);
+  // Never used before the outage: the authenticator has to read its row.
+  const std::string uncached = MakeUser(*h, token, "other@example.com").first;
   ASSERT_EQ(h->Get("/api/v1/auths/", Bearer(token)).status, 200);
 
   ASSERT_TRUE(pg.Stop());
+  EXPECT_EQ(h->Get("/api/v1/auths/", Bearer(token)).status, 200);  // resolved before: cached
   for (int i = 0; i < 5; ++i) {
-    for (const auto& r : {h->Get("/api/v1/auths/", Bearer(token)),  // the authenticator
-                          h->Get("/api/v1/test/notes"),             // a plugin's query
+    for (const auto& r : {h->Get("/api/v1/auths/", Bearer(uncached)),  // the authenticator
+                          h->Get("/api/v1/test/notes"),                // a plugin's query
                           SignIn(*h, "admin@example.com", "admin-password")}) {  // a route
       EXPECT_EQ(r.status, 503) << i << " " << r.body;
       EXPECT_TRUE(r.Json()["detail"].is_string()) << r.body;
@@ -1103,6 +1129,117 @@ TEST_F(AuthShared, RevocationIsSeenByASecondInstance) {
   EXPECT_EQ(a->Get("/api/v1/auths/signout", Bearer(token)).status, 200);
   EXPECT_EQ(b->Get("/api/v1/auths/", Bearer(token)).status, 401);
   EXPECT_EQ(a->Get("/api/v1/auths/", Bearer(token)).status, 401);
+}
+
+// An admin route refuses a signed-in non-admin with 401, like Open WebUI's get_admin_user.
+constexpr int kAdminRefused = 401;
+
+HttpResult UpdateUser(const HostProcess& h, const std::string& admin_token, const std::string& id,
+                      const std::string& email, const std::string& role) {
+  return Post(h, "/api/v1/users/" + id + "/update",
+              {{"role", role}, {"name", "Second"}, {"email", email}, {"profile_image_url", "/u"}},
+              Bearer(admin_token));
+}
+
+// docs/security.md T05 with the per-instance user cache: the user is cached on both instances
+// (a request on each) before every change made through A, and the very next request on B sees
+// the change.
+TEST_F(AuthShared, ChangesMadeOnOneInstanceApplyToTheNextRequestOnTheOther) {
+  auto a = StartHost(backend());
+  ASSERT_TRUE(a);
+  auto b = StartHost(backend());
+  ASSERT_TRUE(b);
+  const std::string primary = MakeAdmin(*a);
+  auto [second, second_id] = MakeUser(*a, primary, "second@example.com", "admin");
+  for (HostProcess* h : {a.get(), b.get()}) {
+    ASSERT_EQ(h->Get("/api/v1/auths/admin/config", Bearer(second)).status, 200);
+    ASSERT_EQ(h->Get("/api/v1/auths/", Bearer(second)).Json()["role"], "admin");
+  }
+
+  // Demoted through A.
+  ASSERT_EQ(UpdateUser(*a, primary, second_id, "second@example.com", "user").status, 200);
+  EXPECT_EQ(b->Get("/api/v1/auths/admin/config", Bearer(second)).status, kAdminRefused);
+  EXPECT_EQ(b->Get("/api/v1/auths/", Bearer(second)).Json()["role"], "user");
+  EXPECT_EQ(a->Get("/api/v1/auths/admin/config", Bearer(second)).status, kAdminRefused);
+  // Promoted again: the cache does not keep the refusal either.
+  ASSERT_EQ(UpdateUser(*a, primary, second_id, "second@example.com", "admin").status, 200);
+  EXPECT_EQ(b->Get("/api/v1/auths/admin/config", Bearer(second)).status, 200);
+
+  // The user's own profile change through A.
+  ASSERT_EQ(Post(*a, "/api/v1/auths/update/profile",
+                 {{"name", "Renamed"}, {"profile_image_url", "/renamed.png"}}, Bearer(second))
+                .status,
+            200);
+  auto session = b->Get("/api/v1/auths/", Bearer(second)).Json();
+  EXPECT_EQ(session["name"], "Renamed");
+  EXPECT_EQ(session["profile_image_url"], "/renamed.png");
+
+  // Default permissions changed through A (cached with the user on B just above).
+  auto perms = a->Get("/api/v1/users/default/permissions", Bearer(primary)).Json();
+  ASSERT_EQ(perms["chat"]["delete"], true);
+  perms["chat"]["delete"] = false;
+  ASSERT_EQ(Post(*a, "/api/v1/users/default/permissions", perms, Bearer(primary)).status, 200);
+  // B re-reads a setting when its announcement arrives (the host's config-changed), so this one
+  // is awaited (bounded) rather than expected on the very next request.
+  bool applied = false;
+  for (int i = 0; i < 100 && !applied; ++i) {
+    applied = b->Get("/api/v1/users/permissions", Bearer(second)).Json()["chat"]["delete"] == false;
+    if (!applied) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  EXPECT_TRUE(applied) << "B kept the old default permissions";
+  EXPECT_EQ(b->Get("/api/v1/auths/", Bearer(second)).Json()["permissions"]["chat"]["delete"],
+            false);
+
+  // Deleted through A.
+  ASSERT_EQ(
+      testing::Http(a->port(), "DELETE", "/api/v1/users/" + second_id, "", Bearer(primary)).status,
+      200);
+  EXPECT_EQ(b->Get("/api/v1/auths/", Bearer(second)).status, 401);
+  EXPECT_EQ(b->Get("/api/v1/auths/admin/config", Bearer(second)).status, 401);
+  EXPECT_EQ(a->Get("/api/v1/auths/", Bearer(second)).status, 401);
+}
+
+// While Redis is down B cannot hear A's announcements: it must not answer from its cache, but
+// read the database on every request (exact), and use the cache again once Redis is back.
+TEST_F(AuthShared, TheUserCacheIsBypassedWhileRedisIsDown) {
+  if (!kv::testing::ProgramOnPath("redis-server")) {
+    if (std::getenv("WEBUI_TEST_REQUIRE_SERVICES")) FAIL() << "redis-server is not installed";
+    GTEST_SKIP() << "redis-server is not installed";
+  }
+  kv::testing::TestRedisServer redis(kv::testing::FreeTcpPort());
+  ASSERT_TRUE(redis.Start());
+  // A max age far beyond the test: only the bypass, announcements and resyncs can be at work.
+  const auto options = WithEnv({{"REDIS_URL", redis.Url()},
+                                {"REDIS_TIMEOUT_MS", "1000"},
+                                {"WEBUI_AUTH_USER_CACHE_MAX_AGE", "3600"}});
+  auto a = StartHost(backend(), options);
+  ASSERT_TRUE(a);
+  auto b = StartHost(backend(), options);
+  ASSERT_TRUE(b);
+  const std::string primary = MakeAdmin(*a);
+  auto [second, second_id] = MakeUser(*a, primary, "second@example.com", "admin");
+  ASSERT_EQ(b->Get("/api/v1/auths/admin/config", Bearer(second)).status, 200);  // cached on B
+
+  redis.Stop();
+  ASSERT_EQ(UpdateUser(*a, primary, second_id, "second@example.com", "user").status, 200);
+  EXPECT_EQ(b->Get("/api/v1/auths/admin/config", Bearer(second)).status, kAdminRefused);
+  EXPECT_EQ(b->Get("/api/v1/auths/", Bearer(second)).Json()["role"], "user");
+  ASSERT_EQ(UpdateUser(*a, primary, second_id, "second@example.com", "admin").status, 200);
+  EXPECT_EQ(b->Get("/api/v1/auths/admin/config", Bearer(second)).status, 200);
+
+  ASSERT_TRUE(redis.Start());
+  const auto back = [](const HostProcess& h) {
+    return h.Log().find("reachable again") != std::string::npos;
+  };
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (!(back(*a) && back(*b)) && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  ASSERT_TRUE(back(*a) && back(*b)) << a->Log() << b->Log();
+  // Cached again on B, then demoted through A: B learns it through Redis again, at once.
+  ASSERT_EQ(b->Get("/api/v1/auths/admin/config", Bearer(second)).status, 200);
+  ASSERT_EQ(b->Get("/api/v1/auths/admin/config", Bearer(second)).status, 200);
+  ASSERT_EQ(UpdateUser(*a, primary, second_id, "second@example.com", "user").status, 200);
+  EXPECT_EQ(b->Get("/api/v1/auths/admin/config", Bearer(second)).status, kAdminRefused);
 }
 
 TEST_F(AuthShared, RateLimitIsSharedByTwoInstances) {
