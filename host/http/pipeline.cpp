@@ -21,6 +21,7 @@
 #include <nlohmann/json.hpp>
 #include <webui_host/sdk/json.hpp>
 
+#include "net/whole_response.hpp"
 #include "storage/database.hpp"
 #include "storage/private_files.hpp"
 
@@ -398,21 +399,31 @@ void Pipeline::AnswerPreflight(RequestContext& ctx) {
   ctx.Send("OK");
 }
 
-void Pipeline::Decorate(RequestContext& ctx) {
-  ctx.SetHeader("X-Request-ID", ctx.request_id());
-  ctx.SetHeader("X-Content-Type-Options", "nosniff");
-  if (!config_.x_frame_options.empty()) ctx.SetHeader("X-Frame-Options", config_.x_frame_options);
-  if (!config_.referrer_policy.empty()) ctx.SetHeader("Referrer-Policy", config_.referrer_policy);
-  if (!config_.hsts.empty()) ctx.SetHeader("Strict-Transport-Security", config_.hsts);
+std::size_t Pipeline::CollectDecorations(RequestContext& ctx, DecorationList& out,
+                                         std::optional<std::string>& origin) const {
+  std::size_t n = 0;
+  auto add = [&](std::string_view name, std::string_view value) { out[n++] = {name, value}; };
+  add("X-Request-ID", ctx.request_id());
+  add("X-Content-Type-Options", "nosniff");
+  if (!config_.x_frame_options.empty()) add("X-Frame-Options", config_.x_frame_options);
+  if (!config_.referrer_policy.empty()) add("Referrer-Policy", config_.referrer_policy);
+  if (!config_.hsts.empty()) add("Strict-Transport-Security", config_.hsts);
   if (!config_.content_security_policy.empty())
-    ctx.SetHeader("Content-Security-Policy", config_.content_security_policy);
-  if (!config_.permissions_policy.empty())
-    ctx.SetHeader("Permissions-Policy", config_.permissions_policy);
-  if (auto origin = AllowedOrigin(ctx)) {
-    ctx.SetHeader("Access-Control-Allow-Origin", *origin);
-    ctx.SetHeader("Access-Control-Allow-Credentials", "true");
-    ctx.SetHeader("Vary", "Origin");
+    add("Content-Security-Policy", config_.content_security_policy);
+  if (!config_.permissions_policy.empty()) add("Permissions-Policy", config_.permissions_policy);
+  if ((origin = AllowedOrigin(ctx))) {
+    add("Access-Control-Allow-Origin", *origin);
+    add("Access-Control-Allow-Credentials", "true");
+    add("Vary", "Origin");
   }
+  return n;
+}
+
+void Pipeline::Decorate(RequestContext& ctx) {
+  DecorationList decorations;
+  std::optional<std::string> origin;
+  const std::size_t n = CollectDecorations(ctx, decorations, origin);
+  for (std::size_t i = 0; i < n; ++i) ctx.SetHeader(decorations[i].first, decorations[i].second);
 }
 
 std::ostream& Pipeline::StartStream(RequestContext& ctx) {
@@ -428,24 +439,39 @@ std::ostream& Pipeline::StartStream(RequestContext& ctx) {
 }
 
 void Pipeline::Finish(RequestContext& ctx) {
-  Decorate(ctx);
   auto& res = ctx.raw_response();
   std::string& body = ctx.mutable_response_body();
-  if (config_.compression && body.size() >= 1024 && !ctx.ResponseHeader("Content-Encoding")) {
-    auto ct = ctx.ResponseHeader("Content-Type");
-    auto accept = ctx.Header("Accept-Encoding");
-    if (ct && Compressible(*ct) && accept && AcceptsGzip(*accept)) {
-      body = Gzip(body);
-      ctx.SetHeader("Content-Encoding", "gzip");
-      auto vary = ctx.ResponseHeader("Vary");
-      ctx.SetHeader("Vary", vary ? std::string(*vary) + ", Accept-Encoding" : "Accept-Encoding");
-    }
+  std::optional<std::string_view> content_type;
+  const bool compress =
+      config_.compression && body.size() >= 1024 && !ctx.ResponseHeader("Content-Encoding") &&
+      (content_type = ctx.ResponseHeader("Content-Type")) && Compressible(*content_type) &&
+      AcceptsGzip(ctx.Header("Accept-Encoding").value_or(""));
+  auto* whole = dynamic_cast<net::WholeResponse*>(&res);
+  if (whole != nullptr && !compress) {
+    // The common case: the decorations go out with the handler's headers, not copied into them.
+    DecorationList decorations;
+    std::optional<std::string> origin;
+    const std::size_t n = CollectDecorations(ctx, decorations, origin);
+    ApplyStatus(res, ctx.status());
+    if (draining_ || ctx.close_connection()) res.setKeepAlive(false);
+    whole->SendWhole(ctx.response_headers(), std::span(decorations.data(), n), body);
+    return;
+  }
+  Decorate(ctx);
+  if (compress) {
+    body = Gzip(body);
+    ctx.SetHeader("Content-Encoding", "gzip");
+    auto vary = ctx.ResponseHeader("Vary");
+    ctx.SetHeader("Vary", vary ? std::string(*vary) + ", Accept-Encoding" : "Accept-Encoding");
   }
   ApplyStatus(res, ctx.status());
-  for (const auto& [k, v] : ctx.response_headers()) res.add(k, v);
   if (draining_ || ctx.close_connection()) res.setKeepAlive(false);
-  // sendBuffer sets Content-Length.
-  res.sendBuffer(body.data(), body.size());
+  if (whole != nullptr) {
+    whole->SendWhole(ctx.response_headers(), {}, body);
+    return;
+  }
+  for (const auto& [k, v] : ctx.response_headers()) res.add(k, v);
+  res.sendBuffer(body.data(), body.size());  // sets Content-Length
 }
 
 void Pipeline::RegisterStream(RequestContext* ctx) {

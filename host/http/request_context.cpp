@@ -50,6 +50,7 @@ std::string DetailJson(std::string_view detail) {
 RequestContext::RequestContext(Poco::Net::HTTPServerRequest& req,
                                Poco::Net::HTTPServerResponse& res, Pipeline* pipeline)
     : req_(&req), res_(&res), pipeline_(pipeline) {
+  res_headers_.reserve(16);  // the pipeline's own headers alone are up to a dozen
   method_ = req.getMethod();
   const std::string& uri = req.getURI();
   const size_t q = uri.find('?');

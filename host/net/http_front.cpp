@@ -27,6 +27,7 @@
 
 #include "net/deadline_socket.hpp"
 #include "net/request_head.hpp"
+#include "net/whole_response.hpp"
 
 namespace webui::net {
 
@@ -67,6 +68,16 @@ bool SendParts(int fd, std::string_view head, std::string_view body) {
   return true;
 }
 
+// ASCII case-insensitive equality of header names.
+bool SameName(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    const auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c; };
+    if (lower(a[i]) != lower(b[i])) return false;
+  }
+  return true;
+}
+
 // The Date header's value (RFC 9110 IMF-fixdate), formatted once a second per thread.
 const std::string& HttpDate() {
   static constexpr const char* kDays[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
@@ -93,11 +104,17 @@ const std::string& HttpDate() {
 // POCO's response, with a buffered response (what the pipeline sends for all but streams)
 // formatted straight into one buffer and written with one send, instead of through POCO's
 // header stream (an iostream built per response, and a formatted write per header line).
-class FrontResponse final : public Poco::Net::HTTPServerResponseImpl {
+class FrontResponse final : public Poco::Net::HTTPServerResponseImpl, public WholeResponse {
  public:
   FrontResponse(FrontSession& session, int fd) : HTTPServerResponseImpl(session), fd_(fd) {}
 
   void set_head_request(bool head) { head_request_ = head; }
+  // Date and Server, written with every response (not kept in POCO's header collection unless
+  // the response goes out through POCO's own send()). Both outlive the response.
+  void set_defaults(std::string_view date, std::string_view server) {
+    date_ = date;
+    server_ = server;
+  }
   // The response went out only in part (or not at all): the connection is unusable.
   bool write_failed() const { return write_failed_; }
 
@@ -105,41 +122,56 @@ class FrontResponse final : public Poco::Net::HTTPServerResponseImpl {
 
   std::ostream& send() override {
     if (written_) throw Poco::IllegalStateException("response already sent");
+    if (!HTTPServerResponseImpl::sent()) {
+      set("Date", std::string(date_));
+      set("Server", std::string(server_));
+    }
     return HTTPServerResponseImpl::send();
   }
 
   void sendBuffer(const void* body, std::size_t length) override {
+    SendWhole({}, {}, std::string_view(static_cast<const char*>(body), length));
+  }
+
+  void SendWhole(const HeaderList& headers, std::span<const HeaderView> overrides,
+                 std::string_view body) override {
     if (sent()) throw Poco::IllegalStateException("response already sent");
     written_ = true;
-    // A body of known length: no Transfer-Encoding, and Content-Length written below.
-    if (has(TRANSFER_ENCODING)) erase(TRANSFER_ENCODING);
-    if (has(CONTENT_LENGTH)) erase(CONTENT_LENGTH);
     thread_local std::string head;
     head.clear();
     head += getVersion();
     char number[24];
-    const auto status = static_cast<int>(getStatus());
     head += ' ';
-    head.append(number, std::to_chars(number, number + sizeof number, status).ptr);
+    head.append(number,
+                std::to_chars(number, number + sizeof number, static_cast<int>(getStatus())).ptr);
     head += ' ';
     head += getReason();
     head += "\r\n";
-    for (const auto& [name, value] : *this) {
+    auto add_line = [](std::string_view name, std::string_view value) {
+      // The length is the body's; a body of known length has no transfer coding.
+      if (FramingHeader(name)) return;
       head += name;
       head += ": ";
       head += value;
       head += "\r\n";
+    };
+    add_line("Date", date_);
+    add_line("Server", server_);
+    for (const auto& [name, value] : *this) add_line(name, value);
+    for (const auto& [name, value] : headers) {
+      bool overridden = false;
+      for (const auto& o : overrides) overridden = overridden || SameName(name, o.first);
+      if (!overridden) add_line(name, value);
     }
+    for (const auto& [name, value] : overrides) add_line(name, value);
     head += "Content-Length: ";
-    head.append(number, std::to_chars(number, number + sizeof number, length).ptr);
+    head.append(number, std::to_chars(number, number + sizeof number, body.size()).ptr);
     head += "\r\n\r\n";
-    const std::string_view rest = head_request_
-                                      ? std::string_view()
-                                      : std::string_view(static_cast<const char*>(body), length);
+    if (head_request_) body = {};
     // Small bodies join the head: one segment for the kernel to copy.
-    const bool joined = rest.size() <= kJoinLimit;
-    if (joined) head.append(rest);
-    const bool ok = SendParts(fd_, head, joined ? std::string_view() : rest);
+    const bool joined = body.size() <= kJoinLimit;
+    if (joined) head.append(body);
+    const bool ok = SendParts(fd_, head, joined ? std::string_view() : body);
     if (head.capacity() > 4 * kJoinLimit) std::string().swap(head);  // a rare huge header set
     if (!ok) {
       write_failed_ = true;
@@ -149,7 +181,11 @@ class FrontResponse final : public Poco::Net::HTTPServerResponseImpl {
 
  private:
   static constexpr std::size_t kJoinLimit = 16 * 1024;
+  static bool FramingHeader(std::string_view name) {
+    return SameName(name, "Content-Length") || SameName(name, "Transfer-Encoding");
+  }
   const int fd_;
+  std::string_view date_, server_;
   bool head_request_ = false;
   bool written_ = false;
   bool write_failed_ = false;
@@ -631,10 +667,9 @@ HttpFront::After HttpFront::ServeOne(Connection& conn, FrontSession& session) {
   auto& req = *request;
   conn.impl->SetDeadline(Clock::now() + options_.body_timeout);
   response.set_head_request(req.getMethod() == Poco::Net::HTTPRequest::HTTP_HEAD);
-  response.set("Date", HttpDate());
+  response.set_defaults(HttpDate(), options_.server_name);
   response.setVersion(req.getVersion());
   response.setKeepAlive(req.getKeepAlive() && !stopping_);
-  response.set("Server", options_.server_name);
   if (auto problem = FramingProblem(req)) {
     SendAll(conn.fd, SimpleResponse(400, *problem), 0);
     return After::kLinger;
