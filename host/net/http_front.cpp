@@ -207,6 +207,11 @@ constexpr auto kDrainTime = std::chrono::seconds(1);
 constexpr std::streamsize kDrainLimit = 256 * 1024;
 constexpr auto kWorkerIdleTime = std::chrono::seconds(30);
 constexpr std::size_t kMinWorkers = 4;
+// Workers are started at once for waiting requests up to this many; beyond it only for a request
+// that has waited kSpawnDelay (a handler blocking on I/O), not for every burst of quick requests
+// (a burst of a few hundred /health requests would otherwise leave a few hundred threads).
+constexpr std::size_t kEagerWorkers = 32;
+constexpr auto kSpawnDelay = std::chrono::milliseconds(5);
 constexpr int kSocketTimeoutSeconds = 60;  // one send or receive; the read deadline is tighter
 constexpr auto kAcceptPause = std::chrono::milliseconds(100);
 // How long a worker waits for the next request on a connection it just served before handing
@@ -259,7 +264,8 @@ struct HttpFront::Connection {
   int fd;
   std::unique_ptr<ConnectionLimits::Slot> slot;  // null for a refused connection
   State state = State::kIdle;
-  Clock::time_point deadline;  // idle, head or linger deadline, by state
+  Clock::time_point deadline;   // idle, head or linger deadline, by state
+  Clock::time_point queued_at;  // when it was handed to the workers
   std::size_t discarded = 0;
 };
 
@@ -337,7 +343,10 @@ void HttpFront::Loop() {
   epoll_event events[kMaxEvents];
   auto last_sweep = Clock::now();
   while (!stop_loop_) {
-    const int n = ::epoll_wait(epoll_fd_, events, kMaxEvents, 100);
+    // While requests wait for a worker, look again soon: one may need a new worker.
+    const int timeout_ms =
+        queued_.load(std::memory_order_relaxed) > 0 ? static_cast<int>(kSpawnDelay.count()) : 100;
+    const int n = ::epoll_wait(epoll_fd_, events, kMaxEvents, timeout_ms);
     for (int i = 0; i < n; ++i) {
       const int fd = events[i].data.fd;
       if (fd == wake_fd_) {
@@ -356,6 +365,7 @@ void HttpFront::Loop() {
       }
     }
     if (stopping_ && listening_) StopListening();
+    if (queued_.load(std::memory_order_relaxed) > 0) AddWorkersForWaitingRequests();
     const auto now = Clock::now();
     if (now - last_sweep >= kSweepInterval) {
       Sweep();
@@ -567,22 +577,47 @@ bool HttpFront::Submit(ConnPtr& conn) {
         (workers_.size() >= max_workers &&
          ready_.size() >= static_cast<std::size_t>(idle_workers_ + options_.max_queued)))
       return false;
+    conn->queued_at = Clock::now();
     ready_.push_back(std::move(conn));
-    if (ready_.size() > static_cast<std::size_t>(idle_workers_) && workers_.size() < max_workers) {
-      try {
-        workers_.emplace_back();
-        auto self = std::prev(workers_.end());
-        *self = std::thread([this, self] { WorkerMain(self); });
-      } catch (const std::system_error& e) {
-        workers_.pop_back();
-        spdlog::warn("http: cannot start a worker thread: {}", e.what());
-      }
+    queued_.store(ready_.size(), std::memory_order_relaxed);
+    if (ready_.size() > static_cast<std::size_t>(idle_workers_) && workers_.size() < max_workers &&
+        (workers_.size() < kEagerWorkers ||
+         ready_.front()->queued_at + kSpawnDelay <= Clock::now())) {
+      StartWorker();
     } else {
       pool_cv_.notify_one();
     }
   }
   for (auto& t : reap) t.join();
   return true;
+}
+
+// pool_mu_ held.
+void HttpFront::StartWorker() {
+  try {
+    workers_.emplace_back();
+    auto self = std::prev(workers_.end());
+    *self = std::thread([this, self] { WorkerMain(self); });
+  } catch (const std::system_error& e) {
+    workers_.pop_back();
+    spdlog::warn("http: cannot start a worker thread: {}", e.what());
+  }
+}
+
+// Requests that waited kSpawnDelay with no worker free: the workers are busy for longer than
+// a quick request (blocked on a database, an upstream, a stream). One new worker each.
+void HttpFront::AddWorkersForWaitingRequests() {
+  std::lock_guard lock(pool_mu_);
+  const auto max_workers = static_cast<std::size_t>(options_.max_workers);
+  const auto overdue_before = Clock::now() - kSpawnDelay;
+  std::size_t overdue = 0;
+  for (const auto& conn : ready_) {
+    if (conn->queued_at > overdue_before) break;
+    ++overdue;
+  }
+  for (auto idle = static_cast<std::size_t>(idle_workers_);
+       overdue > idle && workers_.size() < max_workers && !pool_stop_; --overdue)
+    StartWorker();
 }
 
 void HttpFront::WorkerMain(std::list<std::thread>::iterator self) {
@@ -599,6 +634,7 @@ void HttpFront::WorkerMain(std::list<std::thread>::iterator self) {
     }
     ConnPtr conn = std::move(ready_.front());
     ready_.pop_front();
+    queued_.store(ready_.size(), std::memory_order_relaxed);
     lock.unlock();
     Serve(std::move(conn));
     lock.lock();
@@ -629,8 +665,11 @@ void HttpFront::Serve(ConnPtr conn) {
     conn->impl->ClearDeadline();
     if (after == After::kGone) return;  // the handler took the socket (WebSocket upgrade)
     // A busy client's next request usually follows at once: serve it here rather than through
-    // the epoll thread. Anything slower or incomplete goes back there.
-    if (after != After::kPark || stopping_ || !NextHeadArrives(*conn)) {
+    // the epoll thread. Anything slower or incomplete goes back there, and so does every
+    // connection while other requests wait for a worker (a worker must not keep serving one
+    // busy client while others queue).
+    if (after != After::kPark || stopping_ || queued_.load(std::memory_order_relaxed) > 0 ||
+        !NextHeadArrives(*conn)) {
       HandBack(std::move(conn), after);
       return;
     }

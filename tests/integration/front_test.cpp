@@ -223,6 +223,32 @@ TEST(Front, ThousandsOfIdleKeepAliveConnectionsHoldNoThreads) {
   EXPECT_EQ(again.rfind("HTTP/1.1 200", 0), 0u);
 }
 
+// Workers beyond the first few dozen start only for requests that waited: handlers blocked for
+// seconds must still not hold up a quick request behind them.
+TEST(Front, RequestsBehindBlockedHandlersGetNewWorkers) {
+  RaiseDescriptorLimit();
+  auto host = StartHost({});
+  ASSERT_TRUE(host->Running());
+  std::vector<std::unique_ptr<Conn>> slow;
+  for (int i = 0; i < 80; ++i) {
+    slow.push_back(std::make_unique<Conn>(host->port()));
+    ASSERT_TRUE(slow.back()->ok());
+    ASSERT_TRUE(slow.back()->Send("GET /api/v1/test/slow?ms=3000 HTTP/1.1\r\nHost: x\r\n\r\n"));
+  }
+  std::this_thread::sleep_for(200ms);  // all 80 taken by the host (blocked in the handler)
+  auto [status, took] = TimedHealth(host->port());
+  EXPECT_EQ(status, 200);
+  EXPECT_LT(took, 1s);
+  // And the blocked ones all finish at about the same time: none waited for another.
+  const auto t0 = Clock::now();
+  for (auto& c : slow) {
+    std::string response;
+    ASSERT_TRUE(c->ReadOneResponse(&response, 10s)) << response;
+    EXPECT_EQ(response.rfind("HTTP/1.1 200", 0), 0u) << response;
+  }
+  EXPECT_LT(Clock::now() - t0, 5s);
+}
+
 TEST(Front, ConnectionsOverThePerAddressCapAre503) {
   auto host = StartHost({{"WEBUI_HTTP_MAX_CONNECTIONS_PER_IP", "5"}});
   ASSERT_TRUE(host->Running());
