@@ -237,9 +237,19 @@ void Pipeline::Handle(Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServerRe
                   ctx.method(), ctx.path());
     ctx.SendError(500, "Internal Server Error");
   }
+  bool audited = false;
   try {
-    if (ctx.mode() == RequestContext::Mode::kNone || ctx.mode() == RequestContext::Mode::kBuffered)
+    if (ctx.mode() == RequestContext::Mode::kNone ||
+        ctx.mode() == RequestContext::Mode::kBuffered) {
+      // The audit line is written before the client can see the response (a buffered response
+      // leaves at once: it is not held back until the handler's stack unwinds).
+      audited = true;
+      try {
+        Audit(ctx);
+      } catch (...) {
+      }
       Finish(ctx);
+    }
   } catch (const std::exception& e) {
     spdlog::debug("request {}: could not write the response: {}", ctx.request_id(), e.what());
   }
@@ -251,6 +261,7 @@ void Pipeline::Handle(Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServerRe
   }
   try {
     Log(ctx, ms);
+    if (!audited) Audit(ctx);
   } catch (...) {
   }
   --inflight_;
@@ -495,6 +506,9 @@ void Pipeline::Log(RequestContext& ctx, double ms) {
                 ctx.status(), ms, ctx.request_id(),
                 ctx.caller() ? " user=" + ctx.caller()->id : "");
   }
+}
+
+void Pipeline::Audit(RequestContext& ctx) {
   if (config_.audit_level == config::AuditLevel::kNone || !audit_.is_open()) return;
   const std::string& m = ctx.method();
   if (m == "GET" || m == "HEAD" || m == "OPTIONS") return;
