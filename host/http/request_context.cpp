@@ -1,5 +1,7 @@
 #include "http/request_context.hpp"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 
 #include <cctype>
@@ -57,7 +59,15 @@ RequestContext::RequestContext(Poco::Net::HTTPServerRequest& req,
   path_ = uri.substr(0, q);
   if (q != std::string::npos) query_ = uri.substr(q + 1);
   is_head_ = method_ == "HEAD";
-  remote_addr_ = req.clientAddress().host().toString();
+  const Poco::Net::SocketAddress peer = req.clientAddress();
+  char text[INET_ADDRSTRLEN];
+  if (peer.family() == Poco::Net::AddressFamily::IPv4 &&
+      ::inet_ntop(AF_INET, &reinterpret_cast<const sockaddr_in*>(peer.addr())->sin_addr, text,
+                  sizeof text) != nullptr) {
+    remote_addr_ = text;  // the same text as POCO's, without its formatting stream
+  } else {
+    remote_addr_ = peer.host().toString();
+  }
   if (pipeline_ != nullptr) {
     // Every X-Forwarded-For line, in order, as one list (a proxy may add its own line).
     std::string forwarded_for;
