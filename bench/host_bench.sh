@@ -7,6 +7,8 @@
 # at 64 connections, then /health at 1000 connections (thread-per-connection must not starve),
 # and the server's RSS idle and under the 1000-connection load.
 # Usage: bench/host_bench.sh [build-dir]   (default: build-bench, built Release here)
+# BENCH_BASELINE=/path/to/other/webui-host adds that binary's /health and /api/v1/hello (same
+# plugin) to the run, measured in turn with the others, for a before/after ratio on a busy machine.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 BUILD=$(realpath -m "${1:-build-bench}")
@@ -31,6 +33,7 @@ WORK=$(mktemp -d /tmp/wh-bench.XXXXXX)
 HOST_PORT=$(free_port); NGINX_PORT=$(free_port)
 cleanup() {
   [[ -n ${HOST_PID:-} ]] && kill "$HOST_PID" 2>/dev/null && wait "$HOST_PID" 2>/dev/null || true
+  [[ -n ${BASE_PID:-} ]] && kill "$BASE_PID" 2>/dev/null && wait "$BASE_PID" 2>/dev/null || true
   [[ -f $WORK/nginx.pid ]] && kill "$(cat "$WORK/nginx.pid")" 2>/dev/null || true
   rm -rf "$WORK"
 }
@@ -58,22 +61,38 @@ HOST=127.0.0.1 PORT=$HOST_PORT DATA_DIR=$WORK/data WEBUI_PLUGIN_PATH=$HELLO_BUIL
   GLOBAL_LOG_LEVEL=WARNING "$BUILD/host/app/webui-host" >"$WORK/host.log" 2>&1 &
 HOST_PID=$!
 for _ in $(seq 100); do curl -sf "http://127.0.0.1:$HOST_PORT/health" >/dev/null && break; sleep 0.1; done
+if [[ -n ${BENCH_BASELINE:-} ]]; then
+  BASE_PORT=$(free_port)
+  HOST=127.0.0.1 PORT=$BASE_PORT DATA_DIR=$WORK/base-data WEBUI_PLUGIN_PATH=$HELLO_BUILD \
+    GLOBAL_LOG_LEVEL=WARNING "$BENCH_BASELINE" >"$WORK/base.log" 2>&1 &
+  BASE_PID=$!
+  for _ in $(seq 100); do curl -sf "http://127.0.0.1:$BASE_PORT/health" >/dev/null && break; sleep 0.1; done
+fi
 
 rss_kb() { awk '/VmRSS/ {print $2}' "/proc/$HOST_PID/status"; }
-# median req/s of $RUNS wrk runs: url connections
-median_rps() {
-  local url=$1 conns=$2 vals=()
-  for _ in $(seq "$RUNS"); do
-    vals+=("$(wrk -t2 -c"$conns" -d"$DURATION" --latency "$url" | awk '/Requests\/sec/ {print $2}')")
-  done
-  printf '%s\n' "${vals[@]}" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'
-}
 p99() { wrk -t2 -c"$2" -d"$DURATION" --latency "$1" | awk '$1=="99%" {print $2}'; }
 
 echo "host idle RSS: $(rss_kb) kB"
-nginx_rps=$(median_rps "http://127.0.0.1:$NGINX_PORT/health" 64)
-health_rps=$(median_rps "http://127.0.0.1:$HOST_PORT/health" 64)
-hello_rps=$(median_rps "http://127.0.0.1:$HOST_PORT/api/v1/hello" 64)
+# Medians of $RUNS rounds; each round measures every target once, so a change in the machine's
+# load hits all of them alike.
+declare -A samples
+targets=(nginx health hello)
+declare -A url=([nginx]="http://127.0.0.1:$NGINX_PORT/health"
+  [health]="http://127.0.0.1:$HOST_PORT/health" [hello]="http://127.0.0.1:$HOST_PORT/api/v1/hello")
+if [[ -n ${BASE_PORT:-} ]]; then
+  targets+=(base_health base_hello)
+  url[base_health]="http://127.0.0.1:$BASE_PORT/health"
+  url[base_hello]="http://127.0.0.1:$BASE_PORT/api/v1/hello"
+fi
+for _ in $(seq "$RUNS"); do
+  for t in "${targets[@]}"; do
+    samples[$t]+="$(wrk -t2 -c64 -d"$DURATION" "${url[$t]}" | awk '/Requests\/sec/ {print $2}') "
+  done
+done
+median_of() { printf '%s\n' ${samples[$1]} | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+nginx_rps=$(median_of nginx)
+health_rps=$(median_of health)
+hello_rps=$(median_of hello)
 wrk -t2 -c1000 -d"$DURATION" "http://127.0.0.1:$HOST_PORT/health" >"$WORK/c1000.txt" &
 sleep 3; rss_load=$(rss_kb); wait $!
 c1000_rps=$(awk '/Requests\/sec/ {print $2}' "$WORK/c1000.txt")
@@ -90,7 +109,9 @@ cat <<EOF_TABLE
 | webui-host GET /health, c64 | $health_rps | $(ratio "$health_rps" "$nginx_rps") |
 | webui-host GET /api/v1/hello (plugin), c64 | $hello_rps | $(ratio "$hello_rps" "$nginx_rps") |
 | webui-host GET /health, c1000 | $c1000_rps | — |
-
+${BASE_PORT:+| baseline GET /health, c64 | $(median_of base_health) | $(ratio "$(median_of base_health)" "$nginx_rps") |
+| baseline GET /api/v1/hello, c64 | $(median_of base_hello) | $(ratio "$(median_of base_hello)" "$nginx_rps") |
+}
 p99 latency c64: webui-host /health $health_p99, nginx $nginx_p99
 RSS under 1000 connections: $rss_load kB ${c1000_err:+(wrk: $c1000_err)}
 EOF_TABLE

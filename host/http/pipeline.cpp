@@ -1,6 +1,10 @@
 #include "http/pipeline.hpp"
 
+#include <sys/random.h>
+
 #include <algorithm>
+#include <array>
+#include <cerrno>
 #include <chrono>
 #include <ctime>
 #include <filesystem>
@@ -17,6 +21,7 @@
 #include <nlohmann/json.hpp>
 #include <webui_host/sdk/json.hpp>
 
+#include "net/whole_response.hpp"
 #include "storage/database.hpp"
 #include "storage/private_files.hpp"
 
@@ -31,6 +36,36 @@ bool ValidRequestId(std::string_view id) {
     if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.'))
       return false;
   return true;
+}
+
+// A random (version 4) UUID for X-Request-ID. Random bytes come from the kernel a few hundred
+// at a time per thread: one getrandom call per 16 requests, no stream object per request.
+std::string NewRequestId() {
+  thread_local std::array<unsigned char, 256> pool;
+  thread_local std::size_t used = pool.size();
+  if (used + 16 > pool.size()) {
+    std::size_t filled = 0;
+    while (filled < pool.size()) {
+      const ssize_t n = ::getrandom(pool.data() + filled, pool.size() - filled, 0);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) return Poco::UUIDGenerator::defaultGenerator().createRandom().toString();
+      filled += static_cast<std::size_t>(n);
+    }
+    used = 0;
+  }
+  unsigned char* b = pool.data() + used;
+  used += 16;
+  b[6] = static_cast<unsigned char>((b[6] & 0x0f) | 0x40);  // version 4
+  b[8] = static_cast<unsigned char>((b[8] & 0x3f) | 0x80);  // RFC 4122 variant
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string id(36, '-');
+  std::size_t pos = 0;
+  for (int i = 0; i < 16; ++i) {
+    if (i == 4 || i == 6 || i == 8 || i == 10) ++pos;  // the dashes of 8-4-4-4-12
+    id[pos++] = kHex[b[i] >> 4];
+    id[pos++] = kHex[b[i] & 0x0f];
+  }
+  return id;
 }
 
 bool SecretKey(std::string key) {
@@ -181,9 +216,8 @@ void Pipeline::Handle(Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServerRe
   RequestContext ctx(req, res, this);
   try {
     auto incoming = ctx.Header("X-Request-ID");
-    ctx.set_request_id(incoming && ValidRequestId(*incoming)
-                           ? std::string(*incoming)
-                           : Poco::UUIDGenerator::defaultGenerator().createRandom().toString());
+    ctx.set_request_id(incoming && ValidRequestId(*incoming) ? std::string(*incoming)
+                                                             : NewRequestId());
     if (ctx.method() == "OPTIONS" && ctx.Header("Origin") &&
         ctx.Header("Access-Control-Request-Method")) {
       AnswerPreflight(ctx);
@@ -203,9 +237,19 @@ void Pipeline::Handle(Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServerRe
                   ctx.method(), ctx.path());
     ctx.SendError(500, "Internal Server Error");
   }
+  bool audited = false;
   try {
-    if (ctx.mode() == RequestContext::Mode::kNone || ctx.mode() == RequestContext::Mode::kBuffered)
+    if (ctx.mode() == RequestContext::Mode::kNone ||
+        ctx.mode() == RequestContext::Mode::kBuffered) {
+      // The audit line is written before the client can see the response (a buffered response
+      // leaves at once: it is not held back until the handler's stack unwinds).
+      audited = true;
+      try {
+        Audit(ctx);
+      } catch (...) {
+      }
       Finish(ctx);
+    }
   } catch (const std::exception& e) {
     spdlog::debug("request {}: could not write the response: {}", ctx.request_id(), e.what());
   }
@@ -217,6 +261,7 @@ void Pipeline::Handle(Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServerRe
   }
   try {
     Log(ctx, ms);
+    if (!audited) Audit(ctx);
   } catch (...) {
   }
   --inflight_;
@@ -365,21 +410,31 @@ void Pipeline::AnswerPreflight(RequestContext& ctx) {
   ctx.Send("OK");
 }
 
-void Pipeline::Decorate(RequestContext& ctx) {
-  ctx.SetHeader("X-Request-ID", ctx.request_id());
-  ctx.SetHeader("X-Content-Type-Options", "nosniff");
-  if (!config_.x_frame_options.empty()) ctx.SetHeader("X-Frame-Options", config_.x_frame_options);
-  if (!config_.referrer_policy.empty()) ctx.SetHeader("Referrer-Policy", config_.referrer_policy);
-  if (!config_.hsts.empty()) ctx.SetHeader("Strict-Transport-Security", config_.hsts);
+std::size_t Pipeline::CollectDecorations(RequestContext& ctx, DecorationList& out,
+                                         std::optional<std::string>& origin) const {
+  std::size_t n = 0;
+  auto add = [&](std::string_view name, std::string_view value) { out[n++] = {name, value}; };
+  add("X-Request-ID", ctx.request_id());
+  add("X-Content-Type-Options", "nosniff");
+  if (!config_.x_frame_options.empty()) add("X-Frame-Options", config_.x_frame_options);
+  if (!config_.referrer_policy.empty()) add("Referrer-Policy", config_.referrer_policy);
+  if (!config_.hsts.empty()) add("Strict-Transport-Security", config_.hsts);
   if (!config_.content_security_policy.empty())
-    ctx.SetHeader("Content-Security-Policy", config_.content_security_policy);
-  if (!config_.permissions_policy.empty())
-    ctx.SetHeader("Permissions-Policy", config_.permissions_policy);
-  if (auto origin = AllowedOrigin(ctx)) {
-    ctx.SetHeader("Access-Control-Allow-Origin", *origin);
-    ctx.SetHeader("Access-Control-Allow-Credentials", "true");
-    ctx.SetHeader("Vary", "Origin");
+    add("Content-Security-Policy", config_.content_security_policy);
+  if (!config_.permissions_policy.empty()) add("Permissions-Policy", config_.permissions_policy);
+  if ((origin = AllowedOrigin(ctx))) {
+    add("Access-Control-Allow-Origin", *origin);
+    add("Access-Control-Allow-Credentials", "true");
+    add("Vary", "Origin");
   }
+  return n;
+}
+
+void Pipeline::Decorate(RequestContext& ctx) {
+  DecorationList decorations;
+  std::optional<std::string> origin;
+  const std::size_t n = CollectDecorations(ctx, decorations, origin);
+  for (std::size_t i = 0; i < n; ++i) ctx.SetHeader(decorations[i].first, decorations[i].second);
 }
 
 std::ostream& Pipeline::StartStream(RequestContext& ctx) {
@@ -395,24 +450,39 @@ std::ostream& Pipeline::StartStream(RequestContext& ctx) {
 }
 
 void Pipeline::Finish(RequestContext& ctx) {
-  Decorate(ctx);
   auto& res = ctx.raw_response();
   std::string& body = ctx.mutable_response_body();
-  if (config_.compression && body.size() >= 1024 && !ctx.ResponseHeader("Content-Encoding")) {
-    auto ct = ctx.ResponseHeader("Content-Type");
-    auto accept = ctx.Header("Accept-Encoding");
-    if (ct && Compressible(*ct) && accept && AcceptsGzip(*accept)) {
-      body = Gzip(body);
-      ctx.SetHeader("Content-Encoding", "gzip");
-      auto vary = ctx.ResponseHeader("Vary");
-      ctx.SetHeader("Vary", vary ? std::string(*vary) + ", Accept-Encoding" : "Accept-Encoding");
-    }
+  std::optional<std::string_view> content_type;
+  const bool compress =
+      config_.compression && body.size() >= 1024 && !ctx.ResponseHeader("Content-Encoding") &&
+      (content_type = ctx.ResponseHeader("Content-Type")) && Compressible(*content_type) &&
+      AcceptsGzip(ctx.Header("Accept-Encoding").value_or(""));
+  auto* whole = dynamic_cast<net::WholeResponse*>(&res);
+  if (whole != nullptr && !compress) {
+    // The common case: the decorations go out with the handler's headers, not copied into them.
+    DecorationList decorations;
+    std::optional<std::string> origin;
+    const std::size_t n = CollectDecorations(ctx, decorations, origin);
+    ApplyStatus(res, ctx.status());
+    if (draining_ || ctx.close_connection()) res.setKeepAlive(false);
+    whole->SendWhole(ctx.response_headers(), std::span(decorations.data(), n), body);
+    return;
+  }
+  Decorate(ctx);
+  if (compress) {
+    body = Gzip(body);
+    ctx.SetHeader("Content-Encoding", "gzip");
+    auto vary = ctx.ResponseHeader("Vary");
+    ctx.SetHeader("Vary", vary ? std::string(*vary) + ", Accept-Encoding" : "Accept-Encoding");
   }
   ApplyStatus(res, ctx.status());
-  for (const auto& [k, v] : ctx.response_headers()) res.add(k, v);
   if (draining_ || ctx.close_connection()) res.setKeepAlive(false);
-  res.setContentLength64(static_cast<Poco::Int64>(body.size()));
-  res.sendBuffer(body.data(), body.size());
+  if (whole != nullptr) {
+    whole->SendWhole(ctx.response_headers(), {}, body);
+    return;
+  }
+  for (const auto& [k, v] : ctx.response_headers()) res.add(k, v);
+  res.sendBuffer(body.data(), body.size());  // sets Content-Length
 }
 
 void Pipeline::RegisterStream(RequestContext* ctx) {
@@ -436,6 +506,9 @@ void Pipeline::Log(RequestContext& ctx, double ms) {
                 ctx.status(), ms, ctx.request_id(),
                 ctx.caller() ? " user=" + ctx.caller()->id : "");
   }
+}
+
+void Pipeline::Audit(RequestContext& ctx) {
   if (config_.audit_level == config::AuditLevel::kNone || !audit_.is_open()) return;
   const std::string& m = ctx.method();
   if (m == "GET" || m == "HEAD" || m == "OPTIONS") return;

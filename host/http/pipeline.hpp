@@ -5,6 +5,7 @@
 // Any exception is caught here: 500 {"detail": ...}, logged with the request id.
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <cstdint>
@@ -16,6 +17,8 @@
 #include <set>
 #include <shared_mutex>
 #include <string>
+#include <string_view>
+#include <utility>
 
 #include <Poco/Net/HTTPServerRequest.h>
 #include <Poco/Net/HTTPServerResponse.h>
@@ -81,9 +84,16 @@ class Pipeline {
   bool ReadBody(RequestContext& ctx, const Route& route, std::int64_t limit);
   void RefuseBody(RequestContext& ctx, const Route& route, std::int64_t limit);
   void AnswerPreflight(RequestContext& ctx);
+  // The headers every response carries (request id, security headers, CORS), which replace
+  // any of the same name the handler set. Views into ctx, config_ and `origin`.
+  static constexpr std::size_t kMaxDecorations = 10;
+  using DecorationList = std::array<std::pair<std::string_view, std::string_view>, kMaxDecorations>;
+  std::size_t CollectDecorations(RequestContext& ctx, DecorationList& out,
+                                 std::optional<std::string>& origin) const;
   void Decorate(RequestContext& ctx);
   void Finish(RequestContext& ctx);
-  void Log(RequestContext& ctx, double ms);
+  void Log(RequestContext& ctx, double ms);  // the access log line
+  void Audit(RequestContext& ctx);           // the audit log line (AUDIT_LOG_LEVEL)
   std::optional<std::string> AllowedOrigin(RequestContext& ctx) const;
 
   const config::HostConfig& config_;

@@ -4,13 +4,18 @@
 //    would let it);
 //  - bytes pushed back: what POCO had buffered beyond one request (a pipelined next request)
 //    is handed back here when the connection is parked, and is read again before the kernel's.
+// And the connection's two addresses, looked up once, and its receive timeout, set once: POCO's
+// session and request (one of each per request) ask for both addresses and set the timeout.
 #pragma once
 
 #include <chrono>
+#include <optional>
 #include <string>
 #include <string_view>
 
+#include <Poco/Net/SocketAddress.h>
 #include <Poco/Net/StreamSocketImpl.h>
+#include <Poco/Timespan.h>
 
 namespace webui::net {
 
@@ -30,10 +35,27 @@ class DeadlineSocketImpl final : public Poco::Net::StreamSocketImpl {
   using Poco::Net::StreamSocketImpl::receiveBytes;
   int receiveBytes(void* buffer, int length, int flags = 0) override;
 
+  void setReceiveTimeout(const Poco::Timespan& timeout) override {
+    if (receive_timeout_ == timeout) return;
+    Poco::Net::StreamSocketImpl::setReceiveTimeout(timeout);
+    receive_timeout_ = timeout;
+  }
+  Poco::Net::SocketAddress address() override {
+    if (!address_) address_ = Poco::Net::StreamSocketImpl::address();
+    return *address_;
+  }
+  Poco::Net::SocketAddress peerAddress() override {
+    if (!peer_address_) peer_address_ = Poco::Net::StreamSocketImpl::peerAddress();
+    return *peer_address_;
+  }
+
  private:
   Clock::time_point deadline_ = Clock::time_point::max();
   bool deadline_hit_ = false;
   std::string pushed_back_;
+  // One thread at a time uses a connection (the epoll thread never asks for these).
+  std::optional<Poco::Net::SocketAddress> address_, peer_address_;
+  std::optional<Poco::Timespan> receive_timeout_;
 };
 
 }  // namespace webui::net

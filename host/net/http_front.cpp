@@ -7,22 +7,27 @@
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <charconv>
+#include <cstdio>
 #include <cstring>
+#include <ctime>
 #include <system_error>
 
 #include <Poco/Buffer.h>
+#include <Poco/Exception.h>
 #include <Poco/Net/HTTPServerRequestImpl.h>
 #include <Poco/Net/HTTPServerResponseImpl.h>
 #include <Poco/Net/HTTPServerSession.h>
 #include <Poco/Net/NetException.h>
-#include <Poco/Timestamp.h>
 #include <spdlog/spdlog.h>
 
 #include "net/deadline_socket.hpp"
 #include "net/request_head.hpp"
+#include "net/whole_response.hpp"
 
 namespace webui::net {
 
@@ -31,6 +36,159 @@ class FrontSession final : public Poco::Net::HTTPServerSession {
  public:
   using HTTPServerSession::HTTPServerSession;
   using Poco::Net::HTTPSession::buffered;
+};
+
+namespace {
+
+// Writes `head` then `body` (either may be empty) with as few sends as the kernel allows.
+// False if the connection failed (or the send timeout passed) before everything went out.
+bool SendParts(int fd, std::string_view head, std::string_view body) {
+  iovec parts[2] = {{const_cast<char*>(head.data()), head.size()},
+                    {const_cast<char*>(body.data()), body.size()}};
+  iovec* next = parts;
+  int count = body.empty() ? 1 : 2;
+  while (count > 0) {
+    msghdr msg{};
+    msg.msg_iov = next;
+    msg.msg_iovlen = static_cast<std::size_t>(count);
+    const ssize_t n = ::sendmsg(fd, &msg, MSG_NOSIGNAL);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return false;
+    auto sent = static_cast<std::size_t>(n);
+    while (count > 0 && sent >= next->iov_len) {
+      sent -= next->iov_len;
+      ++next;
+      --count;
+    }
+    if (count > 0) {
+      next->iov_base = static_cast<char*>(next->iov_base) + sent;
+      next->iov_len -= sent;
+    }
+  }
+  return true;
+}
+
+// ASCII case-insensitive equality of header names.
+bool SameName(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    const auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c; };
+    if (lower(a[i]) != lower(b[i])) return false;
+  }
+  return true;
+}
+
+// The Date header's value (RFC 9110 IMF-fixdate), formatted once a second per thread.
+const std::string& HttpDate() {
+  static constexpr const char* kDays[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
+  static constexpr const char* kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                            "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+  thread_local std::time_t cached_second = -1;
+  thread_local std::string text;
+  const std::time_t now = std::time(nullptr);
+  if (now != cached_second) {
+    std::tm t{};
+    ::gmtime_r(&now, &t);
+    char buf[40];
+    std::snprintf(buf, sizeof buf, "%s, %02d %s %04d %02d:%02d:%02d GMT", kDays[t.tm_wday % 7],
+                  t.tm_mday, kMonths[t.tm_mon % 12], t.tm_year + 1900, t.tm_hour, t.tm_min,
+                  t.tm_sec);
+    text = buf;
+    cached_second = now;
+  }
+  return text;
+}
+
+}  // namespace
+
+// POCO's response, with a buffered response (what the pipeline sends for all but streams)
+// formatted straight into one buffer and written with one send, instead of through POCO's
+// header stream (an iostream built per response, and a formatted write per header line).
+class FrontResponse final : public Poco::Net::HTTPServerResponseImpl, public WholeResponse {
+ public:
+  FrontResponse(FrontSession& session, int fd) : HTTPServerResponseImpl(session), fd_(fd) {}
+
+  void set_head_request(bool head) { head_request_ = head; }
+  // Date and Server, written with every response (not kept in POCO's header collection unless
+  // the response goes out through POCO's own send()). Both outlive the response.
+  void set_defaults(std::string_view date, std::string_view server) {
+    date_ = date;
+    server_ = server;
+  }
+  // The response went out only in part (or not at all): the connection is unusable.
+  bool write_failed() const { return write_failed_; }
+
+  bool sent() const override { return written_ || HTTPServerResponseImpl::sent(); }
+
+  std::ostream& send() override {
+    if (written_) throw Poco::IllegalStateException("response already sent");
+    if (!HTTPServerResponseImpl::sent()) {
+      set("Date", std::string(date_));
+      set("Server", std::string(server_));
+    }
+    return HTTPServerResponseImpl::send();
+  }
+
+  void sendBuffer(const void* body, std::size_t length) override {
+    SendWhole({}, {}, std::string_view(static_cast<const char*>(body), length));
+  }
+
+  void SendWhole(const HeaderList& headers, std::span<const HeaderView> overrides,
+                 std::string_view body) override {
+    if (sent()) throw Poco::IllegalStateException("response already sent");
+    written_ = true;
+    thread_local std::string head;
+    head.clear();
+    head += getVersion();
+    char number[24];
+    head += ' ';
+    head.append(number,
+                std::to_chars(number, number + sizeof number, static_cast<int>(getStatus())).ptr);
+    head += ' ';
+    head += getReason();
+    head += "\r\n";
+    auto add_line = [](std::string_view name, std::string_view value) {
+      // The length is the body's; a body of known length has no transfer coding.
+      if (FramingHeader(name)) return;
+      head += name;
+      head += ": ";
+      head += value;
+      head += "\r\n";
+    };
+    add_line("Date", date_);
+    add_line("Server", server_);
+    for (const auto& [name, value] : *this) add_line(name, value);
+    for (const auto& [name, value] : headers) {
+      bool overridden = false;
+      for (const auto& o : overrides) overridden = overridden || SameName(name, o.first);
+      if (!overridden) add_line(name, value);
+    }
+    for (const auto& [name, value] : overrides) add_line(name, value);
+    head += "Content-Length: ";
+    head.append(number, std::to_chars(number, number + sizeof number, body.size()).ptr);
+    head += "\r\n\r\n";
+    if (head_request_) body = {};
+    // Small bodies join the head: one segment for the kernel to copy.
+    const bool joined = body.size() <= kJoinLimit;
+    if (joined) head.append(body);
+    const bool ok = SendParts(fd_, head, joined ? std::string_view() : body);
+    if (head.capacity() > 4 * kJoinLimit) std::string().swap(head);  // a rare huge header set
+    if (!ok) {
+      write_failed_ = true;
+      throw Poco::Net::NetException("cannot send the response");
+    }
+  }
+
+ private:
+  static constexpr std::size_t kJoinLimit = 16 * 1024;
+  static bool FramingHeader(std::string_view name) {
+    return SameName(name, "Content-Length") || SameName(name, "Transfer-Encoding");
+  }
+  const int fd_;
+  std::string_view date_, server_;
+  bool head_request_ = false;
+  bool written_ = false;
+  bool write_failed_ = false;
 };
 
 namespace {
@@ -49,6 +207,11 @@ constexpr auto kDrainTime = std::chrono::seconds(1);
 constexpr std::streamsize kDrainLimit = 256 * 1024;
 constexpr auto kWorkerIdleTime = std::chrono::seconds(30);
 constexpr std::size_t kMinWorkers = 4;
+// Workers are started at once for waiting requests up to this many; beyond it only for a request
+// that has waited kSpawnDelay (a handler blocking on I/O), not for every burst of quick requests
+// (a burst of a few hundred /health requests would otherwise leave a few hundred threads).
+constexpr std::size_t kEagerWorkers = 32;
+constexpr auto kSpawnDelay = std::chrono::milliseconds(5);
 constexpr int kSocketTimeoutSeconds = 60;  // one send or receive; the read deadline is tighter
 constexpr auto kAcceptPause = std::chrono::milliseconds(100);
 // How long a worker waits for the next request on a connection it just served before handing
@@ -101,7 +264,8 @@ struct HttpFront::Connection {
   int fd;
   std::unique_ptr<ConnectionLimits::Slot> slot;  // null for a refused connection
   State state = State::kIdle;
-  Clock::time_point deadline;  // idle, head or linger deadline, by state
+  Clock::time_point deadline;   // idle, head or linger deadline, by state
+  Clock::time_point queued_at;  // when it was handed to the workers
   std::size_t discarded = 0;
 };
 
@@ -179,7 +343,10 @@ void HttpFront::Loop() {
   epoll_event events[kMaxEvents];
   auto last_sweep = Clock::now();
   while (!stop_loop_) {
-    const int n = ::epoll_wait(epoll_fd_, events, kMaxEvents, 100);
+    // While requests wait for a worker, look again soon: one may need a new worker.
+    const int timeout_ms =
+        queued_.load(std::memory_order_relaxed) > 0 ? static_cast<int>(kSpawnDelay.count()) : 100;
+    const int n = ::epoll_wait(epoll_fd_, events, kMaxEvents, timeout_ms);
     for (int i = 0; i < n; ++i) {
       const int fd = events[i].data.fd;
       if (fd == wake_fd_) {
@@ -198,6 +365,7 @@ void HttpFront::Loop() {
       }
     }
     if (stopping_ && listening_) StopListening();
+    if (queued_.load(std::memory_order_relaxed) > 0) AddWorkersForWaitingRequests();
     const auto now = Clock::now();
     if (now - last_sweep >= kSweepInterval) {
       Sweep();
@@ -409,22 +577,47 @@ bool HttpFront::Submit(ConnPtr& conn) {
         (workers_.size() >= max_workers &&
          ready_.size() >= static_cast<std::size_t>(idle_workers_ + options_.max_queued)))
       return false;
+    conn->queued_at = Clock::now();
     ready_.push_back(std::move(conn));
-    if (ready_.size() > static_cast<std::size_t>(idle_workers_) && workers_.size() < max_workers) {
-      try {
-        workers_.emplace_back();
-        auto self = std::prev(workers_.end());
-        *self = std::thread([this, self] { WorkerMain(self); });
-      } catch (const std::system_error& e) {
-        workers_.pop_back();
-        spdlog::warn("http: cannot start a worker thread: {}", e.what());
-      }
+    queued_.store(ready_.size(), std::memory_order_relaxed);
+    if (ready_.size() > static_cast<std::size_t>(idle_workers_) && workers_.size() < max_workers &&
+        (workers_.size() < kEagerWorkers ||
+         ready_.front()->queued_at + kSpawnDelay <= Clock::now())) {
+      StartWorker();
     } else {
       pool_cv_.notify_one();
     }
   }
   for (auto& t : reap) t.join();
   return true;
+}
+
+// pool_mu_ held.
+void HttpFront::StartWorker() {
+  try {
+    workers_.emplace_back();
+    auto self = std::prev(workers_.end());
+    *self = std::thread([this, self] { WorkerMain(self); });
+  } catch (const std::system_error& e) {
+    workers_.pop_back();
+    spdlog::warn("http: cannot start a worker thread: {}", e.what());
+  }
+}
+
+// Requests that waited kSpawnDelay with no worker free: the workers are busy for longer than
+// a quick request (blocked on a database, an upstream, a stream). One new worker each.
+void HttpFront::AddWorkersForWaitingRequests() {
+  std::lock_guard lock(pool_mu_);
+  const auto max_workers = static_cast<std::size_t>(options_.max_workers);
+  const auto overdue_before = Clock::now() - kSpawnDelay;
+  std::size_t overdue = 0;
+  for (const auto& conn : ready_) {
+    if (conn->queued_at > overdue_before) break;
+    ++overdue;
+  }
+  for (auto idle = static_cast<std::size_t>(idle_workers_);
+       overdue > idle && workers_.size() < max_workers && !pool_stop_; --overdue)
+    StartWorker();
 }
 
 void HttpFront::WorkerMain(std::list<std::thread>::iterator self) {
@@ -441,6 +634,7 @@ void HttpFront::WorkerMain(std::list<std::thread>::iterator self) {
     }
     ConnPtr conn = std::move(ready_.front());
     ready_.pop_front();
+    queued_.store(ready_.size(), std::memory_order_relaxed);
     lock.unlock();
     Serve(std::move(conn));
     lock.lock();
@@ -471,8 +665,11 @@ void HttpFront::Serve(ConnPtr conn) {
     conn->impl->ClearDeadline();
     if (after == After::kGone) return;  // the handler took the socket (WebSocket upgrade)
     // A busy client's next request usually follows at once: serve it here rather than through
-    // the epoll thread. Anything slower or incomplete goes back there.
-    if (after != After::kPark || stopping_ || !NextHeadArrives(*conn)) {
+    // the epoll thread. Anything slower or incomplete goes back there, and so does every
+    // connection while other requests wait for a worker (a worker must not keep serving one
+    // busy client while others queue).
+    if (after != After::kPark || stopping_ || queued_.load(std::memory_order_relaxed) > 0 ||
+        !NextHeadArrives(*conn)) {
       HandBack(std::move(conn), after);
       return;
     }
@@ -496,7 +693,7 @@ bool HttpFront::NextHeadArrives(Connection& conn) {
 HttpFront::After HttpFront::ServeOne(Connection& conn, FrontSession& session) {
   // The head is complete in the kernel; the deadline only bounds a misjudged one.
   conn.impl->SetDeadline(Clock::now() + options_.header_timeout);
-  Poco::Net::HTTPServerResponseImpl response(session);
+  FrontResponse response(session, conn.fd);
   std::unique_ptr<Poco::Net::HTTPServerRequestImpl> request;
   try {
     request = std::make_unique<Poco::Net::HTTPServerRequestImpl>(response, session, params_.get());
@@ -508,10 +705,10 @@ HttpFront::After HttpFront::ServeOne(Connection& conn, FrontSession& session) {
   }
   auto& req = *request;
   conn.impl->SetDeadline(Clock::now() + options_.body_timeout);
-  response.setDate(Poco::Timestamp());
+  response.set_head_request(req.getMethod() == Poco::Net::HTTPRequest::HTTP_HEAD);
+  response.set_defaults(HttpDate(), options_.server_name);
   response.setVersion(req.getVersion());
   response.setKeepAlive(req.getKeepAlive() && !stopping_);
-  response.set("Server", options_.server_name);
   if (auto problem = FramingProblem(req)) {
     SendAll(conn.fd, SimpleResponse(400, *problem), 0);
     return After::kLinger;
@@ -526,6 +723,7 @@ HttpFront::After HttpFront::ServeOne(Connection& conn, FrontSession& session) {
     return After::kLinger;
   }
   if (session.socket().impl() != conn.socket.impl()) return After::kGone;
+  if (response.write_failed()) return After::kClose;
   if (!response.sent() || !response.getKeepAlive() || stopping_) return After::kLinger;
   return BodyFullyRead(req, conn) ? After::kPark : After::kLinger;
 }

@@ -91,6 +91,8 @@ class HttpFront {
 
   // workers
   bool Submit(ConnPtr& conn);
+  void StartWorker();
+  void AddWorkersForWaitingRequests();
   void WorkerMain(std::list<std::thread>::iterator self);
   void Serve(ConnPtr conn);
   bool NextHeadArrives(Connection& conn);
@@ -124,6 +126,7 @@ class HttpFront {
   std::mutex pool_mu_;
   std::condition_variable pool_cv_;
   std::deque<ConnPtr> ready_;
+  std::atomic<std::size_t> queued_{0};  // ready_.size(), read without the lock
   std::list<std::thread> workers_, exited_;
   int idle_workers_ = 0;
   bool pool_stop_ = false;

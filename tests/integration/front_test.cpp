@@ -13,6 +13,10 @@
 
 #include <cctype>
 #include <fstream>
+#include <map>
+#include <regex>
+#include <set>
+#include <sstream>
 #include <thread>
 
 #include "it_support.hpp"
@@ -219,6 +223,32 @@ TEST(Front, ThousandsOfIdleKeepAliveConnectionsHoldNoThreads) {
   EXPECT_EQ(again.rfind("HTTP/1.1 200", 0), 0u);
 }
 
+// Workers beyond the first few dozen start only for requests that waited: handlers blocked for
+// seconds must still not hold up a quick request behind them.
+TEST(Front, RequestsBehindBlockedHandlersGetNewWorkers) {
+  RaiseDescriptorLimit();
+  auto host = StartHost({});
+  ASSERT_TRUE(host->Running());
+  std::vector<std::unique_ptr<Conn>> slow;
+  for (int i = 0; i < 80; ++i) {
+    slow.push_back(std::make_unique<Conn>(host->port()));
+    ASSERT_TRUE(slow.back()->ok());
+    ASSERT_TRUE(slow.back()->Send("GET /api/v1/test/slow?ms=3000 HTTP/1.1\r\nHost: x\r\n\r\n"));
+  }
+  std::this_thread::sleep_for(200ms);  // all 80 taken by the host (blocked in the handler)
+  auto [status, took] = TimedHealth(host->port());
+  EXPECT_EQ(status, 200);
+  EXPECT_LT(took, 1s);
+  // And the blocked ones all finish at about the same time: none waited for another.
+  const auto t0 = Clock::now();
+  for (auto& c : slow) {
+    std::string response;
+    ASSERT_TRUE(c->ReadOneResponse(&response, 10s)) << response;
+    EXPECT_EQ(response.rfind("HTTP/1.1 200", 0), 0u) << response;
+  }
+  EXPECT_LT(Clock::now() - t0, 5s);
+}
+
 TEST(Front, ConnectionsOverThePerAddressCapAre503) {
   auto host = StartHost({{"WEBUI_HTTP_MAX_CONNECTIONS_PER_IP", "5"}});
   ASSERT_TRUE(host->Running());
@@ -262,6 +292,109 @@ TEST(Front, TrickledBodyIs408AtTheBodyDeadlineAndOversizedHeadIs431) {
   const std::string refused = big.ReadAll(5s);
   EXPECT_EQ(refused.rfind("HTTP/1.1 431", 0), 0u) << refused.substr(0, 200);
   EXPECT_EQ(host->Get("/health").status, 200);
+}
+
+// One response taken off the front of `bytes`: its head, and its body by Content-Length (none
+// for a HEAD request). False if `bytes` does not start with a complete one.
+struct Response {
+  std::string status_line;
+  std::map<std::string, std::vector<std::string>> headers;  // lower-case names
+  std::string body;
+};
+bool TakeResponse(std::string& bytes, bool head_request, Response* out) {
+  const size_t head_end = bytes.find("\r\n\r\n");
+  if (head_end == std::string::npos) return false;
+  std::istringstream lines(bytes.substr(0, head_end));
+  std::getline(lines, out->status_line);
+  out->headers.clear();
+  for (std::string line; std::getline(lines, line);) {
+    const size_t colon = line.find(": ");
+    if (colon == std::string::npos) return false;
+    std::string name = line.substr(0, colon);
+    for (auto& ch : name) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    std::string value = line.substr(colon + 2);
+    if (!value.empty() && value.back() == '\r') value.pop_back();
+    out->headers[name].push_back(value);
+  }
+  if (!out->status_line.empty() && out->status_line.back() == '\r') out->status_line.pop_back();
+  const auto& lengths = out->headers["content-length"];
+  if (lengths.size() != 1) return false;
+  const size_t length = head_request ? 0 : std::stoul(lengths[0]);
+  if (bytes.size() < head_end + 4 + length) return false;
+  out->body = bytes.substr(head_end + 4, length);
+  bytes.erase(0, head_end + 4 + length);
+  return true;
+}
+
+// Buffered responses are written by the front in one piece (its own formatting, not POCO's
+// header stream): every response framed exactly by one Content-Length, HEAD without a body,
+// the decorations once each, Date and Server on each, a fresh version-4 request id on each.
+TEST(Front, BufferedResponsesAreFramedExactlyAndDecoratedOnce) {
+  auto host = StartHost({{"CORS_ALLOW_ORIGIN", "http://allowed.example"}});
+  ASSERT_TRUE(host->Running());
+  Conn c(host->port());
+  // Pipelined on one connection: any framing error shifts every later response.
+  ASSERT_TRUE(
+      c.Send("GET /health HTTP/1.1\r\nHost: x\r\n\r\n"
+             "HEAD /health HTTP/1.1\r\nHost: x\r\n\r\n"
+             "GET /api/v1/test/big HTTP/1.1\r\nHost: x\r\n\r\n"
+             "GET /api/v1/test/big HTTP/1.1\r\nHost: x\r\nAccept-Encoding: gzip\r\n"
+             "Origin: http://allowed.example\r\n\r\n"
+             "GET /nowhere HTTP/1.1\r\nHost: x\r\nOrigin: http://allowed.example\r\n"
+             "X-Request-ID: client-chosen.id_1\r\n\r\n"
+             "GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"));
+  bool closed = false;
+  std::string bytes = c.ReadAll(10s, &closed);
+  EXPECT_TRUE(closed);
+  const bool head_request[] = {false, true, false, false, false, false};
+  std::vector<Response> got;
+  for (bool head : head_request) {
+    Response r;
+    ASSERT_TRUE(TakeResponse(bytes, head, &r)) << got.size() << ": " << bytes.substr(0, 300);
+    got.push_back(std::move(r));
+  }
+  EXPECT_EQ(bytes, "");  // nothing beyond the six responses
+
+  const std::regex date(R"([A-Z][a-z]{2}, \d{2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}:\d{2} GMT)");
+  const std::regex uuid4(R"([0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12})");
+  std::set<std::string> ids;
+  for (auto& r : got) {
+    ASSERT_EQ(r.headers["date"].size(), 1u) << r.status_line;
+    EXPECT_TRUE(std::regex_match(r.headers["date"][0], date)) << r.headers["date"][0];
+    EXPECT_EQ(r.headers["server"], std::vector<std::string>{"webui-host"});
+    EXPECT_EQ(r.headers["x-content-type-options"], std::vector<std::string>{"nosniff"});
+    ASSERT_EQ(r.headers["x-request-id"].size(), 1u);
+    ids.insert(r.headers["x-request-id"][0]);
+    EXPECT_EQ(r.headers.count("transfer-encoding"), 0u);
+  }
+  EXPECT_EQ(ids.size(), got.size());
+  for (int i : {0, 1, 2, 3, 5})
+    EXPECT_TRUE(std::regex_match(got[i].headers["x-request-id"][0], uuid4))
+        << got[i].headers["x-request-id"][0];
+
+  EXPECT_EQ(got[0].status_line, "HTTP/1.1 200 OK");
+  EXPECT_EQ(got[0].body, R"({"status":true})");
+  EXPECT_EQ(got[1].status_line, "HTTP/1.1 200 OK");
+  EXPECT_EQ(got[1].headers["content-length"], std::vector<std::string>{"15"});
+  // Larger than one segment of the front's write, uncompressed without Accept-Encoding.
+  EXPECT_GT(got[2].body.size(), 16u * 1024) << got[2].body.size();
+  EXPECT_EQ(got[2].body.rfind(R"({"items":[)", 0), 0u);
+  EXPECT_EQ(got[2].headers.count("access-control-allow-origin"), 0u);
+  // Compressed, with the CORS Vary extended rather than repeated.
+  EXPECT_EQ(got[3].headers["content-encoding"], std::vector<std::string>{"gzip"});
+  EXPECT_EQ(got[3].headers["vary"], std::vector<std::string>{"Origin, Accept-Encoding"});
+  EXPECT_LT(got[3].body.size(), got[2].body.size());
+  EXPECT_EQ(got[4].status_line, "HTTP/1.1 404 Not Found");
+  EXPECT_EQ(got[4].body, R"({"detail":"Not Found"})");
+  EXPECT_EQ(got[4].headers["x-request-id"], std::vector<std::string>{"client-chosen.id_1"});
+  EXPECT_EQ(got[4].headers["access-control-allow-origin"],
+            std::vector<std::string>{"http://allowed.example"});
+  EXPECT_EQ(got[4].headers["access-control-allow-credentials"], std::vector<std::string>{"true"});
+  EXPECT_EQ(got[4].headers["vary"], std::vector<std::string>{"Origin"});
+  ASSERT_EQ(got[5].headers["connection"].size(), 1u);
+  std::string connection = got[5].headers["connection"][0];
+  for (auto& ch : connection) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  EXPECT_EQ(connection, "close");
 }
 
 // A request whose body is itself a request: answered before the body is read, the body must

@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# Instructions per request on the host's hot path, under callgrind. Instruction counts do not
+# depend on the machine's load (wall-clock numbers on a shared machine do), so this is the
+# before/after measure for changes to the request path; bench/host_bench.sh gives the wrk ratio.
+#   GET /health        host core route: front + router + middleware chain
+#   GET /api/v1/hello  a plugin route through the C ABI (examples/hello-plugin)
+# Counters are zeroed once the host is up, wrk runs keep-alive load, and the dump's total
+# (every thread, user space) is divided by the requests wrk completed.
+# Usage: bench/request_cost.sh [build-dir] [callgrind-out-dir]
+#   build-dir: default build (any build type with symbols; RelWithDebInfo is what CI builds)
+#   callgrind-out-dir: keep the dumps there (for callgrind_annotate --inclusive=yes)
+# Env: COST_CONNECTIONS (default 8), COST_DURATION (default 15s), COST_PATHS (space separated).
+set -euo pipefail
+# vgdb (behind callgrind_control) names its pipes after these (and HOST, set for the host below).
+export USER=${USER:-$(id -un)} LOGNAME=${LOGNAME:-$(id -un)}
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+BUILD=$(realpath -m "${1:-build}")
+KEEP=${2:-}
+CONNS=${COST_CONNECTIONS:-8}
+DURATION=${COST_DURATION:-15s}
+PATHS=${COST_PATHS:-/health /api/v1/hello}
+for tool in valgrind callgrind_control callgrind_annotate wrk curl python3; do
+  command -v "$tool" >/dev/null || { echo "needs $tool" >&2; exit 1; }
+done
+
+cmake --build "$BUILD" -j2 --target webui-host >/dev/null
+HELLO_BUILD=$BUILD/hello-plugin
+if [[ ! -f $HELLO_BUILD/hello.so ]]; then
+  cmake --install "$BUILD" --prefix "$BUILD/sdk-prefix" --component sdk >/dev/null
+  cmake -S examples/hello-plugin -B "$HELLO_BUILD" -DCMAKE_BUILD_TYPE=Release \
+    -DCMAKE_PREFIX_PATH="$BUILD/sdk-prefix" >/dev/null
+  cmake --build "$HELLO_BUILD" >/dev/null
+fi
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+WORK=$(mktemp -d /tmp/wh-cost.XXXXXX)
+cleanup() {
+  [[ -n ${HOST_PID:-} ]] && kill "$HOST_PID" 2>/dev/null && wait "$HOST_PID" 2>/dev/null || true
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+PORT=$(free_port)
+HOST=127.0.0.1 PORT=$PORT DATA_DIR=$WORK/data WEBUI_PLUGIN_PATH=$HELLO_BUILD \
+  GLOBAL_LOG_LEVEL=WARNING valgrind --tool=callgrind --callgrind-out-file="$WORK/cg.out" \
+  "$BUILD/host/app/webui-host" >"$WORK/host.log" 2>&1 &
+HOST_PID=$!
+for _ in $(seq 600); do curl -sf "http://127.0.0.1:$PORT/health" >/dev/null && break; sleep 0.2; done
+curl -sf "http://127.0.0.1:$PORT/health" >/dev/null || { cat "$WORK/host.log"; exit 1; }
+
+echo "| path (wrk -c$CONNS, keep-alive, $DURATION under callgrind) | requests | instructions/request |"
+echo "|---|---|---|"
+n=0
+for path in $PATHS; do
+  # Warm up (first-use allocations, lazily created workers), then count.
+  wrk -t1 -c"$CONNS" -d2s "http://127.0.0.1:$PORT$path" >/dev/null
+  HOST=127.0.0.1 callgrind_control -z "$HOST_PID" >/dev/null
+  requests=$(wrk -t1 -c"$CONNS" -d"$DURATION" "http://127.0.0.1:$PORT$path" |
+    awk '/requests in/ {print $1}')
+  n=$((n + 1))
+  HOST=127.0.0.1 callgrind_control -d "cost$n" "$HOST_PID" >/dev/null
+  dump=$(ls -t "$WORK"/cg.out.* | head -1)
+  total=$(callgrind_annotate "$dump" 2>/dev/null | awk '/PROGRAM TOTALS/ {gsub(",", "", $1); print $1}')
+  echo "| $path | $requests | $((total / requests)) |"
+  if [[ -n $KEEP ]]; then
+    mkdir -p "$KEEP"
+    cp "$dump" "$KEEP/callgrind.$(echo "$path" | tr '/' '_').out"
+  fi
+done
