@@ -149,7 +149,9 @@ class TestHandler final : public RelayHandler {
       std::lock_guard lock(ended_.mu);
       ended_.head_status = status;
     }
-    if (!respond_) EXPECT_EQ(ex.BeginStream(200, "text/event-stream"), RelayCall::kOk);
+    if (!respond_) {
+      EXPECT_EQ(ex.BeginStream(200, "text/event-stream"), RelayCall::kOk);
+    }
     return true;
   }
   bool OnData(RelayExchange&, std::string_view chunk) override {
