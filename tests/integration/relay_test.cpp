@@ -2,6 +2,7 @@
 // /api/v1/test/relay relays an upstream served here. Hundreds of streams held open cost no
 // thread each, every stream arrives byte-exact, and a client that leaves closes its upstream.
 #include <poll.h>
+#include <signal.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -341,6 +342,37 @@ TEST(Relay, ADeadUpstreamIs502) {
   // A URL the relay cannot use is the plugin's to answer (res_relay refused).
   EXPECT_EQ(host->Get("/api/v1/test/relay?url=ftp://x/").status, 400);
   EXPECT_EQ(host->Get("/health").status, 200);
+}
+
+TEST(Relay, ShutdownDeadlineEndsRelayedStreamsWithAnErrorEventAndExitsOnTime) {
+  Upstream upstream;
+  auto host = std::make_unique<HostProcess>(
+      HostProcess::Options{{{"WEBUI_SHUTDOWN_TIMEOUT", "2"}}, {}, ""});
+  std::string why;
+  ASSERT_TRUE(host->Start(&why)) << why;
+  std::vector<Client> clients(1);
+  clients[0].fd = Connect(host->port());
+  ASSERT_TRUE(SendAll(clients[0].fd, "GET /api/v1/test/relay?url=http://127.0.0.1:" +
+                                         std::to_string(upstream.port()) +
+                                         "/endless HTTP/1.1\r\nHost: x\r\n\r\n"));
+  ASSERT_TRUE(ReadUntil(
+      clients, 0, 1, [](const Client& c) { return c.got.find("tick") != std::string::npos; }, 10s));
+  const auto t0 = Clock::now();
+  ::kill(host->pid(), SIGTERM);
+  // The drain waits for the relayed stream (it is a request in progress), then ends it.
+  ReadUntil(
+      clients, 0, 1, [](const Client& c) { return c.got.ends_with("\r\n0\r\n\r\n"); }, 10s);
+  EXPECT_EQ(host->Stop(SIGTERM, 10s), 0);
+  EXPECT_GE(Clock::now() - t0, 1500ms);
+  EXPECT_LT(Clock::now() - t0, 5s);
+  const std::string& got = clients[0].got;
+  const std::string error =
+      R"(data: {"error":{"message":"The server is shutting down","type":"server_shutdown"}})";
+  EXPECT_NE(got.find(error), std::string::npos)
+      << got.substr(got.size() > 400 ? got.size() - 400 : 0);
+  EXPECT_NE(got.find("data: [DONE]"), std::string::npos);
+  EXPECT_TRUE(got.ends_with("\r\n0\r\n\r\n"));
+  ::close(clients[0].fd);
 }
 
 }  // namespace
