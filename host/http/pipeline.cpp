@@ -250,6 +250,7 @@ void Pipeline::Handle(Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServerRe
       }
       Finish(ctx);
     }
+    if (ctx.mode() == RequestContext::Mode::kRelayed) PrepareRelay(ctx);
   } catch (const std::exception& e) {
     spdlog::debug("request {}: could not write the response: {}", ctx.request_id(), e.what());
   }
@@ -483,6 +484,14 @@ void Pipeline::Finish(RequestContext& ctx) {
   }
   for (const auto& [k, v] : ctx.response_headers()) res.add(k, v);
   res.sendBuffer(body.data(), body.size());  // sets Content-Length
+}
+
+// A relayed response is written by the stream relay from the headers left here.
+void Pipeline::PrepareRelay(RequestContext& ctx) {
+  Decorate(ctx);
+  auto& res = ctx.raw_response();
+  for (const auto& [k, v] : ctx.response_headers()) res.add(k, v);
+  if (draining_ || ctx.close_connection()) res.setKeepAlive(false);
 }
 
 void Pipeline::RegisterStream(RequestContext* ctx) {

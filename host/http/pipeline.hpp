@@ -92,6 +92,7 @@ class Pipeline {
                                  std::optional<std::string>& origin) const;
   void Decorate(RequestContext& ctx);
   void Finish(RequestContext& ctx);
+  void PrepareRelay(RequestContext& ctx);
   void Log(RequestContext& ctx, double ms);  // the access log line
   void Audit(RequestContext& ctx);           // the audit log line (AUDIT_LOG_LEVEL)
   std::optional<std::string> AllowedOrigin(RequestContext& ctx) const;
