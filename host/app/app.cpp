@@ -313,18 +313,23 @@ int Run(int argc, char** argv) {
   front.BeginShutdown();
   const auto deadline =
       std::chrono::steady_clock::now() + std::chrono::seconds(cfg.shutdown_timeout_s);
-  auto wait_for_requests = [&pipeline](std::chrono::steady_clock::time_point until) {
-    while (pipeline.inflight() > 0 && std::chrono::steady_clock::now() < until)
+  // Relayed streams are requests in progress too, though no worker holds them.
+  auto wait_for_requests = [&pipeline, &front](std::chrono::steady_clock::time_point until) {
+    const auto busy = [&] { return pipeline.inflight() > 0 || front.live_relays() > 0; };
+    while (busy() && std::chrono::steady_clock::now() < until)
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    return pipeline.inflight() == 0;
+    return !busy();
   };
   if (!wait_for_requests(deadline)) {
     // Streams get a last event saying why they end, then a moment to return.
+    front.AbortRelays();
     const size_t ended =
         pipeline.AbortStreams("The server is shutting down", std::chrono::milliseconds(500));
     if (!wait_for_requests(std::chrono::steady_clock::now() + std::chrono::milliseconds(500))) {
-      spdlog::warn("{} requests still running after {} s ({} streams ended); exiting anyway",
-                   pipeline.inflight(), cfg.shutdown_timeout_s, ended);
+      spdlog::warn(
+          "{} requests and {} relayed streams still running after {} s ({} streams ended); "
+          "exiting anyway",
+          pipeline.inflight(), front.live_relays(), cfg.shutdown_timeout_s, ended);
       spdlog::shutdown();
       std::_Exit(0);
     }

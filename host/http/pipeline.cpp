@@ -206,6 +206,7 @@ void Pipeline::Handle(Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServerRe
   try {
     if (ctx.mode() == RequestContext::Mode::kNone || ctx.mode() == RequestContext::Mode::kBuffered)
       Finish(ctx);
+    if (ctx.mode() == RequestContext::Mode::kRelayed) PrepareRelay(ctx);
   } catch (const std::exception& e) {
     spdlog::debug("request {}: could not write the response: {}", ctx.request_id(), e.what());
   }
@@ -413,6 +414,14 @@ void Pipeline::Finish(RequestContext& ctx) {
   if (draining_ || ctx.close_connection()) res.setKeepAlive(false);
   res.setContentLength64(static_cast<Poco::Int64>(body.size()));
   res.sendBuffer(body.data(), body.size());
+}
+
+// A relayed response is written by the stream relay from the headers left here.
+void Pipeline::PrepareRelay(RequestContext& ctx) {
+  Decorate(ctx);
+  auto& res = ctx.raw_response();
+  for (const auto& [k, v] : ctx.response_headers()) res.add(k, v);
+  if (draining_ || ctx.close_connection()) res.setKeepAlive(false);
 }
 
 void Pipeline::RegisterStream(RequestContext* ctx) {

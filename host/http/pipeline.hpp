@@ -83,6 +83,7 @@ class Pipeline {
   void AnswerPreflight(RequestContext& ctx);
   void Decorate(RequestContext& ctx);
   void Finish(RequestContext& ctx);
+  void PrepareRelay(RequestContext& ctx);
   void Log(RequestContext& ctx, double ms);
   std::optional<std::string> AllowedOrigin(RequestContext& ctx) const;
 

@@ -204,6 +204,13 @@ bool RequestContext::BeginStream(std::string_view content_type) {
   return true;
 }
 
+bool RequestContext::BeginRelay(std::unique_ptr<net::RelayJob>& job) {
+  if (mode_ != Mode::kNone || req_ == nullptr || pipeline_ == nullptr) return false;
+  if (!net::AttachRelay(*req_, job)) return false;
+  mode_ = Mode::kRelayed;
+  return true;
+}
+
 bool RequestContext::Write(std::string_view chunk) {
   std::lock_guard lock(stream_mu_);
   if (mode_ != Mode::kStreaming || stream_ == nullptr || client_gone_) return false;
@@ -235,7 +242,8 @@ bool RequestContext::AbortStream(std::string_view message,
   const bool at_boundary = bytes_streamed_ == 0 || stream_tail_ == "\n\n";
   std::string event;
   if (type.rfind("text/event-stream", 0) == 0) {
-    nlohmann::json error = {{"error", {{"message", std::string(message)}, {"type", "server_shutdown"}}}};
+    nlohmann::json error = {
+        {"error", {{"message", std::string(message)}, {"type", "server_shutdown"}}}};
     event = std::string(at_boundary ? "" : "\n\n") +
             "data: " + error.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) +
             "\n\ndata: [DONE]\n\n";

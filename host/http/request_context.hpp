@@ -2,7 +2,8 @@
 // built for it. Plugins see it through the opaque wh_request_host_ptr / wh_response_host_ptr.
 //
 // A response is either buffered (Send: the pipeline adds headers, compresses and writes it after
-// the handler returns) or streamed (BeginStream: headers go out at once, then chunks).
+// the handler returns), streamed (BeginStream: headers go out at once, then chunks) or relayed
+// (BeginRelay: the stream relay answers from an upstream after the pipeline, net/stream_relay.hpp).
 #pragma once
 
 #include <atomic>
@@ -20,6 +21,7 @@
 #include <Poco/Net/HTTPServerResponse.h>
 
 #include "http/router.hpp"
+#include "net/stream_relay.hpp"
 
 namespace webui::http {
 
@@ -34,7 +36,7 @@ class Pipeline;
 
 class RequestContext {
  public:
-  enum class Mode { kNone, kBuffered, kStreaming, kHijacked };
+  enum class Mode { kNone, kBuffered, kStreaming, kHijacked, kRelayed };
 
   RequestContext(Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServerResponse& res,
                  Pipeline* pipeline);
@@ -93,6 +95,10 @@ class RequestContext {
     status_ = status;
   }
   bool close_connection() const { return close_connection_; }
+  // Hands the response to the stream relay: after the pipeline has added its headers, the
+  // connection front gives the connection and `job` to the relay thread. False (job untouched)
+  // if a response was started already or the request did not come through the front.
+  bool BeginRelay(std::unique_ptr<net::RelayJob>& job);
 
   // --- set by the pipeline ---
   void set_request_id(std::string id) { request_id_ = std::move(id); }

@@ -9,7 +9,15 @@
 
 #include <Poco/Exception.h>
 
+#include "net/stream_relay.hpp"
+
 namespace webui::net {
+
+DeadlineSocketImpl::DeadlineSocketImpl(int fd) : Poco::Net::StreamSocketImpl(fd) {}
+DeadlineSocketImpl::~DeadlineSocketImpl() = default;
+
+void DeadlineSocketImpl::AttachRelay(std::unique_ptr<RelayJob> job) { relay_ = std::move(job); }
+std::unique_ptr<RelayJob> DeadlineSocketImpl::TakeRelay() { return std::move(relay_); }
 
 int DeadlineSocketImpl::receiveBytes(void* buffer, int length, int flags) {
   if (!pushed_back_.empty() && length > 0 && (flags & MSG_PEEK) == 0) {

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <chrono>
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -14,10 +15,13 @@
 
 namespace webui::net {
 
+struct RelayJob;
+
 class DeadlineSocketImpl final : public Poco::Net::StreamSocketImpl {
  public:
   using Clock = std::chrono::steady_clock;
-  explicit DeadlineSocketImpl(int fd) : Poco::Net::StreamSocketImpl(fd) {}
+  explicit DeadlineSocketImpl(int fd);
+  ~DeadlineSocketImpl() override;
 
   void SetDeadline(Clock::time_point deadline) { deadline_ = deadline; }
   void ClearDeadline() { deadline_ = Clock::time_point::max(); }
@@ -27,6 +31,10 @@ class DeadlineSocketImpl final : public Poco::Net::StreamSocketImpl {
   void PushBack(std::string_view bytes) { pushed_back_.insert(0, bytes); }
   std::string_view pushed_back() const { return pushed_back_; }
 
+  // A relayed response (net/stream_relay.hpp) left by the request handler for the front.
+  void AttachRelay(std::unique_ptr<RelayJob> job);
+  std::unique_ptr<RelayJob> TakeRelay();
+
   using Poco::Net::StreamSocketImpl::receiveBytes;
   int receiveBytes(void* buffer, int length, int flags = 0) override;
 
@@ -34,6 +42,7 @@ class DeadlineSocketImpl final : public Poco::Net::StreamSocketImpl {
   Clock::time_point deadline_ = Clock::time_point::max();
   bool deadline_hit_ = false;
   std::string pushed_back_;
+  std::unique_ptr<RelayJob> relay_;
 };
 
 }  // namespace webui::net

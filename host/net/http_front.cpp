@@ -9,6 +9,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <system_error>
@@ -18,6 +19,7 @@
 #include <Poco/Net/HTTPServerResponseImpl.h>
 #include <Poco/Net/HTTPServerSession.h>
 #include <Poco/Net/NetException.h>
+#include <Poco/String.h>
 #include <Poco/Timestamp.h>
 #include <spdlog/spdlog.h>
 
@@ -76,6 +78,22 @@ void SendAll(int fd, const std::string& bytes, int flags) {
   }
 }
 
+// The relayed response's head comes from the route's response as the pipeline left it (request
+// id, CORS, security headers, Date, Server); the relay writes framing, Connection and the type.
+void PrepareRelayResponse(RelayJob& job, const Poco::Net::HTTPServerRequest& req,
+                          const Poco::Net::HTTPServerResponse& response) {
+  static constexpr std::string_view kOwnedByRelay[] = {"Connection", "Content-Length",
+                                                       "Transfer-Encoding", "Content-Type"};
+  for (const auto& [name, value] : response) {
+    const bool owned =
+        std::any_of(std::begin(kOwnedByRelay), std::end(kOwnedByRelay),
+                    [&](std::string_view n) { return Poco::icompare(name, std::string(n)) == 0; });
+    if (!owned) job.client_headers.emplace_back(name, value);
+  }
+  job.http11 = req.getVersion() == Poco::Net::HTTPMessage::HTTP_1_1;
+  job.head_only = req.getMethod() == Poco::Net::HTTPRequest::HTTP_HEAD;
+}
+
 std::string AddressText(const sockaddr_storage& a) {
   char buf[INET6_ADDRSTRLEN] = {};
   if (a.ss_family == AF_INET) {
@@ -103,6 +121,21 @@ struct HttpFront::Connection {
   State state = State::kIdle;
   Clock::time_point deadline;  // idle, head or linger deadline, by state
   std::size_t discarded = 0;
+};
+
+// A connection lent to the stream relay: back to the epoll thread (kept or lingering) when the
+// relayed response is over.
+class HttpFront::RelayConnection final : public RelayClient {
+ public:
+  RelayConnection(HttpFront& front, ConnPtr conn) : front_(front), conn_(std::move(conn)) {}
+  int fd() const override { return conn_->fd; }
+  void Finish(bool reusable) override {
+    if (conn_) front_.HandBack(std::move(conn_), reusable ? After::kPark : After::kLinger);
+  }
+
+ private:
+  HttpFront& front_;
+  ConnPtr conn_;
 };
 
 HttpFront::HttpFront(Poco::Net::ServerSocket listener, FrontOptions options, RequestHandler handler)
@@ -134,6 +167,7 @@ void HttpFront::Start() {
     if (::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, fd, &ev) != 0)
       throw std::system_error(errno, std::generic_category(), "epoll_ctl");
   }
+  relay_.Start();
   loop_thread_ = std::thread([this] { Loop(); });
 }
 
@@ -147,6 +181,8 @@ void HttpFront::BeginShutdown() {
 
 void HttpFront::Stop() {
   BeginShutdown();
+  // Relayed connections come back through the epoll thread: end them while it runs.
+  relay_.Stop();
   if (loop_thread_.joinable()) {
     stop_loop_ = true;
     const std::uint64_t one = 1;
@@ -456,7 +492,7 @@ void HttpFront::Serve(ConnPtr conn) {
     try {
       FrontSession session(conn->socket, params_);
       after = ServeOne(*conn, session);
-      if (after == After::kPark && session.buffered() > 0) {
+      if ((after == After::kPark || after == After::kRelay) && session.buffered() > 0) {
         // Read ahead by POCO: the start of a pipelined request, read again from the socket.
         Poco::Buffer<char> rest(0);
         session.drainBuffer(rest);
@@ -470,6 +506,11 @@ void HttpFront::Serve(ConnPtr conn) {
     }
     conn->impl->ClearDeadline();
     if (after == After::kGone) return;  // the handler took the socket (WebSocket upgrade)
+    if (after == After::kRelay) {
+      std::unique_ptr<RelayJob> job = conn->impl->TakeRelay();
+      relay_.Adopt(std::make_unique<RelayConnection>(*this, std::move(conn)), std::move(job));
+      return;
+    }
     // A busy client's next request usually follows at once: serve it here rather than through
     // the epoll thread. Anything slower or incomplete goes back there.
     if (after != After::kPark || stopping_ || !NextHeadArrives(*conn)) {
@@ -526,6 +567,13 @@ HttpFront::After HttpFront::ServeOne(Connection& conn, FrontSession& session) {
     return After::kLinger;
   }
   if (session.socket().impl() != conn.socket.impl()) return After::kGone;
+  if (std::unique_ptr<RelayJob> job = conn.impl->TakeRelay()) {
+    if (response.sent()) return After::kLinger;  // cannot happen: the pipeline sent nothing
+    PrepareRelayResponse(*job, req, response);
+    job->keep_alive = response.getKeepAlive() && !stopping_ && BodyFullyRead(req, conn);
+    conn.impl->AttachRelay(std::move(job));
+    return After::kRelay;
+  }
   if (!response.sent() || !response.getKeepAlive() || stopping_) return After::kLinger;
   return BodyFullyRead(req, conn) ? After::kPark : After::kLinger;
 }

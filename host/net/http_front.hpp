@@ -32,6 +32,7 @@
 #include <Poco/Net/ServerSocket.h>
 
 #include "net/connection_limits.hpp"
+#include "net/stream_relay.hpp"
 
 namespace webui::net {
 
@@ -63,16 +64,25 @@ class HttpFront {
   // Stops accepting and closes idle connections; requests in progress finish and their
   // connections close after the response. Does not wait.
   void BeginShutdown();
-  // Ends the epoll thread and the workers (waits for requests in progress).
+  // Ends relayed streams (net/stream_relay.hpp), the epoll thread and the workers (waits for
+  // requests in progress).
   void Stop();
+
+  // Relayed streams whose response is not finished yet (a gauge; the drain waits for them).
+  std::size_t live_relays() const { return relay_.live(); }
+  // Ends every relayed stream now (shutdown deadline): the plugin hears WH_ABORTED and the
+  // client's stream gets its last event and its end.
+  void AbortRelays() { relay_.AbortAll(); }
 
  private:
   struct Connection;
+  class RelayConnection;
   using ConnPtr = std::unique_ptr<Connection>;
   using Clock = std::chrono::steady_clock;
   // What becomes of a connection after a request: kept for the next one, closed gracefully
-  // (response out, input drained for a moment), closed at once, or taken over by the handler.
-  enum class After { kPark, kLinger, kClose, kGone };
+  // (response out, input drained for a moment), closed at once, taken over by the handler, or
+  // handed to the stream relay with the response it is to carry.
+  enum class After { kPark, kLinger, kClose, kGone, kRelay };
 
   // epoll thread
   void Loop();
@@ -120,6 +130,8 @@ class HttpFront {
 
   std::mutex hand_back_mu_;
   std::vector<std::pair<ConnPtr, After>> hand_backs_;
+
+  StreamRelay relay_;
 
   std::mutex pool_mu_;
   std::condition_variable pool_cv_;

@@ -1,10 +1,14 @@
 // The wh_host_api table: C entry points that turn plugin calls into host service calls. Every
 // function is noexcept in effect: exceptions become status codes here and never reach a plugin.
 #include <chrono>
+#include <cstddef>
 #include <cstring>
+#include <memory>
+#include <vector>
 
 #include <spdlog/spdlog.h>
 
+#include "net/stream_relay.hpp"
 #include "outbound/http_client.hpp"
 #include "plugins/host_services.hpp"
 #include "plugins/plugin_manager.hpp"
@@ -543,6 +547,154 @@ wh_status HttpFetch(wh_plugin_host_ptr*, const wh_http_request* request, wh_http
   });
 }
 
+// ---- relayed streams ----
+
+wh_relay_host_ptr* RelayPtr(net::RelayExchange& ex) {
+  return reinterpret_cast<wh_relay_host_ptr*>(&ex);
+}
+net::RelayExchange& Exchange(wh_relay_host_ptr* relay) {
+  return *reinterpret_cast<net::RelayExchange*>(relay);
+}
+
+wh_status RelayStatus(net::RelayCall call) {
+  switch (call) {
+    case net::RelayCall::kOk:
+      return WH_OK;
+    case net::RelayCall::kClosed:
+      return WH_CLOSED;
+    case net::RelayCall::kConflict:
+      return WH_CONFLICT;
+    case net::RelayCall::kInvalid:
+      return WH_INVALID;
+  }
+  return WH_ERROR;
+}
+
+wh_status OutcomeStatus(net::RelayOutcome outcome) {
+  switch (outcome) {
+    case net::RelayOutcome::kOk:
+      return WH_OK;
+    case net::RelayOutcome::kClientGone:
+      return WH_CLOSED;
+    case net::RelayOutcome::kTimeout:
+      return WH_TIMEOUT;
+    case net::RelayOutcome::kUnavailable:
+      return WH_UNAVAILABLE;
+    case net::RelayOutcome::kError:
+      return WH_ERROR;
+    case net::RelayOutcome::kAborted:
+      return WH_ABORTED;
+  }
+  return WH_ERROR;
+}
+
+// The plugin's wh_relay_handler as the relay sees it. Its destruction is the plugin's release;
+// once handed over, on_end comes first (exactly once), even if the relay never ran.
+class PluginRelay final : public net::RelayHandler {
+ public:
+  PluginRelay(const wh_relay_handler& handler, void* user) : handler_(handler), user_(user) {}
+  ~PluginRelay() override {
+    if (handed_over_ && !ended_) {
+      OnEnd(net::ClosedExchange(), net::RelayOutcome::kAborted, "the relay did not start");
+    }
+    if (handler_.release != nullptr) handler_.release(user_);
+  }
+  PluginRelay(const PluginRelay&) = delete;
+  PluginRelay& operator=(const PluginRelay&) = delete;
+
+  void set_handed_over() { handed_over_ = true; }
+
+  bool forward_body() const override { return handler_.forward_body != 0; }
+  bool OnHead(net::RelayExchange& ex, int status, const net::RelayHeaders& headers) override {
+    if (handler_.on_head == nullptr) return true;
+    std::vector<wh_header> hs;
+    hs.reserve(headers.size());
+    for (const auto& [k, v] : headers) hs.push_back(wh_header{Wh(k), Wh(v)});
+    return handler_.on_head(user_, RelayPtr(ex), status, hs.data(), hs.size()) == 0;
+  }
+  bool OnData(net::RelayExchange& ex, std::string_view chunk) override {
+    if (handler_.on_data == nullptr) return true;
+    return handler_.on_data(user_, RelayPtr(ex), Wh(chunk)) == 0;
+  }
+  void OnEnd(net::RelayExchange& ex, net::RelayOutcome outcome, std::string_view message) override {
+    if (ended_) return;
+    ended_ = true;
+    if (handler_.on_end != nullptr)
+      handler_.on_end(user_, RelayPtr(ex), OutcomeStatus(outcome), Wh(message));
+  }
+
+ private:
+  wh_relay_handler handler_;
+  void* user_;
+  bool handed_over_ = false;
+  bool ended_ = false;
+};
+
+wh_status ResRelay(wh_response_host_ptr* r, const wh_http_request* upstream,
+                   const wh_relay_handler* handler, void* user) {
+  // Without a whole handler there is no release to call: refuse without touching `user`.
+  if (handler == nullptr || handler->struct_size < sizeof(wh_relay_handler)) return WH_INVALID;
+  std::unique_ptr<PluginRelay> plugin;
+  try {
+    plugin = std::make_unique<PluginRelay>(*handler, user);
+  } catch (...) {
+    if (handler->release != nullptr) handler->release(user);
+    return WH_ERROR;
+  }
+  // From here on every early return releases the plugin's `user` (the unique_ptr).
+  return Guard("res_relay", nullptr, nullptr, [&] {
+    if (upstream == nullptr ||
+        upstream->struct_size < offsetof(wh_http_request, total_timeout_ms) + sizeof(uint32_t))
+      return WH_INVALID;
+    net::RelayHeaders headers;
+    for (size_t i = 0; i < upstream->header_count; ++i)
+      headers.emplace_back(std::string(View(upstream->headers[i].name)),
+                           std::string(View(upstream->headers[i].value)));
+    // The same defaults as http_fetch (outbound::Request).
+    const outbound::Request defaults;
+    const auto ms = [](uint32_t value, std::chrono::milliseconds fallback) {
+      return value != 0 ? std::chrono::milliseconds(value) : fallback;
+    };
+    std::string error;
+    // Resolving blocks: done here, on the worker, never on the relay thread.
+    auto prepared = net::PrepareRelayUpstream(
+        View(upstream->method), View(upstream->url), headers, std::string(View(upstream->body)),
+        ms(upstream->connect_timeout_ms, defaults.connect_timeout),
+        ms(upstream->read_timeout_ms, defaults.read_timeout),
+        ms(upstream->total_timeout_ms, defaults.total_timeout), error);
+    if (!prepared) {
+      spdlog::debug("res_relay refused: {}", error);
+      return WH_INVALID;
+    }
+    auto job = std::make_unique<net::RelayJob>();
+    job->upstream = std::move(*prepared);
+    PluginRelay* plugin_side = plugin.get();
+    job->handler = std::move(plugin);
+    if (!Ctx(r).BeginRelay(job)) return WH_CONFLICT;  // `job` still ours: released here
+    plugin_side->set_handed_over();
+    return WH_OK;
+  });
+}
+
+wh_status RelayBeginStream(wh_relay_host_ptr* relay, int status, wh_str content_type) {
+  return Guard("relay_begin_stream", nullptr, nullptr, [&] {
+    if (relay == nullptr) return WH_INVALID;
+    return RelayStatus(Exchange(relay).BeginStream(status, View(content_type)));
+  });
+}
+wh_status RelayWrite(wh_relay_host_ptr* relay, wh_str bytes) {
+  return Guard("relay_write", nullptr, nullptr, [&] {
+    if (relay == nullptr) return WH_INVALID;
+    return RelayStatus(Exchange(relay).Write(View(bytes)));
+  });
+}
+wh_status RelayRespond(wh_relay_host_ptr* relay, int status, wh_str content_type, wh_str body) {
+  return Guard("relay_respond", nullptr, nullptr, [&] {
+    if (relay == nullptr) return WH_INVALID;
+    return RelayStatus(Exchange(relay).Respond(status, View(content_type), View(body)));
+  });
+}
+
 // ---- services ----
 wh_status ServiceOffer(wh_plugin_host_ptr* self, wh_str name, const void* vtable,
                        size_t vtable_size, void* user) {
@@ -619,6 +771,10 @@ wh_host_api MakeTable() {
   t.http_fetch = HttpFetch;
   t.service_offer = ServiceOffer;
   t.service_each = ServiceEach;
+  t.res_relay = ResRelay;
+  t.relay_begin_stream = RelayBeginStream;
+  t.relay_write = RelayWrite;
+  t.relay_respond = RelayRespond;
   return t;
 }
 
