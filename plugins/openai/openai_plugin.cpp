@@ -6,9 +6,9 @@
 //   GET|POST|PUT|DELETE /openai/{path...}  passthrough to a connection             (verified)
 //   service model_provider.v1 (list_models, has_model, chat_completion, embeddings)
 //
-// Streaming is real: SSE bytes go to the client as they arrive, a client that leaves aborts the
-// upstream request at the next silence tick (<= 250 ms), and an upstream that drops mid-stream
-// ends the stream with an explicit error event. The connection serving a completion is always
+// Streaming is real: SSE bytes go to the client as they arrive (on the host's relay thread when
+// the host has one, upstream_relay.hpp), a client that leaves closes the upstream request within
+// 250 ms, and an upstream that drops mid-stream ends the stream with an explicit error event. The connection serving a completion is always
 // the one that listed the model; callers cannot pick it.
 #include <webui_host/services/model_provider.h>
 #include <webui_host/sdk.hpp>
