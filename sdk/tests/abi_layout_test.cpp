@@ -33,7 +33,12 @@ static_assert(offsetof(wh_host_api, http_fetch) == 360);
 static_assert(offsetof(wh_host_api, service_offer) == 368);
 static_assert(offsetof(wh_host_api, service_each) == 376);
 static_assert(offsetof(wh_host_api, reserved) == 384);
-static_assert(sizeof(wh_host_api) == 448);
+// ABI 1.1 appended the relay calls after `reserved`.
+static_assert(offsetof(wh_host_api, res_relay) == 448);
+static_assert(offsetof(wh_host_api, relay_respond) == 472);
+static_assert(sizeof(wh_host_api) == 480);
+static_assert(offsetof(wh_relay_handler, on_head) == 8);
+static_assert(sizeof(wh_relay_handler) == 40);
 
 static_assert(sizeof(wh_caller) == 72);
 static_assert(sizeof(wh_db_value) == 40);
