@@ -17,6 +17,12 @@
 #include <thread>
 
 #include <gtest/gtest.h>
+#include <openssl/pem.h>
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
+
+#include <cstdlib>
+#include <filesystem>
 
 namespace webui::net {
 namespace {
@@ -434,6 +440,143 @@ TEST_F(StreamRelayTest, ShutdownEndsTheStreamWithAnErrorEvent) {
   EXPECT_NE(rest.find("\"type\":\"server_shutdown\""), std::string::npos) << rest;
   EXPECT_NE(rest.find("data: [DONE]\n\n"), std::string::npos) << rest;
   EXPECT_TRUE(EndsChunked(rest)) << rest;
+}
+
+// --- https upstreams --------------------------------------------------------------------------
+
+// A self-signed certificate for "localhost", made per run (no key checked in, nothing expires).
+void WriteSelfSigned(const std::string& cert_path, const std::string& key_path, long serial) {
+  EVP_PKEY* key = EVP_EC_gen("P-256");
+  X509* cert = X509_new();
+  ASSERT_TRUE(key != nullptr && cert != nullptr);
+  X509_set_version(cert, 2);
+  ASN1_INTEGER_set(X509_get_serialNumber(cert), serial);
+  X509_gmtime_adj(X509_getm_notBefore(cert), -3600);
+  X509_gmtime_adj(X509_getm_notAfter(cert), 3600L * 24);
+  X509_set_pubkey(cert, key);
+  X509_NAME* name = X509_get_subject_name(cert);
+  X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
+                             reinterpret_cast<const unsigned char*>("localhost"), -1, -1, 0);
+  X509_set_issuer_name(cert, name);
+  X509V3_CTX ctx;
+  X509V3_set_ctx_nodb(&ctx);
+  X509V3_set_ctx(&ctx, cert, cert, nullptr, nullptr, 0);
+  for (auto [nid, value] : {std::pair{NID_subject_alt_name, "DNS:localhost"},
+                            std::pair{NID_basic_constraints, "critical,CA:TRUE"}}) {
+    X509_EXTENSION* ext = X509V3_EXT_conf_nid(nullptr, &ctx, nid, value);
+    ASSERT_NE(ext, nullptr);
+    X509_add_ext(cert, ext, -1);
+    X509_EXTENSION_free(ext);
+  }
+  ASSERT_NE(X509_sign(cert, key, EVP_sha256()), 0);
+  BIO* cert_out = BIO_new_file(cert_path.c_str(), "w");
+  BIO* key_out = BIO_new_file(key_path.c_str(), "w");
+  PEM_write_bio_X509(cert_out, cert);
+  PEM_write_bio_PrivateKey(key_out, key, nullptr, nullptr, 0, nullptr, nullptr);
+  BIO_free(cert_out);
+  BIO_free(key_out);
+  X509_free(cert);
+  EVP_PKEY_free(key);
+}
+
+struct TlsFiles {
+  std::string dir, trusted_cert, trusted_key, untrusted_cert, untrusted_key;
+};
+TlsFiles* g_tls = nullptr;
+
+// The relay's client context loads OpenSSL's default store (SSL_CERT_FILE) when the first https
+// relay starts, i.e. after this.
+class TlsEnvironment : public ::testing::Environment {
+ public:
+  void SetUp() override {
+    files_.dir =
+        (std::filesystem::temp_directory_path() / ("relay-tls-" + std::to_string(::getpid())))
+            .string();
+    std::filesystem::create_directories(files_.dir);
+    files_.trusted_cert = files_.dir + "/trusted.pem";
+    files_.trusted_key = files_.dir + "/trusted.key";
+    files_.untrusted_cert = files_.dir + "/untrusted.pem";
+    files_.untrusted_key = files_.dir + "/untrusted.key";
+    WriteSelfSigned(files_.trusted_cert, files_.trusted_key, 1);
+    WriteSelfSigned(files_.untrusted_cert, files_.untrusted_key, 2);
+    ::setenv("SSL_CERT_FILE", files_.trusted_cert.c_str(), 1);
+    g_tls = &files_;
+  }
+  void TearDown() override {
+    std::error_code ignored;
+    std::filesystem::remove_all(files_.dir, ignored);
+  }
+
+ private:
+  TlsFiles files_;
+};
+[[maybe_unused]] auto* const kTlsEnvironment =
+    ::testing::AddGlobalTestEnvironment(new TlsEnvironment);
+
+// One TLS connection: handshake, request head, then `body` as a chunked SSE response.
+class TlsUpstream {
+ public:
+  TlsUpstream(const std::string& cert, const std::string& key, std::string body)
+      : body_(std::move(body)) {
+    ctx_ = SSL_CTX_new(TLS_server_method());
+    SSL_CTX_use_certificate_chain_file(ctx_, cert.c_str());
+    SSL_CTX_use_PrivateKey_file(ctx_, key.c_str(), SSL_FILETYPE_PEM);
+    listen_fd_ = Listen(port_);
+    thread_ = std::thread([this] {
+      const int fd = ::accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC);
+      if (fd < 0) return;
+      SSL* ssl = SSL_new(ctx_);
+      SSL_set_fd(ssl, fd);
+      if (SSL_accept(ssl) == 1) {
+        std::string head;
+        char c;
+        while (head.find("\r\n\r\n") == std::string::npos && SSL_read(ssl, &c, 1) == 1) head += c;
+        const std::string response =
+            "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: "
+            "chunked\r\n\r\n" +
+            Chunk(body_) + "0\r\n\r\n";
+        SSL_write(ssl, response.data(), static_cast<int>(response.size()));
+        SSL_read(ssl, &c, 1);  // until the relay lets go
+      }
+      SSL_free(ssl);
+      ::close(fd);
+    });
+  }
+  ~TlsUpstream() {
+    ::shutdown(listen_fd_, SHUT_RDWR);
+    thread_.join();
+    ::close(listen_fd_);
+    SSL_CTX_free(ctx_);
+  }
+  std::string url() const { return "https://localhost:" + std::to_string(port_) + "/v1/stream"; }
+
+ private:
+  std::string body_;
+  SSL_CTX* ctx_ = nullptr;
+  int listen_fd_ = -1;
+  std::uint16_t port_ = 0;
+  std::thread thread_;
+};
+
+TEST_F(StreamRelayTest, AnHttpsUpstreamIsVerifiedAndRelayed) {
+  const std::string body = "data: {\"secure\":true}\n\ndata: [DONE]\n\n";
+  TlsUpstream upstream(g_tls->trusted_cert, g_tls->trusted_key, body);
+  Relay(upstream.url(), std::make_unique<TestHandler>(ended_));
+  const std::string response = ReadResponse(EndsChunked);
+  ASSERT_TRUE(ended_.WaitReleased(10s));
+  EXPECT_EQ(ended_.outcome, RelayOutcome::kOk) << ended_.message;
+  EXPECT_EQ(Dechunk(response), body);
+}
+
+TEST_F(StreamRelayTest, AnUntrustedCertificateIsUnavailable) {
+  TlsUpstream upstream(g_tls->untrusted_cert, g_tls->untrusted_key, "data: no\n\n");
+  Relay(upstream.url(), std::make_unique<TestHandler>(ended_));
+  const std::string response = ReadResponse([](const std::string& s) { return s.ends_with("}"); });
+  ASSERT_TRUE(ended_.WaitReleased(10s));
+  EXPECT_EQ(ended_.outcome, RelayOutcome::kUnavailable);
+  EXPECT_NE(ended_.message.find("TLS handshake"), std::string::npos) << ended_.message;
+  EXPECT_EQ(response.rfind("HTTP/1.1 502", 0), 0u) << response;
+  EXPECT_EQ(ended_.data_bytes, 0u);
 }
 
 }  // namespace

@@ -163,7 +163,7 @@ TEST(Plugins, AdminTogglesTakeEffectAtOnceAndPersist) {
   auto p = host.Get("/api/v1/plugins/basic", As("admin")).Json();
   EXPECT_EQ(p["state"], "loaded");
   EXPECT_EQ(p["version"], "1.2.3");
-  EXPECT_EQ(p["abi"], "1.0");
+  EXPECT_EQ(p["abi"], "1.1");  // built against ABI 1.1 (relayed streams)
   bool has_route = false;
   for (const auto& r : p["routes"])
     has_route = has_route || (r["path"] == "/api/v1/test/items/{id}" && r["auth"] == "verified");

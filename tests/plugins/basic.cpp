@@ -4,6 +4,7 @@
 #include <webui_host/sdk.hpp>
 
 #include <atomic>
+#include <cctype>
 #include <chrono>
 #include <mutex>
 #include <stdexcept>
@@ -174,6 +175,19 @@ class Basic : public webui::sdk::Plugin {
       res.Json(json(received_).dump());
     });
 
+    // Relays an upstream URL through the host's stream relay (ABI 1.1): no worker holds the
+    // stream. Raw C route: the handler hands the response over and returns.
+    host.api()->route_add(host.self(), {"GET", 3}, {"/api/v1/test/relay", 18}, WH_AUTH_PUBLIC,
+                          &Basic::Relay, this);
+    host.Route("GET", "/api/v1/test/relay-stats", Auth::kPublic, [this](Request&, Response& res) {
+      res.Json(json{{"started", relays_started_.load()},
+                    {"released", relays_released_.load()},
+                    {"ok", relays_ok_.load()},
+                    {"client_gone", relays_client_gone_.load()},
+                    {"failed", relays_failed_.load()}}
+                   .dump());
+    });
+
     // Proxies an upstream URL through the host's outbound client, streaming.
     host.Route("GET", "/api/v1/test/fetch", Auth::kPublic, [this](Request& req, Response& res) {
       webui::sdk::FetchRequest f;
@@ -217,6 +231,65 @@ class Basic : public webui::sdk::Plugin {
     res.Json(json{{"caller", CallerJson(req)}}.dump());
   }
 
+  // One relayed exchange: forwards the upstream's body as a stream of its content type.
+  struct RelayState {
+    Basic* plugin;
+    const wh_host_api* api;
+  };
+  static void Relay(void* route_user, const wh_request_host_ptr* req, wh_response_host_ptr* res) {
+    auto* self = static_cast<Basic*>(route_user);
+    const wh_host_api* api = self->host_->api();
+    wh_str url{};
+    if (api->req_query_param(req, {"url", 3}, &url) != WH_OK) {
+      api->res_send_error(res, 400, {"url missing", 11});
+      return;
+    }
+    wh_http_request up{};
+    up.struct_size = sizeof up;
+    up.method = {"GET", 3};
+    up.url = url;
+    up.read_timeout_ms = 10000;
+    static const wh_relay_handler handler = {
+        sizeof(wh_relay_handler),
+        1,
+        [](void* user, wh_relay_host_ptr* relay, int status, const wh_header* headers,
+           size_t count) {
+          auto* st = static_cast<RelayState*>(user);
+          std::string_view type = "application/octet-stream";
+          for (size_t i = 0; i < count; ++i) {
+            const std::string_view name(headers[i].name.ptr, headers[i].name.len);
+            std::string lower(name);
+            for (char& c : lower)
+              c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+            if (lower == "content-type")
+              type = std::string_view(headers[i].value.ptr, headers[i].value.len);
+          }
+          return st->api->relay_begin_stream(relay, status, {type.data(), type.size()}) == WH_OK
+                     ? 0
+                     : 1;
+        },
+        [](void*, wh_relay_host_ptr*, wh_str) { return 0; },
+        [](void* user, wh_relay_host_ptr*, wh_status outcome, wh_str) {
+          auto* st = static_cast<RelayState*>(user);
+          if (outcome == WH_OK) {
+            ++st->plugin->relays_ok_;
+          } else if (outcome == WH_CLOSED) {
+            ++st->plugin->relays_client_gone_;
+          } else {
+            ++st->plugin->relays_failed_;
+          }
+        },
+        [](void* user) {
+          auto* st = static_cast<RelayState*>(user);
+          ++st->plugin->relays_released_;
+          delete st;
+        }};
+    ++self->relays_started_;
+    if (api->res_relay(res, &up, &handler, new RelayState{self, api}) != WH_OK) {
+      api->res_send_error(res, 400, {"relay refused", 13});
+    }
+  }
+
   void Stream(Request& req, Response& res) {
     const int n = IntQuery(req, "n", 5);
     const int delay = IntQuery(req, "delay_ms", 50);
@@ -242,6 +315,8 @@ class Basic : public webui::sdk::Plugin {
   std::mutex mu_;
   std::vector<std::string> received_;
   std::atomic<int> streams_started_{0}, streams_client_gone_{0}, streams_completed_{0};
+  std::atomic<int> relays_started_{0}, relays_released_{0}, relays_ok_{0}, relays_client_gone_{0},
+      relays_failed_{0};
   std::string greeting_prefix_ = "Greetings";
   wh_test_greeter_v1 greeter_{sizeof(wh_test_greeter_v1), &Greet};
   wh_api_config_v1 api_config_{sizeof(wh_api_config_v1), &ContributeConfig};
