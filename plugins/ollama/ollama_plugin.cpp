@@ -18,6 +18,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <future>
 #include <memory>
 #include <mutex>
@@ -34,6 +35,7 @@
 #include "ollama_logic.hpp"
 #include "openai_logic.hpp"
 #include "upstream_fetch.hpp"
+#include "upstream_relay.hpp"
 
 namespace webui::ollama {
 namespace {
@@ -306,94 +308,85 @@ class OllamaPlugin : public sdk::Plugin {
   }
 
   // ---- sending to a connection (upstream send_post_request) ----
-  // Streams the answer through when `stream` and the upstream said 2xx; otherwise buffers it and
-  // answers with JSON, or with Open WebUI's error shape {"detail": <upstream "error">}.
+  // One exchange for the client: streamed through when `stream` and the upstream said < 400
+  // (ended after the "done": true line, or [DONE] for SSE); otherwise buffered and answered with
+  // JSON, or with Open WebUI's error shape {"detail": <upstream "error">}.
+  class ProxyAnswer final : public upstream::ProxyRelay {
+   public:
+    ProxyAnswer(Host& host, const std::string& url, bool stream,
+                const std::string& content_type_override, Framing framing,
+                const std::function<void()>& finished)
+        : ProxyRelay(host, "ollama", url,
+                     framing == Framing::kNdjson ? openai::StreamEndWatcher::Format::kNdjson
+                                                 : openai::StreamEndWatcher::Format::kSse),
+          stream_(stream),
+          content_type_override_(content_type_override),
+          framing_(framing),
+          finished_(finished) {}
+
+   private:
+    std::optional<std::string> StreamType(int status, const std::string& content_type) override {
+      if (!stream_ || status >= 400) return std::nullopt;
+      const std::string& ct =
+          content_type_override_.empty() ? content_type : content_type_override_;
+      return ct.empty() ? "application/x-ndjson" : ct;
+    }
+    std::string ErrorEvent(bool timed_out, std::string_view tail) override {
+      const char* message =
+          timed_out ? "Ollama: upstream read timeout" : "Ollama: upstream connection lost";
+      if (framing_ == Framing::kNdjson) {
+        // Ollama reports a failed stream as a line {"error": ...}; its clients raise it.
+        const bool at_line_start = !tail.empty() && tail.back() == '\n';
+        return std::string(at_line_start ? "" : "\n") + json{{"error", message}}.dump() + "\n";
+      }
+      return std::string(tail == "\n\n" ? "" : "\n\n") +
+             "data: " + json{{"error", {{"message", message}, {"type", "upstream_error"}}}}.dump() +
+             "\n\ndata: [DONE]\n\n";
+    }
+    void Answer(sdk::Relay& relay, int status, const std::string&,
+                const std::string& body) override {
+      if (status >= 400) {
+        json err = sdk::json::Parse(body).value_or(json(json::value_t::discarded));
+        if (!err.is_discarded() && err.is_object() && err.contains("error")) {
+          relay.RespondError(status, err["error"].is_string() ? err["error"].get<std::string>()
+                                                              : err["error"].dump());
+        } else {
+          relay.RespondError(status, kConnectionError);
+        }
+        return;
+      }
+      json j = sdk::json::Parse(body).value_or(json(json::value_t::discarded));
+      if (j.is_discarded()) {
+        // A streamed answer arrived although stream was false: hand it on as it is.
+        relay.Respond(status ? status : 200, "application/x-ndjson", body);
+        return;
+      }
+      relay.Respond(200, "application/json", j.dump());
+    }
+    void Finished() override {
+      if (finished_) finished_();
+    }
+
+    bool stream_;
+    std::string content_type_override_;
+    Framing framing_;
+    std::function<void()> finished_;
+  };
+
+  // Sends one request to a connection for the client, on the host's relay when it has one (no
+  // thread waits for the stream). `finished` runs when the exchange is over; it must not block.
   void SendPost(Response& res, const Connections& c, size_t idx, const std::string& path,
                 const std::string& method, const json& payload, bool stream, const Caller* caller,
-                const std::string& content_type_override, Framing framing) {
+                const std::string& content_type_override, Framing framing,
+                const std::function<void()>& finished = {}) {
     FetchRequest f;
     f.method = method;
     f.url = c.Url(idx) + path;
     f.headers = UpstreamHeaders(c, idx, caller);
     f.body = payload.dump();
     f.read_timeout_ms = Ms(request_timeout_s_);
-    int status = 0;
-    bool streaming = false, client_gone = false;
-    std::string buffered, tail;
-    openai::StreamEndWatcher end(framing == Framing::kNdjson
-                                     ? openai::StreamEndWatcher::Format::kNdjson
-                                     : openai::StreamEndWatcher::Format::kSse);
-    bool upstream_done = false;  // the "done": true line (or [DONE]) went by
-    FetchCallbacks cb;
-    cb.on_head = [&](int st, const Headers& hs) {
-      status = st;
-      if (stream && st < 400) {
-        std::string ct =
-            content_type_override.empty() ? HeaderValue(hs, "Content-Type") : content_type_override;
-        res.BeginStream(ct.empty() ? "application/x-ndjson" : ct);
-        streaming = true;
-      }
-      return true;
-    };
-    cb.on_data = [&](std::string_view chunk) {
-      if (chunk.empty()) {
-        if (!res.ClientConnected()) client_gone = true;
-        return !client_gone;
-      }
-      if (streaming) {
-        if (!res.Write(chunk)) {
-          client_gone = true;
-          return false;
-        }
-        tail = std::string(chunk.substr(chunk.size() >= 2 ? chunk.size() - 2 : 0));
-        // After the end marker nothing more is owed: end the client's stream and drop the
-        // upstream even if it keeps the connection open.
-        if (end.Feed(chunk)) upstream_done = true;
-        return !upstream_done;
-      }
-      if (buffered.size() + chunk.size() > kMaxBufferedBody) return false;
-      buffered.append(chunk);
-      return true;
-    };
-    const FetchOutcome out = StreamFetch(*host_, f, cb);
-    if (client_gone) return;
-    if (streaming) {
-      if (out.status == WH_OK || upstream_done) return;
-      // The transport error names the upstream's address: the log gets it, the client not.
-      host_->Warn("ollama: stream from " + f.url + " failed: " + out.error);
-      const std::string message = out.status == WH_TIMEOUT ? "Ollama: upstream read timeout"
-                                                           : "Ollama: upstream connection lost";
-      if (framing == Framing::kNdjson) {
-        // Ollama reports a failed stream as a line {"error": ...}; its clients raise it.
-        const bool at_line_start = !tail.empty() && tail.back() == '\n';
-        res.Write(std::string(at_line_start ? "" : "\n") + json{{"error", message}}.dump() + "\n");
-      } else {
-        const bool at_event_start = tail == "\n\n";
-        res.Write(std::string(at_event_start ? "" : "\n\n") + "data: " +
-                  json{{"error", {{"message", message}, {"type", "upstream_error"}}}}.dump() +
-                  "\n\ndata: [DONE]\n\n");
-      }
-      return;
-    }
-    if (out.status != WH_OK) {
-      host_->Warn("ollama: request to " + f.url + " failed: " + out.error);
-      throw HttpError(HttpStatusFor(out.status), kConnectionError);
-    }
-    if (status >= 400) {
-      json err = sdk::json::Parse(buffered).value_or(json(json::value_t::discarded));
-      if (!err.is_discarded() && err.is_object() && err.contains("error"))
-        throw HttpError(status, err["error"].is_string() ? err["error"].get<std::string>()
-                                                         : err["error"].dump());
-      throw HttpError(status, kConnectionError);
-    }
-    json body = sdk::json::Parse(buffered).value_or(json(json::value_t::discarded));
-    if (body.is_discarded()) {
-      // A streamed answer arrived although stream was false: hand it on as it is.
-      res.Status(status ? status : 200).Header("Content-Type", "application/x-ndjson");
-      res.Send(buffered);
-      return;
-    }
-    res.Json(body.dump());
+    upstream::ProxyThrough<ProxyAnswer>(*host_, res, f, f.url, stream, content_type_override,
+                                        framing, finished);
   }
 
   // A simple request whose answer is relayed as JSON; errors as {"detail": "Ollama: ..."}.
@@ -571,8 +564,9 @@ class OllamaPlugin : public sdk::Plugin {
     body["insecure"] = true;  // the admin may pull from any registry, as upstream
     auto caller = req.RequireCaller();
     const bool stream = body.value("stream", json(true)) != json(false);
-    SendPost(res, c, idx, "/api/pull", "POST", body, stream, &caller, "", Framing::kNdjson);
-    Invalidate();  // the pulled model should show up in the next list
+    // The pulled model should show up in the next list, once the pull is over.
+    SendPost(res, c, idx, "/api/pull", "POST", body, stream, &caller, "", Framing::kNdjson,
+             [this] { Invalidate(); });
   }
 
   void Delete(Request& req, Response& res) {

@@ -6,9 +6,9 @@
 //   GET|POST|PUT|DELETE /openai/{path...}  passthrough to a connection             (verified)
 //   service model_provider.v1 (list_models, has_model, chat_completion, embeddings)
 //
-// Streaming is real: SSE bytes go to the client as they arrive, a client that leaves aborts the
-// upstream request at the next silence tick (<= 250 ms), and an upstream that drops mid-stream
-// ends the stream with an explicit error event. The connection serving a completion is always
+// Streaming is real: SSE bytes go to the client as they arrive (on the host's relay thread when
+// the host has one, upstream_relay.hpp), a client that leaves closes the upstream request within
+// 250 ms, and an upstream that drops mid-stream ends the stream with an explicit error event. The connection serving a completion is always
 // the one that listed the model; callers cannot pick it.
 #include <webui_host/services/model_provider.h>
 #include <webui_host/sdk.hpp>
@@ -29,6 +29,7 @@
 #include "model_list_cache.hpp"
 #include "openai_logic.hpp"
 #include "upstream_fetch.hpp"
+#include "upstream_relay.hpp"
 
 namespace webui::openai {
 namespace {
@@ -430,87 +431,66 @@ class OpenAiPlugin : public sdk::Plugin {
     Proxy(res, f);
   }
 
-  // Sends a buffered upstream answer: JSON stays JSON, anything else keeps its content type.
-  static void SendUpstreamBody(Response& res, int status, std::string content_type,
-                               const std::string& body) {
+  // A buffered upstream answer as it goes to the client: JSON stays JSON, anything else keeps
+  // its content type.
+  struct Answer {
+    int status;
+    std::string content_type;
+    std::string body;
+  };
+  static Answer UpstreamAnswer(int status, std::string content_type, const std::string& body) {
     if (status <= 0) status = 502;
     json j = sdk::json::Parse(body).value_or(json(json::value_t::discarded));
-    if (!j.is_discarded()) {
-      res.Json(j.dump(), status);
-      return;
-    }
+    if (!j.is_discarded()) return {status, "application/json", j.dump()};
     if (content_type.empty()) content_type = "text/plain; charset=utf-8";
-    res.Status(status).Header("Content-Type", content_type);
-    res.Send(body);
+    return {status, std::move(content_type), body};
   }
 
-  // Forwards one upstream exchange to the client: SSE streamed through piece by piece, anything
-  // else buffered and passed on with the upstream status (errors included, as upstream does).
+  static void SendUpstreamBody(Response& res, int status, std::string content_type,
+                               const std::string& body) {
+    const Answer a = UpstreamAnswer(status, std::move(content_type), body);
+    res.Status(a.status).Header("Content-Type", a.content_type);
+    res.Send(a.body);
+  }
+
+  // One upstream exchange for the client: SSE streamed through as it arrives (ended after
+  // "data: [DONE]"), anything else buffered and passed on with the upstream status (errors
+  // included, as upstream does).
+  class ProxyAnswer final : public upstream::ProxyRelay {
+   public:
+    ProxyAnswer(Host& host, const std::string& url)
+        : ProxyRelay(host, "openai", url, StreamEndWatcher::Format::kSse) {}
+
+   private:
+    std::optional<std::string> StreamType(int status, const std::string& content_type) override {
+      if (status < 400 && content_type.find("text/event-stream") != std::string::npos)
+        return "text/event-stream";
+      return std::nullopt;
+    }
+    std::string ErrorEvent(bool timed_out, std::string_view tail) override {
+      const char* message =
+          timed_out ? "Open WebUI: upstream read timeout" : "Open WebUI: upstream connection lost";
+      std::string event = tail == "\n\n" ? "" : "\n\n";
+      event += "data: " +
+               json{{"error",
+                     {{"message", message},
+                      {"type", "upstream_error"},
+                      {"code", timed_out ? "upstream_timeout" : "upstream_disconnected"}}}}
+                   .dump() +
+               "\n\ndata: [DONE]\n\n";
+      return event;
+    }
+    void Answer(sdk::Relay& relay, int status, const std::string& content_type,
+                const std::string& body) override {
+      const OpenAiPlugin::Answer a = UpstreamAnswer(status, content_type, body);
+      relay.Respond(a.status, a.content_type, a.body);
+    }
+  };
+
+  // Forwards one upstream exchange to the client, on the host's relay when it has one: no
+  // thread waits for the stream.
   void Proxy(Response& res, const FetchRequest& f) {
-    int status = 0;
-    std::string content_type;
-    bool streaming = false;
-    bool client_gone = false;
-    std::string buffered;
-    std::string tail;  // last bytes forwarded, to close a half-written event before an error
-    StreamEndWatcher end(StreamEndWatcher::Format::kSse);
-    bool upstream_done = false;  // "data: [DONE]" went by: the answer is complete
-    FetchCallbacks cb;
-    cb.on_head = [&](int st, const Headers& hs) {
-      status = st;
-      content_type = HeaderValue(hs, "Content-Type");
-      if (st < 400 && content_type.find("text/event-stream") != std::string::npos) {
-        res.BeginStream("text/event-stream");
-        streaming = true;
-      }
-      return true;
-    };
-    cb.on_data = [&](std::string_view chunk) {
-      if (chunk.empty()) {  // silence tick: is anybody still listening?
-        if (!res.ClientConnected()) client_gone = true;
-        return !client_gone;
-      }
-      if (streaming) {
-        if (!res.Write(chunk)) {
-          client_gone = true;
-          return false;
-        }
-        tail = std::string(chunk.substr(chunk.size() >= 2 ? chunk.size() - 2 : 0));
-        // After [DONE] nothing more is owed: end the client's stream and drop the upstream
-        // even if it keeps the connection open.
-        if (end.Feed(chunk)) upstream_done = true;
-        return !upstream_done;
-      }
-      if (buffered.size() + chunk.size() > kMaxBufferedBody) return false;
-      buffered.append(chunk);
-      return true;
-    };
-    const FetchOutcome out = StreamFetch(*host_, f, cb);
-    if (client_gone) return;  // the upstream request is already closed; nobody to answer
-    if (streaming) {
-      if (out.status == WH_OK || upstream_done) return;
-      // The transport error names the upstream's address: the log gets it, the client not.
-      host_->Warn("openai: upstream stream from " + f.url + " failed: " + out.error);
-      const std::string message = out.status == WH_TIMEOUT ? "Open WebUI: upstream read timeout"
-                                                           : "Open WebUI: upstream connection lost";
-      std::string event = tail.size() == 2 && tail == "\n\n" ? "" : "\n\n";
-      event +=
-          "data: " +
-          json{
-              {"error",
-               {{"message", message},
-                {"type", "upstream_error"},
-                {"code", out.status == WH_TIMEOUT ? "upstream_timeout" : "upstream_disconnected"}}}}
-              .dump() +
-          "\n\ndata: [DONE]\n\n";
-      res.Write(event);
-      return;
-    }
-    if (out.status != WH_OK) {
-      host_->Warn("openai: request to " + f.url + " failed: " + out.error);
-      throw HttpError(HttpStatusFor(out.status), kConnectionError);
-    }
-    SendUpstreamBody(res, status, content_type, buffered);
+    upstream::ProxyThrough<ProxyAnswer>(*host_, res, f, f.url);
   }
 
   // ---- model_provider.v1 ----
