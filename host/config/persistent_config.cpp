@@ -93,11 +93,23 @@ void PersistentConfig::Load() {
 }
 
 void PersistentConfig::Reload() {
-  json tree = ReadStoredTree();
-  std::lock_guard lock(mu_);
-  stored_ = std::move(tree);
-  for (auto& [key, e] : entries_)
-    if (e.persistent) e.value = ResolveLocked(key, e);
+  // A snapshot read while a local Set() was committing may predate it: applying it would undo
+  // that change until the next announcement. Apply only a snapshot no local write overlapped.
+  for (int attempt = 0; attempt < 5; ++attempt) {
+    std::uint64_t before;
+    {
+      std::lock_guard lock(mu_);
+      before = local_writes_;
+    }
+    json tree = ReadStoredTree();
+    std::lock_guard lock(mu_);
+    if (local_writes_ != before) continue;
+    stored_ = std::move(tree);
+    for (auto& [key, e] : entries_)
+      if (e.persistent) e.value = ResolveLocked(key, e);
+    return;
+  }
+  // Local writes kept coming: each announces itself, and a later reload catches up.
 }
 
 json PersistentConfig::ResolveLocked(const std::string& key, const Entry& e) const {
@@ -191,6 +203,7 @@ PersistentConfig::Result PersistentConfig::Set(std::string_view owner, std::stri
   {
     std::lock_guard lock(mu_);
     entries_.find(key)->second.value = std::move(value);
+    ++local_writes_;
   }
   if (persistent && on_change_) on_change_(std::string(key));
   return Result::kOk;

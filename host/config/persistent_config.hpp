@@ -8,6 +8,7 @@
 // Writes go to memory and, for persistent keys, to the `config` table in one transaction.
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <map>
 #include <mutex>
@@ -69,6 +70,7 @@ class PersistentConfig {
   const Settings& settings_;
   const bool persistence_enabled_;
   mutable std::mutex mu_;
+  std::uint64_t local_writes_ = 0;  // Set() calls completed; see Reload()
   nlohmann::json stored_ = nlohmann::json::object();
   std::map<std::string, Entry, std::less<>> entries_;
   std::function<void(const std::string& key)> on_change_;

@@ -2,8 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <cstdlib>
 #include <filesystem>
+#include <thread>
 
 namespace webui::config {
 namespace {
@@ -95,6 +97,28 @@ TEST_F(PersistentConfigTest, EnvConversionFollowsTheDefaultsType) {
   EXPECT_EQ(EnvToJson("J", "{\"a\":1}", nlohmann::json::object())["a"], 1);
   EXPECT_THROW(EnvToJson("N", "4x", 1), ConfigError);
   EXPECT_THROW(EnvToJson("O", "[1]", nlohmann::json::object()), ConfigError);
+}
+
+// A reload announced by an earlier change must not undo a later local change: the snapshot it
+// read may predate that change's commit (seen as an admin toggle flipping back for one request).
+TEST_F(PersistentConfigTest, AReloadNeverUndoesALocalChangeItOverlapped) {
+  PersistentConfig cfg(*db_, Settings::FromMap({}), true);
+  cfg.Load();
+  ASSERT_EQ(cfg.Declare("auth", "auth.api_key.enable", "", "false", true),
+            PersistentConfig::Result::kOk);
+  std::atomic<bool> stop{false};
+  std::thread reloader([&] {
+    while (!stop) cfg.Reload();
+  });
+  int stale = 0;
+  for (int i = 0; i < 3000; ++i) {
+    const std::string value = i % 2 ? "true" : "false";
+    ASSERT_EQ(cfg.Set("auth", "auth.api_key.enable", value), PersistentConfig::Result::kOk);
+    if (*cfg.Get("auth.api_key.enable") != value) ++stale;
+  }
+  stop = true;
+  reloader.join();
+  EXPECT_EQ(stale, 0);
 }
 
 }  // namespace
