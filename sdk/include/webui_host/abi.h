@@ -206,7 +206,9 @@ typedef int (*wh_http_data_fn)(void* user, wh_str chunk);
  *
  * The callbacks must not block (no database, no outbound HTTP, no waiting on locks held long):
  * one relay thread serves many streams. They receive a `wh_relay_host_ptr*` that is valid until
- * `on_end` returns. Order: on_head at most once, on_data any number of times, on_end exactly once
+ * `on_end` returns; the relay_* calls are valid only inside these callbacks, on that thread.
+ * relay_respond from on_head or on_data ends the exchange (the upstream is dropped; on_end
+ * follows with WH_OK). Order: on_head at most once, on_data any number of times, on_end exactly once
  * (also when connecting failed, the client left or the host shuts down), then release. */
 
 typedef struct wh_relay_host_ptr wh_relay_host_ptr; /* one relayed exchange */
