@@ -33,10 +33,10 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
-constexpr int kMaxEvents = 256;
+constexpr int kMaxRelayEvents = 256;
 constexpr auto kTickInterval = milliseconds(100);
 constexpr std::size_t kReadBufferBytes = 16 * 1024;
-constexpr std::size_t kMaxHeadBytes = 64 * 1024;
+constexpr std::size_t kMaxUpstreamHeadBytes = 64 * 1024;
 // Reads per readiness event on a plain socket before other exchanges get their turn.
 constexpr int kReadsPerTurn = 8;
 // Longer timeouts are treated as this, so deadline arithmetic cannot overflow.
@@ -598,10 +598,10 @@ class StreamRelay::Relay final : public RelayExchange {
     for (;;) {
       const std::size_t end = outbound::detail::FindHeadEnd(head_);
       if (end == std::string::npos) {
-        if (head_.size() > kMaxHeadBytes) {
+        if (head_.size() > kMaxUpstreamHeadBytes) {
           return End(RelayOutcome::kError, "bad response from " + up_.where +
                                                ": response head larger than " +
-                                               std::to_string(kMaxHeadBytes) + " bytes");
+                                               std::to_string(kMaxUpstreamHeadBytes) + " bytes");
         }
         return;
       }
@@ -1004,13 +1004,13 @@ void StreamRelay::TakeAdoptions() {
 }
 
 void StreamRelay::Loop() {
-  epoll_event events[kMaxEvents];
+  epoll_event events[kMaxRelayEvents];
   auto last_tick = Clock::now();
   std::optional<Clock::time_point> stop_deadline;
   for (;;) {
     const int timeout =
         again_.empty() && to_flush_.empty() ? static_cast<int>(kTickInterval.count()) : 0;
-    const int n = ::epoll_wait(epoll_fd_, events, kMaxEvents, timeout);
+    const int n = ::epoll_wait(epoll_fd_, events, kMaxRelayEvents, timeout);
     for (int i = 0; i < n; ++i) {
       auto* tag = static_cast<Relay::Tag*>(events[i].data.ptr);
       if (tag == nullptr) {

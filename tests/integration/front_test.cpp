@@ -27,13 +27,6 @@ namespace {
 using Clock = std::chrono::steady_clock;
 using namespace std::chrono_literals;
 
-void RaiseDescriptorLimit() {
-  rlimit limit{};
-  ASSERT_EQ(getrlimit(RLIMIT_NOFILE, &limit), 0);
-  limit.rlim_cur = limit.rlim_max;
-  ASSERT_EQ(setrlimit(RLIMIT_NOFILE, &limit), 0);
-}
-
 // A plain TCP connection to the host.
 class Conn {
  public:
@@ -121,14 +114,6 @@ int CountResponses(const std::string& bytes) {
        pos = bytes.find("HTTP/1.1 ", pos + 1))
     if (pos + 9 < bytes.size() && std::isdigit(static_cast<unsigned char>(bytes[pos + 9]))) ++n;
   return n;
-}
-
-int ThreadCount(pid_t pid) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
-  std::string line;
-  while (std::getline(in, line))
-    if (line.rfind("Threads:", 0) == 0) return std::stoi(line.substr(8));
-  return -1;
 }
 
 // /health on a fresh connection, with how long it took.

@@ -51,6 +51,12 @@ class Backend {
 bool BackendUnavailable(std::string* why);
 
 std::string PluginDir(const std::string& set);  // "good", "bad", "fatal"
+
+// Threads of process `pid` now (from /proc), -1 if it is gone.
+int ThreadCount(pid_t pid);
+// Raises this process's open-descriptor limit to the hard limit (tests holding thousands of
+// connections); a gtest failure if it cannot.
+void RaiseDescriptorLimit();
 std::string TempDir(const std::string& tag);
 
 class HostProcess {

@@ -26,16 +26,6 @@ constexpr int kStreams = 500;
 // requests being started stay far below (margin for ASan and a loaded machine).
 constexpr int kMaxHostThreads = 100;
 
-int ThreadCount(pid_t pid) {
-  DIR* dir = ::opendir(("/proc/" + std::to_string(pid) + "/task").c_str());
-  if (dir == nullptr) return -1;
-  int n = 0;
-  while (dirent* e = ::readdir(dir))
-    if (e->d_name[0] != '.') ++n;
-  ::closedir(dir);
-  return n;
-}
-
 // Samples the host's thread count until stopped; keeps the highest.
 class ThreadWatch {
  public:
