@@ -3,6 +3,8 @@
 # shared machine). With wrk, keep-alive:
 #   1. POST /api/v1/auths/signin   (bcrypt cost 12 verify + JWT) — p50 latency and req/s
 #   2. GET  /api/v1/auths/         (JWT verify + revocation check + user row + permissions)
+#      GET  /api/models            (signed in; one OpenAI connection: bench/stream_upstream.js)
+#      GET  /api/v1/chats/         (signed in; the chat plugin's list, empty)
 #   3. nginx `return 200` of a small JSON body
 #   4. cold start with every plugin (exec -> /health 200) and the first unknown-email sign-in
 # Usage: bench/auth_bench.sh [build-dir]   (default: build-bench, built Release here)
@@ -15,13 +17,14 @@ DURATION=${BENCH_DURATION:-5s}
 RUNS=${BENCH_RUNS:-3}
 CONNS=${BENCH_CONNS:-64}
 SIGNIN_CONNS=${BENCH_SIGNIN_CONNS:-4}
-command -v wrk >/dev/null && command -v nginx >/dev/null && command -v curl >/dev/null ||
+command -v wrk >/dev/null && command -v nginx >/dev/null && command -v curl >/dev/null &&
+  command -v node >/dev/null ||
   scripts/install-deps.sh
 
 if [[ ! -f $BUILD/build.ninja ]]; then
   cmake -S . -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release -DWEBUI_BUILD_TESTS=OFF >/dev/null
 fi
-cmake --build "$BUILD" -j2 --target webui-host auth >/dev/null
+cmake --build "$BUILD" -j2 --target webui-host auth chat openai >/dev/null
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 WORK=$(mktemp -d /tmp/wh-auth-bench.XXXXXX)
@@ -93,10 +96,17 @@ PY
 }
 read -r cold_ms first_unknown_ms <<<"$(cold_start)"
 
-# Only the auth plugin; the sign-in limiters are lifted so the benchmark measures sign-in itself
+# One OpenAI-format upstream for /api/models (its list is cached by the openai plugin).
+UP_PORT=$(free_port)
+node bench/stream_upstream.js --port "$UP_PORT" >"$WORK/upstream.log" 2>&1 &
+UP_PID=$!
+trap 'kill "$UP_PID" 2>/dev/null || true; cleanup' EXIT
+
+# auth, chat and openai; the sign-in limiters are lifted so the benchmark measures sign-in itself
 # (the per-address one would otherwise answer the T01 probes below with quick 429s).
 HOST=127.0.0.1 PORT=$HOST_PORT DATA_DIR=$WORK/data WEBUI_PLUGIN_PATH=$BUILD/plugins \
-  WEBUI_PLUGINS=auth WEBUI_SECRET_KEY=$(head -c 32 /dev/urandom | base64) \
+  WEBUI_PLUGINS=auth,chat,openai WEBUI_SECRET_KEY=$(head -c 32 /dev/urandom | base64) \
+  OPENAI_API_BASE_URLS="http://127.0.0.1:$UP_PORT/v1" OPENAI_API_KEYS=bench-key \
   WEBUI_AUTH_SIGNIN_RATE_LIMIT=1000000 WEBUI_AUTH_SIGNIN_IP_RATE_LIMIT=0 GLOBAL_LOG_LEVEL=WARNING \
   "$BUILD/host/app/webui-host" >"$WORK/host.log" 2>&1 &
 HOST_PID=$!
@@ -130,6 +140,11 @@ median() {
 read -r nginx_rps nginx_p50 <<<"$(median "$CONNS" "http://127.0.0.1:$NGINX_PORT/")"
 read -r me_rps me_p50 <<<"$(median "$CONNS" -H "Authorization: Bearer $TOKEN" \
   "http://127.0.0.1:$HOST_PORT/api/v1/auths/")"
+curl -sf -H "Authorization: Bearer $TOKEN" "http://127.0.0.1:$HOST_PORT/api/models" >/dev/null
+read -r models_rps models_p50 <<<"$(median "$CONNS" -H "Authorization: Bearer $TOKEN" \
+  "http://127.0.0.1:$HOST_PORT/api/models")"
+read -r chats_rps chats_p50 <<<"$(median "$CONNS" -H "Authorization: Bearer $TOKEN" \
+  "http://127.0.0.1:$HOST_PORT/api/v1/chats/")"
 read -r in_rps in_p50 <<<"$(median "$SIGNIN_CONNS" -s "$WORK/signin.lua" \
   "http://127.0.0.1:$HOST_PORT/api/v1/auths/signin")"
 
@@ -137,6 +152,10 @@ printf '\n%-44s %12s %10s %10s\n' "endpoint (wrk -t2, keep-alive)" "req/s" "p50 
 printf '%-44s %12s %10s %10s\n' "nginx return 200 (c$CONNS)" "$nginx_rps" "$nginx_p50" "1.00"
 printf '%-44s %12s %10s %10s\n' "GET /api/v1/auths/ (JWT, c$CONNS)" "$me_rps" "$me_p50" \
   "$(awk -v a="$me_rps" -v b="$nginx_rps" 'BEGIN {printf "%.2f", a / b}')"
+printf '%-44s %12s %10s %10s\n' "GET /api/models (one provider, c$CONNS)" "$models_rps" "$models_p50" \
+  "$(awk -v a="$models_rps" -v b="$nginx_rps" 'BEGIN {printf "%.2f", a / b}')"
+printf '%-44s %12s %10s %10s\n' "GET /api/v1/chats/ (c$CONNS)" "$chats_rps" "$chats_p50" \
+  "$(awk -v a="$chats_rps" -v b="$nginx_rps" 'BEGIN {printf "%.2f", a / b}')"
 printf '%-44s %12s %10s %10s\n' "POST /api/v1/auths/signin (bcrypt 12, c$SIGNIN_CONNS)" \
   "$in_rps" "$in_p50" "-"
 # T01: a wrong password and an unknown account must cost the same (median of 15 each).

@@ -566,16 +566,25 @@ void Store::DeleteAllModels() { host_.Exec("DELETE FROM model"); }
 // ---- other features' tables -------------------------------------------------------------------
 
 bool Store::TableExists(const std::string& table) {
-  if (host_.IsPostgres()) {
-    return host_
-        .QueryOne(
-            "SELECT 1 FROM information_schema.tables WHERE table_schema = current_schema() AND "
-            "CAST(table_name AS TEXT) = CAST(? AS TEXT)",
-            {table})
-        .has_value();
+  {
+    std::lock_guard lock(tables_mu_);
+    if (tables_seen_.count(table)) return true;
   }
-  return host_.QueryOne("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", {table})
-      .has_value();
+  const bool exists =
+      host_.IsPostgres()
+          ? host_
+                .QueryOne(
+                    "SELECT 1 FROM information_schema.tables WHERE table_schema = "
+                    "current_schema() AND CAST(table_name AS TEXT) = CAST(? AS TEXT)",
+                    {table})
+                .has_value()
+          : host_.QueryOne("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", {table})
+                .has_value();
+  if (exists) {
+    std::lock_guard lock(tables_mu_);
+    tables_seen_.insert(table);
+  }
+  return exists;
 }
 
 std::set<std::string> Store::GroupIdsOf(const std::string& user_id) {

@@ -5,6 +5,7 @@
 
 #include <webui_host/sdk.hpp>
 
+#include <mutex>
 #include <optional>
 #include <set>
 #include <string>
@@ -130,6 +131,8 @@ class Store {
   void DeleteAllModels();
 
   // -- tables owned by other features (read only, when they exist) --
+  // Whether another plugin created `table`. A table once seen is remembered: tables are created
+  // by migrations and never dropped, and this sits on per-request paths (/api/models).
   bool TableExists(const std::string& table);
   std::set<std::string> GroupIdsOf(const std::string& user_id);
   // {id: UserResponse} of those users that exist in the `user` table.
@@ -144,6 +147,8 @@ class Store {
   std::vector<ChatRow> SelectChats(const std::string& where, const std::vector<sdk::Param>& params,
                                    const std::string& tail = "");
   sdk::Host& host_;
+  std::mutex tables_mu_;
+  std::set<std::string> tables_seen_;
 };
 
 }  // namespace webui::chat
