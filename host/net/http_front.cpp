@@ -248,11 +248,12 @@ void PrepareRelayResponse(RelayJob& job, const Poco::Net::HTTPServerRequest& req
                           const Poco::Net::HTTPServerResponse& response) {
   static constexpr std::string_view kOwnedByRelay[] = {"Connection", "Content-Length",
                                                        "Transfer-Encoding", "Content-Type"};
-  for (const auto& [name, value] : response) {
+  for (const auto& header : response) {
+    const std::string& name = header.first;  // clang 14 cannot capture a structured binding
     const bool owned =
         std::any_of(std::begin(kOwnedByRelay), std::end(kOwnedByRelay),
                     [&](std::string_view n) { return Poco::icompare(name, std::string(n)) == 0; });
-    if (!owned) job.client_headers.emplace_back(name, value);
+    if (!owned) job.client_headers.emplace_back(name, header.second);
   }
   job.http11 = req.getVersion() == Poco::Net::HTTPMessage::HTTP_1_1;
   job.head_only = req.getMethod() == Poco::Net::HTTPRequest::HTTP_HEAD;
