@@ -719,5 +719,32 @@ TEST_F(SocketServerTest, StopClosesEverySocket) {
   EXPECT_EQ(server_->stats().websockets, 0u);
 }
 
+// A client that has read "3probe" pauses polling and only speaks on the probe until its "5":
+// a stop in that window must reach it there, or it hangs until its ping timeout (engine.io-client
+// never polls again after a failed probe while paused).
+TEST_F(SocketServerTest, StopDuringAnUpgradeReachesTheClientOnTheProbe) {
+  Start();
+  auto open = Request(port_, "GET", "/ws/socket.io/?EIO=4&transport=polling");
+  const std::string sid = json::parse(open.body.substr(1))["sid"];
+  const std::string uri = "/ws/socket.io/?EIO=4&transport=polling&sid=" + sid;
+  ASSERT_EQ(Request(port_, "POST", uri, "40{\"token\":\"user:u6\"}").body, "ok");
+  ASSERT_EQ(Request(port_, "GET", uri).body.substr(0, 2), "40");
+  auto poll = std::async(std::launch::async, [&] { return Request(port_, "GET", uri); });
+  std::this_thread::sleep_for(100ms);
+  RawWs ws;
+  ASSERT_TRUE(ws.Connect(port_, "/ws/socket.io/?EIO=4&transport=websocket&sid=" + sid));
+  ws.Send("2probe");
+  EXPECT_EQ(ws.ReadText(), "3probe");
+  EXPECT_EQ(poll.get().body, "6");  // the client pauses polling now
+  auto stopped = std::async(std::launch::async, [&] { server_->Stop(); });
+  std::this_thread::sleep_for(50ms);
+  ws.Send("5");
+  EXPECT_EQ(ws.ReadText(), "1");
+  std::uint16_t code = 0;
+  EXPECT_TRUE(ws.WaitClosed(&code));
+  EXPECT_EQ(code, ws::kCloseGoingAway);
+  stopped.get();
+}
+
 }  // namespace
 }  // namespace webui::realtime
