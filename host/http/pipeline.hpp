@@ -22,6 +22,7 @@
 
 #include <Poco/Net/HTTPServerRequest.h>
 #include <Poco/Net/HTTPServerResponse.h>
+#include <nlohmann/json_fwd.hpp>
 
 #include "config/host_config.hpp"
 #include "http/request_context.hpp"
@@ -70,6 +71,9 @@ class Pipeline {
   // Ends every open stream with an error event (RequestContext::AbortStream) within `budget`;
   // returns how many were ended. For the shutdown deadline.
   std::size_t AbortStreams(std::string_view message, std::chrono::milliseconds budget);
+  // What a relayed request's end runs (net::RelayJob::on_finished): its access and audit lines,
+  // written with the status the client got. Owns copies of what it needs from `ctx`.
+  std::function<void(int status, bool complete)> RelayEpilogue(RequestContext& ctx);
 
   // Whose X-Forwarded-For RequestContext believes for the client address.
   const config::TrustedProxies& trusted_proxies() const { return config_.forwarded_allow_ips; }
@@ -95,6 +99,9 @@ class Pipeline {
   void PrepareRelay(RequestContext& ctx);
   void Log(RequestContext& ctx, double ms);  // the access log line
   void Audit(RequestContext& ctx);           // the audit log line (AUDIT_LOG_LEVEL)
+  // The audit line without its status, or null when this request is not audited.
+  nlohmann::json AuditLine(RequestContext& ctx);
+  void WriteAudit(nlohmann::json& line, int status);
   std::optional<std::string> AllowedOrigin(RequestContext& ctx) const;
 
   const config::HostConfig& config_;

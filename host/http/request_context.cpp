@@ -224,7 +224,12 @@ bool RequestContext::BeginStream(std::string_view content_type) {
 
 bool RequestContext::BeginRelay(std::unique_ptr<net::RelayJob>& job) {
   if (mode_ != Mode::kNone || req_ == nullptr || pipeline_ == nullptr) return false;
-  if (!net::AttachRelay(*req_, job)) return false;
+  // The relay's end writes the access and audit lines, when the client's status is known.
+  job->on_finished = pipeline_->RelayEpilogue(*this);
+  if (!net::AttachRelay(*req_, job)) {
+    job->on_finished = nullptr;
+    return false;
+  }
   mode_ = Mode::kRelayed;
   return true;
 }

@@ -102,6 +102,8 @@ class RequestContext {
 
   // --- set by the pipeline ---
   void set_request_id(std::string id) { request_id_ = std::move(id); }
+  void set_started(std::chrono::steady_clock::time_point at) { started_ = at; }
+  std::chrono::steady_clock::time_point started() const { return started_; }
   void set_route(RouteMatch match);
   const Route* route() const { return route_.get(); }
   void set_caller(Caller c) { caller_ = std::move(c); }
@@ -112,6 +114,7 @@ class RequestContext {
   Poco::Net::HTTPServerRequest* req_ = nullptr;  // null for a synthetic request
   Poco::Net::HTTPServerResponse* res_ = nullptr;
   Pipeline* pipeline_ = nullptr;
+  std::chrono::steady_clock::time_point started_{};
   std::string method_, path_, query_, body_, request_id_, remote_addr_;
   bool is_head_ = false;
   std::shared_ptr<const Route> route_;

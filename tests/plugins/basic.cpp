@@ -177,8 +177,9 @@ class Basic : public webui::sdk::Plugin {
 
     // Relays an upstream URL through the host's stream relay (ABI 1.1): no worker holds the
     // stream. Raw C route: the handler hands the response over and returns.
-    host.api()->route_add(host.self(), {"GET", 3}, {"/api/v1/test/relay", 18}, WH_AUTH_PUBLIC,
-                          &Basic::Relay, this);
+    for (wh_str method : {wh_str{"GET", 3}, wh_str{"POST", 4}})
+      host.api()->route_add(host.self(), method, {"/api/v1/test/relay", 18}, WH_AUTH_PUBLIC,
+                            &Basic::Relay, this);
     host.Route("GET", "/api/v1/test/relay-stats", Auth::kPublic, [this](Request&, Response& res) {
       res.Json(json{{"started", relays_started_.load()},
                     {"released", relays_released_.load()},
