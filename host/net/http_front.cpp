@@ -215,6 +215,10 @@ constexpr std::size_t kMinWorkers = 4;
 // (a burst of a few hundred /health requests would otherwise leave a few hundred threads).
 constexpr std::size_t kEagerWorkers = 32;
 constexpr auto kSpawnDelay = std::chrono::milliseconds(5);
+// ... unless the process keeps the CPU busy (at least half a core over the last kSpawnDelay):
+// then the CPU is the limit, not blocked handlers (a burst of 500 stream requests on 2 cores),
+// and more threads would only slice it thinner: one more per kBusySpawnDelay at most.
+constexpr auto kBusySpawnDelay = std::chrono::milliseconds(100);
 constexpr int kSocketTimeoutSeconds = 60;  // one send or receive; the read deadline is tighter
 constexpr auto kAcceptPause = std::chrono::milliseconds(100);
 // How long a worker waits for the next request on a connection it just served before handing
@@ -615,12 +619,12 @@ bool HttpFront::Submit(ConnPtr& conn) {
         (workers_.size() >= max_workers &&
          ready_.size() >= static_cast<std::size_t>(idle_workers_ + options_.max_queued)))
       return false;
-    conn->queued_at = Clock::now();
+    const auto conn_now = Clock::now();
+    conn->queued_at = conn_now;
     ready_.push_back(std::move(conn));
     queued_.store(ready_.size(), std::memory_order_relaxed);
     if (ready_.size() > static_cast<std::size_t>(idle_workers_) && workers_.size() < max_workers &&
-        (workers_.size() < kEagerWorkers ||
-         ready_.front()->queued_at + kSpawnDelay <= Clock::now())) {
+        (workers_.size() < kEagerWorkers || WorkersToAdd(conn_now) > 0)) {
       StartWorker();
     } else {
       pool_cv_.notify_one();
@@ -642,19 +646,42 @@ void HttpFront::StartWorker() {
   }
 }
 
-// Requests that waited kSpawnDelay with no worker free: the workers are busy for longer than
-// a quick request (blocked on a database, an upstream, a stream). One new worker each.
+// Beyond kEagerWorkers, how many workers the waiting requests call for (pool_mu_ held).
+// Blocked workers (handlers waiting on a database, an upstream, a stream; the process uses
+// little CPU): one for each request that waited kSpawnDelay. Busy workers: one at most per
+// kBusySpawnDelay, for a request that waited as long, so a burst of a few hundred requests on
+// 2 cores does not leave a few hundred threads (each would also make every request slower).
+std::size_t HttpFront::WorkersToAdd(Clock::time_point now) {
+  if (ready_.empty()) return 0;
+  if (now - cpu_sampled_at_ >= kSpawnDelay) {
+    timespec t{};
+    ::clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
+    const auto cpu = std::chrono::seconds(t.tv_sec) + std::chrono::nanoseconds(t.tv_nsec);
+    cpu_busy_ = (cpu - cpu_at_sample_) * 2 >= now - cpu_sampled_at_;
+    cpu_sampled_at_ = now;
+    cpu_at_sample_ = cpu;
+  }
+  const auto idle = static_cast<std::size_t>(idle_workers_);
+  if (cpu_busy_) {
+    if (ready_.size() <= idle || ready_.front()->queued_at + kBusySpawnDelay > now ||
+        last_busy_spawn_ + kBusySpawnDelay > now)
+      return 0;
+    last_busy_spawn_ = now;
+    return 1;
+  }
+  std::size_t overdue = 0;
+  for (const auto& conn : ready_) {
+    if (conn->queued_at + kSpawnDelay > now) break;
+    ++overdue;
+  }
+  return overdue > idle ? overdue - idle : 0;
+}
+
 void HttpFront::AddWorkersForWaitingRequests() {
   std::lock_guard lock(pool_mu_);
   const auto max_workers = static_cast<std::size_t>(options_.max_workers);
-  const auto overdue_before = Clock::now() - kSpawnDelay;
-  std::size_t overdue = 0;
-  for (const auto& conn : ready_) {
-    if (conn->queued_at > overdue_before) break;
-    ++overdue;
-  }
-  for (auto idle = static_cast<std::size_t>(idle_workers_);
-       overdue > idle && workers_.size() < max_workers && !pool_stop_; --overdue)
+  for (std::size_t n = WorkersToAdd(Clock::now());
+       n > 0 && workers_.size() < max_workers && !pool_stop_; --n)
     StartWorker();
 }
 

@@ -103,6 +103,7 @@ class HttpFront {
   bool Submit(ConnPtr& conn);
   void StartWorker();
   void AddWorkersForWaitingRequests();
+  std::size_t WorkersToAdd(Clock::time_point now);
   void WorkerMain(std::list<std::thread>::iterator self);
   void Serve(ConnPtr conn);
   bool NextHeadArrives(Connection& conn);
@@ -141,6 +142,10 @@ class HttpFront {
   std::atomic<std::size_t> queued_{0};  // ready_.size(), read without the lock
   std::list<std::thread> workers_, exited_;
   int idle_workers_ = 0;
+  // Whether the process used at least half a core since the last sample (WorkersToAdd).
+  Clock::time_point last_busy_spawn_{}, cpu_sampled_at_{};
+  std::chrono::nanoseconds cpu_at_sample_{0};
+  bool cpu_busy_ = false;
   bool pool_stop_ = false;
 };
 

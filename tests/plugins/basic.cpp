@@ -102,6 +102,18 @@ class Basic : public webui::sdk::Plugin {
       std::this_thread::sleep_for(std::chrono::milliseconds(IntQuery(req, "ms", 1000)));
       res.Json(R"({"slow":true})");
     });
+    // Spends `ms` of this thread's CPU time (a handler that is busy, not blocked).
+    host.Route("GET", "/api/v1/test/busy", Auth::kPublic, [](Request& req, Response& res) {
+      const auto cpu = [] {
+        timespec t{};
+        ::clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+        return std::chrono::seconds(t.tv_sec) + std::chrono::nanoseconds(t.tv_nsec);
+      };
+      const auto until = cpu() + std::chrono::milliseconds(IntQuery(req, "ms", 1));
+      while (cpu() < until) {
+      }
+      res.Json(R"({"busy":true})");
+    });
     host.Route("GET", "/api/v1/test/stream", Auth::kPublic,
                [this](Request& req, Response& res) { Stream(req, res); });
     host.Route("GET", "/api/v1/test/stream-stats", Auth::kPublic, [this](Request&, Response& res) {
