@@ -288,9 +288,8 @@ int Run(int argc, char** argv) {
   front_options.max_connections_per_address = static_cast<size_t>(cfg.max_connections_per_ip);
   net::HttpFront front(
       socket, front_options,
-      [&pipeline](Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServerResponse& res) {
-        pipeline.Handle(req, res);
-      });
+      [&pipeline](Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServerResponse& res,
+                  net::WholeResponse& whole) { pipeline.Handle(req, res, &whole); });
   sockets->Start();  // reactor, dispatch threads, subscriptions
   front.Start();
   const int port = socket.address().port();

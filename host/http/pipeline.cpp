@@ -210,11 +210,13 @@ std::optional<Caller> Pipeline::AuthenticateToken(std::string_view token, std::s
   return outcome.caller;
 }
 
-void Pipeline::Handle(Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServerResponse& res) {
+void Pipeline::Handle(Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServerResponse& res,
+                      net::WholeResponse* whole) {
   const auto start = std::chrono::steady_clock::now();
   ++inflight_;
   RequestContext ctx(req, res, this);
   ctx.set_started(start);
+  ctx.set_whole_response(whole);
   try {
     auto incoming = ctx.Header("X-Request-ID");
     ctx.set_request_id(incoming && ValidRequestId(*incoming) ? std::string(*incoming)
@@ -462,7 +464,7 @@ void Pipeline::Finish(RequestContext& ctx) {
       config_.compression && body.size() >= 1024 && !ctx.ResponseHeader("Content-Encoding") &&
       (content_type = ctx.ResponseHeader("Content-Type")) && Compressible(*content_type) &&
       AcceptsGzip(ctx.Header("Accept-Encoding").value_or(""));
-  auto* whole = dynamic_cast<net::WholeResponse*>(&res);
+  net::WholeResponse* whole = ctx.whole_response();
   if (whole != nullptr && !compress) {
     // The common case: the decorations go out with the handler's headers, not copied into them.
     DecorationList decorations;

@@ -53,7 +53,10 @@ class Pipeline {
   Pipeline(const config::HostConfig& config, Router& router);
   ~Pipeline();
 
-  void Handle(Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServerResponse& res);
+  // `whole`: the same response, when it can be sent in one write (the connection front's);
+  // null from a plain POCO server (tests).
+  void Handle(Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServerResponse& res,
+              net::WholeResponse* whole = nullptr);
 
   // One authenticator for the whole host (the auth plugin's). `owner` is who set it.
   bool SetAuthenticator(std::string owner, AuthenticatorFn fn);

@@ -786,7 +786,7 @@ HttpFront::After HttpFront::ServeOne(Connection& conn, FrontSession& session) {
   if (req.getExpectContinue() && response.getStatus() == Poco::Net::HTTPResponse::HTTP_OK)
     response.sendContinue();
   try {
-    handler_(req, response);
+    handler_(req, response, response);
   } catch (const std::exception& e) {
     spdlog::error("http: request handler failed: {}", e.what());
     if (!response.sent()) SendAll(conn.fd, SimpleResponse(500, "Internal Server Error"), 0);

@@ -33,6 +33,7 @@
 
 #include "net/connection_limits.hpp"
 #include "net/stream_relay.hpp"
+#include "net/whole_response.hpp"
 
 namespace webui::net {
 
@@ -49,8 +50,10 @@ struct FrontOptions {
   std::string server_name = "webui-host";
 };
 
-using RequestHandler =
-    std::function<void(Poco::Net::HTTPServerRequest&, Poco::Net::HTTPServerResponse&)>;
+// The response is also handed over as a WholeResponse (the same object), so the handler can
+// send a buffered response in one write without a cross-cast per request.
+using RequestHandler = std::function<void(Poco::Net::HTTPServerRequest&,
+                                          Poco::Net::HTTPServerResponse&, WholeResponse&)>;
 
 class HttpFront {
  public:
