@@ -4,8 +4,10 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <pthread.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include <unistd.h>
@@ -215,10 +217,12 @@ constexpr std::size_t kMinWorkers = 4;
 // (a burst of a few hundred /health requests would otherwise leave a few hundred threads).
 constexpr std::size_t kEagerWorkers = 32;
 constexpr auto kSpawnDelay = std::chrono::milliseconds(5);
-// ... unless the process keeps the CPU busy (at least half a core over the last kSpawnDelay):
+// ... unless the process keeps the CPU busy (half a core, or threads preempted while runnable):
 // then the CPU is the limit, not blocked handlers (a burst of 500 stream requests on 2 cores),
 // and more threads would only slice it thinner: one more per kBusySpawnDelay at most.
 constexpr auto kBusySpawnDelay = std::chrono::milliseconds(100);
+// How often that is judged: long enough that a process short of CPU is seen preempted.
+constexpr auto kCpuSampleEvery = std::chrono::milliseconds(20);
 constexpr int kSocketTimeoutSeconds = 60;  // one send or receive; the read deadline is tighter
 constexpr auto kAcceptPause = std::chrono::milliseconds(100);
 // How long a worker waits for the next request on a connection it just served before handing
@@ -319,6 +323,11 @@ HttpFront::HttpFront(Poco::Net::ServerSocket listener, FrontOptions options, Req
   params_->setTimeout(Poco::Timespan(kSocketTimeoutSeconds, 0));
   params_->setServerName(options_.server_name);
   peek_buffer_.resize(kMaxHeadBytes + 1);
+  const int relays =
+      options_.relay_threads > 0
+          ? options_.relay_threads
+          : static_cast<int>(std::clamp(std::thread::hardware_concurrency(), 1u, 4u));
+  for (int i = 0; i < relays; ++i) relays_.push_back(std::make_unique<StreamRelay>());
 }
 
 HttpFront::~HttpFront() { Stop(); }
@@ -337,8 +346,21 @@ void HttpFront::Start() {
     if (::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, fd, &ev) != 0)
       throw std::system_error(errno, std::generic_category(), "epoll_ctl");
   }
-  relay_.Start();
-  loop_thread_ = std::thread([this] { Loop(); });
+  for (auto& relay : relays_) relay->Start();
+  loop_thread_ = std::thread([this] {
+    ::pthread_setname_np(::pthread_self(), "wh-front");
+    Loop();
+  });
+}
+
+std::size_t HttpFront::live_relays() const {
+  std::size_t live = 0;
+  for (const auto& relay : relays_) live += relay->live();
+  return live;
+}
+
+void HttpFront::AbortRelays() {
+  for (auto& relay : relays_) relay->AbortAll();
 }
 
 void HttpFront::BeginShutdown() {
@@ -352,7 +374,7 @@ void HttpFront::BeginShutdown() {
 void HttpFront::Stop() {
   BeginShutdown();
   // Relayed connections come back through the epoll thread: end them while it runs.
-  relay_.Stop();
+  for (auto& relay : relays_) relay->Stop();
   if (loop_thread_.joinable()) {
     stop_loop_ = true;
     const std::uint64_t one = 1;
@@ -639,7 +661,10 @@ void HttpFront::StartWorker() {
   try {
     workers_.emplace_back();
     auto self = std::prev(workers_.end());
-    *self = std::thread([this, self] { WorkerMain(self); });
+    *self = std::thread([this, self] {
+      ::pthread_setname_np(::pthread_self(), "wh-worker");
+      WorkerMain(self);
+    });
   } catch (const std::system_error& e) {
     workers_.pop_back();
     spdlog::warn("http: cannot start a worker thread: {}", e.what());
@@ -653,13 +678,19 @@ void HttpFront::StartWorker() {
 // 2 cores does not leave a few hundred threads (each would also make every request slower).
 std::size_t HttpFront::WorkersToAdd(Clock::time_point now) {
   if (ready_.empty()) return 0;
-  if (now - cpu_sampled_at_ >= kSpawnDelay) {
-    timespec t{};
-    ::clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
-    const auto cpu = std::chrono::seconds(t.tv_sec) + std::chrono::nanoseconds(t.tv_nsec);
-    cpu_busy_ = (cpu - cpu_at_sample_) * 2 >= now - cpu_sampled_at_;
+  if (now - cpu_sampled_at_ >= kCpuSampleEvery) {
+    // Busy: half a core used since the last sample, or threads preempted while runnable
+    // (involuntary switches: the machine's CPU is short, so the process may get little of it).
+    // Handlers blocked on I/O use little CPU and switch voluntarily.
+    rusage usage{};
+    ::getrusage(RUSAGE_SELF, &usage);
+    const auto cpu = std::chrono::seconds(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) +
+                     std::chrono::microseconds(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec);
+    cpu_busy_ = (cpu - cpu_at_sample_) * 2 >= now - cpu_sampled_at_ ||
+                usage.ru_nivcsw - preempted_at_sample_ >= 2;
     cpu_sampled_at_ = now;
     cpu_at_sample_ = cpu;
+    preempted_at_sample_ = usage.ru_nivcsw;
   }
   const auto idle = static_cast<std::size_t>(idle_workers_);
   if (cpu_busy_) {
@@ -731,7 +762,9 @@ void HttpFront::Serve(ConnPtr conn) {
     if (after == After::kGone) return;  // the handler took the socket (WebSocket upgrade)
     if (after == After::kRelay) {
       std::unique_ptr<RelayJob> job = conn->impl->TakeRelay();
-      relay_.Adopt(std::make_unique<RelayConnection>(*this, std::move(conn)), std::move(job));
+      StreamRelay& relay =
+          *relays_[next_relay_.fetch_add(1, std::memory_order_relaxed) % relays_.size()];
+      relay.Adopt(std::make_unique<RelayConnection>(*this, std::move(conn)), std::move(job));
       return;
     }
     // A busy client's next request usually follows at once: serve it here rather than through

@@ -5,6 +5,7 @@
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <pthread.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
@@ -967,7 +968,10 @@ void StreamRelay::Start() {
     std::lock_guard lock(mu_);
     accepting_ = true;
   }
-  thread_ = std::thread([this] { Loop(); });
+  thread_ = std::thread([this] {
+    ::pthread_setname_np(::pthread_self(), "wh-relay");
+    Loop();
+  });
 }
 
 void StreamRelay::Wake() {

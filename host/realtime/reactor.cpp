@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <pthread.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
@@ -149,7 +150,10 @@ Reactor::~Reactor() {
 void Reactor::Start() {
   if (running_.exchange(true)) return;
   stop_ = false;
-  thread_ = std::thread([this] { Loop(); });
+  thread_ = std::thread([this] {
+    ::pthread_setname_np(::pthread_self(), "wh-socketio");
+    Loop();
+  });
 }
 
 void Reactor::Stop() {

@@ -332,6 +332,29 @@ TEST(Relay, ADeadUpstreamIs502) {
   EXPECT_EQ(host->Get("/health").status, 200);
 }
 
+// Streams are spread over WEBUI_RELAY_THREADS relay threads, and each still arrives whole.
+TEST(Relay, StreamsAreSpreadOverTheConfiguredRelayThreads) {
+  auto host = StartHost({{"WEBUI_RELAY_THREADS", "3"}});
+  ASSERT_TRUE(host->Running());
+  EXPECT_EQ(ThreadsNamed(host->pid(), "wh-relay"), 3);
+  EXPECT_EQ(ThreadsNamed(host->pid(), "wh-front"), 1);
+  Upstream upstream;
+  upstream.Release();  // every stream runs to its end at once
+  std::vector<std::future<HttpResult>> streams;
+  for (int k = 0; k < 6; ++k)
+    streams.push_back(std::async(std::launch::async, [&, k] {
+      return host->Get("/api/v1/test/relay?url=http://127.0.0.1:" +
+                       std::to_string(upstream.port()) + "/s/" + std::to_string(k));
+    }));
+  for (int k = 0; k < 6; ++k) {
+    const auto r = streams[k].get();
+    EXPECT_EQ(r.status, 200);
+    EXPECT_EQ(r.body, FirstEvent(k) + RestEvents(k));
+  }
+  const auto stats = host->Get("/api/v1/test/relay-stats").Json();
+  EXPECT_EQ(stats["released"], 6) << stats.dump();
+}
+
 // The handler has returned before the upstream answers: the access and audit lines are written
 // when the relay ends, with the status the client got (not the 200 of a handler that returned).
 TEST(Relay, AccessAndAuditLinesCarryTheStatusTheClientGot) {
