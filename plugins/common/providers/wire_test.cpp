@@ -1,0 +1,123 @@
+#include "providers/wire.hpp"
+
+#include <algorithm>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+namespace webui::providers {
+namespace {
+
+TEST(UpstreamErrors, UpstreamErrorText) {
+  EXPECT_EQ(UpstreamErrorText(R"({"error":{"message":"bad key"}})", "x"), "bad key");
+  EXPECT_EQ(UpstreamErrorText(R"({"error":"boom"})", "x"), "boom");
+  EXPECT_EQ(UpstreamErrorText("", "fallback"), "fallback");
+  EXPECT_EQ(UpstreamErrorText("plain text", "x"), "plain text");
+}
+
+TEST(Sse, SplitsAcrossArbitraryChunks) {
+  const std::string stream =
+      "data: {\"a\":1}\n\n: comment\nevent: x\ndata:{\"b\":2}\r\n\r\ndata: [DONE]\n\n";
+  for (size_t step = 1; step <= stream.size(); ++step) {
+    SseSplitter s;
+    std::vector<std::string> got;
+    for (size_t i = 0; i < stream.size(); i += step)
+      ASSERT_TRUE(s.Feed(std::string_view(stream).substr(i, step), [&](std::string_view d) {
+        got.emplace_back(d);
+        return true;
+      }));
+    EXPECT_EQ(got, (std::vector<std::string>{"{\"a\":1}", "{\"b\":2}", "[DONE]"})) << step;
+    EXPECT_TRUE(s.AtBoundary());
+  }
+  SseSplitter s;
+  int calls = 0;
+  EXPECT_FALSE(s.Feed("data: 1\ndata: 2\n", [&](std::string_view) { return ++calls < 1; }));
+  EXPECT_EQ(calls, 1);
+}
+
+TEST(StreamEndWatcher, SeesDoneInSseWhateverTheChunking) {
+  const std::string stream =
+      "data: {\"t\":\"[DONE]\"}\n\n: data: [DONE]\ndata: {\"x\":1}\r\n\r\ndata: [DONE]\r\n\n";
+  const size_t end_at = stream.find("data: [DONE]\r") + 14;  // bytes through its "\n"
+  for (size_t step = 1; step <= stream.size(); ++step) {
+    StreamEndWatcher w(StreamEndWatcher::Format::kSse);
+    for (size_t i = 0; i < stream.size(); i += step) {
+      const bool ended = w.Feed(std::string_view(stream).substr(i, step));
+      EXPECT_EQ(ended, std::min(i + step, stream.size()) >= end_at) << step << " at " << i;
+    }
+  }
+  StreamEndWatcher w(StreamEndWatcher::Format::kSse);
+  EXPECT_FALSE(w.Feed("data: [DONE]"));  // not a line yet
+  EXPECT_TRUE(w.Feed("\n"));
+  EXPECT_TRUE(w.Feed("data: more"));  // stays ended
+}
+
+TEST(StreamEndWatcher, SeesDoneTrueInNdjsonAndIgnoresOverlongLines) {
+  StreamEndWatcher w(StreamEndWatcher::Format::kNdjson);
+  EXPECT_FALSE(w.Feed("{\"message\":{\"content\":\"\\\"done\\\": true\"},\"done\":false}\n"));
+  EXPECT_FALSE(w.Feed("{\"done\":\"true\"}\n[1]\nnot json \"done\"\n"));
+  EXPECT_FALSE(w.Feed("{\"model\":\"m\",\"done\":tr"));
+  EXPECT_TRUE(w.Feed("ue,\"done_reason\":\"stop\"}\n"));
+
+  StreamEndWatcher big(StreamEndWatcher::Format::kNdjson);
+  const std::string overlong =
+      "{\"done\":true,\"pad\":\"" + std::string(StreamEndWatcher::kMaxLine, 'x') + "\"}\n";
+  EXPECT_FALSE(big.Feed(overlong));
+  EXPECT_TRUE(big.Feed("{\"done\":true}\n"));  // the next line is read again
+}
+
+TEST(UserHeaders, UserNameIsQuotedLikePython) {
+  EXPECT_EQ(UrlQuote("Jane Doe"), "Jane Doe");
+  EXPECT_EQ(UrlQuote("Zoë\r\n"), "Zo%C3%AB%0D%0A");
+}
+
+TEST(Sse, ALineThatNeverEndsIsCutAtTheLimit) {
+  SseSplitter sse;
+  int events = 0;
+  auto on_data = [&](std::string_view) { return ++events, true; };
+  EXPECT_TRUE(sse.Feed("data: {\"a\":1}\n\ndata: ", on_data));
+  const std::string piece(1 << 20, 'x');
+  bool ok = true;
+  for (size_t fed = 0; ok && fed <= SseSplitter::kMaxPending + piece.size(); fed += piece.size())
+    ok = sse.Feed(piece, on_data);
+  EXPECT_FALSE(ok);
+  EXPECT_TRUE(sse.overflowed());
+  EXPECT_TRUE(sse.AtBoundary());  // the buffer was released
+  EXPECT_FALSE(sse.Feed("\n\n", on_data));
+  EXPECT_EQ(events, 1);
+}
+
+TEST(Ndjson, LinesAcrossChunks) {
+  const std::string stream = "{\"a\":1}\n\r\n{\"b\":2}\r\n{\"c\":3}";
+  for (size_t step = 1; step <= stream.size(); ++step) {
+    LineSplitter s;
+    std::vector<std::string> got;
+    for (size_t i = 0; i < stream.size(); i += step)
+      s.Feed(std::string_view(stream).substr(i, step), [&](std::string_view l) {
+        got.emplace_back(l);
+        return true;
+      });
+    EXPECT_EQ(got, (std::vector<std::string>{"{\"a\":1}", "{\"b\":2}"}));
+    EXPECT_EQ(s.pending(), "{\"c\":3}");
+  }
+}
+
+TEST(Ndjson, ALineThatNeverEndsIsCutAtTheLimit) {
+  LineSplitter lines;
+  int seen = 0;
+  auto on_line = [&](std::string_view) { return ++seen, true; };
+  EXPECT_TRUE(lines.Feed("{\"done\":false}\n{", on_line));
+  const std::string piece(1 << 20, 'x');
+  bool ok = true;
+  for (size_t fed = 0; ok && fed <= LineSplitter::kMaxPending + piece.size(); fed += piece.size())
+    ok = lines.Feed(piece, on_line);
+  EXPECT_FALSE(ok);
+  EXPECT_TRUE(lines.overflowed());
+  EXPECT_TRUE(lines.pending().empty());
+  EXPECT_FALSE(lines.Feed("}\n", on_line));
+  EXPECT_EQ(seen, 1);
+}
+
+}  // namespace
+}  // namespace webui::providers
