@@ -1,22 +1,23 @@
 #include "ollama_logic.hpp"
 
-#include "providers/test_env.hpp"
+#include <map>
+#include <utility>
 
 #include <gtest/gtest.h>
+
+#include "providers/test_env.hpp"
 
 namespace webui::ollama {
 namespace {
 
-using providers::MapEnv;
-
 TEST(OllamaSettings, BaseUrlsFromEnvironment) {
-  EXPECT_EQ(BaseUrlsFromEnv(MapEnv({})), std::vector<std::string>{"http://localhost:11434"});
-  EXPECT_EQ(BaseUrlsFromEnv(MapEnv({{"OLLAMA_API_BASE_URL", "http://o:1/api"}})),
-            std::vector<std::string>{"http://o:1"});
-  EXPECT_EQ(BaseUrlsFromEnv(MapEnv({{"OLLAMA_BASE_URL", "http://a/"}})),
-            std::vector<std::string>{"http://a"});
-  EXPECT_EQ(BaseUrlsFromEnv(MapEnv({{"OLLAMA_BASE_URLS", "http://a; http://b"}})),
-            (std::vector<std::string>{"http://a", "http://b"}));
+  const std::pair<std::map<std::string, std::string>, std::vector<std::string>> cases[] = {
+      {{}, {"http://localhost:11434"}},
+      {{{"OLLAMA_API_BASE_URL", "http://o:1/api"}}, {"http://o:1"}},
+      {{{"OLLAMA_BASE_URL", "http://a/"}}, {"http://a"}},
+      {{{"OLLAMA_BASE_URLS", "http://a; http://b"}}, {"http://a", "http://b"}},
+  };
+  for (const auto& [vars, urls] : cases) EXPECT_EQ(BaseUrlsFromEnv(providers::MapEnv(vars)), urls);
 }
 
 TEST(OllamaSettings, UpdateDropsConfigsOfMissingConnections) {

@@ -39,13 +39,6 @@ using providers::HttpStatusFor;
 using providers::kConnectionErrorText;
 using providers::ParseObjectBody;
 using providers::UpstreamCall;
-using sdk::Auth;
-using sdk::Caller;
-using sdk::FetchRequest;
-using sdk::Host;
-using sdk::HttpError;
-using sdk::Request;
-using sdk::Response;
 
 constexpr const char* kOllamaNotFound = "WebUI could not connect to Ollama";
 
@@ -388,9 +381,7 @@ class OllamaPlugin : public providers::ConnectionProvider {
     const Connections c = Load();
     auto raw = req.PathParam("url_idx");
     const size_t idx = ConnectionIndex(raw ? *raw : "0", c);
-    if (!body.contains("model") || body["model"].is_null())
-      body["model"] = body.value("name", json());
-    if (!body["model"].is_string()) throw HttpError(422, "model is required");
+    RequireModel(body);
     body["insecure"] = true;  // the admin may pull from any registry, as upstream
     auto caller = req.RequireCaller();
     const bool stream = body.value("stream", json(true)) != json(false);
@@ -399,12 +390,17 @@ class OllamaPlugin : public providers::ConnectionProvider {
              [this] { InvalidateModels(); });
   }
 
-  void Delete(Request& req, Response& res) {
-    json body = ParseObjectBody(req.Body());
+  // The body's "model", or the legacy "name" (moved to "model"); 422 when neither is a string.
+  static std::string RequireModel(json& body) {
     if (!body.contains("model") || body["model"].is_null())
       body["model"] = body.value("name", json());
     if (!body["model"].is_string()) throw HttpError(422, "model is required");
-    const std::string model = body["model"].get<std::string>();
+    return body["model"].get<std::string>();
+  }
+
+  void Delete(Request& req, Response& res) {
+    json body = ParseObjectBody(req.Body());
+    const std::string model = RequireModel(body);
     const Connections c = Load();
     size_t idx = 0;
     if (auto raw = req.PathParam("url_idx")) {
@@ -424,10 +420,7 @@ class OllamaPlugin : public providers::ConnectionProvider {
 
   void Show(Request& req, Response& res) {
     json body = ParseObjectBody(req.Body());
-    if (!body.contains("model") || body["model"].is_null())
-      body["model"] = body.value("name", json());
-    if (!body["model"].is_string()) throw HttpError(422, "model is required");
-    const std::string model = body["model"].get<std::string>();
+    const std::string model = RequireModel(body);
     const Connections c = Load();
     const size_t idx = ConnectionFor(req, model, c);
     body["model"] = StripPrefix(model, c.ConfigOf(idx));
@@ -450,65 +443,59 @@ class OllamaPlugin : public providers::ConnectionProvider {
     return idx;
   }
 
-  void Embed(Request& req, Response& res) {
-    json body = ParseObjectBody(req.Body());
-    const Connections c = Load();
-    const size_t idx = Prepare(req, body, c, "input", false);
-    auto caller = req.RequireCaller();
-    res.Json(Relay(c, idx, "POST", "/api/embed", &body, &caller).dump());
-  }
+  void Embed(Request& req, Response& res) { ForwardJson(req, res, "input", "/api/embed"); }
 
   void Embeddings(Request& req, Response& res) {
+    ForwardJson(req, res, "prompt", "/api/embeddings");
+  }
+
+  // A request whose answer comes back whole, as JSON.
+  void ForwardJson(Request& req, Response& res, const char* required_field, const char* path) {
     json body = ParseObjectBody(req.Body());
     const Connections c = Load();
-    const size_t idx = Prepare(req, body, c, "prompt", false);
+    const size_t idx = Prepare(req, body, c, required_field, false);
     auto caller = req.RequireCaller();
-    res.Json(Relay(c, idx, "POST", "/api/embeddings", &body, &caller).dump());
+    res.Json(Relay(c, idx, "POST", path, &body, &caller).dump());
   }
+
+  // How the generating routes differ from one another.
+  struct GenerateRoute {
+    const char* path;
+    const char* required_field;  // "messages" must also be a list
+    bool tag_payload;            // the upstream gets the name with its tag
+    bool drop_metadata;
+    const char* content_type;  // of the client's stream, "" for the upstream's
+    Framing framing;           // NDJSON routes stream unless told not to, SSE ones the reverse
+  };
 
   void Generate(Request& req, Response& res) {
-    json body = ParseObjectBody(req.Body());
-    const Connections c = Load();
-    const size_t idx = Prepare(req, body, c, "prompt", false);
-    if (!body.contains("stream") || body["stream"].is_null()) body["stream"] = true;
-    auto caller = req.RequireCaller();
-    SendPost(res, c, idx, "/api/generate", "POST", body, body["stream"] == json(true), &caller, "",
-             Framing::kNdjson);
+    Forward(req, res, {"/api/generate", "prompt", false, false, "", Framing::kNdjson});
   }
-
   void Chat(Request& req, Response& res) {
-    json body = ParseObjectBody(req.Body());
-    body.erase("metadata");
-    if (!body.contains("messages") || !body["messages"].is_array())
-      throw HttpError(400, "messages: field required");
-    const Connections c = Load();
-    const size_t idx = Prepare(req, body, c, "messages", true);
-    if (!body.contains("stream") || body["stream"].is_null()) body["stream"] = true;
-    auto caller = req.RequireCaller();
-    SendPost(res, c, idx, "/api/chat", "POST", body, body["stream"] == json(true), &caller,
-             "application/x-ndjson", Framing::kNdjson);
+    Forward(req, res,
+            {"/api/chat", "messages", true, true, "application/x-ndjson", Framing::kNdjson});
   }
-
   void OpenAiChat(Request& req, Response& res) {
-    json body = ParseObjectBody(req.Body());
-    body.erase("metadata");
-    if (!body.contains("messages") || !body["messages"].is_array())
-      throw HttpError(400, "messages: field required");
-    const Connections c = Load();
-    const size_t idx = Prepare(req, body, c, "messages", true);
-    auto caller = req.RequireCaller();
-    SendPost(res, c, idx, "/v1/chat/completions", "POST", body,
-             body.value("stream", json(false)) == json(true), &caller, "", Framing::kSse);
+    Forward(req, res, {"/v1/chat/completions", "messages", true, true, "", Framing::kSse});
+  }
+  void OpenAiCompletion(Request& req, Response& res) {
+    Forward(req, res, {"/v1/completions", "prompt", true, true, "", Framing::kSse});
   }
 
-  void OpenAiCompletion(Request& req, Response& res) {
+  void Forward(Request& req, Response& res, const GenerateRoute& route) {
     json body = ParseObjectBody(req.Body());
-    body.erase("metadata");
+    if (route.drop_metadata) body.erase("metadata");
+    if (std::string_view(route.required_field) == "messages" &&
+        (!body.contains("messages") || !body["messages"].is_array()))
+      throw HttpError(400, "messages: field required");
     const Connections c = Load();
-    const size_t idx = Prepare(req, body, c, "prompt", true);
+    const size_t idx = Prepare(req, body, c, route.required_field, route.tag_payload);
+    if (route.framing == Framing::kNdjson && (!body.contains("stream") || body["stream"].is_null()))
+      body["stream"] = true;
+    const bool stream = body.value("stream", json(false)) == json(true);
     auto caller = req.RequireCaller();
-    SendPost(res, c, idx, "/v1/completions", "POST", body,
-             body.value("stream", json(false)) == json(true), &caller, "", Framing::kSse);
+    SendPost(res, c, idx, route.path, "POST", body, stream, &caller, route.content_type,
+             route.framing);
   }
 
   // ---- model_provider.v1 ----

@@ -7,9 +7,10 @@
 //   service model_provider.v1 (list_models, has_model, chat_completion, embeddings)
 //
 // Streaming is real: SSE bytes go to the client as they arrive (on the host's relay thread when
-// the host has one, upstream_relay.hpp), a client that leaves closes the upstream request within
-// 250 ms, and an upstream that drops mid-stream ends the stream with an explicit error event. The
-// connection serving a completion is always the one that listed the model; callers cannot pick it.
+// the host has one, providers/upstream_relay.hpp), a client that leaves closes the upstream request
+// within 250 ms, and an upstream that drops mid-stream ends the stream with an explicit error
+// event. The connection serving a completion is always the one that listed the model; callers
+// cannot pick it.
 #include <webui_host/services/model_provider.h>
 #include <webui_host/sdk.hpp>
 
@@ -37,13 +38,6 @@ using providers::HttpStatusFor;
 using providers::kConnectionErrorText;
 using providers::ParseObjectBody;
 using providers::UpstreamCall;
-using sdk::Auth;
-using sdk::Caller;
-using sdk::FetchRequest;
-using sdk::Host;
-using sdk::HttpError;
-using sdk::Request;
-using sdk::Response;
 
 constexpr providers::ProviderNames kNames{
     "openai",          "openai.enable",      "ENABLE_OPENAI_API",  "openai.api_base_urls",

@@ -24,6 +24,21 @@ void Sink(wh_str_sink sink, void* user, const std::string& text) {
   if (sink != nullptr) sink(user, wh_str{text.data(), text.size()});
 }
 
+// Runs one service call; an exception becomes WH_ERROR with its text (and 500 when no status
+// was set): nothing may cross the C boundary.
+template <typename Call>
+wh_status Guarded(int* http_status, std::string* message, Call&& call) {
+  try {
+    return call();
+  } catch (const std::exception& e) {
+    *message = e.what();
+  } catch (...) {
+    *message = "internal error";
+  }
+  if (*http_status == 0) *http_status = 500;
+  return WH_ERROR;
+}
+
 wh_status FailureStatus(wh_status transport) {
   return transport == WH_TIMEOUT ? WH_TIMEOUT : WH_UNAVAILABLE;
 }
@@ -315,34 +330,24 @@ int ConnectionProvider::SvcHasModel(void* self, wh_str model_id) {
 wh_status ConnectionProvider::SvcChat(void* self, wh_str request_json, wh_model_chunk_fn on_piece,
                                       void* piece_user, int* http_status, wh_str_sink error,
                                       void* error_user) {
-  auto* p = static_cast<ConnectionProvider*>(self);
   int status_storage = 0;
   if (http_status == nullptr) http_status = &status_storage;
   std::string message;
-  wh_status st = WH_ERROR;
-  try {
+  const wh_status st = Guarded(http_status, &message, [&] {
     json payload =
         sdk::json::Parse(sdk::FromWh(request_json)).value_or(json(json::value_t::discarded));
     if (payload.is_discarded() || !payload.is_object()) {
       *http_status = 400;
       message = "Request body must be a JSON object";
-      st = WH_INVALID;
-    } else {
-      ServiceExchange exchange(on_piece, piece_user);
-      st = p->ServiceChat(std::move(payload), exchange, http_status, &message);
-      if (exchange.aborted()) {
-        message = "aborted by the consumer";
-        st = WH_ABORTED;
-      }
+      return WH_INVALID;
     }
-  } catch (const std::exception& e) {
-    message = e.what();
-    if (*http_status == 0) *http_status = 500;
-    st = WH_ERROR;
-  } catch (...) {
-    message = "internal error";
-    st = WH_ERROR;
-  }
+    ServiceExchange exchange(on_piece, piece_user);
+    const wh_status chat = static_cast<ConnectionProvider*>(self)->ServiceChat(
+        std::move(payload), exchange, http_status, &message);
+    if (!exchange.aborted()) return chat;
+    message = "aborted by the consumer";
+    return WH_ABORTED;
+  });
   if (st != WH_OK) Sink(error, error_user, message);
   return st;
 }
@@ -350,19 +355,13 @@ wh_status ConnectionProvider::SvcChat(void* self, wh_str request_json, wh_model_
 wh_status ConnectionProvider::SvcEmbeddings(void* self, wh_str request_json, wh_str_sink sink,
                                             void* sink_user, int* http_status, wh_str_sink error,
                                             void* error_user) {
-  auto* p = static_cast<ConnectionProvider*>(self);
   int status_storage = 0;
   if (http_status == nullptr) http_status = &status_storage;
   std::string answer, message;
-  wh_status st = WH_ERROR;
-  try {
-    st = p->ServiceEmbeddings(sdk::FromWh(request_json), &answer, http_status, &message);
-  } catch (const std::exception& e) {
-    message = e.what();
-    st = WH_ERROR;
-  } catch (...) {
-    return WH_ERROR;
-  }
+  const wh_status st = Guarded(http_status, &message, [&] {
+    return static_cast<ConnectionProvider*>(self)->ServiceEmbeddings(
+        sdk::FromWh(request_json), &answer, http_status, &message);
+  });
   if (st == WH_OK)
     Sink(sink, sink_user, answer);
   else

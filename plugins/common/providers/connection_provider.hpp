@@ -110,6 +110,14 @@ class ConnectionProvider : public sdk::Plugin {
  protected:
   using Freshness = ModelListCache<ModelSet>::Freshness;
   using Clock = std::chrono::steady_clock;
+  // The SDK names every provider's routes use.
+  using Auth = sdk::Auth;
+  using Caller = sdk::Caller;
+  using FetchRequest = sdk::FetchRequest;
+  using Host = sdk::Host;
+  using HttpError = sdk::HttpError;
+  using Request = sdk::Request;
+  using Response = sdk::Response;
 
   // Declares the settings (`default_keys` only when keys are a list), reads the environment,
   // routes GET /<plugin>/config and POST /<plugin>/config/update (admin) and offers

@@ -72,22 +72,6 @@ TEST(UserHeaders, UserNameIsQuotedLikePython) {
   EXPECT_EQ(UrlQuote("Zoë\r\n"), "Zo%C3%AB%0D%0A");
 }
 
-TEST(Sse, ALineThatNeverEndsIsCutAtTheLimit) {
-  SseSplitter sse;
-  int events = 0;
-  auto on_data = [&](std::string_view) { return ++events, true; };
-  EXPECT_TRUE(sse.Feed("data: {\"a\":1}\n\ndata: ", on_data));
-  const std::string piece(1 << 20, 'x');
-  bool ok = true;
-  for (size_t fed = 0; ok && fed <= SseSplitter::kMaxPending + piece.size(); fed += piece.size())
-    ok = sse.Feed(piece, on_data);
-  EXPECT_FALSE(ok);
-  EXPECT_TRUE(sse.overflowed());
-  EXPECT_TRUE(sse.AtBoundary());  // the buffer was released
-  EXPECT_FALSE(sse.Feed("\n\n", on_data));
-  EXPECT_EQ(events, 1);
-}
-
 TEST(Ndjson, LinesAcrossChunks) {
   const std::string stream = "{\"a\":1}\n\r\n{\"b\":2}\r\n{\"c\":3}";
   for (size_t step = 1; step <= stream.size(); ++step) {
@@ -103,20 +87,32 @@ TEST(Ndjson, LinesAcrossChunks) {
   }
 }
 
-TEST(Ndjson, ALineThatNeverEndsIsCutAtTheLimit) {
-  LineSplitter lines;
+// An upstream that never ends its line: both splitters give up past kMaxPending, release the
+// buffer, and stay stopped.
+template <typename Splitter>
+void ExpectOverlongLineIsCut(std::string_view first_event, std::string_view opening,
+                             std::string_view closing) {
+  Splitter splitter;
   int seen = 0;
-  auto on_line = [&](std::string_view) { return ++seen, true; };
-  EXPECT_TRUE(lines.Feed("{\"done\":false}\n{", on_line));
+  auto on_event = [&](std::string_view) { return ++seen, true; };
+  EXPECT_TRUE(splitter.Feed(std::string(first_event) + std::string(opening), on_event));
   const std::string piece(1 << 20, 'x');
   bool ok = true;
-  for (size_t fed = 0; ok && fed <= LineSplitter::kMaxPending + piece.size(); fed += piece.size())
-    ok = lines.Feed(piece, on_line);
+  for (size_t fed = 0; ok && fed <= Splitter::kMaxPending + piece.size(); fed += piece.size())
+    ok = splitter.Feed(piece, on_event);
   EXPECT_FALSE(ok);
-  EXPECT_TRUE(lines.overflowed());
-  EXPECT_TRUE(lines.pending().empty());
-  EXPECT_FALSE(lines.Feed("}\n", on_line));
+  EXPECT_TRUE(splitter.overflowed());
+  EXPECT_TRUE(splitter.AtBoundary());  // the buffer was released
+  EXPECT_FALSE(splitter.Feed(closing, on_event));
   EXPECT_EQ(seen, 1);
+}
+
+TEST(Sse, ALineThatNeverEndsIsCutAtTheLimit) {
+  ExpectOverlongLineIsCut<SseSplitter>("data: {\"a\":1}\n\n", "data: ", "\n\n");
+}
+
+TEST(Ndjson, ALineThatNeverEndsIsCutAtTheLimit) {
+  ExpectOverlongLineIsCut<LineSplitter>("{\"done\":false}\n", "{", "}\n");
 }
 
 }  // namespace
