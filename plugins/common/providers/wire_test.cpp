@@ -115,5 +115,13 @@ TEST(Ndjson, ALineThatNeverEndsIsCutAtTheLimit) {
   ExpectOverlongLineIsCut<LineSplitter>("{\"done\":false}\n", "{", "}\n");
 }
 
+TEST(Sse, ErrorEventClosesAHalfWrittenEventAndEndsTheStream) {
+  EXPECT_EQ(SseErrorEvent("lost", "", "\n\n"),
+            "data: {\"error\":{\"message\":\"lost\",\"type\":\"upstream_error\"}}\n\n"
+            "data: [DONE]\n\n");
+  const std::string cut = SseErrorEvent("late", "upstream_timeout", "{\"a\":");
+  EXPECT_EQ(cut.rfind("\n\ndata: {\"error\":{\"code\":\"upstream_timeout\"", 0), 0u) << cut;
+}
+
 }  // namespace
 }  // namespace webui::providers
