@@ -13,7 +13,7 @@
 #include <utility>
 #include <vector>
 
-namespace webui::upstream {
+namespace webui::providers {
 
 using Headers = std::vector<std::pair<std::string, std::string>>;
 
@@ -103,4 +103,4 @@ inline FetchOutcome StreamFetch(webui::sdk::Host& host, const webui::sdk::FetchR
   return out;
 }
 
-}  // namespace webui::upstream
+}  // namespace webui::providers
