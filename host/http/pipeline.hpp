@@ -23,6 +23,7 @@
 #include <Poco/Net/HTTPServerRequest.h>
 #include <Poco/Net/HTTPServerResponse.h>
 #include <nlohmann/json_fwd.hpp>
+#include <webui_host/sdk/errors.hpp>
 
 #include "config/host_config.hpp"
 #include "http/request_context.hpp"
@@ -39,14 +40,9 @@ struct AuthOutcome {
 };
 using AuthenticatorFn = std::function<AuthOutcome(RequestContext&)>;
 
-// Open WebUI's ERROR_MESSAGES.ACCESS_PROHIBITED.
-inline constexpr const char* kAccessProhibited =
-    "You do not have permission to access this resource. Please contact your administrator for "
-    "assistance.";
-
-// The detail of a 503 answered during a database outage (the SDK's kServiceUnavailable).
-inline constexpr const char* kServiceUnavailable =
-    "Service temporarily unavailable. Please try again later.";
+// Open WebUI's texts the pipeline answers with: one copy, the SDK's (sdk/errors.hpp).
+using sdk::kServiceUnavailable;  // a 503 during a database outage
+using sdk::messages::kAccessProhibited;
 
 class Pipeline {
  public:

@@ -347,10 +347,9 @@ void HttpFront::Start() {
       throw std::system_error(errno, std::generic_category(), "epoll_ctl");
   }
   for (auto& relay : relays_) relay->Start();
-  loop_thread_ = std::thread([this] {
-    ::pthread_setname_np(::pthread_self(), "wh-front");
-    Loop();
-  });
+  loop_thread_ = std::thread([this] { Loop(); });
+  // Named here, not in the thread: the name is there as soon as Start returns.
+  ::pthread_setname_np(loop_thread_.native_handle(), "wh-front");
 }
 
 std::size_t HttpFront::live_relays() const {
@@ -661,10 +660,8 @@ void HttpFront::StartWorker() {
   try {
     workers_.emplace_back();
     auto self = std::prev(workers_.end());
-    *self = std::thread([this, self] {
-      ::pthread_setname_np(::pthread_self(), "wh-worker");
-      WorkerMain(self);
-    });
+    *self = std::thread([this, self] { WorkerMain(self); });
+    ::pthread_setname_np(self->native_handle(), "wh-worker");
   } catch (const std::system_error& e) {
     workers_.pop_back();
     spdlog::warn("http: cannot start a worker thread: {}", e.what());

@@ -968,10 +968,9 @@ void StreamRelay::Start() {
     std::lock_guard lock(mu_);
     accepting_ = true;
   }
-  thread_ = std::thread([this] {
-    ::pthread_setname_np(::pthread_self(), "wh-relay");
-    Loop();
-  });
+  thread_ = std::thread([this] { Loop(); });
+  // Named here, not in the thread: the name is there as soon as Start returns.
+  ::pthread_setname_np(thread_.native_handle(), "wh-relay");
 }
 
 void StreamRelay::Wake() {

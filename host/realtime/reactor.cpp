@@ -150,10 +150,9 @@ Reactor::~Reactor() {
 void Reactor::Start() {
   if (running_.exchange(true)) return;
   stop_ = false;
-  thread_ = std::thread([this] {
-    ::pthread_setname_np(::pthread_self(), "wh-socketio");
-    Loop();
-  });
+  thread_ = std::thread([this] { Loop(); });
+  // Named here, not in the thread: the name is there as soon as Start returns.
+  ::pthread_setname_np(thread_.native_handle(), "wh-socketio");
 }
 
 void Reactor::Stop() {
