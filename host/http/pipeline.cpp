@@ -531,7 +531,7 @@ void Pipeline::Log(RequestContext& ctx, double ms) {
   }
 }
 
-std::function<void(int, bool)> Pipeline::RelayEpilogue(RequestContext& ctx) {
+std::function<void(int)> Pipeline::RelayEpilogue(RequestContext& ctx) {
   const auto level = config_.access_log ? spdlog::level::info : spdlog::level::debug;
   std::optional<std::array<std::string, 5>> access;
   if (spdlog::should_log(level))
@@ -539,8 +539,8 @@ std::function<void(int, bool)> Pipeline::RelayEpilogue(RequestContext& ctx) {
                                         ctx.request_id(), ctx.caller() ? ctx.caller()->id : ""};
   json audit = AuditLine(ctx);
   if (!access && audit.is_null()) return nullptr;
-  return [this, level, access = std::move(access), audit = std::move(audit), start = ctx.started()](
-             int status, bool) mutable {
+  return [this, level, access = std::move(access), audit = std::move(audit),
+          start = ctx.started()](int status) mutable {
     if (access) {
       const double ms =
           std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)

@@ -72,7 +72,7 @@ class Pipeline {
   std::size_t AbortStreams(std::string_view message, std::chrono::milliseconds budget);
   // What a relayed request's end runs (net::RelayJob::on_finished): its access and audit lines,
   // written with the status the client got. Owns copies of what it needs from `ctx`.
-  std::function<void(int status, bool complete)> RelayEpilogue(RequestContext& ctx);
+  std::function<void(int status)> RelayEpilogue(RequestContext& ctx);
 
   // Whose X-Forwarded-For RequestContext believes for the client address.
   const config::TrustedProxies& trusted_proxies() const { return config_.forwarded_allow_ips; }

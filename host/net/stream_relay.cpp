@@ -117,7 +117,7 @@ void EndUnadopted(std::unique_ptr<RelayClient> client, std::unique_ptr<RelayJob>
   }
   if (job && job->on_finished) {
     try {
-      job->on_finished(0, false);
+      job->on_finished(0);
     } catch (...) {
     }
   }
@@ -214,7 +214,7 @@ class StreamRelay::Relay final : public RelayExchange {
     CloseUpstream(true);
     if (client_) {
       Unregister(client_->fd(), client_events_);
-      Report(false);
+      Report();
       client_->Finish(false);
     }
   }
@@ -881,11 +881,11 @@ class StreamRelay::Relay final : public RelayExchange {
     FinishClient(false);
   }
 
-  void Report(bool complete) {
+  void Report() {
     if (reported_ || !job_->on_finished) return;
     reported_ = true;
     try {
-      job_->on_finished(status_sent_, complete);
+      job_->on_finished(status_sent_);
     } catch (...) {
     }
   }
@@ -895,7 +895,7 @@ class StreamRelay::Relay final : public RelayExchange {
     Unregister(client_->fd(), client_events_);
     std::unique_ptr<RelayClient> client = std::move(client_);
     --owner_.live_;
-    Report(state_ == ClientState::kComplete && !client_gone_);
+    Report();
     try {
       client->Finish(reusable);
     } catch (...) {
