@@ -179,33 +179,46 @@ Pipeline::Pipeline(const config::HostConfig& config, Router& router)
 
 Pipeline::~Pipeline() = default;
 
-bool Pipeline::SetAuthenticator(std::string owner, AuthenticatorFn fn) {
+bool Pipeline::AddAuthenticator(std::string owner, std::int32_t order, AuthenticatorFn fn,
+                                std::function<bool()> enabled, bool primary) {
   std::unique_lock lock(auth_mu_);
-  if (authenticator_ && auth_owner_ != owner) return false;
-  auth_owner_ = std::move(owner);
-  authenticator_ = std::move(fn);
+  if (primary) {
+    for (const auto& link : identity_chain_)
+      if (link.primary) return false;
+  }
+  ChainLink link{std::move(owner), order, primary, std::move(fn), std::move(enabled)};
+  auto at = std::upper_bound(identity_chain_.begin(), identity_chain_.end(), link.order,
+                             [](std::int32_t o, const ChainLink& l) { return o < l.order; });
+  identity_chain_.insert(at, std::move(link));
   return true;
 }
 
-void Pipeline::ClearAuthenticator(std::string_view owner) {
+void Pipeline::RemoveAuthenticators(std::string_view owner) {
   std::unique_lock lock(auth_mu_);
-  if (auth_owner_ == owner) {
-    auth_owner_.clear();
-    authenticator_ = nullptr;
-  }
+  std::erase_if(identity_chain_, [owner](const ChainLink& l) { return l.owner == owner; });
 }
 
-std::string Pipeline::authenticator_owner() const {
+std::string Pipeline::primary_authenticator_owner() const {
   std::shared_lock lock(auth_mu_);
-  return auth_owner_;
+  for (const auto& link : identity_chain_)
+    if (link.primary) return link.owner;
+  return {};
+}
+
+AuthOutcome Pipeline::Authenticate(RequestContext& ctx) const {
+  std::shared_lock lock(auth_mu_);
+  for (const auto& link : identity_chain_) {
+    if (link.enabled && !link.enabled()) continue;
+    AuthOutcome outcome = link.fn(ctx);
+    if (outcome.result != AuthOutcome::Result::kNone) return outcome;
+  }
+  return {};
 }
 
 std::optional<Caller> Pipeline::AuthenticateToken(std::string_view token, std::string_view path) {
   if (token.empty()) return std::nullopt;
   RequestContext ctx("GET", std::string(path), {{"Authorization", "Bearer " + std::string(token)}});
-  std::shared_lock lock(auth_mu_);
-  if (!authenticator_) return std::nullopt;
-  AuthOutcome outcome = authenticator_(ctx);
+  AuthOutcome outcome = Authenticate(ctx);
   if (outcome.result != AuthOutcome::Result::kOk) return std::nullopt;
   return outcome.caller;
 }
@@ -311,11 +324,7 @@ void Pipeline::Dispatch(RequestContext& ctx) {
 
 bool Pipeline::ResolveCaller(RequestContext& ctx, AuthLevel level) {
   if (level == AuthLevel::kPublic || level == AuthLevel::kPlugin) return true;
-  AuthOutcome outcome;
-  {
-    std::shared_lock lock(auth_mu_);
-    if (authenticator_) outcome = authenticator_(ctx);
-  }
+  AuthOutcome outcome = Authenticate(ctx);
   switch (outcome.result) {
     case AuthOutcome::Result::kNone:
       if (level == AuthLevel::kOptional) return true;
@@ -323,6 +332,10 @@ bool Pipeline::ResolveCaller(RequestContext& ctx, AuthLevel level) {
       return false;
     case AuthOutcome::Result::kRejected:
       ctx.SendError(outcome.status, outcome.detail);
+      return false;
+    case AuthOutcome::Result::kUnavailable:
+      // The credentials could not be checked: never a 401, which would end a valid session.
+      ctx.SendError(503, kServiceUnavailable);
       return false;
     case AuthOutcome::Result::kOk:
       break;

@@ -31,9 +31,10 @@
 
 namespace webui::http {
 
-// What an authenticator decided about a request.
+// What an authenticator decided about a request. kNone passes the request to the next one in
+// the chain; kUnavailable (the credentials could not be checked: an outage) ends it with 503.
 struct AuthOutcome {
-  enum class Result { kNone, kOk, kRejected } result = Result::kNone;
+  enum class Result { kNone, kOk, kRejected, kUnavailable } result = Result::kNone;
   Caller caller;
   int status = 401;
   std::string detail = "Invalid token";
@@ -54,10 +55,17 @@ class Pipeline {
   void Handle(Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServerResponse& res,
               net::WholeResponse* whole = nullptr);
 
-  // One authenticator for the whole host (the auth plugin's). `owner` is who set it.
-  bool SetAuthenticator(std::string owner, AuthenticatorFn fn);
-  void ClearAuthenticator(std::string_view owner);
-  std::string authenticator_owner() const;
+  // The identity chain: authenticators asked in ascending `order` (equal orders: the order they
+  // were added) until one accepts, rejects or reports an outage. `enabled` says whether the
+  // owner is enabled now (a disabled plugin's authenticator is skipped); null means always.
+  // `primary` marks the one that authenticates every request (the auth plugin's, through
+  // authenticator_set): there is at most one, and its owner cannot be disabled.
+  bool AddAuthenticator(std::string owner, std::int32_t order, AuthenticatorFn fn,
+                        std::function<bool()> enabled = nullptr, bool primary = false);
+  void RemoveAuthenticators(std::string_view owner);
+  std::string primary_authenticator_owner() const;
+  // Asks the chain about `ctx`: the first answer that is not kNone, or kNone.
+  AuthOutcome Authenticate(RequestContext& ctx) const;
   // Judges a bearer token outside HTTP (Socket.IO): the caller, or nullopt when there is no
   // authenticator or it rejects the token. `path` is what API-key endpoint rules see.
   std::optional<Caller> AuthenticateToken(std::string_view token, std::string_view path);
@@ -105,9 +113,15 @@ class Pipeline {
 
   const config::HostConfig& config_;
   Router& router_;
+  struct ChainLink {
+    std::string owner;
+    std::int32_t order = 0;
+    bool primary = false;
+    AuthenticatorFn fn;
+    std::function<bool()> enabled;
+  };
   mutable std::shared_mutex auth_mu_;
-  std::string auth_owner_;
-  AuthenticatorFn authenticator_;
+  std::vector<ChainLink> identity_chain_;  // sorted by order, stable
   std::atomic<int> inflight_{0};
   std::atomic<bool> draining_{false};
   std::mutex streams_mu_;

@@ -157,24 +157,49 @@ wh_status RouteAdd(wh_plugin_host_ptr* self, wh_str method, wh_str path, wh_auth
   });
 }
 
+// The chain link that calls a plugin's authenticator and turns its answer into an AuthOutcome.
+http::AuthenticatorFn ChainLinkFor(wh_authenticator_fn fn, void* user) {
+  return [fn, user](RequestContext& ctx) {
+    http::AuthOutcome out;
+    const wh_authn_result res = fn(user, reinterpret_cast<const wh_request_host_ptr*>(&ctx),
+                                   reinterpret_cast<wh_authn_host_ptr*>(&out));
+    if (res == WH_AUTHN_NONE) {
+      out.result = http::AuthOutcome::Result::kNone;
+    } else if (res == WH_AUTHN_UNAVAILABLE) {
+      out.result = http::AuthOutcome::Result::kUnavailable;
+    } else if (res == WH_AUTHN_OK && out.result == http::AuthOutcome::Result::kOk) {
+      // accepted
+    } else {
+      // REJECTED, an unknown value, or OK without authn_accept: never let a caller through.
+      if (out.result == http::AuthOutcome::Result::kOk) out = http::AuthOutcome{};
+      out.result = http::AuthOutcome::Result::kRejected;
+    }
+    return out;
+  };
+}
+
 wh_status AuthenticatorSet(wh_plugin_host_ptr* self, wh_authenticator_fn fn, void* user) {
   return Guard("authenticator_set", nullptr, nullptr, [&] {
     auto& r = Rec(self);
     if (fn == nullptr) return WH_INVALID;
-    const bool ok = r.host->pipeline.SetAuthenticator(r.name, [fn, user](RequestContext& ctx) {
-      http::AuthOutcome out;
-      const wh_authn_result res = fn(user, reinterpret_cast<const wh_request_host_ptr*>(&ctx),
-                                     reinterpret_cast<wh_authn_host_ptr*>(&out));
-      if (res == WH_AUTHN_NONE) {
-        out.result = http::AuthOutcome::Result::kNone;
-      } else if (res == WH_AUTHN_OK && out.result == http::AuthOutcome::Result::kOk) {
-        // accepted
-      } else {
-        out.result = http::AuthOutcome::Result::kRejected;
-      }
-      return out;
-    });
+    // The primary authenticator answers for every request, so it is never skipped.
+    const bool ok = r.host->pipeline.AddAuthenticator(r.name, 0, ChainLinkFor(fn, user), nullptr,
+                                                      /*primary=*/true);
     return ok ? WH_OK : WH_CONFLICT;
+  });
+}
+
+wh_status AuthenticatorAdd(wh_plugin_host_ptr* self, wh_authenticator_fn fn, void* user,
+                           int32_t order) {
+  return Guard("authenticator_add", nullptr, nullptr, [&] {
+    auto& r = Rec(self);
+    if (!r.in_init) return WH_DENIED;
+    if (fn == nullptr) return WH_INVALID;
+    PluginRecord* rec = &r;
+    r.host->pipeline.AddAuthenticator(r.name, order, ChainLinkFor(fn, user), [rec] {
+      return rec->enabled.load(std::memory_order_relaxed);
+    });
+    return WH_OK;
   });
 }
 
@@ -731,6 +756,7 @@ wh_host_api MakeTable() {
   t.env_get = EnvGet;
   t.route_add = RouteAdd;
   t.authenticator_set = AuthenticatorSet;
+  t.authenticator_add = AuthenticatorAdd;
   t.authn_accept = AuthnAccept;
   t.authn_reject = AuthnReject;
   t.req_method = ReqMethod;

@@ -293,7 +293,7 @@ bool PluginManager::InitOne(PluginRecord& r) {
       error = r.fatal_error + (error.empty() ? "" : "; " + error);
     host_.router.RemoveOwner(r.name);
     host_.services.RemoveProvider(&r);
-    host_.pipeline.ClearAuthenticator(r.name);
+    host_.pipeline.RemoveAuthenticators(r.name);
     if (module != nullptr && r.descriptor->shutdown != nullptr) r.descriptor->shutdown(module);
     Refuse(r, "init failed: " + (error.empty() ? "status " + std::to_string(st) : error));
     return false;
@@ -465,7 +465,7 @@ PluginManager::Toggle PluginManager::Disable(const std::string& name, std::strin
     return Toggle::kConflict;
   }
   if (r->state == PluginRecord::State::kLoaded) {
-    if (host_.pipeline.authenticator_owner() == name) {
+    if (host_.pipeline.primary_authenticator_owner() == name) {
       *message =
           "Plugin " + name + " authenticates every request; disabling it would lock every user out";
       return Toggle::kConflict;

@@ -191,7 +191,7 @@ class SocketServerTest : public ::testing::Test {
   void Start(RealtimeOptions o = {}) {
     pipeline_ = std::make_unique<http::Pipeline>(cfg_, router_);
     // "<role>:<id>" tokens; revoked ids are rejected, role overrides apply.
-    pipeline_->SetAuthenticator("test", [this](http::RequestContext& ctx) {
+    pipeline_->AddAuthenticator("test", 0, [this](http::RequestContext& ctx) {
       http::AuthOutcome out;
       auto h = ctx.Header("Authorization");
       if (!h) return out;

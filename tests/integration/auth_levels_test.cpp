@@ -79,5 +79,91 @@ TEST(AuthLevelsWithoutAuthenticator, ProtectedRoutesAreClosed) {
   EXPECT_EQ(host.Stop(), 0);
 }
 
+// The identity chain: chain_auth's authenticators sit before (-10) and after (10) test_auth's.
+class IdentityChain : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    std::string why;
+    if (BackendUnavailable(&why)) return;
+    backend_ = new Backend();
+    HostProcess::Options o;
+    o.env = backend_->Env();
+    o.env["WEBUI_PLUGIN_PATH"] = PluginDir("good") + ":" + PluginDir("chain");
+    o.env["WEBUI_PLUGINS"] = "basic,test_auth,chain_auth";
+    host_ = new HostProcess(o);
+    if (!host_->Start(&why)) start_error_ = new std::string(why);
+  }
+  static void TearDownTestSuite() {
+    delete host_;
+    delete backend_;
+    delete start_error_;
+    host_ = nullptr, backend_ = nullptr, start_error_ = nullptr;
+  }
+  void SetUp() override {
+    WH_REQUIRE_BACKEND();
+    ASSERT_EQ(start_error_, nullptr) << *start_error_;
+  }
+  static HostProcess& host() { return *host_; }
+  static inline Backend* backend_ = nullptr;
+  static inline HostProcess* host_ = nullptr;
+  static inline std::string* start_error_ = nullptr;
+};
+
+TEST_F(IdentityChain, AnEarlierAuthenticatorDecidesForTheCredentialsItKnows) {
+  auto r = host().Get("/api/v1/test/any", {{"X-Chain-Key", "good"}});
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.Json()["caller"]["id"], "chain-1");
+  // It decides before the primary would have rejected the bearer token.
+  r = host().Get("/api/v1/test/any",
+                 {{"X-Chain-Key", "good"}, {"Authorization", "Bearer invalid"}});
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.Json()["caller"]["id"], "chain-1");
+  // The route's level still applies to whoever the chain resolved.
+  EXPECT_EQ(host().Get("/api/v1/test/admin", {{"X-Chain-Key", "good"}}).status, 401);
+}
+
+TEST_F(IdentityChain, ARejectionEndsTheChain) {
+  HeaderList h = As("admin", "a1");
+  h.push_back({"X-Chain-Key", "bad"});
+  auto r = host().Get("/api/v1/test/any", h);
+  EXPECT_EQ(r.status, 401);
+  EXPECT_EQ(r.Json(), json({{"detail", "Invalid chain key"}}));
+}
+
+TEST_F(IdentityChain, AnOutageIs503AndNeverA401) {
+  HeaderList h = As("admin", "a1");
+  h.push_back({"X-Chain-Key", "down"});
+  auto r = host().Get("/api/v1/test/any", h);
+  EXPECT_EQ(r.status, 503);
+  ASSERT_TRUE(r.Json()["detail"].is_string());
+  // Even where anonymous callers are welcome: the caller cannot be told apart from an attacker.
+  EXPECT_EQ(host().Get("/api/v1/test/optional", {{"X-Chain-Key", "down"}}).status, 503);
+}
+
+TEST_F(IdentityChain, ALaterAuthenticatorHearsOnlyWhatEarlierOnesPassedOn) {
+  auto r = host().Get("/api/v1/test/admin", {{"X-Late-Key", "late"}});
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.Json()["caller"]["id"], "late-1");
+  // test_auth (order 0) judged the bearer token first.
+  EXPECT_EQ(
+      host()
+          .Get("/api/v1/test/admin", {{"X-Late-Key", "late"}, {"Authorization", "Bearer invalid"}})
+          .status,
+      401);
+  r = host().Get("/api/v1/test/any", HeaderList{{"X-Late-Key", "late"}, As("user", "u2")[0]});
+  ASSERT_EQ(r.status, 200);
+  EXPECT_EQ(r.Json()["caller"]["id"], "u2");
+}
+
+TEST_F(IdentityChain, ADisabledPluginsAuthenticatorsAreSkipped) {
+  ASSERT_EQ(host().Post("/api/v1/plugins/chain_auth/disable", "", As("admin")).status, 200);
+  EXPECT_EQ(host().Get("/api/v1/test/any", {{"X-Chain-Key", "good"}}).status, 403);
+  EXPECT_EQ(host().Get("/api/v1/test/any", {{"X-Chain-Key", "down"}}).status, 403);
+  // The primary authenticator's plugin cannot be disabled: it answers for every request.
+  EXPECT_EQ(host().Post("/api/v1/plugins/test_auth/disable", "", As("admin")).status, 409);
+  ASSERT_EQ(host().Post("/api/v1/plugins/chain_auth/enable", "", As("admin")).status, 200);
+  EXPECT_EQ(host().Get("/api/v1/test/any", {{"X-Chain-Key", "good"}}).status, 200);
+}
+
 }  // namespace
 }  // namespace webui::testing

@@ -42,6 +42,13 @@ class AuthnResult {
     api_->authn_reject(out_, status, ToWh(detail));
     return WH_AUTHN_REJECTED;
   }
+  // The credentials could not be checked (the database or directory behind them is down): the
+  // host answers 503 and asks no other authenticator. A 1.0 host knows no such answer, so it
+  // gets the same 503 as a rejection.
+  wh_authn_result Unavailable() {
+    if (!WH_HOST_HAS(api_, authenticator_add)) return Reject(503, kServiceUnavailable);
+    return WH_AUTHN_UNAVAILABLE;
+  }
 
  private:
   const wh_host_api* api_;
@@ -127,9 +134,21 @@ class Host : public detail::Queries<Host> {
                           &RouteThunk, routes_.back().get()),
           "route_add " + std::string(method) + " " + std::string(path));
   }
+  // The primary authenticator: asked first for every request, at most one per host (auth's).
   void SetAuthenticator(Authenticator fn) {
-    authenticator_ = std::make_unique<AuthEntry>(AuthEntry{api_, this, std::move(fn)});
-    Check(api_->authenticator_set(self_, &AuthThunk, authenticator_.get()), "authenticator_set");
+    authenticators_.push_back(std::make_unique<AuthEntry>(AuthEntry{api_, this, std::move(fn)}));
+    Check(api_->authenticator_set(self_, &AuthThunk, authenticators_.back().get()),
+          "authenticator_set");
+  }
+  // Joins the host's identity chain at `order` (the primary is at 0; lower runs first). Return
+  // WH_AUTHN_NONE from `fn` for requests whose credentials are not yours. Needs a 1.1 host; only
+  // during init.
+  void AddAuthenticator(Authenticator fn, int32_t order) {
+    if (!WH_HOST_HAS(api_, authenticator_add))
+      throw Error(WH_INVALID, "authenticator_add needs a host of ABI 1.1 or later");
+    authenticators_.push_back(std::make_unique<AuthEntry>(AuthEntry{api_, this, std::move(fn)}));
+    Check(api_->authenticator_add(self_, &AuthThunk, authenticators_.back().get(), order),
+          "authenticator_add");
   }
 
   // -- database --
@@ -362,7 +381,7 @@ class Host : public detail::Queries<Host> {
     } catch (const Error& err) {
       // The credentials could not be checked, which is not "they are wrong": a 401 would make
       // the web UI drop a valid session during a database outage.
-      if (err.status() == WH_UNAVAILABLE) return result.Reject(503, kServiceUnavailable);
+      if (err.status() == WH_UNAVAILABLE) return result.Unavailable();
       e->host->LogError(std::string("authenticator failed: ") + err.what());
       return result.Reject(401, "Invalid token");
     } catch (const std::exception& err) {
@@ -437,7 +456,7 @@ class Host : public detail::Queries<Host> {
   const wh_host_api* api_;
   wh_plugin_host_ptr* self_;
   std::deque<std::unique_ptr<RouteEntry>> routes_;
-  std::unique_ptr<AuthEntry> authenticator_;
+  std::deque<std::unique_ptr<AuthEntry>> authenticators_;
   std::mutex subs_mu_;
   std::vector<std::pair<uint64_t, std::shared_ptr<MessageHandler>>> subscriptions_;
   std::vector<std::shared_ptr<void>> kept_;
