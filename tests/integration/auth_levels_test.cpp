@@ -80,33 +80,12 @@ TEST(AuthLevelsWithoutAuthenticator, ProtectedRoutesAreClosed) {
 }
 
 // The identity chain: chain_auth's authenticators sit before (-10) and after (10) test_auth's.
-class IdentityChain : public ::testing::Test {
- protected:
-  static void SetUpTestSuite() {
-    std::string why;
-    if (BackendUnavailable(&why)) return;
-    backend_ = new Backend();
-    HostProcess::Options o;
-    o.env = backend_->Env();
+class IdentityChain : public SharedHostSuite<IdentityChain> {
+ public:
+  static void Configure(HostProcess::Options& o) {
     o.env["WEBUI_PLUGIN_PATH"] = PluginDir("good") + ":" + PluginDir("chain");
     o.env["WEBUI_PLUGINS"] = "basic,test_auth,chain_auth";
-    host_ = new HostProcess(o);
-    if (!host_->Start(&why)) start_error_ = new std::string(why);
   }
-  static void TearDownTestSuite() {
-    delete host_;
-    delete backend_;
-    delete start_error_;
-    host_ = nullptr, backend_ = nullptr, start_error_ = nullptr;
-  }
-  void SetUp() override {
-    WH_REQUIRE_BACKEND();
-    ASSERT_EQ(start_error_, nullptr) << *start_error_;
-  }
-  static HostProcess& host() { return *host_; }
-  static inline Backend* backend_ = nullptr;
-  static inline HostProcess* host_ = nullptr;
-  static inline std::string* start_error_ = nullptr;
 };
 
 TEST_F(IdentityChain, AnEarlierAuthenticatorDecidesForTheCredentialsItKnows) {

@@ -1,4 +1,4 @@
-// Shared fixture: one host with the good test plugins on the selected backend.
+// Integration test support: the backend guard and the shared-host fixture.
 #pragma once
 
 #include <gtest/gtest.h>
@@ -16,7 +16,12 @@ namespace webui::testing {
     }                                                                 \
   } while (0)
 
-class SharedHost : public ::testing::Test {
+// One webui-host per test suite, shared by the suite's tests (webui_add_suites in
+// cmake/Testing.cmake runs each suite in one process, so the host really starts once per suite).
+// `Suite::Configure(HostProcess::Options&)` adds the suite's plugins and environment over the
+// backend's; a suite that needs per-test resets overrides SetUp and calls this one first.
+template <typename Suite>
+class SharedHostSuite : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     std::string why;
@@ -24,14 +29,9 @@ class SharedHost : public ::testing::Test {
     backend_ = new Backend();
     HostProcess::Options o;
     o.env = backend_->Env();
-    o.env["TEST_GREETING"] = "hi";
-    o.env["CORS_ALLOW_ORIGIN"] = "http://allowed.example;http://other.example";
-    o.env["WEBUI_MAX_BODY_SIZE"] = "64k";
-    o.env["AUDIT_LOG_LEVEL"] = "REQUEST_RESPONSE";
+    Suite::Configure(o);
     host_ = new HostProcess(o);
-    if (!host_->Start(&why)) {
-      start_error_ = new std::string(why);
-    }
+    if (!host_->Start(&why)) start_error_ = new std::string(why);
   }
   static void TearDownTestSuite() {
     delete host_;
@@ -46,10 +46,22 @@ class SharedHost : public ::testing::Test {
     ASSERT_EQ(start_error_, nullptr) << *start_error_;
   }
   static HostProcess& host() { return *host_; }
+  static Backend& backend() { return *backend_; }
 
   static inline Backend* backend_ = nullptr;
   static inline HostProcess* host_ = nullptr;
   static inline std::string* start_error_ = nullptr;
+};
+
+// The good test plugins (basic, consumer, test_auth) with the settings the core suites test.
+class SharedHost : public SharedHostSuite<SharedHost> {
+ public:
+  static void Configure(HostProcess::Options& o) {
+    o.env["TEST_GREETING"] = "hi";
+    o.env["CORS_ALLOW_ORIGIN"] = "http://allowed.example;http://other.example";
+    o.env["WEBUI_MAX_BODY_SIZE"] = "64k";
+    o.env["AUDIT_LOG_LEVEL"] = "REQUEST_RESPONSE";
+  }
 };
 
 }  // namespace webui::testing

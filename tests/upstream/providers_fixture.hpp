@@ -102,7 +102,7 @@ class ProvidersWorld {
   std::unique_ptr<HostProcess> host;
 };
 
-// One world per test suite (CTest runs each test case in its own process anyway).
+// One world per test suite, shared by its tests (CTest runs a suite at a time: webui_add_suites).
 class ProvidersTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {

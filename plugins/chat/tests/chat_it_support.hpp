@@ -1,6 +1,7 @@
-// Fixture for the chat plugin's integration tests: one real webui-host per test suite with the
-// chat plugin, the test authenticator ("Bearer <role>:<id>"), two scripted model providers and
-// (optionally) the recording socket emitter, on the backend WEBUI_IT_BACKEND selects.
+// Fixture for the chat plugin's integration tests: one real webui-host per test suite
+// (SharedHostSuite, tests/integration/it_support.hpp) with the chat plugin, the test
+// authenticator ("Bearer <role>:<id>"), two scripted model providers and (optionally) the
+// recording socket emitter, on the backend WEBUI_IT_BACKEND selects.
 #pragma once
 
 #include <gtest/gtest.h>
@@ -21,33 +22,22 @@ inline constexpr const char* kProviderA = "test_chat_provider_a";
 inline constexpr const char* kProviderB = "test_chat_provider_b";
 
 template <bool kWithEmitter>
-class ChatHostT : public ::testing::Test {
- protected:
-  static void SetUpTestSuite() {
-    std::string why;
-    if (BackendUnavailable(&why)) return;
-    backend_ = new Backend();
-    HostProcess::Options o;
-    o.env = backend_->Env();
+class ChatHostT : public SharedHostSuite<ChatHostT<kWithEmitter>> {
+  using Base = SharedHostSuite<ChatHostT<kWithEmitter>>;
+
+ public:
+  static void Configure(HostProcess::Options& o) {
     o.env["WEBUI_PLUGIN_PATH"] =
         std::string(WEBUI_PLUGIN_BUILD_DIR) + ":" + PluginDir("good") + ":" + CHAT_TEST_PLUGIN_DIR;
     o.env["WEBUI_PLUGINS"] = std::string("chat,test_auth,") + kProviderA + "," + kProviderB +
                              (kWithEmitter ? ",test_chat_emitter" : "");
     o.env["MODELS_CACHE_TTL"] = "1";
-    host_ = new HostProcess(o);
-    if (!host_->Start(&why)) start_error_ = new std::string(why);
   }
-  static void TearDownTestSuite() {
-    delete host_;
-    delete backend_;
-    delete start_error_;
-    host_ = nullptr;
-    backend_ = nullptr;
-    start_error_ = nullptr;
-  }
+
+ protected:
   void SetUp() override {
-    WH_REQUIRE_BACKEND();
-    ASSERT_EQ(start_error_, nullptr) << *start_error_;
+    Base::SetUp();
+    if (this->HasFatalFailure() || this->IsSkipped()) return;
     ASSERT_EQ(Call("POST", std::string("/api/v1/test-provider/") + kProviderA + "/reset").status,
               200);
     ASSERT_EQ(Call("POST", std::string("/api/v1/test-provider/") + kProviderB + "/reset").status,
@@ -57,7 +47,8 @@ class ChatHostT : public ::testing::Test {
     }
   }
 
-  static HostProcess& host() { return *host_; }
+  using Base::host;
+  using Base::host_;
 
   static HttpResult Call(const std::string& method, const std::string& path,
                          const json& body = json(), const HeaderList& headers = {}) {
@@ -114,10 +105,6 @@ class ChatHostT : public ::testing::Test {
     EXPECT_EQ(r.status, 200) << r.body;
     return r.Json();
   }
-
-  static inline Backend* backend_ = nullptr;
-  static inline HostProcess* host_ = nullptr;
-  static inline std::string* start_error_ = nullptr;
 };
 
 using ChatHost = ChatHostT<true>;
