@@ -17,6 +17,7 @@
 #include <spdlog/spdlog.h>
 
 #include "app/core_routes.hpp"
+#include "app/metrics_routes.hpp"
 #include "config/host_config.hpp"
 #include "config/persistent_config.hpp"
 #include "config/settings.hpp"
@@ -220,11 +221,13 @@ int Run(int argc, char** argv) {
   plugins::ServiceRegistry services;
   plugins::HostServices host{cfg, settings, persistent, *db, *kv, router, pipeline, services};
   plugins::PluginManager plugin_manager(host);
+  LateGauges late_gauges;  // filled before the front starts serving
   std::unique_ptr<frontend::StaticSite> frontend_site;
   std::unique_ptr<realtime::SocketServer> sockets;
   try {
     persistent.Load();
     AddCoreRoutes(host, plugin_manager);
+    AddMetricsRoutes(host, plugin_manager, late_gauges);
     frontend_site =
         std::make_unique<frontend::StaticSite>(settings.String("FRONTEND_BUILD_DIR", ""));
     frontend_site->Install(router);
@@ -291,6 +294,9 @@ int Run(int argc, char** argv) {
       socket, front_options,
       [&pipeline](Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServerResponse& res,
                   net::WholeResponse& whole) { pipeline.Handle(req, res, &whole); });
+  late_gauges.relayed_streams = [&front] { return front.live_relays(); };
+  late_gauges.socketio_connected = [io = sockets.get()] { return io->stats().connected; };
+  late_gauges.socketio_sessions = [io = sockets.get()] { return io->stats().sessions; };
   sockets->Start();  // reactor, dispatch threads, subscriptions
   front.Start();
   const int port = socket.address().port();

@@ -55,6 +55,10 @@ HostConfig HostConfig::FromSettings(const Settings& s, const std::string& defaul
   c.audit_excluded_paths = s.List("AUDIT_EXCLUDED_PATHS", ',');
   c.access_log = s.Bool("WEBUI_ACCESS_LOG", c.access_log);
   c.forwarded_allow_ips = TrustedProxies::Parse(s.String("FORWARDED_ALLOW_IPS", "127.0.0.1"));
+  c.metrics_enabled = s.Bool("ENABLE_METRICS", false);
+  c.metrics_allow = TrustedProxies::Parse(s.String("WEBUI_METRICS_ALLOW", "127.0.0.1,::1"),
+                                          "WEBUI_METRICS_ALLOW");
+  c.metrics_token = s.String("WEBUI_METRICS_TOKEN", "");
   c.log_level = s.OneOf("GLOBAL_LOG_LEVEL", c.log_level,
                         {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL", "TRACE"});
 

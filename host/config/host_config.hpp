@@ -63,6 +63,12 @@ struct HostConfig {
   std::string referrer_policy = "strict-origin-when-cross-origin";  // REFERRER_POLICY
   std::string permissions_policy;                                   // PERMISSIONS_POLICY
 
+  // Prometheus /metrics: off by default; when on, answered to peers in `metrics_allow` or to a
+  // bearer of `metrics_token` (docs/configuration.md).
+  bool metrics_enabled = false;  // ENABLE_METRICS
+  TrustedProxies metrics_allow = TrustedProxies::Parse("127.0.0.1,::1", "WEBUI_METRICS_ALLOW");
+  std::string metrics_token;  // WEBUI_METRICS_TOKEN
+
   // Persistent config
   bool persistent_config = true;  // ENABLE_PERSISTENT_CONFIG
 

@@ -69,7 +69,7 @@ std::string_view HostOfHop(std::string_view hop) {
 
 }  // namespace
 
-TrustedProxies TrustedProxies::Parse(std::string_view list) {
+TrustedProxies TrustedProxies::Parse(std::string_view list, std::string_view variable) {
   TrustedProxies out;
   std::size_t pos = 0;
   while (pos <= list.size()) {
@@ -100,7 +100,7 @@ TrustedProxies TrustedProxies::Parse(std::string_view list) {
       }
     }
     if (!valid) {
-      throw ConfigError("FORWARDED_ALLOW_IPS: '" + std::string(entry) +
+      throw ConfigError(std::string(variable) + ": '" + std::string(entry) +
                         "' is not an IP address, a CIDR network or '*'");
     }
     out.networks_.push_back(network);

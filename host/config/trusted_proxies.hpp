@@ -14,8 +14,10 @@ namespace webui::config {
 class TrustedProxies {
  public:
   // A comma list of IPv4/IPv6 addresses and CIDR networks, or "*" for every peer. Throws
-  // ConfigError naming FORWARDED_ALLOW_IPS on an entry that is neither.
-  static TrustedProxies Parse(std::string_view list);
+  // ConfigError naming `variable` on an entry that is neither. (Also the address list of
+  // WEBUI_METRICS_ALLOW: the same rules, another name.)
+  static TrustedProxies Parse(std::string_view list,
+                              std::string_view variable = "FORWARDED_ALLOW_IPS");
 
   bool Trusts(std::string_view address) const;
 

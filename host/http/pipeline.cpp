@@ -281,6 +281,7 @@ void Pipeline::Handle(Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServerRe
     if (ctx.mode() != RequestContext::Mode::kRelayed) {
       Log(ctx, ms);
       if (!audited) Audit(ctx);
+      if (auto* stats = StatsFor(ctx)) stats->Record(ctx.status(), ms / 1000);
     }
   } catch (...) {
   }
@@ -544,6 +545,11 @@ void Pipeline::Log(RequestContext& ctx, double ms) {
   }
 }
 
+metrics::RouteStats* Pipeline::StatsFor(RequestContext& ctx) {
+  if (!config_.metrics_enabled) return nullptr;
+  return ctx.route() ? ctx.route()->stats.get() : &unrouted_;
+}
+
 std::function<void(int)> Pipeline::RelayEpilogue(RequestContext& ctx) {
   const auto level = config_.access_log ? spdlog::level::info : spdlog::level::debug;
   std::optional<std::array<std::string, 5>> access;
@@ -551,17 +557,20 @@ std::function<void(int)> Pipeline::RelayEpilogue(RequestContext& ctx) {
     access = std::array<std::string, 5>{ctx.remote_addr(), ctx.method(), ctx.path(),
                                         ctx.request_id(), ctx.caller() ? ctx.caller()->id : ""};
   json audit = AuditLine(ctx);
-  if (!access && audit.is_null()) return nullptr;
+  // The route's counters stay alive with the route (a plugin's routes are never freed early).
+  std::shared_ptr<metrics::RouteStats> stats;
+  if (StatsFor(ctx) != nullptr && ctx.route()) stats = ctx.route()->stats;
+  if (!access && audit.is_null() && !stats) return nullptr;
   return [this, level, access = std::move(access), audit = std::move(audit),
-          start = ctx.started()](int status) mutable {
+          stats = std::move(stats), start = ctx.started()](int status) mutable {
+    const double ms =
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
     if (access) {
-      const double ms =
-          std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
-              .count();
       const auto& [addr, method, path, rid, user] = *access;
       AccessLine(level, addr, method, path, status, ms, rid, user);
     }
     if (!audit.is_null()) WriteAudit(audit, status);
+    if (stats) stats->Record(status, ms / 1000);
   };
 }
 

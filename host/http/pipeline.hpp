@@ -82,12 +82,20 @@ class Pipeline {
   // written with the status the client got. Owns copies of what it needs from `ctx`.
   std::function<void(int status)> RelayEpilogue(RequestContext& ctx);
 
+  // Requests no route answered (404s, preflights), for /metrics.
+  const metrics::RouteStats& unrouted_stats() const { return unrouted_; }
+
   // Whose X-Forwarded-For RequestContext believes for the client address.
   const config::TrustedProxies& trusted_proxies() const { return config_.forwarded_allow_ips; }
 
   // Draining: answer with Connection: close from now on.
   void BeginDrain() { draining_ = true; }
   int inflight() const { return inflight_.load(); }
+  // Streaming responses written by a worker (not relayed) in progress.
+  std::size_t streams_in_flight() {
+    std::lock_guard lock(streams_mu_);
+    return streams_.size();
+  }
 
  private:
   void Dispatch(RequestContext& ctx);
@@ -105,7 +113,9 @@ class Pipeline {
   void Finish(RequestContext& ctx);
   void PrepareRelay(RequestContext& ctx);
   void Log(RequestContext& ctx, double ms);  // the access log line
-  void Audit(RequestContext& ctx);           // the audit log line (AUDIT_LOG_LEVEL)
+  // The route's counters for /metrics (ENABLE_METRICS), or null when metrics are off.
+  metrics::RouteStats* StatsFor(RequestContext& ctx);
+  void Audit(RequestContext& ctx);  // the audit log line (AUDIT_LOG_LEVEL)
   // The audit line without its status, or null when this request is not audited.
   nlohmann::json AuditLine(RequestContext& ctx);
   void WriteAudit(nlohmann::json& line, int status);
@@ -123,6 +133,7 @@ class Pipeline {
   mutable std::shared_mutex auth_mu_;
   std::vector<ChainLink> identity_chain_;  // sorted by order, stable
   std::atomic<int> inflight_{0};
+  metrics::RouteStats unrouted_;
   std::atomic<bool> draining_{false};
   std::mutex streams_mu_;
   std::set<RequestContext*> streams_;

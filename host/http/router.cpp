@@ -147,6 +147,13 @@ std::vector<std::shared_ptr<const Route>> Router::RoutesOf(std::string_view owne
   return out;
 }
 
+std::vector<std::shared_ptr<const Route>> Router::AllRoutes() const {
+  std::shared_lock lock(mu_);
+  std::vector<std::shared_ptr<const Route>> out = all_;
+  if (fallback_) out.push_back(fallback_);
+  return out;
+}
+
 bool Router::MatchNode(const Node& node, const std::vector<std::string>& segs, size_t i,
                        std::string_view method, RouteMatch* out, PathParams* params) const {
   if (i == segs.size()) {

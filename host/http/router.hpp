@@ -13,6 +13,8 @@
 #include <utility>
 #include <vector>
 
+#include "metrics/route_stats.hpp"
+
 namespace webui::http {
 
 class RequestContext;
@@ -38,6 +40,8 @@ struct Route {
   // byte of it is buffered. on_body_too_large, when set, answers instead of the generic 413.
   std::int64_t max_body_bytes = 0;
   std::function<void(RequestContext&)> on_body_too_large;
+  // What /metrics reports for this route (recorded only when ENABLE_METRICS is on).
+  std::shared_ptr<metrics::RouteStats> stats = std::make_shared<metrics::RouteStats>();
   bool IsEnabled() const { return !enabled || enabled(); }
 };
 
@@ -59,6 +63,8 @@ class Router {
   // `path` is the raw request path (no query string, still percent-encoded).
   RouteMatch Match(std::string_view method, std::string_view path) const;
   std::vector<std::shared_ptr<const Route>> RoutesOf(std::string_view owner) const;
+  // Every route, the fallback last (for /metrics).
+  std::vector<std::shared_ptr<const Route>> AllRoutes() const;
   // Whether some registered route starts with the static segment `segment` (decoded, e.g.
   // "openai" for "/openai/..."): paths under it belong to an API, so the frontend fallback
   // answers them with a JSON 404 instead of the SPA page.

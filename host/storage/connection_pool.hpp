@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <condition_variable>
+#include <cstdint>
 #include <cstddef>
 #include <functional>
 #include <memory>
@@ -96,13 +97,32 @@ class ConnectionPool : public std::enable_shared_from_this<ConnectionPool> {
           throw;
         }
       }
-      if (available_.wait_until(lock, deadline) == std::cv_status::timeout && idle_.empty() &&
-          open_ >= max_size_) {
+      const auto wait_start = std::chrono::steady_clock::now();
+      const auto woke = available_.wait_until(lock, deadline);
+      ++waits_;
+      wait_ns_ += static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                                 std::chrono::steady_clock::now() - wait_start)
+                                                 .count());
+      if (woke == std::cv_status::timeout && idle_.empty() && open_ >= max_size_) {
         throw StorageUnavailable("no free database connection within " +
                                  std::to_string(acquire_timeout_.count()) + " ms (pool size " +
                                  std::to_string(max_size_) + ")");
       }
     }
+  }
+
+  // For /metrics: a snapshot of how busy the pool is.
+  struct Stats {
+    std::size_t max_size = 0;
+    std::size_t open = 0;     // idle + leased
+    std::size_t in_use = 0;   // leased now
+    std::uint64_t waits = 0;  // Acquire calls that found no free connection and waited
+    double wait_seconds = 0;  // time spent in those waits
+  };
+  Stats Snapshot() {
+    std::lock_guard lock(mutex_);
+    return Stats{max_size_, open_, open_ - idle_.size(), waits_,
+                 static_cast<double>(wait_ns_) / 1e9};
   }
 
  private:
@@ -137,6 +157,8 @@ class ConnectionPool : public std::enable_shared_from_this<ConnectionPool> {
   std::condition_variable available_;
   std::vector<std::unique_ptr<Connection>> idle_;
   std::size_t open_ = 0;  // idle + leased
+  std::uint64_t waits_ = 0;
+  std::uint64_t wait_ns_ = 0;
 };
 
 }  // namespace webui::storage::detail

@@ -239,6 +239,11 @@ class PooledDatabase final : public Database {
 
   std::string Describe() const override { return description_; }
 
+  PoolStats Pool() override {
+    const auto s = pool_->Snapshot();
+    return PoolStats{s.max_size, s.open, s.in_use, s.waits, s.wait_seconds};
+  }
+
  private:
   // Rolls back everything the migration did; a connection that cannot roll back is closed,
   // which ends its transaction just the same.

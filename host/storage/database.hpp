@@ -107,6 +107,16 @@ class Database {
 
   // For logs: "sqlite:/path" or "postgresql://user@host:port/db" (no password).
   virtual std::string Describe() const = 0;
+
+  // How busy the connection pool is (for /metrics).
+  struct PoolStats {
+    std::size_t max_size = 0;
+    std::size_t open = 0;
+    std::size_t in_use = 0;
+    std::uint64_t waits = 0;
+    double wait_seconds = 0;
+  };
+  virtual PoolStats Pool() = 0;
 };
 
 }  // namespace webui::storage
