@@ -8,7 +8,7 @@ if(NOT TARGET PostgreSQL::client)
   target_link_libraries(PostgreSQL::client INTERFACE PostgreSQL::PostgreSQL)
 endif()
 find_package(Poco 1.11 REQUIRED COMPONENTS
-  Foundation Net NetSSL Util JSON Crypto JWT Data DataSQLite DataPostgreSQL Redis)
+  Foundation Net NetSSL Util JSON Crypto JWT Data DataSQLite DataPostgreSQL Redis Zip)
 find_package(Boost 1.74 REQUIRED COMPONENTS filesystem)
 find_package(spdlog REQUIRED)
 find_package(SQLite3 REQUIRED)

@@ -21,6 +21,7 @@
 #include "config/host_config.hpp"
 #include "config/persistent_config.hpp"
 #include "config/settings.hpp"
+#include "frontend/installer.hpp"
 #include "frontend/static_site.hpp"
 #include "http/pipeline.hpp"
 #include "kv/kv_store.hpp"
@@ -38,12 +39,16 @@ namespace {
 namespace fs = std::filesystem;
 
 constexpr const char* kUsage = R"(Usage: webui-host [--help] [--version] [--check-config]
+       webui-host frontend install <open_webui wheel | package dir | built frontend dir>
+       webui-host frontend status
 
 A plugin host that speaks the Open WebUI backend API.
 
   --help          show this text
   --version       print the host version, the Open WebUI API version and the plugin ABI
   --check-config  validate the configuration and the plugin set, then exit (0 = fine)
+  frontend        install the Open WebUI web interface from a wheel (pip download open-webui),
+                  into DATA_DIR/frontend, served when FRONTEND_BUILD_DIR is not set
 
 Configuration comes from environment variables (Open WebUI's names), then ./.env (or the file
 named by WEBUI_ENV_FILE), then settings saved by administrators, then defaults. The main ones:
@@ -112,6 +117,12 @@ rlim_t RaiseDescriptorLimit() {
 }  // namespace
 
 int Run(int argc, char** argv) {
+  if (argc >= 2 && std::string_view(argv[1]) == "frontend") {
+    const char* env_file = std::getenv("WEBUI_ENV_FILE");
+    const config::Settings settings = config::Settings::Load(env_file ? env_file : ".env");
+    return frontend::FrontendCommand(argc - 1, argv + 1, settings.String("DATA_DIR", "./data"),
+                                     settings.String("FRONTEND_BUILD_DIR", ""));
+  }
   bool check_only = false;
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
@@ -228,8 +239,12 @@ int Run(int argc, char** argv) {
     persistent.Load();
     AddCoreRoutes(host, plugin_manager);
     AddMetricsRoutes(host, plugin_manager, late_gauges);
-    frontend_site =
-        std::make_unique<frontend::StaticSite>(settings.String("FRONTEND_BUILD_DIR", ""));
+    // FRONTEND_BUILD_DIR, or else what `webui-host frontend install` put in DATA_DIR.
+    std::string frontend_dir = settings.String("FRONTEND_BUILD_DIR", "");
+    if (frontend_dir.empty() &&
+        fs::is_regular_file(frontend::InstalledFrontendDir(cfg.data_dir) / "index.html"))
+      frontend_dir = frontend::InstalledFrontendDir(cfg.data_dir).string();
+    frontend_site = std::make_unique<frontend::StaticSite>(frontend_dir);
     frontend_site->Install(router);
     // Socket.IO: its routes, and socket_emitter.v1 offered before plugins initialise.
     sockets = std::make_unique<realtime::SocketServer>(

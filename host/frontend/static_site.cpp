@@ -22,8 +22,11 @@ constexpr const char* kNoFrontendPage = R"(<!doctype html>
 <body style="font-family: sans-serif; max-width: 40em; margin: 3em auto">
 <h1>webui-host is running</h1>
 <p>The API answers under <code>/api</code>. No web frontend is configured.</p>
-<p>To serve the Open WebUI web interface, build it (<code>npm ci &amp;&amp; npm run build</code> in an
-Open WebUI checkout) and start webui-host with <code>FRONTEND_BUILD_DIR=/path/to/open-webui/build</code>.</p>
+<p>To serve the Open WebUI web interface, install it from Open WebUI's Python wheel (it carries
+the built interface) and restart webui-host:</p>
+<pre>pip download --no-deps open-webui
+webui-host frontend install open_webui-*.whl</pre>
+<p>(Or point <code>FRONTEND_BUILD_DIR</code> at a frontend you built yourself.)</p>
 </body></html>
 )";
 
