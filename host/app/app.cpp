@@ -14,8 +14,10 @@
 
 #include <Poco/Net/NetException.h>
 #include <Poco/Net/ServerSocket.h>
+#include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include "app/admin_cli.hpp"
 #include "app/core_routes.hpp"
 #include "app/metrics_routes.hpp"
 #include "config/host_config.hpp"
@@ -124,10 +126,12 @@ int Run(int argc, char** argv) {
                                      settings.String("FRONTEND_BUILD_DIR", ""));
   }
   bool check_only = false;
-  for (int i = 1; i < argc; ++i) {
+  std::vector<std::string> admin_args;  // an admin subcommand: no server, see admin_cli.hpp
+  if (argc >= 2 && IsAdminCommand(argv[1])) admin_args.assign(argv + 1, argv + argc);
+  for (int i = admin_args.empty() ? 1 : argc; i < argc; ++i) {
     const std::string arg = argv[i];
     if (arg == "--help" || arg == "-h") {
-      std::cout << kUsage;
+      std::cout << kUsage << "\n" << kAdminUsage;
       return 0;
     }
     if (arg == "--version") {
@@ -163,6 +167,11 @@ int Run(int argc, char** argv) {
     return 1;
   }
   ConfigureLogging(cfg.log_level);
+  if (!admin_args.empty()) {
+    // A command's output is stdout; the host's log lines go to stderr, warnings and up.
+    spdlog::set_default_logger(spdlog::stderr_color_mt("admin"));
+    ConfigureLogging(settings.String("GLOBAL_LOG_LEVEL", "WARNING"));
+  }
   // Plugins read the effective data directory (for files such as a generated secret key)
   // through env_get; make the default visible to them too. No thread runs yet.
   ::setenv("DATA_DIR", cfg.data_dir.c_str(), 1);
@@ -235,6 +244,9 @@ int Run(int argc, char** argv) {
   LateGauges late_gauges;  // filled before the front starts serving
   std::unique_ptr<frontend::StaticSite> frontend_site;
   std::unique_ptr<realtime::SocketServer> sockets;
+  if (!admin_args.empty() && !NeedsPlugins(admin_args)) {
+    return RunAdminCommand(admin_args, host, plugin_manager);
+  }
   try {
     persistent.Load();
     AddCoreRoutes(host, plugin_manager);
@@ -269,6 +281,11 @@ int Run(int argc, char** argv) {
     return 1;
   }
 
+  if (!admin_args.empty()) {
+    const int rc = RunAdminCommand(admin_args, host, plugin_manager);
+    plugin_manager.ShutdownAll();
+    return rc;
+  }
   if (check_only) {
     std::cout << "configuration OK: database " << db->Describe() << ", key-value store "
               << kv->Describe() << ", " << plugin_manager.loaded_count() << " plugins loaded, "

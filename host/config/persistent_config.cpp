@@ -145,6 +145,13 @@ std::optional<json> PersistentConfig::GetJson(std::string_view key) const {
   return it->second.value;
 }
 
+std::optional<std::string> PersistentConfig::OwnerOf(std::string_view key) const {
+  std::lock_guard lock(mu_);
+  auto it = entries_.find(key);
+  if (it == entries_.end()) return std::nullopt;
+  return it->second.owner;
+}
+
 std::optional<std::string> PersistentConfig::Get(std::string_view key) const {
   auto v = GetJson(key);
   if (!v) return std::nullopt;

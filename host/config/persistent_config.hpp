@@ -40,6 +40,8 @@ class PersistentConfig {
 
   // Current value as JSON text.
   std::optional<std::string> Get(std::string_view key) const;
+  // Who declared `key` (the one allowed to Set it), or nullopt.
+  std::optional<std::string> OwnerOf(std::string_view key) const;
   std::optional<nlohmann::json> GetJson(std::string_view key) const;
 
   // Only the owner may set; kInvalid when `value_json` is not JSON. Persists persistent keys.
