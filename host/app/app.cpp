@@ -242,6 +242,7 @@ int Run(int argc, char** argv) {
   plugins::HostServices host{cfg, settings, persistent, *db, *kv, router, pipeline, services};
   plugins::PluginManager plugin_manager(host);
   LateGauges late_gauges;  // filled before the front starts serving
+  metrics::PluginMetrics plugin_metrics;
   std::unique_ptr<frontend::StaticSite> frontend_site;
   std::unique_ptr<realtime::SocketServer> sockets;
   if (!admin_args.empty() && !NeedsPlugins(admin_args)) {
@@ -250,7 +251,7 @@ int Run(int argc, char** argv) {
   try {
     persistent.Load();
     AddCoreRoutes(host, plugin_manager);
-    AddMetricsRoutes(host, plugin_manager, late_gauges);
+    AddMetricsRoutes(host, plugin_manager, late_gauges, plugin_metrics);
     // FRONTEND_BUILD_DIR, or else what `webui-host frontend install` put in DATA_DIR.
     std::string frontend_dir = settings.String("FRONTEND_BUILD_DIR", "");
     if (frontend_dir.empty() &&
@@ -270,6 +271,13 @@ int Run(int argc, char** argv) {
                       const plugins::PluginRecord* rec = &consumer;
                       return io->EmitterUserFor(consumer.name,
                                                 [rec] { return rec->enabled.load(); });
+                    }});
+    // metrics.v1: plugins' own series in /metrics, each labelled with the plugin's name.
+    services.Offer({WH_SERVICE_METRICS_V1, &plugin_manager.host_record(),
+                    metrics::PluginMetrics::Table(), sizeof(wh_metrics_v1),
+                    plugin_metrics.UserFor("host"),
+                    [&plugin_metrics](const plugins::PluginRecord& consumer) {
+                      return plugin_metrics.UserFor(consumer.name);
                     }});
     plugin_manager.LoadAll();
   } catch (const config::ConfigError& e) {

@@ -90,7 +90,7 @@ std::vector<Family> Families(plugins::HostServices& host, plugins::PluginManager
 }  // namespace
 
 void AddMetricsRoutes(plugins::HostServices& host, plugins::PluginManager& plugins,
-                      const LateGauges& late) {
+                      const LateGauges& late, const metrics::PluginMetrics& plugin_series) {
   auto add = [&](const char* path, std::function<void(RequestContext&)> fn) {
     http::Route r;
     r.method = "GET";
@@ -112,7 +112,7 @@ void AddMetricsRoutes(plugins::HostServices& host, plugins::PluginManager& plugi
   });
 
   if (!host.config.metrics_enabled) return;
-  add("/metrics", [&host, &plugins, &late](RequestContext& ctx) {
+  add("/metrics", [&host, &plugins, &late, &plugin_series](RequestContext& ctx) {
     const bool allowed = host.config.metrics_allow.Trusts(ctx.remote_addr()) ||
                          BearerMatches(ctx, host.config.metrics_token);
     if (!allowed) return (void)ctx.SendError(403, "Forbidden");
@@ -125,7 +125,9 @@ void AddMetricsRoutes(plugins::HostServices& host, plugins::PluginManager& plugi
     routes.push_back({"", "(none)", &host.pipeline.unrouted_stats()});
     ctx.SetStatus(200);
     ctx.SetHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
-    ctx.Send(metrics::Render(routes, Families(host, plugins, late)));
+    auto families = Families(host, plugins, late);
+    for (auto& f : plugin_series.Families()) families.push_back(std::move(f));
+    ctx.Send(metrics::Render(routes, families));
   });
 }
 

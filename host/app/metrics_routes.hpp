@@ -4,6 +4,7 @@
 #include <cstddef>
 #include <functional>
 
+#include "metrics/plugin_metrics.hpp"
 #include "plugins/host_services.hpp"
 #include "plugins/plugin_manager.hpp"
 
@@ -17,7 +18,8 @@ struct LateGauges {
   std::function<std::size_t()> socketio_sessions;
 };
 
+// `plugin_series`: what plugins report through metrics.v1, rendered after the host's own.
 void AddMetricsRoutes(plugins::HostServices& host, plugins::PluginManager& plugins,
-                      const LateGauges& late);
+                      const LateGauges& late, const metrics::PluginMetrics& plugin_series);
 
 }  // namespace webui::app

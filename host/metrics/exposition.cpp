@@ -1,7 +1,7 @@
 #include "metrics/exposition.hpp"
 
-#include <cmath>
 #include <charconv>
+#include <cmath>
 
 namespace webui::metrics {
 namespace {

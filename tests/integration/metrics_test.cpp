@@ -97,6 +97,19 @@ TEST_F(Metrics, HostGaugesAreReported) {
   }
 }
 
+TEST_F(Metrics, PluginsAddTheirOwnSeriesThroughTheService) {
+  for (int i = 0; i < 2; ++i) {
+    auto r = host().Post("/api/v1/test/count?kind=alpha", "");
+    ASSERT_EQ(r.status, 200);
+    EXPECT_EQ(r.Json()["ok"], true);
+    EXPECT_EQ(r.Json()["available"], true);
+  }
+  EXPECT_EQ(host().Post("/api/v1/test/count?kind=Bad-Name", "").Json()["ok"], false);
+  const std::string text = Scrape();
+  EXPECT_EQ(Value(text, R"x(webui_test_events_total{plugin="basic",kind="alpha"})x"), 2) << text;
+  EXPECT_NE(text.find("# TYPE webui_test_events_total counter"), std::string::npos);
+}
+
 TEST_F(Metrics, AnAddressOutsideTheAllowListNeedsTheToken) {
   const HeaderList outside = {{"X-Forwarded-For", "203.0.113.9"}};
   auto r = host().Get("/metrics", outside);

@@ -114,6 +114,14 @@ class Basic : public webui::sdk::Plugin {
       }
       res.Json(R"({"busy":true})");
     });
+    // metrics.v1: a counter of the plugin's own, and a name the host refuses.
+    metrics_ = webui::sdk::Metrics(host);
+    host.Route("POST", "/api/v1/test/count", Auth::kPublic, [this](Request& req, Response& res) {
+      const std::string kind(req.Query("kind").value_or("none"));
+      const bool ok = kind == "Bad-Name" ? metrics_.Count(kind)
+                                         : metrics_.Count("test_events", {{"kind", kind}});
+      res.Json(json{{"ok", ok}, {"available", metrics_.available()}}.dump());
+    });
     host.Route("GET", "/api/v1/test/stream", Auth::kPublic,
                [this](Request& req, Response& res) { Stream(req, res); });
     host.Route("GET", "/api/v1/test/stream-stats", Auth::kPublic, [this](Request&, Response& res) {
@@ -324,6 +332,7 @@ class Basic : public webui::sdk::Plugin {
   }
 
   Host* host_ = nullptr;
+  webui::sdk::Metrics metrics_;
   uint64_t subscription_ = 0;
   std::mutex mu_;
   std::vector<std::string> received_;

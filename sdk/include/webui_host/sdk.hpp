@@ -27,6 +27,7 @@
 #include <webui_host/sdk/errors.hpp>
 #include <webui_host/sdk/fetch.hpp>
 #include <webui_host/sdk/http.hpp>
+#include <webui_host/sdk/metrics.hpp>
 #include <webui_host/sdk/plugin.hpp>
 #include <webui_host/sdk/services.hpp>
 #include <webui_host/sdk/tasks.hpp>
