@@ -17,6 +17,7 @@
 #include <spdlog/spdlog.h>
 
 #include "app/core_routes.hpp"
+#include "app/usage_text.hpp"
 #include "config/host_config.hpp"
 #include "config/persistent_config.hpp"
 #include "config/settings.hpp"
@@ -35,28 +36,6 @@ namespace webui::app {
 namespace {
 
 namespace fs = std::filesystem;
-
-constexpr const char* kUsage = R"(Usage: webui-host [--help] [--version] [--check-config]
-
-A plugin host that speaks the Open WebUI backend API.
-
-  --help          show this text
-  --version       print the host version, the Open WebUI API version and the plugin ABI
-  --check-config  validate the configuration and the plugin set, then exit (0 = fine)
-
-Configuration comes from environment variables (Open WebUI's names), then ./.env (or the file
-named by WEBUI_ENV_FILE), then settings saved by administrators, then defaults. The main ones:
-  HOST, PORT                 listen address (0.0.0.0:8080)
-  DATA_DIR                   data directory (./data); SQLite lives in DATA_DIR/webui.db
-  DATABASE_URL               postgresql://user:pass@host:port/db to use PostgreSQL
-  REDIS_URL                  redis://host:port/db to share state between instances
-  WEBUI_PLUGIN_PATH          ':'-separated plugin directories
-  WEBUI_PLUGINS              comma list of plugins to load (default: all found)
-  WEBUI_PLUGINS_STRICT       true: refuse to start if any plugin is refused
-  WEBUI_HTTP_THREADS         requests served at once (1100)
-  GLOBAL_LOG_LEVEL           DEBUG|INFO|WARNING|ERROR
-See docs/configuration.md for every variable.
-)";
 
 // Migrations owned by the host itself. Table names follow Open WebUI where it has the table.
 const storage::Migration kHostMigrations[] = {
