@@ -48,14 +48,14 @@ for deb in "${debs[@]}"; do
   [[ "$(dpkg-deb -f "$deb" Homepage)" == "$homepage" ]] || fail "$name: Homepage is not $homepage"
   files="$(dpkg-deb -c "$deb" | awk '{print $6}')"
   for f in copyright changelog.Debian.gz; do
-    grep -qxF "./usr/share/doc/$name/$f" <<<"$files" || fail "$name lacks /usr/share/doc/$name/$f"
+    grep -xF "./usr/share/doc/$name/$f" <<<"$files" >/dev/null || fail "$name lacks /usr/share/doc/$name/$f"
   done
   root="$work/deb-$name"
   dpkg-deb -x "$deb" "$root"
-  grep -qx 'License: Apache-2.0' "$root/usr/share/doc/$name/copyright" || fail "$name: copyright not Apache-2.0"
+  grep -x 'License: Apache-2.0' "$root/usr/share/doc/$name/copyright" >/dev/null || fail "$name: copyright not Apache-2.0"
   # Every binary package carries the changelog of the source package, webui-host.
-  zcat "$root/usr/share/doc/$name/changelog.Debian.gz" | head -1 |
-    grep -qF "webui-host ($(dpkg-deb -f "$deb" Version))" ||
+  zcat "$root/usr/share/doc/$name/changelog.Debian.gz" | sed -n 1p |
+    grep -F "webui-host ($(dpkg-deb -f "$deb" Version))" >/dev/null ||
     fail "$name: changelog does not start with this version"
 done
 
@@ -72,8 +72,8 @@ for rpm in "${rpms[@]}"; do
 
   tags="$(rpm -qp --qf '%{LICENSE}|%{URL}|%{PACKAGER}' "$rpm" 2>/dev/null)"
   [[ "$tags" == "Apache-2.0|$homepage|$maintainer" ]] || fail "$name: License|URL|Packager = $tags"
-  rpm -qp --changelog "$rpm" 2>/dev/null | grep -qF "$maintainer" || fail "$name: no %changelog entry"
-  rpm -qpL "$rpm" 2>/dev/null | grep -qx "/usr/share/licenses/$name/LICENSE" ||
+  rpm -qp --changelog "$rpm" 2>/dev/null | grep -F "$maintainer" >/dev/null || fail "$name: no %changelog entry"
+  rpm -qpL "$rpm" 2>/dev/null | grep -x "/usr/share/licenses/$name/LICENSE" >/dev/null ||
     fail "$name: LICENSE is not a %license file"
 done
 
@@ -85,9 +85,9 @@ page="$root/usr/share/man/man8/webui-host.8.gz"
 [[ -f "$page" ]] || fail "webui-host.deb has no /usr/share/man/man8/webui-host.8.gz"
 [[ -f "$root/usr/share/doc/webui-host/README.Debian" ]] || fail "webui-host.deb has no README.Debian"
 host_rpm="$(find "$work/pkgs" -maxdepth 1 -name 'webui-host-[0-9]*.rpm' -print -quit)"
-rpm -qpl "$host_rpm" 2>/dev/null | grep -qx /usr/share/man/man8/webui-host.8.gz ||
+rpm -qpl "$host_rpm" 2>/dev/null | grep -x /usr/share/man/man8/webui-host.8.gz >/dev/null ||
   fail "webui-host.rpm has no man page"
-rpm -qpd "$host_rpm" 2>/dev/null | grep -qx /usr/share/doc/webui-host/README ||
+rpm -qpd "$host_rpm" 2>/dev/null | grep -x /usr/share/doc/webui-host/README >/dev/null ||
   fail "webui-host.rpm has no first-steps README"
 
 "$root/usr/bin/webui-host" --help >"$work/help.txt" || fail "webui-host --help failed"
@@ -98,7 +98,7 @@ zcat "$page" | sed -n '/^\.\\" begin --help$/,/^\.\\" end --help$/p' | sed '1,2d
 diff -u "$work/help.txt" "$work/man-help.txt" >&2 || fail "man page and --help differ"
 # Every variable of the configuration reference is in the page.
 while read -r var; do
-  zcat "$page" | grep -qxF ".B ${var//-/\\-}" || fail "man page lacks $var"
+  zcat "$page" | grep -xF ".B ${var//-/\\-}" >/dev/null || fail "man page lacks $var"
 done < <(grep -oE '^\| `[A-Z_0-9]+`' "$src/docs/configuration.md" | tr -d '|` ')
 warnings="$(LC_ALL=C.UTF-8 MANWIDTH=80 man --warnings -E UTF-8 -l -Tutf8 -Z "$page" 2>&1 >/dev/null)"
 [[ -z "$warnings" ]] || fail "groff warnings in the man page: $warnings"
