@@ -14,7 +14,7 @@ set -euo pipefail
 src="$(cd "$1" && pwd)"
 build="$(cd "$2" && pwd)"
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
-for tool in dpkg-deb lintian rpmbuild rpmlint rpm2cpio cpio man; do
+for tool in dpkg-deb lintian rpmbuild rpmlint man; do
   command -v "$tool" >/dev/null || skip "$tool not installed (scripts/install-deps.sh installs it)"
 done
 setup_work_dir
