@@ -14,9 +14,12 @@ set(_wh_share "${CMAKE_INSTALL_PREFIX}/share")
 if(_wh_component STREQUAL "host")
   set(_wh_deb_name webui-host)
   set(_wh_rpm_name webui-host)
-else()
+elseif(_wh_component STREQUAL "sdk")
   set(_wh_deb_name webui-host-dev)
   set(_wh_rpm_name webui-host-devel)
+else() # e.g. the module packages: CPACK_DEBIAN_<C>_PACKAGE_NAME = webui-host-<component>
+  set(_wh_deb_name webui-host-${_wh_component})
+  set(_wh_rpm_name webui-host-${_wh_component})
 endif()
 
 if(_wh_generator STREQUAL "DEB")
@@ -28,7 +31,7 @@ if(_wh_generator STREQUAL "DEB")
     file(INSTALL DESTINATION "${_wh_doc}" TYPE FILE RENAME README.Debian
          PERMISSIONS OWNER_READ OWNER_WRITE GROUP_READ WORLD_READ
          FILES "${_wh_pkg_dir}/README.first-steps")
-  else()
+  elseif(_wh_component STREQUAL "sdk")
     file(INSTALL DESTINATION "${_wh_doc}" TYPE FILE
          PERMISSIONS OWNER_READ OWNER_WRITE GROUP_READ WORLD_READ FILES "${_wh_sdk_guide}")
   endif()
@@ -47,7 +50,7 @@ else()
     file(INSTALL DESTINATION "${_wh_share}/doc/${_wh_rpm_name}" TYPE FILE RENAME README
          PERMISSIONS OWNER_READ OWNER_WRITE GROUP_READ WORLD_READ
          FILES "${_wh_pkg_dir}/README.first-steps")
-  else()
+  elseif(_wh_component STREQUAL "sdk")
     file(INSTALL DESTINATION "${_wh_share}/doc/${_wh_rpm_name}" TYPE FILE
          PERMISSIONS OWNER_READ OWNER_WRITE GROUP_READ WORLD_READ FILES "${_wh_sdk_guide}")
   endif()

@@ -59,7 +59,9 @@ execute_process(COMMAND ${WEBUI_GZIP} -9nc ${_wh_pkg_build_dir}/deb/changelog.De
                 OUTPUT_FILE ${_wh_pkg_build_dir}/deb/changelog.Debian.gz
                 COMMAND_ERROR_IS_FATAL ANY)
 # Per component: the documentation files each package carries (cmake/InstallPackageDocs.cmake).
-foreach(_wh_component host sdk)
+# A component added to CPACK_COMPONENTS_ALL gets them too (and tests/packaging/
+# package_lint_test.sh lints every package cpack makes).
+foreach(_wh_component IN LISTS CPACK_COMPONENTS_ALL)
   install(CODE "set(_wh_component ${_wh_component})
 set(_wh_pkg_dir \"${_wh_pkg_dir}\")
 set(_wh_pkg_build_dir \"${_wh_pkg_build_dir}\")
