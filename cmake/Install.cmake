@@ -4,6 +4,8 @@
 #         lib/webui-host/plugins/*.so                  (cmake/Plugin.cmake)
 #         <sysconfdir>/webui-host/webui-host.env       (documented defaults, all commented out)
 #         lib/systemd/system/webui-host.service
+#         share/man/man8/webui-host.8.gz                (generated: packaging/man/make_manpage.cmake)
+#         licence, changelog, first-steps note          (cmake/Packaging.cmake, per package format)
 #   sdk   include/webui_host/*.h, *.hpp
 #         lib/cmake/WebUIHostSDK/                      (find_package(WebUIHostSDK 1))
 #
@@ -40,6 +42,27 @@ set(WEBUI_SDK_CMAKE_DIR lib/cmake/WebUIHostSDK)
 configure_file(${PROJECT_SOURCE_DIR}/cmake/InstallHostFiles.cmake.in
                ${CMAKE_BINARY_DIR}/packaging/InstallHostFiles.cmake @ONLY)
 install(SCRIPT ${CMAKE_BINARY_DIR}/packaging/InstallHostFiles.cmake COMPONENT host)
+
+# The manual page webui-host(8): --help's text (host/app/usage.txt, compiled into the binary)
+# plus the configuration reference, turned into roff at build time so neither can drift.
+set(_wh_man_dir ${CMAKE_BINARY_DIR}/packaging/man)
+find_program(WEBUI_GZIP gzip REQUIRED)
+add_custom_command(
+  OUTPUT ${_wh_man_dir}/webui-host.8 ${_wh_man_dir}/webui-host.8.gz
+  COMMAND ${CMAKE_COMMAND} -DUSAGE=${PROJECT_SOURCE_DIR}/host/app/usage.txt
+          -DCONFIG_MD=${PROJECT_SOURCE_DIR}/docs/configuration.md -DVERSION=${PROJECT_VERSION}
+          -DGZIP=${WEBUI_GZIP} -DOUTPUT=${_wh_man_dir}
+          -P ${PROJECT_SOURCE_DIR}/packaging/man/make_manpage.cmake
+  DEPENDS ${PROJECT_SOURCE_DIR}/host/app/usage.txt ${PROJECT_SOURCE_DIR}/docs/configuration.md
+          ${PROJECT_SOURCE_DIR}/packaging/man/make_manpage.cmake
+  COMMENT "Generating the manual page webui-host(8)"
+  VERBATIM)
+add_custom_target(webui_manpage ALL DEPENDS ${_wh_man_dir}/webui-host.8.gz)
+add_dependencies(webui_product webui_manpage)
+install(FILES ${_wh_man_dir}/webui-host.8.gz
+        DESTINATION ${CMAKE_INSTALL_MANDIR}/man8
+        PERMISSIONS OWNER_READ OWNER_WRITE GROUP_READ WORLD_READ
+        COMPONENT host)
 
 # --- sdk ---------------------------------------------------------------------------------------
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/sdk/include/webui_host

@@ -3,9 +3,22 @@
 #   webui-host-dev  (component sdk)   plugin SDK headers and the WebUIHostSDK CMake package
 # From the build dir: `cpack -G DEB` or `cpack -G RPM` (after building everything).
 
+# Who builds the packages: a distributor or a site sets their own address at configure time
+# (-DWEBUI_PACKAGE_MAINTAINER="Name <mail>"); it becomes the Debian Maintainer field, the RPM
+# Packager tag and the author of the changelog entry.
+set(WEBUI_PACKAGE_MAINTAINER "webui-host maintainers <maintainers@webui-host.org>"
+    CACHE STRING "Maintainer of the .deb/.rpm packages, as 'Name <address>'")
+set(WEBUI_PACKAGE_HOMEPAGE "https://github.com/webui-host/webui-host"
+    CACHE STRING "Project home page named by the packages")
+if(NOT WEBUI_PACKAGE_MAINTAINER MATCHES "^[^<>]+ <[^<>@ ]+@[^<>@ ]+\\.[^<>@ ]+>$")
+  message(FATAL_ERROR "WEBUI_PACKAGE_MAINTAINER must look like 'Name <user@example.org>', "
+                      "not '${WEBUI_PACKAGE_MAINTAINER}'")
+endif()
+
 set(CPACK_PACKAGE_NAME webui-host)
 set(CPACK_PACKAGE_VENDOR "webui-host")
-set(CPACK_PACKAGE_CONTACT "webui-host maintainers <webui-host@localhost>")
+set(CPACK_PACKAGE_CONTACT "${WEBUI_PACKAGE_MAINTAINER}")
+set(CPACK_PACKAGE_HOMEPAGE_URL "${WEBUI_PACKAGE_HOMEPAGE}")
 set(CPACK_PACKAGE_VERSION ${PROJECT_VERSION})
 set(CPACK_GENERATOR DEB)
 # Packages always install under /usr, whatever CMAKE_INSTALL_PREFIX the build was configured with.
@@ -26,26 +39,61 @@ set(CPACK_COMPONENT_SDK_DESCRIPTION
     "C ABI and header-only C++ SDK to write webui-host plugins; CMake package WebUIHostSDK.")
 
 set(_wh_pkg_dir ${PROJECT_SOURCE_DIR}/packaging)
+set(_wh_pkg_build_dir ${CMAKE_BINARY_DIR}/packaging)
+
+# cpack reads this once per generator, before it installs: the install script below learns from
+# it whether it stages a .deb (Debian's doc layout) or an .rpm (%license layout).
+configure_file(${_wh_pkg_dir}/CPackProjectConfig.cmake.in
+               ${_wh_pkg_build_dir}/CPackProjectConfig.cmake @ONLY)
+set(CPACK_PROJECT_CONFIG_FILE ${_wh_pkg_build_dir}/CPackProjectConfig.cmake)
+
+# Changelogs (one entry per release, in each distribution's format) and the DEP-5 copyright.
+set(WEBUI_DEB_VERSION "${PROJECT_VERSION}-1")
+set(WEBUI_RPM_VERSION "${PROJECT_VERSION}-1")
+configure_file(${_wh_pkg_dir}/deb/changelog.in ${_wh_pkg_build_dir}/deb/changelog.Debian @ONLY)
+configure_file(${_wh_pkg_dir}/rpm/changelog.in ${_wh_pkg_build_dir}/rpm/changelog @ONLY)
+configure_file(${_wh_pkg_dir}/copyright ${_wh_pkg_build_dir}/deb/copyright @ONLY)
+find_program(WEBUI_GZIP gzip REQUIRED)
+# -9n: what Debian policy asks of changelogs (no time stamp: reproducible).
+execute_process(COMMAND ${WEBUI_GZIP} -9nc ${_wh_pkg_build_dir}/deb/changelog.Debian
+                OUTPUT_FILE ${_wh_pkg_build_dir}/deb/changelog.Debian.gz
+                COMMAND_ERROR_IS_FATAL ANY)
+# Per component: the documentation files each package carries (cmake/InstallPackageDocs.cmake).
+# A component added to CPACK_COMPONENTS_ALL gets them too (and tests/packaging/
+# package_lint_test.sh lints every package cpack makes).
+foreach(_wh_component IN LISTS CPACK_COMPONENTS_ALL)
+  install(CODE "set(_wh_component ${_wh_component})
+set(_wh_pkg_dir \"${_wh_pkg_dir}\")
+set(_wh_pkg_build_dir \"${_wh_pkg_build_dir}\")
+set(_wh_license \"${PROJECT_SOURCE_DIR}/LICENSE\")
+include(\"${PROJECT_SOURCE_DIR}/cmake/InstallPackageDocs.cmake\")"
+          COMPONENT ${_wh_component})
+endforeach()
 
 # --- Debian ----------------------------------------------------------------------------------
 set(CPACK_DEB_COMPONENT_INSTALL ON)
 set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
 set(CPACK_DEBIAN_PACKAGE_RELEASE 1)
 set(CPACK_DEBIAN_PACKAGE_PRIORITY optional)
+set(CPACK_DEBIAN_PACKAGE_MAINTAINER "${WEBUI_PACKAGE_MAINTAINER}")
+set(CPACK_DEBIAN_PACKAGE_HOMEPAGE "${WEBUI_PACKAGE_HOMEPAGE}")
 set(CPACK_DEBIAN_PACKAGE_CONTROL_STRICT_PERMISSION ON)
 
 set(CPACK_DEBIAN_HOST_PACKAGE_NAME webui-host)
 set(CPACK_DEBIAN_HOST_PACKAGE_SECTION web)
-# First line: the summary; the rest: the long description (CPack indents it).
+# First line: the summary; the rest: the long description (CPack indents it). Lines stay under
+# 80 columns (lintian: extended-description-line-too-long).
 set(CPACK_DEBIAN_HOST_DESCRIPTION
     "Open WebUI-compatible backend as a C++ plugin host
-webui-host serves the HTTP API of Open WebUI from a small C++ core that loads each feature
-(auth, chats, models, ...) as a plugin. Data lives in SQLite or PostgreSQL; Redis is
-optional. Runs as the systemd service webui-host (not started on install).")
+webui-host serves the HTTP API of Open WebUI from a small C++ core that
+loads each feature (auth, chats, models, ...) as a plugin. Data lives in
+SQLite or PostgreSQL; Redis is optional. Runs as the systemd service
+webui-host, which is not enabled on install: see README.Debian.")
 # Library dependencies come from dpkg-shlibdeps (POCO, spdlog, fmt, SQLite, libpq, libstdc++);
-# passwd provides useradd for the maintainer scripts.
+# passwd provides useradd for the maintainer scripts, init-system-helpers the deb-systemd-*
+# helpers they call (the version debhelper asks for its snippets).
 set(CPACK_DEBIAN_HOST_PACKAGE_SHLIBDEPS ON)
-set(CPACK_DEBIAN_HOST_PACKAGE_DEPENDS "passwd")
+set(CPACK_DEBIAN_HOST_PACKAGE_DEPENDS "passwd, init-system-helpers (>= 1.54~)")
 set(CPACK_DEBIAN_HOST_PACKAGE_SUGGESTS "postgresql (>= 15), redis-server, nginx")
 # conffiles: dpkg keeps the admin's edits of the env file across upgrades.
 set(CPACK_DEBIAN_HOST_PACKAGE_CONTROL_EXTRA
@@ -56,9 +104,10 @@ set(CPACK_DEBIAN_SDK_PACKAGE_SECTION devel)
 set(CPACK_DEBIAN_SDK_PACKAGE_ARCHITECTURE all)
 set(CPACK_DEBIAN_SDK_DESCRIPTION
     "plugin SDK for webui-host
-The C ABI (webui_host/abi.h), the header-only C++ SDK (webui_host/sdk.hpp) and the
-CMake package WebUIHostSDK with webui_host_add_plugin(), to build plugins for
-webui-host outside its source tree.")
+The C ABI (webui_host/abi.h), the header-only C++ SDK
+(webui_host/sdk.hpp) and the CMake package WebUIHostSDK with
+webui_host_add_plugin(), to build plugins for webui-host outside its
+source tree.")
 set(CPACK_DEBIAN_SDK_PACKAGE_SHLIBDEPS OFF)
 set(CPACK_DEBIAN_SDK_PACKAGE_DEPENDS "")
 set(CPACK_DEBIAN_SDK_PACKAGE_RECOMMENDS "cmake (>= 3.14), g++ | c++-compiler")
@@ -69,31 +118,45 @@ set(CPACK_RPM_COMPONENT_INSTALL ON)
 set(CPACK_RPM_FILE_NAME RPM-DEFAULT)
 set(CPACK_RPM_PACKAGE_RELEASE 1)
 set(CPACK_RPM_PACKAGE_GROUP "Applications/Internet")
+set(CPACK_RPM_PACKAGE_LICENSE "Apache-2.0")
+set(CPACK_RPM_PACKAGE_URL "${WEBUI_PACKAGE_HOMEPAGE}")
+# CPack writes no Packager tag; rpmbuild fills it from the %packager macro.
+set(CPACK_RPM_SPEC_MORE_DEFINE "%define packager ${WEBUI_PACKAGE_MAINTAINER}")
+set(CPACK_RPM_CHANGELOG_FILE ${_wh_pkg_build_dir}/rpm/changelog)
 # Not relocatable: /etc paths are absolute and cpack installs with DESTDIR.
 set(CPACK_PACKAGE_RELOCATABLE OFF)
 set(CPACK_RPM_PACKAGE_RELOCATABLE OFF)
 # Directories other packages own; listing them in ours would make the packages conflict.
 list(APPEND CPACK_RPM_EXCLUDE_FROM_AUTO_FILELIST_ADDITION
      /lib /lib/systemd /lib/systemd/system /usr/lib/systemd /usr/lib/systemd/system
-     /usr/lib/cmake /usr/include /var /var/lib)
+     /usr/lib/cmake /usr/include /var /var/lib /usr/share/licenses /usr/share/man /usr/share/man/man8)
 
 set(CPACK_RPM_HOST_PACKAGE_NAME webui-host)
 set(CPACK_RPM_HOST_PACKAGE_SUMMARY "Open WebUI-compatible backend as a C++ plugin host")
 set(CPACK_RPM_HOST_PACKAGE_DESCRIPTION
-    "webui-host serves the HTTP API of Open WebUI from a small C++ core that loads each feature
-as a plugin. Data lives in SQLite or PostgreSQL; Redis is optional.")
+    "webui-host serves the HTTP API of Open WebUI from a small C++ core that
+loads each feature (auth, chats, models, ...) as a plugin. Data lives in
+SQLite or PostgreSQL; Redis is optional. Runs as the systemd service
+webui-host, which is not enabled on install: see README in its doc dir.")
 set(CPACK_RPM_HOST_PACKAGE_REQUIRES_PRE "shadow-utils")
 set(CPACK_RPM_HOST_PRE_INSTALL_SCRIPT_FILE ${_wh_pkg_dir}/rpm/pre.sh)
 set(CPACK_RPM_HOST_POST_INSTALL_SCRIPT_FILE ${_wh_pkg_dir}/rpm/post.sh)
 set(CPACK_RPM_HOST_PRE_UNINSTALL_SCRIPT_FILE ${_wh_pkg_dir}/rpm/preun.sh)
 set(CPACK_RPM_HOST_POST_UNINSTALL_SCRIPT_FILE ${_wh_pkg_dir}/rpm/postun.sh)
-# An admin's edits to the env file survive upgrades.
-set(CPACK_RPM_HOST_USER_FILELIST "%config(noreplace) /etc/webui-host/webui-host.env")
+# An admin's edits to the env file survive upgrades. It may hold passwords: the directory is
+# root:webui-host 0750 (set by the file list, not by a chown in %post), so only root and the
+# service read it; the file itself keeps the mode rpmlint expects of a config file.
+set(CPACK_RPM_HOST_USER_FILELIST
+    "%dir %attr(0750,root,webui-host) /etc/webui-host"
+    "%config(noreplace) %attr(0644,root,root) /etc/webui-host/webui-host.env"
+    "%license /usr/share/licenses/webui-host/LICENSE")
 
 set(CPACK_RPM_SDK_PACKAGE_NAME webui-host-devel)
-set(CPACK_RPM_SDK_PACKAGE_SUMMARY "webui-host plugin SDK")
+set(CPACK_RPM_SDK_PACKAGE_SUMMARY "Plugin SDK for webui-host")
 set(CPACK_RPM_SDK_PACKAGE_DESCRIPTION
-    "C ABI, header-only C++ SDK and the CMake package WebUIHostSDK to build webui-host plugins.")
+    "The C ABI, the header-only C++ SDK and the CMake package WebUIHostSDK,
+to build plugins for webui-host outside its source tree.")
+set(CPACK_RPM_SDK_USER_FILELIST "%license /usr/share/licenses/webui-host-devel/LICENSE")
 set(CPACK_RPM_SDK_PACKAGE_ARCHITECTURE noarch)
 set(CPACK_RPM_SDK_PACKAGE_GROUP "Development/Libraries")
 

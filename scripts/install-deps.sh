@@ -18,8 +18,9 @@ build_pkgs=(
 test_pkgs=(libgtest-dev libgmock-dev postgresql-15 redis-server curl python3 file openssl)
 # Benchmarks (bench/): wrk against the host, nginx as the yardstick.
 bench_pkgs=(wrk nginx-light)
-# Packaging (cpack -G DEB / -G RPM): dpkg-shlibdeps and rpmbuild.
-pkg_pkgs=(dpkg-dev rpm)
+# Packaging (cpack -G DEB / -G RPM): dpkg-shlibdeps and rpmbuild; the checks of
+# tests/packaging/package_lint_test.sh: lintian, rpmlint, man-db (groff warnings of the man page).
+pkg_pkgs=(dpkg-dev rpm lintian rpmlint man-db)
 # Tooling: formatting, the frontend build, clang with libFuzzer for tests/fuzz (scripts/fuzz.sh;
 # libclang-rt-14-dev holds libFuzzer and the sanitizer runtimes clang links).
 tool_pkgs=(clang-format nodejs npm clang libclang-rt-14-dev)

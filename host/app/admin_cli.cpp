@@ -1,5 +1,7 @@
 #include "app/admin_cli.hpp"
 
+#include "app/usage_text.hpp"
+
 #include <iostream>
 #include <nlohmann/json.hpp>
 #include <webui_host/sdk/json.hpp>
@@ -8,11 +10,11 @@ namespace webui::app {
 namespace {
 
 using nlohmann::json;
-constexpr int kOk = 0, kFailed = 1, kUsage = 2, kNotFound = 4;
+constexpr int kOk = 0, kFailed = 1, kUsageError = 2, kNotFound = 4;
 
 int Usage() {
-  std::cerr << kAdminUsage;
-  return kUsage;
+  std::cerr << webui::app::kUsage;
+  return kUsageError;
 }
 
 int PluginsCommand(const std::vector<std::string>& a, plugins::PluginManager& plugins) {
@@ -116,13 +118,6 @@ int MigrateCommand(const std::vector<std::string>& a, plugins::HostServices& hos
 
 }  // namespace
 
-const char* const kAdminUsage = R"(Admin commands (on the configured database; no server needed):
-  webui-host plugins list                   every plugin found, its version and state
-  webui-host plugins enable|disable <name>  persist a plugin toggle
-  webui-host config get <key>               a setting's current value (JSON)
-  webui-host config set <key> <value>       persist an admin setting (JSON, or text)
-  webui-host migrate [--status]             apply pending migrations / list applied ones
-)";
 
 bool IsAdminCommand(std::string_view first) {
   return first == "plugins" || first == "config" || first == "migrate";

@@ -20,7 +20,4 @@ bool NeedsPlugins(const std::vector<std::string>& args);
 int RunAdminCommand(const std::vector<std::string>& args, plugins::HostServices& host,
                     plugins::PluginManager& plugins);
 
-// The usage lines of the admin subcommands (part of --help).
-extern const char* const kAdminUsage;
-
 }  // namespace webui::app

@@ -20,6 +20,7 @@
 #include "app/admin_cli.hpp"
 #include "app/core_routes.hpp"
 #include "app/metrics_routes.hpp"
+#include "app/usage_text.hpp"
 #include "config/host_config.hpp"
 #include "config/persistent_config.hpp"
 #include "config/settings.hpp"
@@ -39,32 +40,6 @@ namespace webui::app {
 namespace {
 
 namespace fs = std::filesystem;
-
-constexpr const char* kUsage = R"(Usage: webui-host [--help] [--version] [--check-config]
-       webui-host frontend install <open_webui wheel | package dir | built frontend dir>
-       webui-host frontend status
-
-A plugin host that speaks the Open WebUI backend API.
-
-  --help          show this text
-  --version       print the host version, the Open WebUI API version and the plugin ABI
-  --check-config  validate the configuration and the plugin set, then exit (0 = fine)
-  frontend        install the Open WebUI web interface from a wheel (pip download open-webui),
-                  into DATA_DIR/frontend, served when FRONTEND_BUILD_DIR is not set
-
-Configuration comes from environment variables (Open WebUI's names), then ./.env (or the file
-named by WEBUI_ENV_FILE), then settings saved by administrators, then defaults. The main ones:
-  HOST, PORT                 listen address (0.0.0.0:8080)
-  DATA_DIR                   data directory (./data); SQLite lives in DATA_DIR/webui.db
-  DATABASE_URL               postgresql://user:pass@host:port/db to use PostgreSQL
-  REDIS_URL                  redis://host:port/db to share state between instances
-  WEBUI_PLUGIN_PATH          ':'-separated plugin directories
-  WEBUI_PLUGINS              comma list of plugins to load (default: all found)
-  WEBUI_PLUGINS_STRICT       true: refuse to start if any plugin is refused
-  WEBUI_HTTP_THREADS         requests served at once (1100)
-  GLOBAL_LOG_LEVEL           DEBUG|INFO|WARNING|ERROR
-See docs/configuration.md for every variable.
-)";
 
 // Migrations owned by the host itself. Table names follow Open WebUI where it has the table.
 const storage::Migration kHostMigrations[] = {
@@ -131,7 +106,7 @@ int Run(int argc, char** argv) {
   for (int i = admin_args.empty() ? 1 : argc; i < argc; ++i) {
     const std::string arg = argv[i];
     if (arg == "--help" || arg == "-h") {
-      std::cout << kUsage << "\n" << kAdminUsage;
+      std::cout << kUsage;
       return 0;
     }
     if (arg == "--version") {
