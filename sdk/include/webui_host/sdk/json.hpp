@@ -116,6 +116,16 @@ inline nlohmann::json JsonBody(const Request& req, const json::Limits& limits = 
   return ParseJsonObject(req.Body(), limits);
 }
 
+// body[field] as a string, or Unprocessable as pydantic reports a `field: str` member: absent
+// {"loc":["body",field],"msg":"Field required","type":"missing"}, another JSON type
+// {"msg":"Input should be a valid string","type":"string_type"}.
+inline std::string RequiredString(const nlohmann::json& body, const std::string& field) {
+  const auto it = body.find(field);
+  if (it == body.end()) throw Unprocessable("missing", field, "Field required");
+  if (!it->is_string()) throw Unprocessable("string_type", field, "Input should be a valid string");
+  return it->get<std::string>();
+}
+
 // Answers `value` as application/json with `status`; invalid UTF-8 in strings becomes U+FFFD
 // (json::Dump). False when the body could not be sent (Response::Send).
 inline bool Reply(Response& res, const nlohmann::json& value, int status = 200) {
