@@ -165,9 +165,12 @@ inline std::string Setting(const Host& host, std::string_view key, const char* f
 }
 
 // OfferApiConfig (services.hpp) with a function that returns the object as a JSON value.
-inline void OfferApiConfigJson(Host& host, std::function<nlohmann::json(Request&)> fn) {
-  OfferApiConfig(host, std::function<std::string(Request&)>(
-                           [fn = std::move(fn)](Request& req) { return json::Dump(fn(req)); }));
+inline void OfferApiConfigJson(Host& host, std::function<nlohmann::json(Request&)> fn,
+                               int32_t order = WH_API_CONFIG_ORDER_DEFAULT) {
+  OfferApiConfig(host, std::function<std::string(Request&)>([fn = std::move(fn)](Request& req) {
+                   return json::Dump(fn(req));
+                 }),
+                 order);
 }
 
 }  // namespace webui::sdk
