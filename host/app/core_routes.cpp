@@ -1,7 +1,10 @@
 #include "app/core_routes.hpp"
 
 #include <spdlog/spdlog.h>
+
 #include <webui_host/services/api_config.h>
+#include <algorithm>
+#include <cstddef>
 #include <nlohmann/json.hpp>
 #include <webui_host/sdk/json.hpp>
 
@@ -30,7 +33,17 @@ void Reply(RequestContext& ctx, int status, const json& body) {
   ctx.SendJson(status, body.dump(-1, ' ', false, json::error_handler_t::replace));
 }
 
-// Base document; plugins (auth, chat, ...) merge their parts over it.
+// The order a table asks for; tables from before the field was appended get the default.
+int32_t ContributionOrder(const plugins::ServiceRegistry::Entry& svc) {
+  const auto* vt = static_cast<const wh_api_config_v1*>(svc.vtable);
+  if (svc.vtable_size < offsetof(wh_api_config_v1, order) + sizeof(vt->order))
+    return WH_API_CONFIG_ORDER_DEFAULT;
+  return vt->order;
+}
+
+// The host's own fields (its name and version, Socket.IO). Everything else comes from the
+// plugin that owns it through api_config.v1, merged in ascending order so a module's own block
+// replaces the UI defaults a plugin contributes for modules that do not exist yet.
 json ApiConfig(const plugins::HostServices& host, RequestContext& ctx) {
   json c = {
       {"status", true},
@@ -38,44 +51,14 @@ json ApiConfig(const plugins::HostServices& host, RequestContext& ctx) {
       {"version", CompatVersion()},
       {"default_locale", host.settings.String("DEFAULT_LOCALE", "")},
       {"oauth", {{"providers", json::object()}}},
-      {"features",
-       {{"auth", true},
-        {"auth_trusted_header", false},
-        {"enable_ldap", false},
-        {"enable_api_key", false},
-        {"enable_api_keys", false},
-        {"enable_signup", false},
-        {"enable_login_form", true},
-        {"enable_websocket", host.settings.Bool("ENABLE_WEBSOCKET_SUPPORT", true)},
-        {"enable_version_update_check", false}}},
+      {"features", {{"enable_websocket", host.settings.Bool("ENABLE_WEBSOCKET_SUPPORT", true)}}},
   };
-  const auto& caller = ctx.caller();
-  if (caller && (caller->role == "user" || caller->role == "admin")) {
-    for (const char* flag :
-         {"enable_direct_connections", "enable_channels", "enable_notes", "enable_web_search",
-          "enable_code_execution", "enable_code_interpreter", "enable_image_generation",
-          "enable_autocomplete_generation", "enable_community_sharing", "enable_message_rating",
-          "enable_user_webhooks", "enable_admin_export", "enable_admin_chat_access",
-          "enable_google_drive_integration", "enable_onedrive_integration"})
-      c["features"][flag] = false;
-    c["default_models"] = "";
-    c["default_prompt_suggestions"] = json::array();
-    c["code"] = {{"engine", "pyodide"}};
-    c["audio"] = {{"tts", {{"engine", ""}, {"voice", ""}, {"split_on", "punctuation"}}},
-                  {"stt", {{"engine", ""}}}};
-    c["file"] = {{"max_size", nullptr},
-                 {"max_count", nullptr},
-                 {"image_compression", {{"width", nullptr}, {"height", nullptr}}}};
-    c["permissions"] = json::object();
-    c["google_drive"] = {{"client_id", ""}, {"api_key", ""}};
-    c["onedrive"] = json::object();
-    c["ui"] = {{"pending_user_overlay_title", ""}, {"pending_user_overlay_content", ""}};
-    c["license_metadata"] = nullptr;
-  } else if (caller) {
-    c["ui"] = {{"pending_user_overlay_title", ""}, {"pending_user_overlay_content", ""}};
-  }
-  for (const auto& svc : host.services.Find(WH_SERVICE_API_CONFIG_V1)) {
-    if (svc.vtable_size < sizeof(wh_api_config_v1)) continue;
+  auto contributions = host.services.Find(WH_SERVICE_API_CONFIG_V1);
+  std::stable_sort(contributions.begin(), contributions.end(), [](const auto& a, const auto& b) {
+    return ContributionOrder(a) < ContributionOrder(b);
+  });
+  for (const auto& svc : contributions) {
+    if (svc.vtable_size < offsetof(wh_api_config_v1, contribute) + sizeof(void*)) continue;
     const auto* vt = static_cast<const wh_api_config_v1*>(svc.vtable);
     if (vt->contribute == nullptr) continue;
     std::string out;

@@ -15,15 +15,6 @@
 
 namespace webui::http {
 
-bool IEquals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i)
-    if (std::tolower(static_cast<unsigned char>(a[i])) !=
-        std::tolower(static_cast<unsigned char>(b[i])))
-      return false;
-  return true;
-}
-
 std::string UrlDecode(std::string_view in, bool plus_is_space) {
   std::string out;
   out.reserve(in.size());

@@ -17,7 +17,9 @@
 #include <string>
 #include <string_view>
 #include <utility>
+
 #include <vector>
+#include <webui_host/sdk/core.hpp>
 
 #include <Poco/Net/HTTPServerRequest.h>
 #include <Poco/Net/HTTPServerResponse.h>
@@ -148,6 +150,6 @@ class RequestContext {
 // {"detail": "..."} as Open WebUI (FastAPI) answers errors.
 std::string DetailJson(std::string_view detail);
 std::string UrlDecode(std::string_view in, bool plus_is_space);
-bool IEquals(std::string_view a, std::string_view b);
+using sdk::IEquals;
 
 }  // namespace webui::http

@@ -3,6 +3,7 @@
 #include <Poco/Base64Encoder.h>
 #include <Poco/Exception.h>
 #include <Poco/URI.h>
+#include <webui_host/sdk/core.hpp>
 
 #include <algorithm>
 #include <array>
@@ -24,11 +25,7 @@ std::string Lower(std::string_view text) {
   return out;
 }
 
-bool IEquals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return AsciiLower(x) == AsciiLower(y);
-         });
-}
+using sdk::IEquals;
 
 // RFC 9110 token characters (header names, methods).
 bool IsToken(std::string_view text) {

@@ -28,7 +28,6 @@
 
 #include "ollama_logic.hpp"
 #include "providers/connection_provider.hpp"
-#include "providers/http_helpers.hpp"
 #include "providers/upstream_relay.hpp"
 #include "providers/wire.hpp"
 
@@ -37,7 +36,6 @@ namespace {
 
 using providers::HttpStatusFor;
 using providers::kConnectionErrorText;
-using providers::ParseObjectBody;
 using providers::UpstreamCall;
 
 constexpr const char* kOllamaNotFound = "WebUI could not connect to Ollama";
@@ -258,11 +256,11 @@ class OllamaPlugin : public providers::ConnectionProvider {
 
   // ---- handlers: settings ----
   void Verify(Request& req, Response& res) {
-    const json body = ParseObjectBody(req.Body());
-    if (!body.contains("url") || !body["url"].is_string()) throw HttpError(422, "url is required");
+    // Open WebUI's ConnectionVerificationForm: url is a required string.
+    const json body = sdk::JsonBody(req);
     Connections one;
     one.keys_in_config = true;
-    one.urls = {body["url"].get<std::string>()};
+    one.urls = {sdk::RequiredString(body, "url")};
     if (body.contains("key") && body["key"].is_string()) one.configs["0"] = {{"key", body["key"]}};
     auto caller = req.RequireCaller();
     sdk::FetchResult r = host().Fetch(ModelListRequest(one, 0, "/api/version", &caller));
@@ -377,7 +375,7 @@ class OllamaPlugin : public providers::ConnectionProvider {
 
   // ---- handlers: model operations ----
   void Pull(Request& req, Response& res) {
-    json body = ParseObjectBody(req.Body());
+    json body = sdk::JsonBody(req);
     const Connections c = Load();
     auto raw = req.PathParam("url_idx");
     const size_t idx = ConnectionIndex(raw ? *raw : "0", c);
@@ -394,12 +392,12 @@ class OllamaPlugin : public providers::ConnectionProvider {
   static std::string RequireModel(json& body) {
     if (!body.contains("model") || body["model"].is_null())
       body["model"] = body.value("name", json());
-    if (!body["model"].is_string()) throw HttpError(422, "model is required");
-    return body["model"].get<std::string>();
+    if (body["model"].is_null()) throw sdk::Unprocessable("missing", "model", "Field required");
+    return sdk::RequiredString(body, "model");
   }
 
   void Delete(Request& req, Response& res) {
-    json body = ParseObjectBody(req.Body());
+    json body = sdk::JsonBody(req);
     const std::string model = RequireModel(body);
     const Connections c = Load();
     size_t idx = 0;
@@ -419,7 +417,7 @@ class OllamaPlugin : public providers::ConnectionProvider {
   }
 
   void Show(Request& req, Response& res) {
-    json body = ParseObjectBody(req.Body());
+    json body = sdk::JsonBody(req);
     const std::string model = RequireModel(body);
     const Connections c = Load();
     const size_t idx = ConnectionFor(req, model, c);
@@ -451,7 +449,7 @@ class OllamaPlugin : public providers::ConnectionProvider {
 
   // A request whose answer comes back whole, as JSON.
   void ForwardJson(Request& req, Response& res, const char* required_field, const char* path) {
-    json body = ParseObjectBody(req.Body());
+    json body = sdk::JsonBody(req);
     const Connections c = Load();
     const size_t idx = Prepare(req, body, c, required_field, false);
     auto caller = req.RequireCaller();
@@ -483,7 +481,7 @@ class OllamaPlugin : public providers::ConnectionProvider {
   }
 
   void Forward(Request& req, Response& res, const GenerateRoute& route) {
-    json body = ParseObjectBody(req.Body());
+    json body = sdk::JsonBody(req);
     if (route.drop_metadata) body.erase("metadata");
     if (std::string_view(route.required_field) == "messages" &&
         (!body.contains("messages") || !body["messages"].is_array()))

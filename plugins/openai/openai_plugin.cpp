@@ -25,7 +25,6 @@
 
 #include "openai_logic.hpp"
 #include "providers/connection_provider.hpp"
-#include "providers/http_helpers.hpp"
 #include "providers/openai_endpoint.hpp"
 #include "providers/wire.hpp"
 
@@ -36,7 +35,6 @@ using providers::Headers;
 using providers::HeaderValue;
 using providers::HttpStatusFor;
 using providers::kConnectionErrorText;
-using providers::ParseObjectBody;
 using providers::UpstreamCall;
 
 constexpr providers::ProviderNames kNames{
@@ -149,13 +147,11 @@ class OpenAiPlugin : public providers::ConnectionProvider {
 
   // ---- HTTP handlers ----
   void Verify(Request& req, Response& res) {
-    const json body = ParseObjectBody(req.Body());
-    if (!body.contains("url") || !body["url"].is_string() || !body.contains("key") ||
-        !body["key"].is_string())
-      throw HttpError(422, "url and key are required");
+    // Open WebUI's ConnectionVerificationForm: url and key are required strings.
+    const json body = sdk::JsonBody(req);
     Connections one;
-    one.urls = {body["url"].get<std::string>()};
-    one.keys = {body["key"].get<std::string>()};
+    one.urls = {sdk::RequiredString(body, "url")};
+    one.keys = {sdk::RequiredString(body, "key")};
     if (body.contains("config") && body["config"].is_object()) one.configs["0"] = body["config"];
     auto caller = req.RequireCaller();
     sdk::FetchResult r = host().Fetch(ModelListRequest(one, 0, "/models", &caller));
@@ -202,7 +198,7 @@ class OpenAiPlugin : public providers::ConnectionProvider {
 
   void ChatCompletions(Request& req, Response& res) {
     auto caller = req.RequireCaller();
-    json payload = ParseObjectBody(req.Body());
+    json payload = sdk::JsonBody(req);
     payload.erase("metadata");
     auto route = Resolve(ModelOf(payload));
     if (!route) throw HttpError(404, "Model not found");

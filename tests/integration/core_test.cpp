@@ -43,9 +43,12 @@ TEST_F(CoreTest, PublicConfigIsBootstrapDataOnly) {
   EXPECT_FALSE(c.contains("default_models"));    // signed-in part only
   EXPECT_FALSE(c.contains("permissions"));
 
+  // The host contributes only what it owns; module fields come from plugins (ui_defaults, chat,
+  // auth), none of which this plugin set loads.
   auto signed_in = host().Get("/api/config", As("user")).Json();
-  EXPECT_TRUE(signed_in.contains("default_models"));
-  EXPECT_TRUE(signed_in["features"].contains("enable_web_search"));
+  EXPECT_EQ(signed_in["features"]["enable_websocket"], true);
+  EXPECT_FALSE(signed_in.contains("default_models"));
+  EXPECT_FALSE(signed_in["features"].contains("enable_web_search"));
   // A bad token on this optional-auth route is refused, as Open WebUI does.
   EXPECT_EQ(host().Get("/api/config", {{"Authorization", "Bearer garbage"}}).status, 401);
 }

@@ -341,7 +341,8 @@ class Basic : public webui::sdk::Plugin {
       relays_failed_{0};
   std::string greeting_prefix_ = "Greetings";
   wh_test_greeter_v1 greeter_{sizeof(wh_test_greeter_v1), &Greet};
-  wh_api_config_v1 api_config_{sizeof(wh_api_config_v1), &ContributeConfig};
+  wh_api_config_v1 api_config_{sizeof(wh_api_config_v1), &ContributeConfig,
+                               WH_API_CONFIG_ORDER_DEFAULT};
 };
 
 }  // namespace

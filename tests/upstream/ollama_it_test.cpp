@@ -117,6 +117,20 @@ TEST_F(OllamaProxy, ReadTimeoutBeforeTheAnswerIs504) {
   EXPECT_EQ(r.status, 504) << r.body;
 }
 
+// Bodies are validated as FastAPI does: {"detail": [{"loc", "msg", "type"}]} with status 422.
+TEST_F(OllamaProxy, InvalidBodiesAre422InFastApisShape) {
+  auto no_model = host().Post("/ollama/api/show", "{}", As("user"));
+  ASSERT_EQ(no_model.status, 422) << no_model.body;
+  EXPECT_EQ(no_model.Json(), json::parse(R"({"detail":[{"loc":["body","model"],
+            "msg":"Field required","type":"missing"}]})"));
+  auto no_url = host().Post("/ollama/verify", R"({"key":"k"})", As("admin"));
+  ASSERT_EQ(no_url.status, 422) << no_url.body;
+  EXPECT_EQ(no_url.Json()["detail"][0]["loc"], json::parse(R"(["body","url"])"));
+  auto not_object = host().Post("/ollama/api/chat", R"("text")", As("user"));
+  ASSERT_EQ(not_object.status, 422) << not_object.body;
+  EXPECT_EQ(not_object.Json()["detail"][0]["type"], "model_attributes_type");
+}
+
 // T20: an index from the caller never reaches a backend it must not reach.
 TEST_F(OllamaProxy, CallerSuppliedConnectionIndexesAreValidated) {
   struct Case {

@@ -200,6 +200,24 @@ TEST_F(OpenAiProxy, ModelsOfOneConnectionByIndexAreValidated) {
   EXPECT_EQ(host().Get("/openai/models/99", As("user")).status, 404);
 }
 
+// Bodies are validated as FastAPI does: {"detail": [{"loc", "msg", "type"}]} with status 422.
+TEST_F(OpenAiProxy, InvalidBodiesAre422InFastApisShape) {
+  auto missing = host().Post("/openai/verify", R"({"url":"http://x"})", As("admin"));
+  ASSERT_EQ(missing.status, 422) << missing.body;
+  EXPECT_EQ(missing.Json(), json::parse(R"({"detail":[{"loc":["body","key"],
+            "msg":"Field required","type":"missing"}]})"));
+  auto wrong_type = host().Post("/openai/verify", R"({"url":1,"key":""})", As("admin"));
+  ASSERT_EQ(wrong_type.status, 422) << wrong_type.body;
+  EXPECT_EQ(wrong_type.Json()["detail"][0]["type"], "string_type");
+  EXPECT_EQ(wrong_type.Json()["detail"][0]["loc"], json::parse(R"(["body","url"])"));
+  auto not_object = host().Post("/openai/chat/completions", "[1]", As("user"));
+  ASSERT_EQ(not_object.status, 422) << not_object.body;
+  EXPECT_EQ(not_object.Json()["detail"][0]["type"], "model_attributes_type");
+  auto not_json = host().Post("/openai/chat/completions", "{", As("user"));
+  ASSERT_EQ(not_json.status, 422) << not_json.body;
+  EXPECT_EQ(not_json.Json()["detail"][0]["type"], "json_invalid");
+}
+
 TEST_F(OpenAiProxy, PassthroughGoesToTheConnectionOfTheModel) {
   auto r = host().Post("/openai/embeddings", R"({"model":"b.b-model","input":"hi"})", As("user"));
   ASSERT_EQ(r.status, 200) << r.body;

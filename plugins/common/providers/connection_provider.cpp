@@ -6,7 +6,6 @@
 #include <future>
 #include <stdexcept>
 
-#include "providers/http_helpers.hpp"
 #include "providers/upstream_relay.hpp"
 #include "providers/wire.hpp"
 
@@ -129,24 +128,24 @@ void ConnectionProvider::InitConnections(sdk::Host& host,
 Connections ConnectionProvider::Load() const {
   Connections c;
   c.keys_in_config = names_.keys_setting == nullptr;
-  const json enable = SettingJson(*host_, names_.enable_setting, true);
+  const json enable = sdk::Setting<json>(*host_, names_.enable_setting, true);
   c.enable = enable.is_boolean() && enable.get<bool>();
-  const json urls = SettingJson(*host_, names_.urls_setting, json::array());
+  const json urls = sdk::Setting<json>(*host_, names_.urls_setting, json::array());
   if (urls.is_array())
     for (const auto& u : urls) c.urls.push_back(u.is_string() ? u.get<std::string>() : "");
   if (!c.keys_in_config) {
-    const json keys = SettingJson(*host_, names_.keys_setting, json::array());
+    const json keys = sdk::Setting<json>(*host_, names_.keys_setting, json::array());
     if (keys.is_array())
       for (const auto& k : keys) c.keys.push_back(k.is_string() ? k.get<std::string>() : "");
     c.Normalize();
   }
-  c.configs = SettingJson(*host_, names_.configs_setting, json::object());
+  c.configs = sdk::Setting<json>(*host_, names_.configs_setting, json::object());
   if (!c.configs.is_object()) c.configs = json::object();
   return c;
 }
 
 void ConnectionProvider::UpdateConfig(sdk::Request& req, sdk::Response& res) {
-  const json body = ParseObjectBody(req.Body());
+  const json body = sdk::JsonBody(req);
   Connections c;
   try {
     c = ConnectionsFromUpdate(body, Load().enable, names_.fields);

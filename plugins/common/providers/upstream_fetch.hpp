@@ -15,14 +15,7 @@ namespace webui::providers {
 
 using Headers = std::vector<std::pair<std::string, std::string>>;
 
-inline bool IEquals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i)
-    if (std::tolower(static_cast<unsigned char>(a[i])) !=
-        std::tolower(static_cast<unsigned char>(b[i])))
-      return false;
-  return true;
-}
+using sdk::IEquals;
 
 inline std::string HeaderValue(const Headers& hs, std::string_view name) {
   for (const auto& [k, v] : hs)

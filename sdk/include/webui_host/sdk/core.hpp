@@ -14,6 +14,19 @@ inline std::string_view FromWh(wh_str s) {
   return s.ptr == nullptr ? std::string_view{} : std::string_view{s.ptr, s.len};
 }
 
+// ASCII case-insensitive equality (HTTP header names, tokens); locale-independent, so the
+// host and every plugin compare names the same way.
+constexpr bool IEquals(std::string_view a, std::string_view b) noexcept {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    char x = a[i], y = b[i];
+    if (x >= 'A' && x <= 'Z') x = static_cast<char>(x - 'A' + 'a');
+    if (y >= 'A' && y <= 'Z') y = static_cast<char>(y - 'A' + 'a');
+    if (x != y) return false;
+  }
+  return true;
+}
+
 namespace detail {
 // A wh_str_sink that appends to the std::string behind `user`.
 inline void AppendSink(void* user, wh_str value) {

@@ -116,6 +116,16 @@ inline nlohmann::json JsonBody(const Request& req, const json::Limits& limits = 
   return ParseJsonObject(req.Body(), limits);
 }
 
+// body[field] as a string, or Unprocessable as pydantic reports a `field: str` member: absent
+// {"loc":["body",field],"msg":"Field required","type":"missing"}, another JSON type
+// {"msg":"Input should be a valid string","type":"string_type"}.
+inline std::string RequiredString(const nlohmann::json& body, const std::string& field) {
+  const auto it = body.find(field);
+  if (it == body.end()) throw Unprocessable("missing", field, "Field required");
+  if (!it->is_string()) throw Unprocessable("string_type", field, "Input should be a valid string");
+  return it->get<std::string>();
+}
+
 // Answers `value` as application/json with `status`; invalid UTF-8 in strings becomes U+FFFD
 // (json::Dump). False when the body could not be sent (Response::Send).
 inline bool Reply(Response& res, const nlohmann::json& value, int status = 200) {
@@ -155,9 +165,12 @@ inline std::string Setting(const Host& host, std::string_view key, const char* f
 }
 
 // OfferApiConfig (services.hpp) with a function that returns the object as a JSON value.
-inline void OfferApiConfigJson(Host& host, std::function<nlohmann::json(Request&)> fn) {
-  OfferApiConfig(host, std::function<std::string(Request&)>(
-                           [fn = std::move(fn)](Request& req) { return json::Dump(fn(req)); }));
+inline void OfferApiConfigJson(Host& host, std::function<nlohmann::json(Request&)> fn,
+                               int32_t order = WH_API_CONFIG_ORDER_DEFAULT) {
+  OfferApiConfig(host, std::function<std::string(Request&)>([fn = std::move(fn)](Request& req) {
+                   return json::Dump(fn(req));
+                 }),
+                 order);
 }
 
 }  // namespace webui::sdk

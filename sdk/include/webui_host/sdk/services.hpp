@@ -167,8 +167,10 @@ class SocketEmitter {
 
 // Contributes fields to GET /api/config (api_config.v1). `fn` returns one JSON object as text;
 // the request's caller (if any) is Request::GetCaller(). An exception is logged and the
-// contribution left out. The SDK owns `fn` and its table until the plugin is unloaded.
-inline void OfferApiConfig(Host& host, std::function<std::string(Request&)> fn) {
+// contribution left out. `order` places it in the merge (api_config.h: lower first, later ones
+// override). The SDK owns `fn` and its table until the plugin is unloaded.
+inline void OfferApiConfig(Host& host, std::function<std::string(Request&)> fn,
+                           int32_t order = WH_API_CONFIG_ORDER_DEFAULT) {
   struct Contributor {
     Host* host;
     std::function<std::string(Request&)> fn;
@@ -178,6 +180,7 @@ inline void OfferApiConfig(Host& host, std::function<std::string(Request&)> fn) 
   owned->host = &host;
   owned->fn = std::move(fn);
   owned->table.struct_size = sizeof(wh_api_config_v1);
+  owned->table.order = order;
   owned->table.contribute = [](void* user, const wh_request_host_ptr* req, wh_str_sink sink,
                                void* sink_user) noexcept -> wh_status {
     auto* c = static_cast<Contributor*>(user);

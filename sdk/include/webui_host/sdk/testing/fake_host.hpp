@@ -21,6 +21,7 @@
 #include <sqlite3.h>
 
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -348,7 +349,9 @@ class FakeHost {
     rq.caller = std::move(caller);
     std::vector<std::string> out;
     for (const auto& s : services_) {
-      if (s.name != WH_SERVICE_API_CONFIG_V1 || s.size < sizeof(wh_api_config_v1)) continue;
+      if (s.name != WH_SERVICE_API_CONFIG_V1 ||
+          s.size < offsetof(wh_api_config_v1, contribute) + sizeof(void*))
+        continue;
       std::string text;
       auto* vt = static_cast<const wh_api_config_v1*>(s.vtable);
       if (vt->contribute(s.user, reinterpret_cast<const wh_request_host_ptr*>(&rq),
