@@ -38,6 +38,10 @@ struct Route {
   // byte of it is buffered. on_body_too_large, when set, answers instead of the generic 413.
   std::int64_t max_body_bytes = 0;
   std::function<void(RequestContext&)> on_body_too_large;
+  // kMultipart: a multipart/form-data body is streamed into form parts (http/multipart.hpp) and
+  // max_body_bytes may exceed the host's limit; a body of another type is buffered as usual.
+  enum class Body { kBuffered, kMultipart };
+  Body body = Body::kBuffered;
   bool IsEnabled() const { return !enabled || enabled(); }
 };
 
