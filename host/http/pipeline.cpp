@@ -21,6 +21,7 @@
 #include <nlohmann/json.hpp>
 #include <webui_host/sdk/json.hpp>
 
+#include "http/multipart.hpp"
 #include "net/whole_response.hpp"
 #include "storage/database.hpp"
 #include "storage/private_files.hpp"
@@ -305,10 +306,13 @@ void Pipeline::Dispatch(RequestContext& ctx) {
   const Route& route = *match.route;
   ctx.set_route(std::move(match));
 
-  // Refuse an oversized body before reading a byte of it.
-  const std::int64_t limit = route.max_body_bytes > 0
-                                 ? std::min(route.max_body_bytes, config_.max_body_bytes)
-                                 : config_.max_body_bytes;
+  // Refuse an oversized body before reading a byte of it. Only a streamed (multipart) body may
+  // exceed the host's limit: it never sits in memory.
+  const bool streamed = route.body == Route::Body::kMultipart &&
+                        FormDataBoundary(ctx.raw_request().getContentType()).has_value();
+  const std::int64_t limit = route.max_body_bytes <= 0 ? config_.max_body_bytes
+                             : streamed                ? route.max_body_bytes
+                                        : std::min(route.max_body_bytes, config_.max_body_bytes);
   if (ctx.raw_request().getContentLength64() > limit) {
     RefuseBody(ctx, route, limit);
     return;
@@ -377,6 +381,10 @@ void Pipeline::RefuseBody(RequestContext& ctx, const Route& route, std::int64_t 
 
 bool Pipeline::ReadBody(RequestContext& ctx, const Route& route, std::int64_t limit) {
   auto& req = ctx.raw_request();
+  if (route.body == Route::Body::kMultipart) {
+    if (auto boundary = FormDataBoundary(req.getContentType()))
+      return ReadMultipart(ctx, route, limit, std::move(*boundary));
+  }
   const auto length = req.getContentLength64();
   if (length == 0 || (length < 0 && !req.getChunkedTransferEncoding())) return true;
   std::string body;
@@ -403,6 +411,66 @@ bool Pipeline::ReadBody(RequestContext& ctx, const Route& route, std::int64_t li
     return false;
   }
   ctx.set_body(std::move(body));
+  return true;
+}
+
+bool Pipeline::ReadMultipart(RequestContext& ctx, const Route& route, std::int64_t limit,
+                             std::string boundary) {
+  auto& req = ctx.raw_request();
+  // Whatever is left unread of a refused body makes the connection unusable.
+  const auto refuse = [&](std::string_view detail) {
+    ctx.ForceClose();
+    ctx.SendError(400, detail);
+    return false;
+  };
+  if (boundary.empty()) return refuse("Invalid multipart boundary");
+  const auto length = req.getContentLength64();
+  if (length == 0 || (length < 0 && !req.getChunkedTransferEncoding()))
+    return refuse("Empty multipart body");
+  const std::filesystem::path temp_dir = std::filesystem::path(config_.data_dir) / "upload-tmp";
+  try {
+    storage::CreatePrivateDirectory(temp_dir);
+  } catch (const std::exception& e) {
+    spdlog::error("request {}: {}", ctx.request_id(), e.what());
+    ctx.ForceClose();
+    ctx.SendError(500, "Cannot store the upload");
+    return false;
+  }
+  // The parser owns the files until the parts go to the context; either deletes them.
+  MultipartParser parser(std::move(boundary), temp_dir);
+  std::istream& in = req.stream();
+  std::int64_t received = 0;
+  char buf[65536];
+  try {
+    while (in) {
+      in.read(buf, sizeof buf);
+      const auto n = in.gcount();
+      if (n <= 0) break;
+      received += n;
+      if (received > limit) {
+        RefuseBody(ctx, route, limit);
+        return false;
+      }
+      if (auto error = parser.Feed(std::string_view(buf, static_cast<size_t>(n))))
+        return refuse(*error);
+    }
+  } catch (const std::system_error& e) {
+    spdlog::error("request {}: {}", ctx.request_id(), e.what());
+    ctx.ForceClose();
+    ctx.SendError(500, "Cannot store the upload");
+    return false;
+  }
+  if (in.bad() || (length > 0 && received != length)) {
+    ctx.ForceClose();
+    if (ReadTimedOut(req)) {
+      ctx.SendError(408, "Request body not received in time");
+    } else {
+      ctx.SendError(400, "Incomplete request body");
+    }
+    return false;
+  }
+  if (auto error = parser.Finish()) return refuse(*error);
+  ctx.set_form_parts(parser.TakeParts());
   return true;
 }
 

@@ -101,6 +101,10 @@ class Pipeline {
   void Dispatch(RequestContext& ctx);
   bool ResolveCaller(RequestContext& ctx, AuthLevel level);
   bool ReadBody(RequestContext& ctx, const Route& route, std::int64_t limit);
+  // ReadBody for a multipart/form-data body on a route with the multipart policy: streamed
+  // into the context's form parts (file parts to temporary files under DATA_DIR).
+  bool ReadMultipart(RequestContext& ctx, const Route& route, std::int64_t limit,
+                     std::string boundary);
   void RefuseBody(RequestContext& ctx, const Route& route, std::int64_t limit);
   void AnswerPreflight(RequestContext& ctx);
   // The headers every response carries (request id, security headers, CORS), which replace

@@ -84,6 +84,13 @@ RequestContext::RequestContext(Poco::Net::HTTPServerRequest& req,
   }
 }
 
+RequestContext::~RequestContext() { RemovePartFiles(form_parts_); }
+
+void RequestContext::set_form_parts(std::vector<FormPart> parts) {
+  RemovePartFiles(form_parts_);
+  form_parts_ = std::move(parts);
+}
+
 RequestContext::RequestContext(std::string method, std::string path,
                                std::vector<std::pair<std::string, std::string>> headers)
     : method_(std::move(method)), path_(std::move(path)), headers_(std::move(headers)) {

@@ -24,6 +24,7 @@
 #include <Poco/Net/HTTPServerRequest.h>
 #include <Poco/Net/HTTPServerResponse.h>
 
+#include "http/multipart.hpp"
 #include "http/router.hpp"
 #include "net/stream_relay.hpp"
 #include "net/whole_response.hpp"
@@ -52,12 +53,18 @@ class RequestContext {
   // same authenticator can judge it. It cannot send a response.
   RequestContext(std::string method, std::string path,
                  std::vector<std::pair<std::string, std::string>> headers);
+  // Deletes the temporary files of the form parts, whichever way the request ended.
+  ~RequestContext();
+  RequestContext(const RequestContext&) = delete;
+  RequestContext& operator=(const RequestContext&) = delete;
 
   // --- request ---
   const std::string& method() const { return method_; }
   const std::string& path() const { return path_; }  // raw, without query
   const std::string& query_string() const { return query_; }
   const std::string& body() const { return body_; }
+  // The parts of a multipart body (routes with the multipart body policy); empty otherwise.
+  const std::vector<FormPart>& form_parts() const { return form_parts_; }
   const std::string& request_id() const { return request_id_; }
   // The client: the peer, or what a trusted proxy says in X-Forwarded-For (FORWARDED_ALLOW_IPS).
   const std::string& remote_addr() const { return remote_addr_; }
@@ -118,6 +125,7 @@ class RequestContext {
   const Route* route() const { return route_.get(); }
   void set_caller(Caller c) { caller_ = std::move(c); }
   void set_body(std::string body) { body_ = std::move(body); }
+  void set_form_parts(std::vector<FormPart> parts);
   Poco::Net::HTTPServerResponse& raw_response() { return *res_; }
 
  private:
@@ -134,6 +142,7 @@ class RequestContext {
   mutable std::optional<std::vector<std::pair<std::string, std::string>>> headers_;
   mutable std::optional<std::vector<std::pair<std::string, std::string>>> cookies_;
   std::optional<Caller> caller_;
+  std::vector<FormPart> form_parts_;
 
   Mode mode_ = Mode::kNone;
   int status_ = 200;

@@ -42,6 +42,10 @@ struct Route {
   std::function<void(RequestContext&)> on_body_too_large;
   // What /metrics reports for this route (recorded only when ENABLE_METRICS is on).
   std::shared_ptr<metrics::RouteStats> stats = std::make_shared<metrics::RouteStats>();
+  // kMultipart: a multipart/form-data body is streamed into form parts (http/multipart.hpp) and
+  // max_body_bytes may exceed the host's limit; a body of another type is buffered as usual.
+  enum class Body { kBuffered, kMultipart };
+  Body body = Body::kBuffered;
   bool IsEnabled() const { return !enabled || enabled(); }
 };
 

@@ -123,9 +123,14 @@ wh_status EnvGet(wh_plugin_host_ptr* self, wh_str name, wh_str_sink sink, void* 
 }
 
 // ---- routes and authentication ----
-wh_status RouteAdd(wh_plugin_host_ptr* self, wh_str method, wh_str path, wh_auth_level auth,
-                   wh_handler_fn handler, void* route_user) {
-  return Guard("route_add", nullptr, nullptr, [&] {
+// route_add and route_add_ex: `options` holds every field (defaults filled in for a shorter
+// struct of an older SDK).
+wh_status AddRoute(wh_plugin_host_ptr* self, const wh_route_options& options, wh_handler_fn handler,
+                   void* route_user) {
+  const wh_str method = options.method;
+  const wh_str path = options.path;
+  const wh_auth_level auth = options.auth;
+  {
     auto& r = Rec(self);
     if (!r.in_init) return WH_DENIED;
     if (handler == nullptr || auth > WH_AUTH_PLUGIN) return WH_INVALID;
@@ -139,6 +144,9 @@ wh_status RouteAdd(wh_plugin_host_ptr* self, wh_str method, wh_str path, wh_auth
     route.method = m;
     route.pattern = std::string(View(path));
     route.auth = static_cast<http::AuthLevel>(auth);
+    route.max_body_bytes = options.max_body_bytes;
+    route.body = options.body == WH_BODY_MULTIPART ? http::Route::Body::kMultipart
+                                                   : http::Route::Body::kBuffered;
     route.owner = r.name;
     PluginRecord* rec = &r;
     route.enabled = [rec] { return rec->enabled.load(std::memory_order_relaxed); };
@@ -154,6 +162,38 @@ wh_status RouteAdd(wh_plugin_host_ptr* self, wh_str method, wh_str path, wh_auth
       default:
         return WH_INVALID;
     }
+  }
+}
+
+wh_status RouteAdd(wh_plugin_host_ptr* self, wh_str method, wh_str path, wh_auth_level auth,
+                   wh_handler_fn handler, void* route_user) {
+  return Guard("route_add", nullptr, nullptr, [&] {
+    wh_route_options options{};
+    options.struct_size = sizeof options;
+    options.method = method;
+    options.path = path;
+    options.auth = auth;
+    return AddRoute(self, options, handler, route_user);
+  });
+}
+
+wh_status RouteAddEx(wh_plugin_host_ptr* self, const wh_route_options* options,
+                     wh_handler_fn handler, void* route_user) {
+  return Guard("route_add_ex", nullptr, nullptr, [&] {
+    // An older SDK's shorter struct: the fields it lacks keep their defaults. The first four
+    // fields (size, method, path, auth) are the least any version has.
+    constexpr std::size_t kLeast = offsetof(wh_route_options, auth) + sizeof(wh_auth_level);
+    if (options == nullptr || options->struct_size < kLeast) return WH_INVALID;
+    wh_route_options full{};
+    std::memcpy(&full, options, std::min<std::size_t>(options->struct_size, sizeof full));
+    full.struct_size = sizeof full;
+    // Enum fields are read as integers: a plugin may send any value.
+    std::int32_t body = 0;
+    std::memcpy(&body, reinterpret_cast<const char*>(&full) + offsetof(wh_route_options, body),
+                sizeof body);
+    if (full.max_body_bytes < 0) return WH_INVALID;
+    if (body != WH_BODY_BUFFERED && body != WH_BODY_MULTIPART) return WH_INVALID;
+    return AddRoute(self, full, handler, route_user);
   });
 }
 
@@ -232,6 +272,27 @@ wh_str ReqMethod(const wh_request_host_ptr* r) { return Wh(Ctx(r).method()); }
 wh_str ReqPath(const wh_request_host_ptr* r) { return Wh(Ctx(r).path()); }
 wh_str ReqQueryString(const wh_request_host_ptr* r) { return Wh(Ctx(r).query_string()); }
 wh_str ReqBody(const wh_request_host_ptr* r) { return Wh(Ctx(r).body()); }
+size_t ReqFormPartCount(const wh_request_host_ptr* r) { return Ctx(r).form_parts().size(); }
+wh_status ReqFormPartAt(const wh_request_host_ptr* r, size_t index, wh_form_part* out) {
+  if (out == nullptr) return WH_INVALID;
+  const auto& parts = Ctx(r).form_parts();
+  if (index >= parts.size()) return WH_NOT_FOUND;
+  const http::FormPart& part = parts[index];
+  // A plugin built against a shorter wh_form_part gets the fields it knows.
+  const std::uint32_t size = out->struct_size;
+  constexpr std::size_t kLeast = offsetof(wh_form_part, name) + sizeof(wh_str);
+  if (size < kLeast) return WH_INVALID;
+  wh_form_part full{};
+  full.struct_size = size;
+  full.name = Wh(part.name);
+  full.filename = Wh(part.filename);
+  full.content_type = Wh(part.content_type);
+  full.value = Wh(part.value);
+  full.file_path = Wh(part.file.native());
+  full.size = part.size;
+  std::memcpy(out, &full, std::min<std::size_t>(size, sizeof full));
+  return WH_OK;
+}
 wh_str ReqId(const wh_request_host_ptr* r) { return Wh(Ctx(r).request_id()); }
 wh_str ReqRemoteAddr(const wh_request_host_ptr* r) { return Wh(Ctx(r).remote_addr()); }
 
@@ -801,6 +862,9 @@ wh_host_api MakeTable() {
   t.relay_begin_stream = RelayBeginStream;
   t.relay_write = RelayWrite;
   t.relay_respond = RelayRespond;
+  t.route_add_ex = RouteAddEx;
+  t.req_form_part_count = ReqFormPartCount;
+  t.req_form_part_at = ReqFormPartAt;
   return t;
 }
 

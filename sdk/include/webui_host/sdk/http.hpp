@@ -5,6 +5,7 @@
 #include <webui_host/sdk/errors.hpp>
 #include <webui_host/sdk/fetch.hpp>
 
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -167,6 +168,26 @@ struct Caller {
   bool IsAdmin() const { return role == "admin"; }
 };
 
+// How a route takes its body (wh_body_policy).
+enum class Body { kBuffered = WH_BODY_BUFFERED, kMultipart = WH_BODY_MULTIPART };
+
+// Options of Host::Route beyond method, path and auth (wh_route_options).
+struct RouteOptions {
+  std::int64_t max_body_bytes = 0;  // 0: the host's WEBUI_MAX_BODY_SIZE
+  Body body = Body::kBuffered;
+};
+
+// One part of a multipart body (Body::kMultipart); views valid while the handler runs.
+struct FormPart {
+  std::string_view name;
+  std::string_view filename;  // display only, never a path
+  std::string_view content_type;
+  std::string_view value;      // plain fields
+  std::string_view file_path;  // file parts: a temporary file, deleted after the request
+  std::uint64_t size = 0;
+  bool IsFile() const { return !file_path.empty(); }
+};
+
 class Request {
  public:
   Request(const wh_host_api* api, const wh_request_host_ptr* req) : api_(api), req_(req) {}
@@ -199,6 +220,32 @@ class Request {
         out.emplace_back(FromWh(h.name), FromWh(h.value));
     }
     return out;
+  }
+  // The parts of a multipart body, in order; empty for other routes or an older host.
+  std::vector<FormPart> FormParts() const {
+    std::vector<FormPart> out;
+    if (!WH_HOST_HAS(api_, req_form_part_at)) return out;
+    const size_t n = api_->req_form_part_count(req_);
+    out.reserve(n);
+    for (size_t i = 0; i < n; ++i) {
+      wh_form_part p{};
+      p.struct_size = sizeof p;
+      if (api_->req_form_part_at(req_, i, &p) != WH_OK) continue;
+      out.push_back(FormPart{FromWh(p.name), FromWh(p.filename), FromWh(p.content_type),
+                             FromWh(p.value), FromWh(p.file_path), p.size});
+    }
+    return out;
+  }
+  // The first plain field / file part named `name`.
+  std::optional<FormPart> FormField(std::string_view name) const {
+    for (const auto& p : FormParts())
+      if (p.name == name && !p.IsFile()) return p;
+    return std::nullopt;
+  }
+  std::optional<FormPart> FormFile(std::string_view name) const {
+    for (const auto& p : FormParts())
+      if (p.name == name && p.IsFile()) return p;
+    return std::nullopt;
   }
   std::optional<Caller> GetCaller() const {
     wh_caller c{};

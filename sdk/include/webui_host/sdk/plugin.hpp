@@ -134,6 +134,22 @@ class Host : public detail::Queries<Host> {
                           &RouteThunk, routes_.back().get()),
           "route_add " + std::string(method) + " " + std::string(path));
   }
+  // A route with a body policy (uploads): needs a host of ABI 1.1.
+  void Route(std::string_view method, std::string_view path, Auth auth, RouteOptions options,
+             Handler handler) {
+    if (!WH_HOST_HAS(api_, route_add_ex))
+      throw Error(WH_INVALID, "route_add_ex: the host is older than ABI 1.1");
+    routes_.push_back(std::make_unique<RouteEntry>(RouteEntry{api_, this, std::move(handler)}));
+    wh_route_options o{};
+    o.struct_size = sizeof o;
+    o.method = ToWh(method);
+    o.path = ToWh(path);
+    o.auth = static_cast<wh_auth_level>(auth);
+    o.max_body_bytes = options.max_body_bytes;
+    o.body = static_cast<wh_body_policy>(options.body);
+    Check(api_->route_add_ex(self_, &o, &RouteThunk, routes_.back().get()),
+          "route_add_ex " + std::string(method) + " " + std::string(path));
+  }
   // The primary authenticator: asked first for every request, at most one per host (auth's).
   void SetAuthenticator(Authenticator fn) {
     authenticators_.push_back(std::make_unique<AuthEntry>(AuthEntry{api_, this, std::move(fn)}));
