@@ -46,4 +46,5 @@ const server = http.createServer((req, res) => {
     send();
   });
 });
-server.listen(port, '127.0.0.1', () => console.log(server.address().port));
+// A deep backlog: the connection bench opens 2 000 streams at once.
+server.listen({ port, host: '127.0.0.1', backlog: 4096 }, () => console.log(server.address().port));

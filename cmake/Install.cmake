@@ -75,5 +75,6 @@ install(FILES
           ${CMAKE_BINARY_DIR}/sdk/WebUIHostSDKConfig.cmake
           ${CMAKE_BINARY_DIR}/sdk/WebUIHostSDKConfigVersion.cmake
           ${PROJECT_SOURCE_DIR}/sdk/webui_host_plugin.map
+          ${PROJECT_SOURCE_DIR}/cmake/WebUIHostPlugin.cmake
         DESTINATION ${WEBUI_SDK_CMAKE_DIR}
         COMPONENT sdk)

@@ -1,18 +1,14 @@
-# webui_add_plugin(<name> SOURCES ... [LIBS ...]): one shared object per plugin, built against
-# the SDK headers alone. Only the entry symbol is exported; undefined symbols fail the link.
+# In-tree plugins use the same function as third parties (cmake/WebUIHostPlugin.cmake, installed
+# with the SDK), with the in-tree version script.
+set_property(GLOBAL PROPERTY WEBUI_HOST_SDK_PLUGIN_MAP ${PROJECT_SOURCE_DIR}/sdk/webui_host_plugin.map)
+include(${CMAKE_CURRENT_LIST_DIR}/WebUIHostPlugin.cmake)
+
+# webui_add_plugin(<name> SOURCES ... [LIBS ...] [NO_INSTALL]): a shipped plugin — built by
+# webui_host_add_plugin into the host's plugin directory of the build, installed with the host.
 function(webui_add_plugin name)
   cmake_parse_arguments(P "NO_INSTALL" "" "SOURCES;LIBS" ${ARGN})
-  add_library(${name} MODULE ${P_SOURCES})
-  target_link_libraries(${name} PRIVATE webui_host_sdk ${P_LIBS})
-  set_target_properties(${name} PROPERTIES
-    PREFIX ""
-    CXX_VISIBILITY_PRESET hidden
-    VISIBILITY_INLINES_HIDDEN ON
-    LIBRARY_OUTPUT_DIRECTORY ${WEBUI_PLUGIN_OUTPUT_DIR})
-  # Only the entry point is exported (see sdk/webui_host_plugin.map).
-  target_link_options(${name} PRIVATE -Wl,--no-undefined
-    -Wl,--version-script=${PROJECT_SOURCE_DIR}/sdk/webui_host_plugin.map)
-  set_property(TARGET ${name} APPEND PROPERTY LINK_DEPENDS ${PROJECT_SOURCE_DIR}/sdk/webui_host_plugin.map)
+  webui_host_add_plugin(${name} ${P_SOURCES} LIBS ${P_LIBS}
+                        OUTPUT_DIRECTORY ${WEBUI_PLUGIN_OUTPUT_DIR})
   if(NOT P_NO_INSTALL)
     install(TARGETS ${name} LIBRARY DESTINATION lib/webui-host/plugins
             COMPONENT host)

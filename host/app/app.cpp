@@ -274,6 +274,7 @@ int Run(int argc, char** argv) {
   net::FrontOptions front_options;
   front_options.max_workers = cfg.http_threads;
   front_options.max_queued = cfg.http_queue;
+  front_options.relay_threads = cfg.relay_threads;
   front_options.keep_alive_timeout = std::chrono::seconds(cfg.keep_alive_timeout_s);
   front_options.header_timeout = std::chrono::seconds(cfg.header_timeout_s);
   front_options.body_timeout = std::chrono::seconds(cfg.body_timeout_s);
@@ -288,9 +289,8 @@ int Run(int argc, char** argv) {
   front_options.max_connections_per_address = static_cast<size_t>(cfg.max_connections_per_ip);
   net::HttpFront front(
       socket, front_options,
-      [&pipeline](Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServerResponse& res) {
-        pipeline.Handle(req, res);
-      });
+      [&pipeline](Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServerResponse& res,
+                  net::WholeResponse& whole) { pipeline.Handle(req, res, &whole); });
   sockets->Start();  // reactor, dispatch threads, subscriptions
   front.Start();
   const int port = socket.address().port();

@@ -7,6 +7,7 @@ HostConfig HostConfig::FromSettings(const Settings& s, const std::string& defaul
   c.host = s.String("HOST", c.host);
   c.port = static_cast<int>(s.Int("PORT", c.port, 0, 65535));
   c.http_threads = static_cast<int>(s.Int("WEBUI_HTTP_THREADS", c.http_threads, 2, 100000));
+  c.relay_threads = static_cast<int>(s.Int("WEBUI_RELAY_THREADS", c.relay_threads, 0, 64));
   c.http_queue = static_cast<int>(s.Int("WEBUI_HTTP_QUEUE", c.http_queue, 1, 1000000));
   c.keep_alive_timeout_s =
       static_cast<int>(s.Int("WEBUI_KEEPALIVE_TIMEOUT", c.keep_alive_timeout_s, 1, 3600));

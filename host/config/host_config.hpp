@@ -15,14 +15,15 @@ enum class AuditLevel { kNone, kMetadata, kRequest, kRequestResponse };
 
 struct HostConfig {
   // Network
-  std::string host = "0.0.0.0";    // HOST
-  int port = 8080;                 // PORT
-  int http_threads = 1100;         // WEBUI_HTTP_THREADS (requests served at once)
-  int http_queue = 1024;           // WEBUI_HTTP_QUEUE (complete requests waiting for a thread)
-  int keep_alive_timeout_s = 10;   // WEBUI_KEEPALIVE_TIMEOUT
-  int header_timeout_s = 10;       // WEBUI_HTTP_HEADER_TIMEOUT (first byte to complete head)
-  int body_timeout_s = 60;         // WEBUI_HTTP_BODY_TIMEOUT (complete head to complete body)
-  int max_connections = 0;         // WEBUI_HTTP_MAX_CONNECTIONS (0 = from the descriptor limit)
+  std::string host = "0.0.0.0";   // HOST
+  int port = 8080;                // PORT
+  int http_threads = 1100;        // WEBUI_HTTP_THREADS (requests served at once)
+  int relay_threads = 0;          // WEBUI_RELAY_THREADS (stream relay threads; 0 = per core, max 4)
+  int http_queue = 1024;          // WEBUI_HTTP_QUEUE (complete requests waiting for a thread)
+  int keep_alive_timeout_s = 10;  // WEBUI_KEEPALIVE_TIMEOUT
+  int header_timeout_s = 10;      // WEBUI_HTTP_HEADER_TIMEOUT (first byte to complete head)
+  int body_timeout_s = 60;        // WEBUI_HTTP_BODY_TIMEOUT (complete head to complete body)
+  int max_connections = 0;        // WEBUI_HTTP_MAX_CONNECTIONS (0 = from the descriptor limit)
   int max_connections_per_ip = 0;  // WEBUI_HTTP_MAX_CONNECTIONS_PER_IP (0 = no cap)
   int shutdown_timeout_s = 15;     // WEBUI_SHUTDOWN_TIMEOUT (drain in-flight requests)
   std::int64_t max_body_bytes = 8 * 1024 * 1024;  // WEBUI_MAX_BODY_SIZE

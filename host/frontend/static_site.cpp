@@ -12,13 +12,8 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// Paths that belong to the API: an unknown one is a JSON 404, never the SPA page.
-bool IsApiPath(std::string_view p) {
-  for (std::string_view prefix :
-       {"/api/", "/openai/", "/ollama/", "/ws/", "/socket.io/", "/oauth/"})
-    if (p.rfind(prefix, 0) == 0) return true;
-  return p == "/api" || p == "/health" || p == "/openai" || p == "/ollama";
-}
+// The host's own API namespaces, API even before any route under them is registered.
+constexpr std::string_view kHostApiSegments[] = {"api", "ws", "socket.io"};
 
 constexpr std::int64_t kMaxBufferedFile = 32 * 1024 * 1024;
 
@@ -48,7 +43,20 @@ StaticSite::StaticSite(std::string build_dir) {
   spdlog::info("serving the web frontend from {}", root_.string());
 }
 
+// Paths that belong to an API: an unknown one is a JSON 404, never the SPA page. Prefixes come
+// from the route table, so a plugin's new prefix (e.g. "/openai/") needs no change here.
+bool StaticSite::IsApiPath(std::string_view path) const {
+  if (path.size() < 2 || path[0] != '/') return false;
+  std::vector<std::string> segs;
+  if (!http::Router::SplitPath(path, &segs) || segs.empty()) return false;
+  const std::string& first = segs[0];
+  for (std::string_view s : kHostApiSegments)
+    if (first == s) return true;
+  return router_ != nullptr && router_->HasPrefix(first);
+}
+
 void StaticSite::Install(http::Router& router) {
+  router_ = &router;
   http::Route r;
   r.method = "*";
   r.pattern = "/";

@@ -1,8 +1,9 @@
 // Serves a built Open WebUI frontend (FRONTEND_BUILD_DIR) like Open WebUI's SPAStaticFiles:
 // files with their MIME type, long caching for /_app/immutable/, index.html for paths without an
-// extension (/auth, /c/<id>), and JSON 404s for API paths. Nothing outside the build directory
-// can be reached: decoded segments may not be "..", hidden, or contain NUL, and the resolved path
-// must stay under the (canonical) root after symlinks.
+// extension (/auth, /c/<id>), and JSON 404s for API paths (/api, /ws, /socket.io and the first
+// segment of every registered route, e.g. /openai once a plugin registers /openai/...). Nothing
+// outside the build directory can be reached: decoded segments may not be "..", hidden, or contain
+// NUL, and the resolved path must stay under the (canonical) root after symlinks.
 #pragma once
 
 #include <filesystem>
@@ -31,6 +32,8 @@ class StaticSite {
 
  private:
   void SendFile(http::RequestContext& ctx, const std::filesystem::path& file, bool immutable) const;
+  bool IsApiPath(std::string_view path) const;
+  const http::Router* router_ = nullptr;  // set by Install: knows the API prefixes
   std::filesystem::path root_;
   bool enabled_ = false;
 };

@@ -210,10 +210,13 @@ std::optional<Caller> Pipeline::AuthenticateToken(std::string_view token, std::s
   return outcome.caller;
 }
 
-void Pipeline::Handle(Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServerResponse& res) {
+void Pipeline::Handle(Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServerResponse& res,
+                      net::WholeResponse* whole) {
   const auto start = std::chrono::steady_clock::now();
   ++inflight_;
   RequestContext ctx(req, res, this);
+  ctx.set_started(start);
+  ctx.set_whole_response(whole);
   try {
     auto incoming = ctx.Header("X-Request-ID");
     ctx.set_request_id(incoming && ValidRequestId(*incoming) ? std::string(*incoming)
@@ -261,8 +264,11 @@ void Pipeline::Handle(Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServerRe
     streams_.erase(&ctx);
   }
   try {
-    Log(ctx, ms);
-    if (!audited) Audit(ctx);
+    // A relayed request is logged when the relay ends (RelayEpilogue).
+    if (ctx.mode() != RequestContext::Mode::kRelayed) {
+      Log(ctx, ms);
+      if (!audited) Audit(ctx);
+    }
   } catch (...) {
   }
   --inflight_;
@@ -458,7 +464,7 @@ void Pipeline::Finish(RequestContext& ctx) {
       config_.compression && body.size() >= 1024 && !ctx.ResponseHeader("Content-Encoding") &&
       (content_type = ctx.ResponseHeader("Content-Type")) && Compressible(*content_type) &&
       AcceptsGzip(ctx.Header("Accept-Encoding").value_or(""));
-  auto* whole = dynamic_cast<net::WholeResponse*>(&res);
+  net::WholeResponse* whole = ctx.whole_response();
   if (whole != nullptr && !compress) {
     // The common case: the decorations go out with the handler's headers, not copied into them.
     DecorationList decorations;
@@ -508,19 +514,53 @@ std::size_t Pipeline::AbortStreams(std::string_view message, std::chrono::millis
   return ended;
 }
 
+namespace {
+void AccessLine(spdlog::level::level_enum level, std::string_view addr, std::string_view method,
+                std::string_view path, int status, double ms, std::string_view rid,
+                std::string_view user) {
+  spdlog::log(level, "{} {} {} {} {:.2f}ms rid={}{}{}", addr, method, path, status, ms, rid,
+              user.empty() ? "" : " user=", user);
+}
+}  // namespace
+
 void Pipeline::Log(RequestContext& ctx, double ms) {
   const auto level = config_.access_log ? spdlog::level::info : spdlog::level::debug;
   if (spdlog::should_log(level)) {
-    spdlog::log(level, "{} {} {} {} {:.2f}ms rid={}{}", ctx.remote_addr(), ctx.method(), ctx.path(),
-                ctx.status(), ms, ctx.request_id(),
-                ctx.caller() ? " user=" + ctx.caller()->id : "");
+    AccessLine(level, ctx.remote_addr(), ctx.method(), ctx.path(), ctx.status(), ms,
+               ctx.request_id(), ctx.caller() ? std::string_view(ctx.caller()->id) : "");
   }
 }
 
+std::function<void(int)> Pipeline::RelayEpilogue(RequestContext& ctx) {
+  const auto level = config_.access_log ? spdlog::level::info : spdlog::level::debug;
+  std::optional<std::array<std::string, 5>> access;
+  if (spdlog::should_log(level))
+    access = std::array<std::string, 5>{ctx.remote_addr(), ctx.method(), ctx.path(),
+                                        ctx.request_id(), ctx.caller() ? ctx.caller()->id : ""};
+  json audit = AuditLine(ctx);
+  if (!access && audit.is_null()) return nullptr;
+  return [this, level, access = std::move(access), audit = std::move(audit),
+          start = ctx.started()](int status) mutable {
+    if (access) {
+      const double ms =
+          std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
+              .count();
+      const auto& [addr, method, path, rid, user] = *access;
+      AccessLine(level, addr, method, path, status, ms, rid, user);
+    }
+    if (!audit.is_null()) WriteAudit(audit, status);
+  };
+}
+
 void Pipeline::Audit(RequestContext& ctx) {
-  if (config_.audit_level == config::AuditLevel::kNone || !audit_.is_open()) return;
+  json line = AuditLine(ctx);
+  if (!line.is_null()) WriteAudit(line, ctx.status());
+}
+
+json Pipeline::AuditLine(RequestContext& ctx) {
+  if (config_.audit_level == config::AuditLevel::kNone || !audit_.is_open()) return nullptr;
   const std::string& m = ctx.method();
-  if (m == "GET" || m == "HEAD" || m == "OPTIONS") return;
+  if (m == "GET" || m == "HEAD" || m == "OPTIONS") return nullptr;
   std::string_view rel = ctx.path();
   for (std::string_view prefix : {"/api/v1", "/api"}) {
     if (rel.rfind(prefix, 0) == 0) {
@@ -529,7 +569,7 @@ void Pipeline::Audit(RequestContext& ctx) {
     }
   }
   for (const auto& ex : config_.audit_excluded_paths)
-    if (!ex.empty() && rel.rfind(ex, 0) == 0) return;
+    if (!ex.empty() && rel.rfind(ex, 0) == 0) return nullptr;
 
   json line;
   line["id"] = ctx.request_id();
@@ -556,7 +596,11 @@ void Pipeline::Audit(RequestContext& ctx) {
       ctx.mode() == RequestContext::Mode::kBuffered && !ctx.ResponseHeader("Content-Encoding")) {
     line["response_object"] = RedactSecrets(ctx.response_body()).substr(0, limit);
   }
-  line["response_status_code"] = ctx.status();
+  return line;
+}
+
+void Pipeline::WriteAudit(json& line, int status) {
+  line["response_status_code"] = status;
   const std::string text = line.dump(-1, ' ', false, json::error_handler_t::replace);
   std::lock_guard lock(audit_mu_);
   audit_ << text << '\n';

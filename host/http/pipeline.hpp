@@ -22,6 +22,8 @@
 
 #include <Poco/Net/HTTPServerRequest.h>
 #include <Poco/Net/HTTPServerResponse.h>
+#include <nlohmann/json_fwd.hpp>
+#include <webui_host/sdk/errors.hpp>
 
 #include "config/host_config.hpp"
 #include "http/request_context.hpp"
@@ -38,21 +40,19 @@ struct AuthOutcome {
 };
 using AuthenticatorFn = std::function<AuthOutcome(RequestContext&)>;
 
-// Open WebUI's ERROR_MESSAGES.ACCESS_PROHIBITED.
-inline constexpr const char* kAccessProhibited =
-    "You do not have permission to access this resource. Please contact your administrator for "
-    "assistance.";
-
-// The detail of a 503 answered during a database outage (the SDK's kServiceUnavailable).
-inline constexpr const char* kServiceUnavailable =
-    "Service temporarily unavailable. Please try again later.";
+// Open WebUI's texts the pipeline answers with: one copy, the SDK's (sdk/errors.hpp).
+using sdk::kServiceUnavailable;  // a 503 during a database outage
+using sdk::messages::kAccessProhibited;
 
 class Pipeline {
  public:
   Pipeline(const config::HostConfig& config, Router& router);
   ~Pipeline();
 
-  void Handle(Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServerResponse& res);
+  // `whole`: the same response, when it can be sent in one write (the connection front's);
+  // null from a plain POCO server (tests).
+  void Handle(Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServerResponse& res,
+              net::WholeResponse* whole = nullptr);
 
   // One authenticator for the whole host (the auth plugin's). `owner` is who set it.
   bool SetAuthenticator(std::string owner, AuthenticatorFn fn);
@@ -70,6 +70,9 @@ class Pipeline {
   // Ends every open stream with an error event (RequestContext::AbortStream) within `budget`;
   // returns how many were ended. For the shutdown deadline.
   std::size_t AbortStreams(std::string_view message, std::chrono::milliseconds budget);
+  // What a relayed request's end runs (net::RelayJob::on_finished): its access and audit lines,
+  // written with the status the client got. Owns copies of what it needs from `ctx`.
+  std::function<void(int status)> RelayEpilogue(RequestContext& ctx);
 
   // Whose X-Forwarded-For RequestContext believes for the client address.
   const config::TrustedProxies& trusted_proxies() const { return config_.forwarded_allow_ips; }
@@ -95,6 +98,9 @@ class Pipeline {
   void PrepareRelay(RequestContext& ctx);
   void Log(RequestContext& ctx, double ms);  // the access log line
   void Audit(RequestContext& ctx);           // the audit log line (AUDIT_LOG_LEVEL)
+  // The audit line without its status, or null when this request is not audited.
+  nlohmann::json AuditLine(RequestContext& ctx);
+  void WriteAudit(nlohmann::json& line, int status);
   std::optional<std::string> AllowedOrigin(RequestContext& ctx) const;
 
   const config::HostConfig& config_;

@@ -6,6 +6,8 @@
 // (BeginRelay: the stream relay answers from an upstream after the pipeline, net/stream_relay.hpp).
 #pragma once
 
+#include <netinet/in.h>
+
 #include <atomic>
 #include <chrono>
 #include <cstdint>
@@ -22,6 +24,7 @@
 
 #include "http/router.hpp"
 #include "net/stream_relay.hpp"
+#include "net/whole_response.hpp"
 
 namespace webui::http {
 
@@ -33,6 +36,9 @@ struct Caller {
 };
 
 class Pipeline;
+
+// An IPv4 address as inet_ntop writes it ("10.0.200.5"), without sprintf.
+std::string IPv4Text(in_addr address);
 
 class RequestContext {
  public:
@@ -102,6 +108,10 @@ class RequestContext {
 
   // --- set by the pipeline ---
   void set_request_id(std::string id) { request_id_ = std::move(id); }
+  void set_started(std::chrono::steady_clock::time_point at) { started_ = at; }
+  void set_whole_response(net::WholeResponse* whole) { whole_ = whole; }
+  net::WholeResponse* whole_response() const { return whole_; }
+  std::chrono::steady_clock::time_point started() const { return started_; }
   void set_route(RouteMatch match);
   const Route* route() const { return route_.get(); }
   void set_caller(Caller c) { caller_ = std::move(c); }
@@ -112,6 +122,8 @@ class RequestContext {
   Poco::Net::HTTPServerRequest* req_ = nullptr;  // null for a synthetic request
   Poco::Net::HTTPServerResponse* res_ = nullptr;
   Pipeline* pipeline_ = nullptr;
+  std::chrono::steady_clock::time_point started_{};
+  net::WholeResponse* whole_ = nullptr;  // raw_response() as a WholeResponse, if it is one
   std::string method_, path_, query_, body_, request_id_, remote_addr_;
   bool is_head_ = false;
   std::shared_ptr<const Route> route_;

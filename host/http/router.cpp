@@ -78,6 +78,7 @@ Router::AddResult Router::Add(Route route) {
         auto shared = std::make_shared<const Route>(std::move(route));
         node->rest_routes.emplace(shared->method, shared);
         all_.push_back(shared);
+        if (auto p = FirstStaticSegment(shared->pattern); !p.empty()) ++prefixes_[p];
         return AddResult::kOk;
       }
       if (!node->param) {
@@ -97,7 +98,20 @@ Router::AddResult Router::Add(Route route) {
   auto shared = std::make_shared<const Route>(std::move(route));
   node->routes.emplace(shared->method, shared);
   all_.push_back(shared);
+  if (auto p = FirstStaticSegment(shared->pattern); !p.empty()) ++prefixes_[p];
   return AddResult::kOk;
+}
+
+std::string Router::FirstStaticSegment(std::string_view pattern) {
+  std::vector<std::string> segs;
+  if (!SplitPath(pattern, &segs) || segs.empty() || segs[0].empty() || segs[0].front() == '{')
+    return {};
+  return segs[0];
+}
+
+bool Router::HasPrefix(std::string_view segment) const {
+  std::shared_lock lock(mu_);
+  return prefixes_.find(segment) != prefixes_.end();
 }
 
 void Router::RemoveFrom(Node& node, std::string_view owner) {
@@ -115,6 +129,11 @@ void Router::RemoveFrom(Node& node, std::string_view owner) {
 void Router::RemoveOwner(std::string_view owner) {
   std::unique_lock lock(mu_);
   RemoveFrom(root_, owner);
+  for (const auto& r : all_) {
+    if (r->owner != owner) continue;
+    auto it = prefixes_.find(FirstStaticSegment(r->pattern));
+    if (it != prefixes_.end() && --it->second == 0) prefixes_.erase(it);
+  }
   all_.erase(
       std::remove_if(all_.begin(), all_.end(), [&](const auto& r) { return r->owner == owner; }),
       all_.end());

@@ -59,6 +59,10 @@ class Router {
   // `path` is the raw request path (no query string, still percent-encoded).
   RouteMatch Match(std::string_view method, std::string_view path) const;
   std::vector<std::shared_ptr<const Route>> RoutesOf(std::string_view owner) const;
+  // Whether some registered route starts with the static segment `segment` (decoded, e.g.
+  // "openai" for "/openai/..."): paths under it belong to an API, so the frontend fallback
+  // answers them with a JSON 404 instead of the SPA page.
+  bool HasPrefix(std::string_view segment) const;
 
   // Answers requests whose path no route knows (not those that only miss the method: those stay
   // 405). Used to serve the web frontend. Any method reaches it.
@@ -80,11 +84,15 @@ class Router {
   bool MatchNode(const Node& node, const std::vector<std::string>& segs, size_t i,
                  std::string_view method, RouteMatch* out, PathParams* params) const;
   static void RemoveFrom(Node& node, std::string_view owner);
+  // The first segment of a pattern when it is static ("" otherwise).
+  static std::string FirstStaticSegment(std::string_view pattern);
 
   mutable std::shared_mutex mu_;
   Node root_;
   std::vector<std::shared_ptr<const Route>> all_;
   std::shared_ptr<const Route> fallback_;
+  // Static first segments of the routes in all_, with how many routes start with each.
+  std::map<std::string, int, std::less<>> prefixes_;
 };
 
 }  // namespace webui::http

@@ -95,5 +95,21 @@ TEST(Router, RemoveOwnerDropsOnlyThatOwnersRoutes) {
   EXPECT_EQ(router.Add(Make("GET", "/a", "p3")), Router::AddResult::kOk);
 }
 
+TEST(Router, KnowsTheStaticFirstSegmentsOfItsRoutes) {
+  Router router;
+  ASSERT_EQ(router.Add(Make("GET", "/openai/{path...}", "openai")), Router::AddResult::kOk);
+  ASSERT_EQ(router.Add(Make("GET", "/openai/models", "openai")), Router::AddResult::kOk);
+  ASSERT_EQ(router.Add(Make("GET", "/health", "host")), Router::AddResult::kOk);
+  ASSERT_EQ(router.Add(Make("GET", "/{id}/x", "p")), Router::AddResult::kOk);
+  EXPECT_TRUE(router.HasPrefix("openai"));
+  EXPECT_TRUE(router.HasPrefix("health"));
+  EXPECT_FALSE(router.HasPrefix("ollama"));
+  EXPECT_FALSE(router.HasPrefix("{id}"));
+  EXPECT_FALSE(router.HasPrefix(""));
+  router.RemoveOwner("openai");
+  EXPECT_FALSE(router.HasPrefix("openai"));
+  EXPECT_TRUE(router.HasPrefix("health"));
+}
+
 }  // namespace
 }  // namespace webui::http

@@ -4,8 +4,10 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <pthread.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include <unistd.h>
@@ -215,6 +217,12 @@ constexpr std::size_t kMinWorkers = 4;
 // (a burst of a few hundred /health requests would otherwise leave a few hundred threads).
 constexpr std::size_t kEagerWorkers = 32;
 constexpr auto kSpawnDelay = std::chrono::milliseconds(5);
+// ... unless the process keeps the CPU busy (half a core, or threads preempted while runnable):
+// then the CPU is the limit, not blocked handlers (a burst of 500 stream requests on 2 cores),
+// and more threads would only slice it thinner: one more per kBusySpawnDelay at most.
+constexpr auto kBusySpawnDelay = std::chrono::milliseconds(100);
+// How often that is judged: long enough that a process short of CPU is seen preempted.
+constexpr auto kCpuSampleEvery = std::chrono::milliseconds(20);
 constexpr int kSocketTimeoutSeconds = 60;  // one send or receive; the read deadline is tighter
 constexpr auto kAcceptPause = std::chrono::milliseconds(100);
 // How long a worker waits for the next request on a connection it just served before handing
@@ -315,6 +323,11 @@ HttpFront::HttpFront(Poco::Net::ServerSocket listener, FrontOptions options, Req
   params_->setTimeout(Poco::Timespan(kSocketTimeoutSeconds, 0));
   params_->setServerName(options_.server_name);
   peek_buffer_.resize(kMaxHeadBytes + 1);
+  const int relays =
+      options_.relay_threads > 0
+          ? options_.relay_threads
+          : static_cast<int>(std::clamp(std::thread::hardware_concurrency(), 1u, 4u));
+  for (int i = 0; i < relays; ++i) relays_.push_back(std::make_unique<StreamRelay>());
 }
 
 HttpFront::~HttpFront() { Stop(); }
@@ -333,8 +346,20 @@ void HttpFront::Start() {
     if (::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, fd, &ev) != 0)
       throw std::system_error(errno, std::generic_category(), "epoll_ctl");
   }
-  relay_.Start();
+  for (auto& relay : relays_) relay->Start();
   loop_thread_ = std::thread([this] { Loop(); });
+  // Named here, not in the thread: the name is there as soon as Start returns.
+  ::pthread_setname_np(loop_thread_.native_handle(), "wh-front");
+}
+
+std::size_t HttpFront::live_relays() const {
+  std::size_t live = 0;
+  for (const auto& relay : relays_) live += relay->live();
+  return live;
+}
+
+void HttpFront::AbortRelays() {
+  for (auto& relay : relays_) relay->AbortAll();
 }
 
 void HttpFront::BeginShutdown() {
@@ -348,7 +373,7 @@ void HttpFront::BeginShutdown() {
 void HttpFront::Stop() {
   BeginShutdown();
   // Relayed connections come back through the epoll thread: end them while it runs.
-  relay_.Stop();
+  for (auto& relay : relays_) relay->Stop();
   if (loop_thread_.joinable()) {
     stop_loop_ = true;
     const std::uint64_t one = 1;
@@ -615,12 +640,12 @@ bool HttpFront::Submit(ConnPtr& conn) {
         (workers_.size() >= max_workers &&
          ready_.size() >= static_cast<std::size_t>(idle_workers_ + options_.max_queued)))
       return false;
-    conn->queued_at = Clock::now();
+    const auto conn_now = Clock::now();
+    conn->queued_at = conn_now;
     ready_.push_back(std::move(conn));
     queued_.store(ready_.size(), std::memory_order_relaxed);
     if (ready_.size() > static_cast<std::size_t>(idle_workers_) && workers_.size() < max_workers &&
-        (workers_.size() < kEagerWorkers ||
-         ready_.front()->queued_at + kSpawnDelay <= Clock::now())) {
+        (workers_.size() < kEagerWorkers || WorkersToAdd(conn_now) > 0)) {
       StartWorker();
     } else {
       pool_cv_.notify_one();
@@ -636,25 +661,55 @@ void HttpFront::StartWorker() {
     workers_.emplace_back();
     auto self = std::prev(workers_.end());
     *self = std::thread([this, self] { WorkerMain(self); });
+    ::pthread_setname_np(self->native_handle(), "wh-worker");
   } catch (const std::system_error& e) {
     workers_.pop_back();
     spdlog::warn("http: cannot start a worker thread: {}", e.what());
   }
 }
 
-// Requests that waited kSpawnDelay with no worker free: the workers are busy for longer than
-// a quick request (blocked on a database, an upstream, a stream). One new worker each.
+// Beyond kEagerWorkers, how many workers the waiting requests call for (pool_mu_ held).
+// Blocked workers (handlers waiting on a database, an upstream, a stream; the process uses
+// little CPU): one for each request that waited kSpawnDelay. Busy workers: one at most per
+// kBusySpawnDelay, for a request that waited as long, so a burst of a few hundred requests on
+// 2 cores does not leave a few hundred threads (each would also make every request slower).
+std::size_t HttpFront::WorkersToAdd(Clock::time_point now) {
+  if (ready_.empty()) return 0;
+  if (now - cpu_sampled_at_ >= kCpuSampleEvery) {
+    // Busy: half a core used since the last sample, or threads preempted while runnable
+    // (involuntary switches: the machine's CPU is short, so the process may get little of it).
+    // Handlers blocked on I/O use little CPU and switch voluntarily.
+    rusage usage{};
+    ::getrusage(RUSAGE_SELF, &usage);
+    const auto cpu = std::chrono::seconds(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) +
+                     std::chrono::microseconds(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec);
+    cpu_busy_ = (cpu - cpu_at_sample_) * 2 >= now - cpu_sampled_at_ ||
+                usage.ru_nivcsw - preempted_at_sample_ >= 2;
+    cpu_sampled_at_ = now;
+    cpu_at_sample_ = cpu;
+    preempted_at_sample_ = usage.ru_nivcsw;
+  }
+  const auto idle = static_cast<std::size_t>(idle_workers_);
+  if (cpu_busy_) {
+    if (ready_.size() <= idle || ready_.front()->queued_at + kBusySpawnDelay > now ||
+        last_busy_spawn_ + kBusySpawnDelay > now)
+      return 0;
+    last_busy_spawn_ = now;
+    return 1;
+  }
+  std::size_t overdue = 0;
+  for (const auto& conn : ready_) {
+    if (conn->queued_at + kSpawnDelay > now) break;
+    ++overdue;
+  }
+  return overdue > idle ? overdue - idle : 0;
+}
+
 void HttpFront::AddWorkersForWaitingRequests() {
   std::lock_guard lock(pool_mu_);
   const auto max_workers = static_cast<std::size_t>(options_.max_workers);
-  const auto overdue_before = Clock::now() - kSpawnDelay;
-  std::size_t overdue = 0;
-  for (const auto& conn : ready_) {
-    if (conn->queued_at > overdue_before) break;
-    ++overdue;
-  }
-  for (auto idle = static_cast<std::size_t>(idle_workers_);
-       overdue > idle && workers_.size() < max_workers && !pool_stop_; --overdue)
+  for (std::size_t n = WorkersToAdd(Clock::now());
+       n > 0 && workers_.size() < max_workers && !pool_stop_; --n)
     StartWorker();
 }
 
@@ -704,7 +759,9 @@ void HttpFront::Serve(ConnPtr conn) {
     if (after == After::kGone) return;  // the handler took the socket (WebSocket upgrade)
     if (after == After::kRelay) {
       std::unique_ptr<RelayJob> job = conn->impl->TakeRelay();
-      relay_.Adopt(std::make_unique<RelayConnection>(*this, std::move(conn)), std::move(job));
+      StreamRelay& relay =
+          *relays_[next_relay_.fetch_add(1, std::memory_order_relaxed) % relays_.size()];
+      relay.Adopt(std::make_unique<RelayConnection>(*this, std::move(conn)), std::move(job));
       return;
     }
     // A busy client's next request usually follows at once: serve it here rather than through
@@ -759,7 +816,7 @@ HttpFront::After HttpFront::ServeOne(Connection& conn, FrontSession& session) {
   if (req.getExpectContinue() && response.getStatus() == Poco::Net::HTTPResponse::HTTP_OK)
     response.sendContinue();
   try {
-    handler_(req, response);
+    handler_(req, response, response);
   } catch (const std::exception& e) {
     spdlog::error("http: request handler failed: {}", e.what());
     if (!response.sent()) SendAll(conn.fd, SimpleResponse(500, "Internal Server Error"), 0);

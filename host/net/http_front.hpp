@@ -33,6 +33,7 @@
 
 #include "net/connection_limits.hpp"
 #include "net/stream_relay.hpp"
+#include "net/whole_response.hpp"
 
 namespace webui::net {
 
@@ -47,10 +48,15 @@ struct FrontOptions {
   std::size_t max_connections = 0;              // 0 = no cap
   std::size_t max_connections_per_address = 0;  // 0 = no cap
   std::string server_name = "webui-host";
+  // Threads relaying streams (net/stream_relay.hpp); a stream stays on the one it started on.
+  // 0 = one per core, at most 4.
+  int relay_threads = 0;
 };
 
-using RequestHandler =
-    std::function<void(Poco::Net::HTTPServerRequest&, Poco::Net::HTTPServerResponse&)>;
+// The response is also handed over as a WholeResponse (the same object), so the handler can
+// send a buffered response in one write without a cross-cast per request.
+using RequestHandler = std::function<void(Poco::Net::HTTPServerRequest&,
+                                          Poco::Net::HTTPServerResponse&, WholeResponse&)>;
 
 class HttpFront {
  public:
@@ -69,10 +75,10 @@ class HttpFront {
   void Stop();
 
   // Relayed streams whose response is not finished yet (a gauge; the drain waits for them).
-  std::size_t live_relays() const { return relay_.live(); }
+  std::size_t live_relays() const;
   // Ends every relayed stream now (shutdown deadline): the plugin hears WH_ABORTED and the
   // client's stream gets its last event and its end.
-  void AbortRelays() { relay_.AbortAll(); }
+  void AbortRelays();
 
  private:
   struct Connection;
@@ -103,6 +109,7 @@ class HttpFront {
   bool Submit(ConnPtr& conn);
   void StartWorker();
   void AddWorkersForWaitingRequests();
+  std::size_t WorkersToAdd(Clock::time_point now);
   void WorkerMain(std::list<std::thread>::iterator self);
   void Serve(ConnPtr conn);
   bool NextHeadArrives(Connection& conn);
@@ -133,7 +140,8 @@ class HttpFront {
   std::mutex hand_back_mu_;
   std::vector<std::pair<ConnPtr, After>> hand_backs_;
 
-  StreamRelay relay_;
+  std::vector<std::unique_ptr<StreamRelay>> relays_;
+  std::atomic<std::size_t> next_relay_{0};
 
   std::mutex pool_mu_;
   std::condition_variable pool_cv_;
@@ -141,6 +149,11 @@ class HttpFront {
   std::atomic<std::size_t> queued_{0};  // ready_.size(), read without the lock
   std::list<std::thread> workers_, exited_;
   int idle_workers_ = 0;
+  // Whether the process kept the CPU busy since the last sample (WorkersToAdd).
+  Clock::time_point last_busy_spawn_{}, cpu_sampled_at_{};
+  std::chrono::nanoseconds cpu_at_sample_{0};
+  long preempted_at_sample_ = 0;  // involuntary context switches
+  bool cpu_busy_ = false;
   bool pool_stop_ = false;
 };
 

@@ -5,6 +5,7 @@
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <pthread.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
@@ -114,6 +115,12 @@ void EndUnadopted(std::unique_ptr<RelayClient> client, std::unique_ptr<RelayJob>
     }
     job->handler.reset();
   }
+  if (job && job->on_finished) {
+    try {
+      job->on_finished(0);
+    } catch (...) {
+    }
+  }
   if (client) client->Finish(false);
 }
 
@@ -207,6 +214,7 @@ class StreamRelay::Relay final : public RelayExchange {
     CloseUpstream(true);
     if (client_) {
       Unregister(client_->fd(), client_events_);
+      Report();
       client_->Finish(false);
     }
   }
@@ -342,7 +350,8 @@ class StreamRelay::Relay final : public RelayExchange {
     return s.find_first_of("\r\n") != std::string_view::npos;
   }
 
-  std::string StatusLine(int status) const {
+  std::string StatusLine(int status) {
+    status_sent_ = status;
     std::string head = (job_->http11 ? "HTTP/1.1 " : "HTTP/1.0 ") + std::to_string(status) + " " +
                        Reason(status) + "\r\n";
     for (const auto& [k, v] : job_->client_headers) head += k + ": " + v + "\r\n";
@@ -872,11 +881,21 @@ class StreamRelay::Relay final : public RelayExchange {
     FinishClient(false);
   }
 
+  void Report() {
+    if (reported_ || !job_->on_finished) return;
+    reported_ = true;
+    try {
+      job_->on_finished(status_sent_);
+    } catch (...) {
+    }
+  }
+
   void FinishClient(bool reusable) {
     if (done()) return;
     Unregister(client_->fd(), client_events_);
     std::unique_ptr<RelayClient> client = std::move(client_);
     --owner_.live_;
+    Report();
     try {
       client->Finish(reusable);
     } catch (...) {
@@ -915,6 +934,8 @@ class StreamRelay::Relay final : public RelayExchange {
   std::string tail_;
   bool body_sent_ = false;
   std::size_t writes_ = 0;
+  int status_sent_ = 0;  // the status line the client got (or has queued)
+  bool reported_ = false;
   bool complete_response_ = false;
   bool client_gone_ = false;
   bool client_registered_ = false;
@@ -948,6 +969,8 @@ void StreamRelay::Start() {
     accepting_ = true;
   }
   thread_ = std::thread([this] { Loop(); });
+  // Named here, not in the thread: the name is there as soon as Start returns.
+  ::pthread_setname_np(thread_.native_handle(), "wh-relay");
 }
 
 void StreamRelay::Wake() {

@@ -18,6 +18,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -112,6 +113,10 @@ struct RelayJob {
   bool keep_alive = false;
   bool http11 = true;
   bool head_only = false;  // a HEAD request: the head goes out, no body
+  // Called once when the client's response is over (on the relay thread, or where an exchange
+  // that never reached it ends) with the status the client got (0: none). The pipeline writes
+  // its access and audit lines here, with the real status.
+  std::function<void(int status)> on_finished;
 };
 
 // Leaves `job` with the connection `req` arrived on, for the front to pick up after the

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <pthread.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
@@ -150,6 +151,8 @@ void Reactor::Start() {
   if (running_.exchange(true)) return;
   stop_ = false;
   thread_ = std::thread([this] { Loop(); });
+  // Named here, not in the thread: the name is there as soon as Start returns.
+  ::pthread_setname_np(thread_.native_handle(), "wh-socketio");
 }
 
 void Reactor::Stop() {

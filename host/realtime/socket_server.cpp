@@ -340,7 +340,14 @@ void SocketServer::Stop() {
   // Let close packets reach the peers and released long-polls answer, but never wait long: the
   // host is going down.
   const auto deadline = Clock::now() + std::chrono::milliseconds(400);
-  while ((reactor_->queued_bytes() > 0 || active_polls_ > 0) && Clock::now() < deadline)
+  const auto upgrading = [&all] {
+    return std::any_of(all.begin(), all.end(), [](const SessionPtr& s) {
+      std::lock_guard lock(s->mu);
+      return s->upgrading && s->probe != nullptr;
+    });
+  };
+  while ((reactor_->queued_bytes() > 0 || active_polls_ > 0 || upgrading()) &&
+         Clock::now() < deadline)
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   reactor_->Stop();
   for (auto& w : workers_) {
@@ -642,6 +649,11 @@ void SocketServer::OnWsMessage(const std::shared_ptr<WsConn>& conn, ws::Message&
         for (const auto& packet : s->outq) conn->SendText(packet);
         s->outq.clear();
         s->outq_bytes = 0;
+        if (s->state == Session::State::kClosing) {
+          // Closed while upgrading (see CloseSession): the close packet just went out.
+          conn->Close(stopping_ ? ws::kCloseGoingAway : ws::kCloseNormal);
+          s->state = Session::State::kClosed;
+        }
         s->cv.notify_all();
       } else {
         conn->Abort();
@@ -750,7 +762,11 @@ void SocketServer::CloseSession(const SessionPtr& s, CloseReason reason) {
       packets.push_back(eio::Encode(eio::PacketType::kMessage, "1"));  // Socket.IO DISCONNECT
     if (reason == CloseReason::kServerDisconnect || reason == CloseReason::kShutdown)
       packets.push_back(eio::Encode(eio::PacketType::kClose));
-    if (s->probe) {
+    // A client that has seen "3probe" pauses polling until its "5" has gone out on the probe:
+    // from then on only the probe can tell it the session ended. So a close meant to reach the
+    // client waits for that "5" (OnWsMessage delivers it); any other close drops the probe.
+    const bool tell_through_probe = s->probe && s->upgrading && !packets.empty();
+    if (s->probe && !tell_through_probe) {
       s->probe->Abort();
       s->probe.reset();
     }
@@ -829,6 +845,11 @@ void SocketServer::Sweep() {
     if (s->state == Session::State::kClosing) {
       if (now >= s->closing_deadline) {
         s->state = Session::State::kClosed;
+        if (s->probe) {  // the "5" never came
+          s->probe->Abort();
+          s->probe.reset();
+          s->upgrading = false;
+        }
         s->cv.notify_all();
         finished.push_back(s);
       }

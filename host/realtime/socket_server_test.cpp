@@ -238,6 +238,26 @@ class SocketServerTest : public ::testing::Test {
     auto j = json::parse(connected.substr(2), nullptr, false);
     return j.is_object() && j.contains("sid") ? j["sid"].get<std::string>() : "";
   }
+  // A polling session CONNECTed as `token`, then a probe WebSocket answered "3probe" while a
+  // poll waited (released with a noop, as a client expects before it pauses polling).
+  // Returns the Socket.IO sid and leaves `uri` as the session's polling URI.
+  std::string ConnectPollingThenProbe(const std::string& token, RawWs& ws, std::string& uri) {
+    auto open = Request(port_, "GET", "/ws/socket.io/?EIO=4&transport=polling");
+    const std::string sid = json::parse(open.body.substr(1))["sid"];
+    uri = "/ws/socket.io/?EIO=4&transport=polling&sid=" + sid;
+    EXPECT_EQ(Request(port_, "POST", uri, "40" + json{{"token", token}}.dump()).body, "ok");
+    const std::string connected = Request(port_, "GET", uri).body;
+    EXPECT_EQ(connected.substr(0, 2), "40");
+    auto j = json::parse(connected.substr(2), nullptr, false);
+    // A poll waits; the probe makes it return a noop.
+    auto poll = std::async(std::launch::async, [&] { return Request(port_, "GET", uri); });
+    std::this_thread::sleep_for(100ms);
+    EXPECT_TRUE(ws.Connect(port_, "/ws/socket.io/?EIO=4&transport=websocket&sid=" + sid));
+    ws.Send("2probe");
+    EXPECT_EQ(ws.ReadText(), "3probe");
+    EXPECT_EQ(poll.get().body, "6");
+    return j.is_object() && j.contains("sid") ? j["sid"].get<std::string>() : "";
+  }
   void Revoke(const std::string& id) {
     std::lock_guard lock(auth_mu_);
     revoked_.insert(id);
@@ -462,21 +482,9 @@ TEST_F(SocketServerTest, EveryEventRechecksTheTokenWithoutCache) {
 
 TEST_F(SocketServerTest, UpgradeFromPolling) {
   Start();
-  auto open = Request(port_, "GET", "/ws/socket.io/?EIO=4&transport=polling");
-  const std::string sid = json::parse(open.body.substr(1))["sid"];
-  const std::string uri = "/ws/socket.io/?EIO=4&transport=polling&sid=" + sid;
-  ASSERT_EQ(Request(port_, "POST", uri, "40{\"token\":\"user:u5\"}").body, "ok");
-  const std::string connected = Request(port_, "GET", uri).body;
-  ASSERT_EQ(connected.substr(0, 2), "40");
-  const std::string sio_sid = json::parse(connected.substr(2))["sid"];
-  // A poll waits; the probe makes it return a noop.
-  auto poll = std::async(std::launch::async, [&] { return Request(port_, "GET", uri); });
-  std::this_thread::sleep_for(100ms);
   RawWs ws;
-  ASSERT_TRUE(ws.Connect(port_, "/ws/socket.io/?EIO=4&transport=websocket&sid=" + sid));
-  ws.Send("2probe");
-  EXPECT_EQ(ws.ReadText(), "3probe");
-  EXPECT_EQ(poll.get().body, "6");
+  std::string uri;
+  const std::string sio_sid = ConnectPollingThenProbe("user:u5", ws, uri);
   ws.Send("5");
   ASSERT_TRUE(Eventually([&] {
     return Request(port_, "GET", uri).status == 400;  // polling is over for this session
@@ -717,6 +725,24 @@ TEST_F(SocketServerTest, StopClosesEverySocket) {
   EXPECT_TRUE(b.WaitClosed());
   EXPECT_EQ(poll.get().body, "1");
   EXPECT_EQ(server_->stats().websockets, 0u);
+}
+
+// A client that has read "3probe" pauses polling and only speaks on the probe until its "5":
+// a stop in that window must reach it there, or it hangs until its ping timeout (engine.io-client
+// never polls again after a failed probe while paused).
+TEST_F(SocketServerTest, StopDuringAnUpgradeReachesTheClientOnTheProbe) {
+  Start();
+  RawWs ws;
+  std::string uri;
+  ConnectPollingThenProbe("user:u6", ws, uri);  // the client pauses polling now
+  auto stopped = std::async(std::launch::async, [&] { server_->Stop(); });
+  std::this_thread::sleep_for(50ms);
+  ws.Send("5");
+  EXPECT_EQ(ws.ReadText(), "1");
+  std::uint16_t code = 0;
+  EXPECT_TRUE(ws.WaitClosed(&code));
+  EXPECT_EQ(code, ws::kCloseGoingAway);
+  stopped.get();
 }
 
 }  // namespace

@@ -142,7 +142,7 @@ void AuthPlugin::Init(sdk::Host& host) {
   host.SetAuthenticator([this](Request& req, AuthnResult& out) { return Authenticate(req, out); });
   RegisterAuthsRoutes();
   RegisterUsersRoutes();
-  host.OfferService(WH_SERVICE_API_CONFIG_V1, &api_config_, this);
+  sdk::OfferApiConfigJson(host, [this](Request& req) { return ConfigContribution(req); });
   // Last: nothing after it can fail, so Shutdown() always ends what it starts.
   ListenForAuthChanges();
 }
@@ -167,13 +167,8 @@ void AuthPlugin::ListenForAuthChanges() {
 }
 
 void AuthPlugin::AddRoute(const char* method, const char* path, sdk::Auth auth, sdk::Handler fn) {
-  host_->Route(method, path, auth, [fn = std::move(fn)](Request& req, Response& res) {
-    try {
-      fn(req, res);
-    } catch (const ValidationError& e) {
-      if (!res.started()) res.Json(Dump(e.Body()), 422);
-    }
-  });
+  // ValidationError is the SDK's Unprocessable: the route thunk answers it (FastAPI's 422).
+  host_->Route(method, path, auth, std::move(fn));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -520,40 +515,28 @@ std::optional<User> AuthPlugin::PrimaryAdmin() {
 // ---------------------------------------------------------------------------------------------
 // GET /api/config contribution
 
-wh_status AuthPlugin::ContributeConfig(void* user, const wh_request_host_ptr* req, wh_str_sink sink,
-                                       void* sink_user) {
-  auto* self = static_cast<AuthPlugin*>(user);
-  try {
-    const AuthSettings& s = self->settings_;
-    json part;
-    const bool api_keys = s.EnableApiKey();
-    part["features"] = {{"auth", s.webui_auth},
-                        {"auth_trusted_header", !s.trusted_email_header.empty()},
-                        {"enable_api_key", api_keys},
-                        {"enable_api_keys", api_keys},
-                        {"enable_signup", s.EnableSignup()},
-                        {"enable_login_form", s.EnableLoginForm()}};
-    wh_caller c{};
-    c.struct_size = sizeof c;
-    const bool signed_in = self->host_->api()->req_caller(req, &c) == WH_OK;
-    if (!signed_in) {
-      if (self->store_->Count() == 0) part["onboarding"] = true;
-    } else {
-      const std::string role(sdk::FromWh(c.role));
-      part["ui"] = {{"pending_user_overlay_title", s.PendingTitle()},
-                    {"pending_user_overlay_content", s.PendingContent()}};
-      if (role == "user" || role == "admin") {
-        part["user_count"] = self->store_->Count();
-        part["permissions"] = self->PermissionsOf(std::string(sdk::FromWh(c.id)));
-      }
+json AuthPlugin::ConfigContribution(const Request& req) {
+  const AuthSettings& s = settings_;
+  json part;
+  const bool api_keys = s.EnableApiKey();
+  part["features"] = {{"auth", s.webui_auth},
+                      {"auth_trusted_header", !s.trusted_email_header.empty()},
+                      {"enable_api_key", api_keys},
+                      {"enable_api_keys", api_keys},
+                      {"enable_signup", s.EnableSignup()},
+                      {"enable_login_form", s.EnableLoginForm()}};
+  const std::optional<sdk::Caller> caller = req.GetCaller();
+  if (!caller) {
+    if (store_->Count() == 0) part["onboarding"] = true;
+  } else {
+    part["ui"] = {{"pending_user_overlay_title", s.PendingTitle()},
+                  {"pending_user_overlay_content", s.PendingContent()}};
+    if (caller->role == "user" || caller->role == "admin") {
+      part["user_count"] = store_->Count();
+      part["permissions"] = PermissionsOf(std::string(caller->id));
     }
-    const std::string text = Dump(part);
-    sink(sink_user, sdk::ToWh(text));
-    return WH_OK;
-  } catch (const std::exception& e) {
-    self->host_->LogError(std::string("api_config contribution failed: ") + e.what());
-    return WH_ERROR;
   }
+  return part;
 }
 
 }  // namespace webui::auth

@@ -12,9 +12,9 @@
 #include <string_view>
 #include <vector>
 
-#include <webui_host/services/api_config.h>
 #include <nlohmann/json.hpp>
 #include <webui_host/sdk.hpp>
+#include <webui_host/sdk/json.hpp>
 
 #include "expiring_cache.hpp"
 #include "jwt.hpp"
@@ -23,50 +23,9 @@
 
 namespace webui::auth {
 
-// ERROR_MESSAGES of open_webui/constants.py that these routes use.
+// ERROR_MESSAGES of open_webui/constants.py (the SDK holds them), and this plugin's own.
 namespace msg {
-inline constexpr const char* kInvalidToken =
-    "Your session has expired or the token is invalid. Please sign in again.";
-inline constexpr const char* kUnauthorized = "401 Unauthorized";
-inline constexpr const char* kInvalidCred =
-    "The email or password provided is incorrect. Please check for typos and try logging in "
-    "again.";
-inline constexpr const char* kInvalidEmailFormat =
-    "The email format you entered is invalid. Please double-check and make sure you're using a "
-    "valid email address (e.g., yourname@example.com).";
-inline constexpr const char* kEmailTaken =
-    "Uh-oh! This email is already registered. Sign in with your existing account or choose "
-    "another email to start anew.";
-inline constexpr const char* kPasswordTooLong =
-    "Uh-oh! The password you entered is too long. Please make sure your password is less than 72 "
-    "bytes long.";
-inline constexpr const char* kInvalidPassword =
-    "The password provided is incorrect. Please check for typos and try again.";
-inline constexpr const char* kInvalidTrustedHeader =
-    "Your provider has not provided a trusted header. Please contact your administrator for "
-    "assistance.";
-inline constexpr const char* kExistingUsers =
-    "You can't turn off authentication because there are existing users. If you want to disable "
-    "WEBUI_AUTH, make sure your web interface doesn't have any existing users and is a fresh "
-    "installation.";
-inline constexpr const char* kAccessProhibited =
-    "You do not have permission to access this resource. Please contact your administrator for "
-    "assistance.";
-inline constexpr const char* kActionProhibited =
-    "The requested action has been restricted as a security measure.";
-inline constexpr const char* kUserNotFound = "We could not find what you're looking for :/";
-inline constexpr const char* kApiKeyNotFound =
-    "Oops! It looks like there's a hiccup. The API key is missing. Please make sure to provide a "
-    "valid API key to access this feature.";
-inline constexpr const char* kApiKeyNotAllowed =
-    "Use of API key is not enabled in the environment.";
-inline constexpr const char* kApiKeyCreationNotAllowed =
-    "API key creation is not allowed in the environment.";
-inline constexpr const char* kRateLimitExceeded = "API rate limit exceeded";
-inline constexpr const char* kCreateUserError =
-    "Oops! Something went wrong while creating your account. Please try again later. If the "
-    "issue persists, contact support for assistance.";
-inline constexpr const char* kUserMismatch = "User mismatch. Please sign in again.";
+using namespace sdk::messages;
 inline constexpr const char* kPasswordNul = "The password must not contain NUL characters.";
 }  // namespace msg
 
@@ -149,8 +108,8 @@ class AuthPlugin : public sdk::Plugin {
   wh_authn_result Authenticate(sdk::Request& req, sdk::AuthnResult& out);
   wh_authn_result AuthenticateApiKey(sdk::Request& req, sdk::AuthnResult& out,
                                      const std::string& key);
-  static wh_status ContributeConfig(void* user, const wh_request_host_ptr* req, wh_str_sink sink,
-                                    void* sink_user);
+  // This plugin's part of GET /api/config.
+  nlohmann::json ConfigContribution(const sdk::Request& req);
   void RegisterAuthsRoutes();
   void RegisterUsersRoutes();
   // Subscribes to the channels that invalidate cached users.
@@ -175,7 +134,6 @@ class AuthPlugin : public sdk::Plugin {
   std::mutex stamp_mu_;
   std::string seen_stamp_;  // kUsersStampKey as last compared
   std::vector<uint64_t> subscriptions_;
-  wh_api_config_v1 api_config_{sizeof(wh_api_config_v1), &AuthPlugin::ContributeConfig};
 };
 
 }  // namespace webui::auth

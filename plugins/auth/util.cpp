@@ -115,20 +115,9 @@ std::string Lower(std::string_view s) {
   return out;
 }
 
-json ValidationError::Body() const {
-  json item = {{"type", type_}, {"loc", json::array({"body"})}, {"msg", what()}};
-  if (!field_.empty()) item["loc"].push_back(field_);
-  return json{{"detail", json::array({item})}};
-}
-
 json ParseBodyObject(std::string_view body) {
   // Account bodies are flat: 64 levels of nesting is already generous.
-  std::optional<json> parsed = sdk::json::Parse(body, sdk::json::Limits{/*max_depth=*/64});
-  if (!parsed) throw ValidationError("json_invalid", "", "JSON decode error");
-  json j = std::move(*parsed);
-  if (!j.is_object())
-    throw ValidationError("model_attributes_type", "", "Input should be a valid dictionary");
-  return j;
+  return sdk::ParseJsonObject(body, sdk::json::Limits{/*max_depth=*/64});
 }
 
 std::string RequireString(const json& body, const char* field) {

@@ -10,6 +10,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include <webui_host/sdk/errors.hpp>
+
 namespace webui::auth {
 
 // Open WebUI's parse_duration(): "-1" and "0" mean no expiry; otherwise every
@@ -36,16 +38,9 @@ bool ValidRole(std::string_view role);
 // ASCII lower-casing (e-mail addresses are compared lower-cased, like Open WebUI).
 std::string Lower(std::string_view s);
 
-// A request-validation failure: answered 422 {"detail":[{type,loc,msg,input}]} like FastAPI.
-class ValidationError : public std::runtime_error {
- public:
-  ValidationError(std::string type, std::string field, std::string msg)
-      : std::runtime_error(msg), type_(std::move(type)), field_(std::move(field)) {}
-  nlohmann::json Body() const;
-
- private:
-  std::string type_, field_;
-};
+// A request-validation failure: the SDK's Unprocessable, answered 422
+// {"detail":[{"loc":["body",field],"msg":...,"type":...}]} like FastAPI.
+using ValidationError = sdk::Unprocessable;
 
 // Parses a JSON object body; 422 for anything else (including nesting deeper than 64).
 nlohmann::json ParseBodyObject(std::string_view body);

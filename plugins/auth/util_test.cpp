@@ -44,7 +44,7 @@ TEST(Body, ValidationErrorsLookLikeFastApi) {
     RequireString(body, "password");
     FAIL();
   } catch (const ValidationError& e) {
-    const auto j = e.Body();
+    const auto j = nlohmann::json::parse(e.Body());
     EXPECT_EQ(j["detail"][0]["type"], "missing");
     EXPECT_EQ(j["detail"][0]["loc"], nlohmann::json::array({"body", "password"}));
   }

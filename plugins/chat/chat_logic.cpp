@@ -11,11 +11,6 @@
 
 namespace webui::chat {
 
-std::string DefaultError(std::string_view err) {
-  if (err.empty()) return "Something went wrong :/";
-  return "[ERROR: " + std::string(err) + "]";
-}
-
 int64_t NowSeconds() {
   return std::chrono::duration_cast<std::chrono::seconds>(
              std::chrono::system_clock::now().time_since_epoch())

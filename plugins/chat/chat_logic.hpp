@@ -12,20 +12,18 @@
 
 #include <nlohmann/json.hpp>
 
+#include <webui_host/sdk/errors.hpp>
+
 namespace webui::chat {
 
 using json = nlohmann::json;
 
-// Open WebUI's ERROR_MESSAGES texts the frontend shows.
-inline constexpr const char* kNotFound = "We could not find what you're looking for :/";
-inline constexpr const char* kAccessProhibited =
-    "You do not have permission to access this resource. Please contact your administrator for "
-    "assistance.";
-inline constexpr const char* kModelIdTaken =
-    "Uh-oh! This model id is already registered. Please choose another model id string.";
+// Open WebUI's ERROR_MESSAGES texts the frontend shows (the SDK holds them).
+using sdk::messages::kAccessProhibited;
+using sdk::messages::kModelIdTaken;
+using sdk::messages::kNotFound;
+// main.py's detail for a model id nobody serves.
 inline constexpr const char* kModelNotFound = "Model not found";
-// ERROR_MESSAGES.DEFAULT(err).
-std::string DefaultError(std::string_view err = {});
 
 int64_t NowSeconds();
 std::string NewUuid();

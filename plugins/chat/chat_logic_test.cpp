@@ -197,7 +197,7 @@ TEST(ChatLogic, AccessControlNormalisation) {
   EXPECT_TRUE(NormalizeAccessControl(json("null")).is_null());
   EXPECT_TRUE(NormalizeAccessControl(json()).is_null());
   EXPECT_EQ(NormalizeAccessControl(json("{}")), json::object());
-  EXPECT_EQ(DefaultError("x"), "[ERROR: x]");
+  EXPECT_EQ(sdk::messages::Default("x"), "[ERROR: x]");
 }
 
 }  // namespace

@@ -7,7 +7,6 @@
 namespace webui::chat {
 
 using sdk::Auth;
-using sdk::HttpError;
 using sdk::Request;
 using sdk::Response;
 
@@ -29,7 +28,7 @@ void ChatPlugin::Init(sdk::Host& host) {
   AddFolderRoutes();
   AddModelRoutes();
   AddCompletionRoutes();
-  host.OfferService(WH_SERVICE_API_CONFIG_V1, &api_config_, this);
+  sdk::OfferApiConfigJson(host, [this](Request& req) { return ConfigContribution(req); });
   catalog_->Start();
 }
 
@@ -69,17 +68,11 @@ void ChatPlugin::DeclareSettings() {
 }
 
 json ChatPlugin::Setting(const std::string& key, json fallback) const {
-  auto text = host_->ConfigJson(key);
-  if (!text) return fallback;
-  json v = sdk::json::Parse(*text).value_or(json(json::value_t::discarded));
-  if (v.is_discarded() || v.is_null()) return fallback;
-  if (fallback.is_number() && !v.is_number()) return fallback;
-  return v;
+  return sdk::Setting<json>(*host_, key, std::move(fallback));
 }
 
 bool ChatPlugin::SettingBool(const std::string& key, bool fallback) const {
-  json v = Setting(key, fallback);
-  return v.is_boolean() ? v.get<bool>() : fallback;
+  return sdk::Setting<bool>(*host_, key, fallback);
 }
 
 bool ChatPlugin::HasPermission(const User& user, const std::string& dotted, bool fallback) const {
@@ -103,12 +96,6 @@ User ChatPlugin::CurrentUser(const Request& req) {
   return User{std::string(c.id), std::string(c.role), std::string(c.name), std::string(c.email)};
 }
 
-json ChatPlugin::Body(const Request& req) {
-  json body = sdk::json::Parse(req.Body()).value_or(json(json::value_t::discarded));
-  if (!body.is_object()) throw HttpError(422, "Request body must be a JSON object");
-  return body;
-}
-
 std::optional<int64_t> ChatPlugin::IntQuery(const Request& req, const char* name) {
   auto v = req.Query(name);
   if (!v || v->empty()) return std::nullopt;
@@ -119,7 +106,7 @@ std::optional<int64_t> ChatPlugin::IntQuery(const Request& req, const char* name
     if (used == s.size()) return n;
   } catch (...) {
   }
-  throw HttpError(422, std::string(name) + " must be an integer");
+  throw sdk::Unprocessable(std::string(name) + " must be an integer");
 }
 
 // ---- boot endpoints ---------------------------------------------------------------------------
@@ -130,24 +117,24 @@ void ChatPlugin::AddBootRoutes() {
   sdk::Host& host = *host_;
 
   host.Route("GET", "/api/v1/configs/banners", Auth::kVerified, [this](Request&, Response& res) {
-    SendJson(res, Setting("ui.banners", json::array()));
+    sdk::Reply(res, Setting("ui.banners", json::array()));
   });
   host.Route("POST", "/api/v1/configs/banners", Auth::kAdmin, [this](Request& req, Response& res) {
-    json body = Body(req);
+    json body = sdk::JsonBody(req);
     if (!body.contains("banners") || !body["banners"].is_array())
-      throw HttpError(422, "banners must be a list");
+      throw sdk::Unprocessable("banners must be a list");
     host_->SetConfig("ui.banners", Dump(body["banners"]));
-    SendJson(res, body["banners"]);
+    sdk::Reply(res, body["banners"]);
   });
   auto models_config = [this] {
     return json{{"DEFAULT_MODELS", Setting("ui.default_models", "")},
                 {"MODEL_ORDER_LIST", Setting("ui.model_order_list", json::array())}};
   };
   host.Route("GET", "/api/v1/configs/models", Auth::kAdmin,
-             [models_config](Request&, Response& res) { SendJson(res, models_config()); });
+             [models_config](Request&, Response& res) { sdk::Reply(res, models_config()); });
   host.Route("POST", "/api/v1/configs/models", Auth::kAdmin,
              [this, models_config](Request& req, Response& res) {
-               json body = Body(req);
+               json body = sdk::JsonBody(req);
                if (body.contains("DEFAULT_MODELS")) {
                  json v = body["DEFAULT_MODELS"];
                  host_->SetConfig("ui.default_models", Dump(v.is_null() ? json("") : v));
@@ -156,7 +143,7 @@ void ChatPlugin::AddBootRoutes() {
                  json v = body["MODEL_ORDER_LIST"];
                  host_->SetConfig("ui.model_order_list", Dump(v.is_array() ? v : json::array()));
                }
-               SendJson(res, models_config());
+               sdk::Reply(res, models_config());
              });
 
   // Tools, functions and channels belong to features that may not be installed: their tables
@@ -182,7 +169,7 @@ void ChatPlugin::AddBootRoutes() {
                        {"created_at", r.Int(6)}});
       }
     }
-    SendJson(res, out);
+    sdk::Reply(res, out);
   });
   host.Route("GET", "/api/v1/functions/", Auth::kVerified, [this](Request&, Response& res) {
     json out = json::array();
@@ -201,7 +188,7 @@ void ChatPlugin::AddBootRoutes() {
                        {"created_at", r.Int(8)}});
       }
     }
-    SendJson(res, out);
+    sdk::Reply(res, out);
   });
   host.Route("GET", "/api/v1/channels/", Auth::kVerified, [this](Request& req, Response& res) {
     const User user = CurrentUser(req);
@@ -226,32 +213,19 @@ void ChatPlugin::AddBootRoutes() {
                        {"updated_at", r.Int(9)}});
       }
     }
-    SendJson(res, out);
+    sdk::Reply(res, out);
   });
 }
 
-wh_status ChatPlugin::ContributeConfig(void* self, const wh_request_host_ptr* req, wh_str_sink sink,
-                                       void* sink_user) {
-  auto* plugin = static_cast<ChatPlugin*>(self);
-  try {
-    wh_caller c{};
-    c.struct_size = sizeof c;
-    json out = json::object();
-    const wh_host_api* api = plugin->host_->api();
-    if (api->req_caller(req, &c) == WH_OK) {
-      const std::string_view role = sdk::FromWh(c.role);
-      // /api/config shows default_models to signed-in users only, as upstream.
-      if (role == "user" || role == "admin") {
-        json dm = plugin->Setting("ui.default_models", "");
-        out["default_models"] = dm.is_null() ? json("") : dm;
-      }
-    }
-    const std::string text = Dump(out);
-    sink(sink_user, sdk::ToWh(text));
-    return WH_OK;
-  } catch (...) {
-    return WH_ERROR;
+json ChatPlugin::ConfigContribution(const Request& req) const {
+  json out = json::object();
+  // /api/config shows default_models to signed-in users only, as upstream.
+  if (const auto caller = req.GetCaller();
+      caller && (caller->role == "user" || caller->IsAdmin())) {
+    json dm = Setting("ui.default_models", "");
+    out["default_models"] = dm.is_null() ? json("") : dm;
   }
+  return out;
 }
 
 }  // namespace webui::chat

@@ -3,8 +3,8 @@
 // calls on boot. Route groups live in routes_*.cpp; this class holds what they share.
 #pragma once
 
-#include <webui_host/services/api_config.h>
 #include <webui_host/sdk.hpp>
+#include <webui_host/sdk/json.hpp>
 
 #include <memory>
 #include <optional>
@@ -19,9 +19,6 @@
 
 namespace webui::chat {
 
-// Answers with `value` as JSON (Dump replaces invalid UTF-8, as Open WebUI's encoder does).
-inline void SendJson(sdk::Response& res, const json& value) { res.Json(Dump(value)); }
-
 struct User {
   std::string id;
   std::string role;
@@ -35,7 +32,7 @@ struct ResolvedModel {
   json model;                          // the /api/models item
   std::optional<WorkspaceModel> info;  // its row in `model`, if any
   std::string upstream_id;             // the provider's model id (base model of a custom one)
-  ProviderRef provider;
+  std::optional<sdk::ModelProvider> provider;
 };
 
 class ChatPlugin : public sdk::Plugin {
@@ -52,7 +49,6 @@ class ChatPlugin : public sdk::Plugin {
   // USER_PERMISSIONS (declared by the users feature) with Open WebUI's defaults when absent.
   bool HasPermission(const User& user, const std::string& dotted, bool fallback) const;
   static User CurrentUser(const sdk::Request& req);
-  static json Body(const sdk::Request& req);  // the JSON object body, 422 otherwise
   static std::optional<int64_t> IntQuery(const sdk::Request& req, const char* name);
 
   // -- route groups --
@@ -83,15 +79,14 @@ class ChatPlugin : public sdk::Plugin {
   void Emit(const BackgroundJob& job, const json& event);
   void GenerateTitle(const BackgroundJob& job, const std::string& answer);
 
-  static wh_status ContributeConfig(void* self, const wh_request_host_ptr* req, wh_str_sink sink,
-                                    void* sink_user);
+  // This plugin's part of GET /api/config.
+  json ConfigContribution(const sdk::Request& req) const;
 
   sdk::Host* host_ = nullptr;
   std::unique_ptr<Store> store_;
   std::unique_ptr<ModelCatalog> catalog_;
   std::unique_ptr<KvTaskBoard> task_board_;  // outlives tasks_ (declared first)
   std::unique_ptr<TaskRegistry> tasks_;
-  wh_api_config_v1 api_config_{sizeof(wh_api_config_v1), &ChatPlugin::ContributeConfig};
 };
 
 }  // namespace webui::chat

@@ -27,19 +27,8 @@ void ModelCatalog::Stop() {
   if (thread_.joinable()) thread_.join();
 }
 
-std::vector<ProviderRef> ModelCatalog::Providers() const {
-  std::vector<ProviderRef> out;
-  for (const auto& s : host_.Services(WH_SERVICE_MODEL_PROVIDER_V1)) {
-    // Only providers whose table reaches chat_completion are usable.
-    if (s.vtable == nullptr || s.vtable_size < offsetof(wh_model_provider_v1, chat_completion) +
-                                                   sizeof(wh_model_provider_v1::chat_completion))
-      continue;
-    auto* vt = static_cast<const wh_model_provider_v1*>(s.vtable);
-    if (vt->list_models == nullptr || vt->has_model == nullptr || vt->chat_completion == nullptr)
-      continue;
-    out.push_back(ProviderRef{s.provider, vt, s.user});
-  }
-  return out;
+std::vector<sdk::ModelProvider> ModelCatalog::Providers() const {
+  return sdk::ModelProvider::All(host_);
 }
 
 ModelCatalog::Fetched ModelCatalog::Fetch(bool refresh) const {
@@ -47,16 +36,16 @@ ModelCatalog::Fetched ModelCatalog::Fetch(bool refresh) const {
   std::set<std::string> seen;
   for (const auto& p : Providers()) {
     std::string text;
-    wh_status st = p.vt->list_models(p.user, refresh ? 1 : 0, sdk::detail::AppendSink, &text);
+    const wh_status st = p.ListModels(refresh, text).status;
     if (st != WH_OK) {
-      host_.Warn("model provider " + p.plugin + " could not list models (status " +
+      host_.Warn("model provider " + p.plugin() + " could not list models (status " +
                  std::to_string(st) + ")");
       continue;
     }
     json list = sdk::json::Parse(text).value_or(json(json::value_t::discarded));
     if (list.is_object() && list.contains("data")) list = list["data"];
     if (!list.is_array()) {
-      host_.Warn("model provider " + p.plugin + " returned a model list that is not an array");
+      host_.Warn("model provider " + p.plugin() + " returned a model list that is not an array");
       continue;
     }
     for (auto& m : list) {
@@ -65,7 +54,7 @@ ModelCatalog::Fetched ModelCatalog::Fetch(bool refresh) const {
       if (!seen.insert(id).second) continue;
       if (!m.contains("name")) m["name"] = id;
       if (!m.contains("object")) m["object"] = "model";
-      f.owner[id] = p.plugin;
+      f.owner[id] = p.plugin();
       f.models.push_back(std::move(m));
     }
   }
@@ -108,10 +97,10 @@ std::vector<json> ModelCatalog::BaseModels(bool refresh) {
   return models_;
 }
 
-std::optional<ProviderRef> ModelCatalog::ProviderFor(const std::string& model_id) {
+std::optional<sdk::ModelProvider> ModelCatalog::ProviderFor(const std::string& model_id) {
   const auto providers = Providers();
   for (const auto& p : providers)
-    if (p.vt->has_model(p.user, sdk::ToWh(model_id)) != 0) return p;
+    if (p.HasModel(model_id)) return p;
   std::string owner;
   {
     std::lock_guard lock(mu_);
@@ -119,7 +108,7 @@ std::optional<ProviderRef> ModelCatalog::ProviderFor(const std::string& model_id
     if (it != owner_.end()) owner = it->second;
   }
   for (const auto& p : providers)
-    if (p.plugin == owner) return p;
+    if (p.plugin() == owner) return p;
   return std::nullopt;
 }
 

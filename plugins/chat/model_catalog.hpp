@@ -3,8 +3,8 @@
 // (only the very first load, or ?refresh=true, waits for the providers' own list timeouts).
 #pragma once
 
-#include <webui_host/services/model_provider.h>
 #include <webui_host/sdk.hpp>
+#include <webui_host/sdk/services.hpp>
 
 #include <chrono>
 #include <condition_variable>
@@ -20,12 +20,6 @@
 
 namespace webui::chat {
 
-struct ProviderRef {
-  std::string plugin;
-  const wh_model_provider_v1* vt = nullptr;
-  void* user = nullptr;
-};
-
 class ModelCatalog {
  public:
   // `ttl` is read on every call so an admin change applies at once.
@@ -37,11 +31,11 @@ class ModelCatalog {
   void Start();  // the background refresher
   void Stop();   // joins it
 
-  std::vector<ProviderRef> Providers() const;
+  std::vector<sdk::ModelProvider> Providers() const;
   // Provider models in load order, deduplicated by id (the first provider wins).
   std::vector<json> BaseModels(bool refresh);
   // The provider that serves `model_id` (has_model first, then the one that listed it).
-  std::optional<ProviderRef> ProviderFor(const std::string& model_id);
+  std::optional<sdk::ModelProvider> ProviderFor(const std::string& model_id);
 
  private:
   struct Fetched {

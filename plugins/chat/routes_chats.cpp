@@ -7,7 +7,6 @@
 namespace webui::chat {
 
 using sdk::Auth;
-using sdk::HttpError;
 using sdk::Request;
 using sdk::Response;
 
@@ -53,7 +52,7 @@ json CloneDocument(const ChatRow& chat, const std::string& title) {
 
 ChatRow ChatPlugin::OwnedChat(const std::string& id, const User& user) {
   auto chat = store_->GetChatOwned(id, user.id);
-  if (!chat) throw HttpError(404, kNotFound);
+  if (!chat) throw sdk::NotFound();
   return *chat;
 }
 
@@ -70,7 +69,7 @@ void ChatPlugin::DropTagIfUnused(const std::string& user_id, const std::string& 
 std::optional<std::string> ChatPlugin::CheckedFolder(const json& folder_id, const User& user) {
   if (!folder_id.is_string()) return std::nullopt;
   const std::string id = folder_id;
-  if (!store_->GetFolderOwned(id, user.id)) throw HttpError(404, kNotFound);
+  if (!store_->GetFolderOwned(id, user.id)) throw sdk::NotFound();
   return id;
 }
 
@@ -89,34 +88,34 @@ void ChatPlugin::AddChatRoutes() {
       limit = kPageSize;
       offset = (std::max<int64_t>(*page, 1) - 1) * kPageSize;
     }
-    SendJson(res, TitleIds(store_->ListChats(user.id, f, limit, offset)));
+    sdk::Reply(res, TitleIds(store_->ListChats(user.id, f, limit, offset)));
   };
   for (const char* path : {"/api/v1/chats/", "/api/v1/chats", "/api/v1/chats/list"})
     h.Route("GET", path, Auth::kVerified, list);
 
   auto delete_all = [this](Request& req, Response& res) {
     const User user = CurrentUser(req);
-    if (!HasPermission(user, "chat.delete", true)) throw HttpError(401, kAccessProhibited);
+    if (!HasPermission(user, "chat.delete", true)) throw sdk::Unauthorized(kAccessProhibited);
     store_->DeleteAllChats(user.id);
-    SendJson(res, true);
+    sdk::Reply(res, true);
   };
   h.Route("DELETE", "/api/v1/chats/", Auth::kVerified, delete_all);
   h.Route("DELETE", "/api/v1/chats", Auth::kVerified, delete_all);
 
   h.Route("POST", "/api/v1/chats/new", Auth::kVerified, [this](Request& req, Response& res) {
     const User user = CurrentUser(req);
-    json body = Body(req);
+    json body = sdk::JsonBody(req);
     if (!body.contains("chat") || !body["chat"].is_object())
-      throw HttpError(422, "chat must be an object");
+      throw sdk::Unprocessable("chat must be an object");
     auto folder = CheckedFolder(body.value("folder_id", json()), user);
-    SendJson(res, store_->InsertChat(user.id, body["chat"], folder).ToJson());
+    sdk::Reply(res, store_->InsertChat(user.id, body["chat"], folder).ToJson());
   });
 
   h.Route("POST", "/api/v1/chats/import", Auth::kVerified, [this](Request& req, Response& res) {
     const User user = CurrentUser(req);
-    json body = Body(req);
+    json body = sdk::JsonBody(req);
     if (!body.contains("chat") || !body["chat"].is_object())
-      throw HttpError(422, "chat must be an object");
+      throw sdk::Unprocessable("chat must be an object");
     auto folder = CheckedFolder(body.value("folder_id", json()), user);
     json meta = body.value("meta", json::object());
     if (!meta.is_object()) meta = json::object();
@@ -127,11 +126,11 @@ void ChatPlugin::AddChatRoutes() {
     // Open WebUI always gives the imported chat a new id and answers any failure with 400.
     try {
       for (const auto& tag_id : MetaTags(meta)) store_->EnsureTag(user.id, tag_id);
-      SendJson(res, store_->InsertChat(user.id, body["chat"], folder, meta, pinned).ToJson());
+      sdk::Reply(res, store_->InsertChat(user.id, body["chat"], folder, meta, pinned).ToJson());
     } catch (const sdk::Error& e) {
       if (e.status() == WH_UNAVAILABLE) throw;  // an outage is a 503 (docs/security.md T55)
       host_->LogError(std::string("chat import failed: ") + e.what());
-      throw HttpError(400, DefaultError());
+      throw sdk::BadRequest(sdk::messages::Default());
     }
   });
 
@@ -147,40 +146,40 @@ void ChatPlugin::AddChatRoutes() {
     const size_t from = static_cast<size_t>((page - 1) * kPageSize);
     std::vector<ChatRow> slice;
     for (size_t i = from; i < hits.size() && i < from + kPageSize; ++i) slice.push_back(hits[i]);
-    SendJson(res, TitleIds(slice));
+    sdk::Reply(res, TitleIds(slice));
   });
 
   h.Route("GET", "/api/v1/chats/pinned", Auth::kVerified, [this](Request& req, Response& res) {
     const User user = CurrentUser(req);
     ChatFilter f;
     f.only_pinned = true;
-    SendJson(res, TitleIds(store_->ListChats(user.id, f)));
+    sdk::Reply(res, TitleIds(store_->ListChats(user.id, f)));
   });
   h.Route("GET", "/api/v1/chats/all", Auth::kVerified, [this](Request& req, Response& res) {
     ChatFilter f;
     f.archived = std::nullopt;
-    SendJson(res, Responses(store_->ListChats(CurrentUser(req).id, f)));
+    sdk::Reply(res, Responses(store_->ListChats(CurrentUser(req).id, f)));
   });
   h.Route("GET", "/api/v1/chats/all/archived", Auth::kVerified,
           [this](Request& req, Response& res) {
             ChatFilter f;
             f.archived = true;
-            SendJson(res, Responses(store_->ListChats(CurrentUser(req).id, f)));
+            sdk::Reply(res, Responses(store_->ListChats(CurrentUser(req).id, f)));
           });
   h.Route("GET", "/api/v1/chats/all/tags", Auth::kVerified, [this](Request& req, Response& res) {
     json out = json::array();
     for (const auto& t : store_->ListTags(CurrentUser(req).id)) out.push_back(t.ToJson());
-    SendJson(res, out);
+    sdk::Reply(res, out);
   });
   h.Route("GET", "/api/v1/chats/all/db", Auth::kAdmin, [this](Request&, Response& res) {
     auto env = host_->Env("ENABLE_ADMIN_EXPORT");
-    if (env && LowerAscii(*env) == "false") throw HttpError(401, kAccessProhibited);
-    SendJson(res, Responses(store_->ListAllChats()));
+    if (env && LowerAscii(*env) == "false") throw sdk::Unauthorized(kAccessProhibited);
+    sdk::Reply(res, Responses(store_->ListAllChats()));
   });
   h.Route("GET", "/api/v1/chats/list/user/{user_id}", Auth::kAdmin,
           [this](Request& req, Response& res) {
             if (!SettingBool("chat.enable_admin_chat_access", true))
-              throw HttpError(401, kAccessProhibited);
+              throw sdk::Unauthorized(kAccessProhibited);
             std::optional<int64_t> limit;
             int64_t offset = 0;
             if (auto page = IntQuery(req, "page")) {
@@ -193,7 +192,7 @@ void ChatPlugin::AddChatRoutes() {
             for (const auto& c : store_->ListChats(PathId(req, "user_id"), f, limit, offset))
               if (needle.empty() || LowerAscii(c.title).find(needle) != std::string::npos)
                 out.push_back(c.TitleId());
-            SendJson(res, out);
+            sdk::Reply(res, out);
           });
 
   h.Route("GET", "/api/v1/chats/archived", Auth::kVerified, [this](Request& req, Response& res) {
@@ -217,17 +216,17 @@ void ChatPlugin::AddChatRoutes() {
       for (size_t i = from; i < hits.size() && i < from + kPageSize; ++i) slice.push_back(hits[i]);
       hits.swap(slice);
     }
-    SendJson(res, TitleIds(hits));
+    sdk::Reply(res, TitleIds(hits));
   });
   h.Route("POST", "/api/v1/chats/archive/all", Auth::kVerified,
           [this](Request& req, Response& res) {
             store_->SetAllArchived(CurrentUser(req).id, true);
-            SendJson(res, true);
+            sdk::Reply(res, true);
           });
   h.Route("POST", "/api/v1/chats/unarchive/all", Auth::kVerified,
           [this](Request& req, Response& res) {
             store_->SetAllArchived(CurrentUser(req).id, false);
-            SendJson(res, true);
+            sdk::Reply(res, true);
           });
 
   h.Route("GET", "/api/v1/chats/share/{share_id}", Auth::kVerified,
@@ -239,13 +238,13 @@ void ChatPlugin::AddChatRoutes() {
               chat = store_->GetChat(id);
             else
               chat = store_->GetSharedChat(id);
-            if (!chat) throw HttpError(404, kNotFound);
-            SendJson(res, chat->ToJson());
+            if (!chat) throw sdk::NotFound();
+            sdk::Reply(res, chat->ToJson());
           });
 
   h.Route("POST", "/api/v1/chats/tags", Auth::kVerified, [this](Request& req, Response& res) {
     const User user = CurrentUser(req);
-    json body = Body(req);
+    json body = sdk::JsonBody(req);
     const std::string name = StringField(body, "name");
     auto int_field = [&](const char* key, int64_t fallback) {
       auto it = body.find(key);
@@ -262,28 +261,28 @@ void ChatPlugin::AddChatRoutes() {
     for (size_t i = static_cast<size_t>(std::max<int64_t>(skip, 0));
          i < hits.size() && slice.size() < static_cast<size_t>(std::max<int64_t>(limit, 0)); ++i)
       slice.push_back(hits[i]);
-    SendJson(res, TitleIds(slice));
+    sdk::Reply(res, TitleIds(slice));
   });
 
   h.Route("GET", "/api/v1/chats/folder/{folder_id}", Auth::kVerified,
           [this](Request& req, Response& res) {
             const User user = CurrentUser(req);
             const std::string folder_id = PathId(req, "folder_id");
-            if (!store_->GetFolderOwned(folder_id, user.id)) throw HttpError(404, kNotFound);
+            if (!store_->GetFolderOwned(folder_id, user.id)) throw sdk::NotFound();
             json out = json::array();
             for (const auto& fid : store_->FolderSubtree(folder_id, user.id)) {
               ChatFilter f;
               f.folder_id = fid;
               for (const auto& c : store_->ListChats(user.id, f)) out.push_back(c.ToJson());
             }
-            SendJson(res, out);
+            sdk::Reply(res, out);
           });
   h.Route(
       "GET", "/api/v1/chats/folder/{folder_id}/list", Auth::kVerified,
       [this](Request& req, Response& res) {
         const User user = CurrentUser(req);
         const std::string folder_id = PathId(req, "folder_id");
-        if (!store_->GetFolderOwned(folder_id, user.id)) throw HttpError(404, kNotFound);
+        if (!store_->GetFolderOwned(folder_id, user.id)) throw sdk::NotFound();
         constexpr int64_t kFolderPage = 10;
         const int64_t page = std::max<int64_t>(IntQuery(req, "page").value_or(1), 1);
         ChatFilter f;
@@ -291,22 +290,22 @@ void ChatPlugin::AddChatRoutes() {
         json out = json::array();
         for (const auto& c : store_->ListChats(user.id, f, kFolderPage, (page - 1) * kFolderPage))
           out.push_back({{"title", c.title}, {"id", c.id}, {"updated_at", c.updated_at}});
-        SendJson(res, out);
+        sdk::Reply(res, out);
       });
 
   // -- one chat --
   h.Route("GET", "/api/v1/chats/{id}", Auth::kVerified, [this](Request& req, Response& res) {
-    SendJson(res, OwnedChat(PathId(req), CurrentUser(req)).ToJson());
+    sdk::Reply(res, OwnedChat(PathId(req), CurrentUser(req)).ToJson());
   });
   h.Route("POST", "/api/v1/chats/{id}", Auth::kVerified, [this](Request& req, Response& res) {
     const User user = CurrentUser(req);
-    json body = Body(req);
+    json body = sdk::JsonBody(req);
     if (!body.contains("chat") || !body["chat"].is_object())
-      throw HttpError(422, "chat must be an object");
+      throw sdk::Unprocessable("chat must be an object");
     const ChatRow chat = OwnedChat(PathId(req), user);
     auto updated = store_->UpdateChatDocument(chat.id, MergeChat(chat.chat, body["chat"]));
-    if (!updated) throw HttpError(404, kNotFound);
-    SendJson(res, updated->ToJson());
+    if (!updated) throw sdk::NotFound();
+    sdk::Reply(res, updated->ToJson());
   });
   h.Route("DELETE", "/api/v1/chats/{id}", Auth::kVerified, [this](Request& req, Response& res) {
     const User user = CurrentUser(req);
@@ -316,29 +315,29 @@ void ChatPlugin::AddChatRoutes() {
       chat = store_->GetChat(id);
     else
       chat = store_->GetChatOwned(id, user.id);
-    if (!chat) throw HttpError(404, kNotFound);
-    if (!HasPermission(user, "chat.delete", true)) throw HttpError(401, kAccessProhibited);
+    if (!chat) throw sdk::NotFound();
+    if (!HasPermission(user, "chat.delete", true)) throw sdk::Unauthorized(kAccessProhibited);
     store_->DeleteChat(chat->id);
     for (const auto& tag_id : MetaTags(chat->meta)) DropTagIfUnused(chat->user_id, tag_id);
-    SendJson(res, true);
+    sdk::Reply(res, true);
   });
 
   h.Route("GET", "/api/v1/chats/{id}/pinned", Auth::kVerified, [this](Request& req, Response& res) {
-    SendJson(res, OwnedChat(PathId(req), CurrentUser(req)).pinned.value_or(false));
+    sdk::Reply(res, OwnedChat(PathId(req), CurrentUser(req)).pinned.value_or(false));
   });
   h.Route("POST", "/api/v1/chats/{id}/pin", Auth::kVerified, [this](Request& req, Response& res) {
     const ChatRow chat = OwnedChat(PathId(req), CurrentUser(req));
     store_->SetChatFlags(chat.id, std::nullopt, !chat.pinned.value_or(false), false);
-    SendJson(res, store_->GetChat(chat.id)->ToJson());
+    sdk::Reply(res, store_->GetChat(chat.id)->ToJson());
   });
 
   h.Route("POST", "/api/v1/chats/{id}/clone", Auth::kVerified, [this](Request& req, Response& res) {
     const User user = CurrentUser(req);
     const ChatRow chat = OwnedChat(PathId(req), user);
-    json body = req.Body().empty() ? json::object() : Body(req);
+    json body = req.Body().empty() ? json::object() : sdk::JsonBody(req);
     std::string title = StringField(body, "title");
     if (title.empty()) title = "Clone of " + chat.title;
-    SendJson(res, store_->InsertChat(user.id, CloneDocument(chat, title), std::nullopt).ToJson());
+    sdk::Reply(res, store_->InsertChat(user.id, CloneDocument(chat, title), std::nullopt).ToJson());
   });
   h.Route("POST", "/api/v1/chats/{id}/clone/shared", Auth::kVerified,
           [this](Request& req, Response& res) {
@@ -349,11 +348,12 @@ void ChatPlugin::AddChatRoutes() {
               chat = store_->GetChat(id);
             else
               chat = store_->GetSharedChat(id);
-            if (!chat) throw HttpError(404, kNotFound);
-            SendJson(res, store_
-                              ->InsertChat(user.id, CloneDocument(*chat, "Clone of " + chat->title),
-                                           std::nullopt)
-                              .ToJson());
+            if (!chat) throw sdk::NotFound();
+            sdk::Reply(res,
+                       store_
+                           ->InsertChat(user.id, CloneDocument(*chat, "Clone of " + chat->title),
+                                        std::nullopt)
+                           .ToJson());
           });
 
   h.Route("POST", "/api/v1/chats/{id}/archive", Auth::kVerified,
@@ -369,50 +369,51 @@ void ChatPlugin::AddChatRoutes() {
               else
                 store_->EnsureTag(user.id, tag_id);
             }
-            SendJson(res, store_->GetChat(chat.id)->ToJson());
+            sdk::Reply(res, store_->GetChat(chat.id)->ToJson());
           });
 
   h.Route("POST", "/api/v1/chats/{id}/share", Auth::kVerified, [this](Request& req, Response& res) {
     const User user = CurrentUser(req);
     const ChatRow chat = OwnedChat(PathId(req), user);
-    if (!HasPermission(user, "chat.share", true)) throw HttpError(401, kAccessProhibited);
-    SendJson(res, store_->UpsertSharedSnapshot(chat).ToJson());
+    if (!HasPermission(user, "chat.share", true)) throw sdk::Unauthorized(kAccessProhibited);
+    sdk::Reply(res, store_->UpsertSharedSnapshot(chat).ToJson());
   });
   h.Route("DELETE", "/api/v1/chats/{id}/share", Auth::kVerified,
           [this](Request& req, Response& res) {
             const ChatRow chat = OwnedChat(PathId(req), CurrentUser(req));
             if (!chat.share_id) {
-              SendJson(res, false);
+              sdk::Reply(res, false);
               return;
             }
             store_->DeleteChat(*chat.share_id);
             store_->SetChatShareId(chat.id, std::nullopt);
-            SendJson(res, true);
+            sdk::Reply(res, true);
           });
 
   h.Route("POST", "/api/v1/chats/{id}/folder", Auth::kVerified,
           [this](Request& req, Response& res) {
             const User user = CurrentUser(req);
-            json body = Body(req);
+            json body = sdk::JsonBody(req);
             const ChatRow chat = OwnedChat(PathId(req), user);
             auto folder = CheckedFolder(body.value("folder_id", json()), user);
             store_->SetChatFolder(chat.id, folder);
-            SendJson(res, store_->GetChat(chat.id)->ToJson());
+            sdk::Reply(res, store_->GetChat(chat.id)->ToJson());
           });
 
   // -- tags of one chat --
   h.Route("GET", "/api/v1/chats/{id}/tags", Auth::kVerified, [this](Request& req, Response& res) {
     const User user = CurrentUser(req);
-    SendJson(res, TagsOfChat(OwnedChat(PathId(req), user), user));
+    sdk::Reply(res, TagsOfChat(OwnedChat(PathId(req), user), user));
   });
   h.Route("POST", "/api/v1/chats/{id}/tags", Auth::kVerified, [this](Request& req, Response& res) {
     const User user = CurrentUser(req);
-    json body = Body(req);
+    json body = sdk::JsonBody(req);
     ChatRow chat = OwnedChat(PathId(req), user);
     const std::string name = StringField(body, "name");
     const std::string tag_id = TagId(name);
-    if (tag_id.empty()) throw HttpError(422, "name is required");
-    if (tag_id == "none") throw HttpError(400, DefaultError("Tag name cannot be 'None'"));
+    if (tag_id.empty()) throw sdk::Unprocessable("name is required");
+    if (tag_id == "none")
+      throw sdk::BadRequest(sdk::messages::Default("Tag name cannot be 'None'"));
     auto tags = MetaTags(chat.meta);
     if (std::find(tags.begin(), tags.end(), tag_id) == tags.end()) {
       store_->EnsureTag(user.id, name);
@@ -420,12 +421,12 @@ void ChatPlugin::AddChatRoutes() {
       chat.meta["tags"] = tags;
       store_->SetChatMeta(chat.id, chat.meta);
     }
-    SendJson(res, TagsOfChat(chat, user));
+    sdk::Reply(res, TagsOfChat(chat, user));
   });
   h.Route("DELETE", "/api/v1/chats/{id}/tags", Auth::kVerified,
           [this](Request& req, Response& res) {
             const User user = CurrentUser(req);
-            json body = Body(req);
+            json body = sdk::JsonBody(req);
             ChatRow chat = OwnedChat(PathId(req), user);
             const std::string tag_id = TagId(StringField(body, "name"));
             auto tags = MetaTags(chat.meta);
@@ -433,7 +434,7 @@ void ChatPlugin::AddChatRoutes() {
             chat.meta["tags"] = tags;
             store_->SetChatMeta(chat.id, chat.meta);
             DropTagIfUnused(user.id, tag_id);
-            SendJson(res, TagsOfChat(chat, user));
+            sdk::Reply(res, TagsOfChat(chat, user));
           });
   h.Route("DELETE", "/api/v1/chats/{id}/tags/all", Auth::kVerified,
           [this](Request& req, Response& res) {
@@ -443,7 +444,7 @@ void ChatPlugin::AddChatRoutes() {
             chat.meta["tags"] = json::array();
             store_->SetChatMeta(chat.id, chat.meta);
             for (const auto& tag_id : old_tags) DropTagIfUnused(user.id, tag_id);
-            SendJson(res, true);
+            sdk::Reply(res, true);
           });
 }
 

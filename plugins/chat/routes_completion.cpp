@@ -107,50 +107,50 @@ void ChatPlugin::AddCompletionRoutes() {
   h.Route("POST", "/api/v1/chat/completions", Auth::kVerified, completion);
 
   h.Route("POST", "/api/chat/completed", Auth::kVerified, [this](Request& req, Response& res) {
-    json body = Body(req);
+    json body = sdk::JsonBody(req);
     body.erase("model_item");
     const std::string model = StringField(body, "model");
     const auto models = AllModels(false);
     if (std::none_of(models.begin(), models.end(),
                      [&](const json& m) { return m.value("id", "") == model; }))
-      throw HttpError(400, kModelNotFound);
+      throw sdk::BadRequest(kModelNotFound);
     // No outlet filters run here: the body comes back as it was sent.
-    SendJson(res, body);
+    sdk::Reply(res, body);
   });
 
   h.Route("GET", "/api/tasks", Auth::kVerified, [this](Request& req, Response& res) {
     const User user = CurrentUser(req);
-    SendJson(res, json{{"tasks", tasks_->List(user.IsAdmin() ? std::string() : user.id)}});
+    sdk::Reply(res, json{{"tasks", tasks_->List(user.IsAdmin() ? std::string() : user.id)}});
   });
   h.Route("GET", "/api/tasks/chat/{chat_id}", Auth::kVerified, [this](Request& req, Response& res) {
     const User user = CurrentUser(req);
     const std::string chat_id(req.PathParam("chat_id").value_or(""));
     json ids = json::array();
     if (store_->GetChatOwned(chat_id, user.id)) ids = tasks_->ListByChat(chat_id);
-    SendJson(res, json{{"task_ids", ids}});
+    sdk::Reply(res, json{{"task_ids", ids}});
   });
-  h.Route(
-      "POST", "/api/tasks/stop/{task_id}", Auth::kVerified, [this](Request& req, Response& res) {
-        const User user = CurrentUser(req);
-        const std::string id(req.PathParam("task_id").value_or(""));
-        auto owner = tasks_->OwnerOf(id);
-        // Another user's task is as unknown as a missing one.
-        if (!owner || (*owner != user.id && !user.IsAdmin()) || !tasks_->Stop(id))
-          throw HttpError(404, "Task not found");
-        SendJson(res, json{{"status", true}, {"message", "Task " + id + " successfully stopped."}});
-      });
+  h.Route("POST", "/api/tasks/stop/{task_id}", Auth::kVerified,
+          [this](Request& req, Response& res) {
+            const User user = CurrentUser(req);
+            const std::string id(req.PathParam("task_id").value_or(""));
+            auto owner = tasks_->OwnerOf(id);
+            // Another user's task is as unknown as a missing one.
+            if (!owner || (*owner != user.id && !user.IsAdmin()) || !tasks_->Stop(id))
+              throw sdk::NotFound("Task not found");
+            sdk::Reply(
+                res, json{{"status", true}, {"message", "Task " + id + " successfully stopped."}});
+          });
 }
 
 void ChatPlugin::HandleCompletion(Request& req, Response& res) {
   const User user = CurrentUser(req);
-  const json body = Body(req);
+  const json body = sdk::JsonBody(req);
   const std::string chat_id = StringField(body, "chat_id");
   const std::string message_id = StringField(body, "id");
   const std::string session_id = StringField(body, "session_id");
   const bool local = StartsWith(chat_id, "local:");
   // Threats T10: another user's chat is unknown, checked before anything reaches a model.
-  if (!chat_id.empty() && !local && !store_->GetChatOwned(chat_id, user.id))
-    throw HttpError(404, kNotFound);
+  if (!chat_id.empty() && !local && !store_->GetChatOwned(chat_id, user.id)) throw sdk::NotFound();
 
   ResolvedModel rm = Resolve(body.value("model", json()), user);
   PromptContext ctx;
@@ -175,8 +175,9 @@ void ChatPlugin::HandleCompletion(Request& req, Response& res) {
     job.local = local;
     auto task_id =
         tasks_->Start(chat_id, user.id, [this, job](Task& task) { RunBackground(task, job); });
-    if (!task_id) throw HttpError(503, "The server is shutting down");
-    SendJson(res, json{{"status", true}, {"task_id", *task_id}});
+    // Shutting down, or TaskRegistry::kMaxRunning background completions already run.
+    if (!task_id) throw HttpError(503, sdk::kServiceUnavailable);
+    sdk::Reply(res, json{{"status", true}, {"task_id", *task_id}});
     return;
   }
   StreamDirect(rm, payload, res);
@@ -194,52 +195,50 @@ void ChatPlugin::StreamDirect(const ResolvedModel& rm, const json& payload, Resp
   ctx.res = &res;
   ctx.stream = WantsStream(payload);
 
-  auto on_piece = [](void* user, wh_str piece) -> int {
-    auto* c = static_cast<Ctx*>(user);
+  auto on_piece = [c = &ctx](std::string_view piece) -> bool {
     try {
-      if (piece.len == 0) {  // silence tick: is anybody still listening?
+      if (piece.empty()) {  // silence tick: is anybody still listening?
         if (!c->res->ClientConnected()) {
           c->gone = true;
-          return 1;
+          return false;
         }
         if (c->started && Clock::now() - c->last_write > kKeepAlive) {
           if (!c->res->Write(": keep-alive\n\n")) {
             c->gone = true;
-            return 1;
+            return false;
           }
           c->last_write = Clock::now();
         }
-        return 0;
+        return true;
       }
       if (!c->stream) {
-        c->whole.append(piece.ptr, piece.len);
-        return 0;
+        c->whole.append(piece);
+        return true;
       }
       if (!c->started) {
         c->res->BeginStream("text/event-stream");
         c->started = true;
       }
       std::string frame;
-      frame.reserve(piece.len + 8);
-      frame.append("data: ").append(piece.ptr, piece.len).append("\n\n");
+      frame.reserve(piece.size() + 8);
+      frame.append("data: ").append(piece).append("\n\n");
       if (!c->res->Write(frame)) {
         c->gone = true;
-        return 1;
+        return false;
       }
       c->last_write = Clock::now();
-      return 0;
+      return true;
     } catch (...) {
       c->gone = true;
-      return 1;
+      return false;
     }
   };
 
   const std::string request = Dump(payload);
-  int http_status = 0;
-  std::string error;
-  const wh_status st =
-      rm.provider.vt->chat_completion(rm.provider.user, sdk::ToWh(request), on_piece, &ctx,
-                                      &http_status, sdk::detail::AppendSink, &error);
+  const sdk::ServiceResult call = rm.provider->Chat(request, on_piece);
+  const wh_status st = call.status;
+  const int http_status = call.http_status;
+  const std::string& error = call.error;
   if (ctx.gone) {
     if (!ctx.started) res.Error(499, "Client closed the connection");
     return;
@@ -262,27 +261,25 @@ void ChatPlugin::StreamDirect(const ResolvedModel& rm, const json& payload, Resp
   }
   if (st != WH_OK) throw HttpError(StatusFor(st, http_status), ErrorText(st, error));
   json whole = sdk::json::Parse(ctx.whole).value_or(json(json::value_t::discarded));
-  if (whole.is_discarded()) throw HttpError(502, "The model returned an invalid response");
+  if (whole.is_discarded())
+    throw sdk::UpstreamError(sdk::UpstreamError::Kind::kBadGateway,
+                             "The model returned an invalid response");
   res.Json(ctx.whole);
 }
 
 // ---- background -------------------------------------------------------------------------------
 
 void ChatPlugin::Emit(const BackgroundJob& job, const json& event) {
-  const auto emitters = host_->Services(WH_SERVICE_SOCKET_EMITTER_V1);
+  const auto emitters = sdk::SocketEmitter::All(*host_);
   if (emitters.empty()) return;  // no Socket.IO server: the saved chat is the result
   const std::string text =
       Dump(json{{"chat_id", job.chat_id}, {"message_id", job.message_id}, {"data", event}});
   // The requesting session and every socket of the user, each socket once (Open WebUI emits to
   // the union of the two).
   const std::string to = job.session_id + ",user:" + job.user.id;
-  for (const auto& s : emitters) {
-    if (s.vtable_size < offsetof(wh_socket_emitter_v1, emit) + sizeof(void*)) continue;
-    auto* vt = static_cast<const wh_socket_emitter_v1*>(s.vtable);
-    if (vt->emit == nullptr) continue;
+  for (const auto& emitter : emitters) {
     // 0.6 frontends listen to "chat-events", newer ones to "events".
-    for (const char* name : {"chat-events", "events"})
-      vt->emit(s.user, sdk::ToWh(to), sdk::ToWh(name), sdk::ToWh(text));
+    for (const char* name : {"chat-events", "events"}) emitter.Emit(to, name, text);
   }
 }
 
@@ -297,23 +294,21 @@ void ChatPlugin::RunBackground(Task& task, const BackgroundJob& job) {
     std::string stream_error;
   } ctx{this, &job, &task, WantsStream(job.payload), {}, json(), {}};
 
-  auto on_piece = [](void* user, wh_str piece) -> int {
-    auto* c = static_cast<Ctx*>(user);
-    if (c->task->Cancelled()) return 1;
-    if (piece.len == 0) return 0;
+  auto on_piece = [c = &ctx](std::string_view piece) -> bool {
+    if (c->task->Cancelled()) return false;
+    if (piece.empty()) return true;
     try {
-      json chunk = sdk::json::Parse(std::string_view(piece.ptr, piece.len))
-                       .value_or(json(json::value_t::discarded));
-      if (chunk.is_discarded()) return 0;
+      json chunk = sdk::json::Parse(piece).value_or(json(json::value_t::discarded));
+      if (chunk.is_discarded()) return true;
       if (!c->stream) {
         c->whole = std::move(chunk);
-        return 0;
+        return true;
       }
       if (chunk.contains("error") && !chunk["error"].is_null()) {
         const json& e = chunk["error"];
         c->stream_error = e.is_object() ? e.value("message", Dump(e)) : Dump(e);
         c->self->Emit(*c->job, {{"type", "chat:completion"}, {"data", {{"error", e}}}});
-        return 0;
+        return true;
       }
       if (chunk.contains("usage") && chunk["usage"].is_object())
         c->self->Emit(*c->job,
@@ -326,7 +321,7 @@ void ChatPlugin::RunBackground(Task& task, const BackgroundJob& job) {
       }
     } catch (...) {
     }
-    return 0;
+    return true;
   };
 
   auto save = [&](json fields) {
@@ -350,11 +345,9 @@ void ChatPlugin::RunBackground(Task& task, const BackgroundJob& job) {
   };
 
   const std::string request = Dump(job.payload);
-  int http_status = 0;
-  std::string error;
-  const wh_status st =
-      job.model.provider.vt->chat_completion(job.model.provider.user, sdk::ToWh(request), on_piece,
-                                             &ctx, &http_status, sdk::detail::AppendSink, &error);
+  const sdk::ServiceResult call = job.model.provider->Chat(request, on_piece);
+  const wh_status st = call.status;
+  const std::string& error = call.error;
 
   if (task.Cancelled()) {
     Emit(job, {{"type", "chat:tasks:cancel"}});
@@ -438,15 +431,11 @@ void ChatPlugin::GenerateTitle(const BackgroundJob& job, const std::string& answ
     struct TitleCtx {
       std::string whole;
     } tctx;
-    auto on_piece = [](void* user, wh_str piece) -> int {
-      auto* c = static_cast<TitleCtx*>(user);
-      c->whole.append(piece.ptr == nullptr ? "" : piece.ptr, piece.len);
-      return 0;
+    auto on_piece = [&tctx](std::string_view piece) {
+      tctx.whole.append(piece);
+      return true;
     };
-    int http_status = 0;
-    std::string error;
-    if (rm.provider.vt->chat_completion(rm.provider.user, sdk::ToWh(text), on_piece, &tctx,
-                                        &http_status, sdk::detail::AppendSink, &error) == WH_OK)
+    if (rm.provider->Chat(text, on_piece).ok())
       title = ParseGeneratedTitle(
           CompletionContent(sdk::json::Parse(tctx.whole).value_or(json(json::value_t::discarded))));
     if (title.empty()) title = first_user;

@@ -6,7 +6,6 @@
 namespace webui::chat {
 
 using sdk::Auth;
-using sdk::HttpError;
 using sdk::Request;
 using sdk::Response;
 
@@ -32,7 +31,7 @@ void ChatPlugin::AddFolderRoutes() {
       const std::string table = type == "collection" ? "knowledge" : "file";
       if (type != "file" && type != "collection") continue;
       auto owner = store_->OwnerOf(table, f["id"].get<std::string>());
-      if (!owner || (*owner != user.id && !user.IsAdmin())) throw HttpError(403, kAccessProhibited);
+      if (!owner || (*owner != user.id && !user.IsAdmin())) throw sdk::Forbidden();
     }
   };
 
@@ -49,28 +48,28 @@ void ChatPlugin::AddFolderRoutes() {
       }
       out.push_back(f.NameId());
     }
-    SendJson(res, out);
+    sdk::Reply(res, out);
   };
   h.Route("GET", "/api/v1/folders/", Auth::kVerified, list);
   h.Route("GET", "/api/v1/folders", Auth::kVerified, list);
 
   auto create = [this, check_files](Request& req, Response& res) {
     const User user = CurrentUser(req);
-    json body = Body(req);
+    json body = sdk::JsonBody(req);
     if (!body.contains("name") || !body["name"].is_string() ||
         body["name"].get<std::string>().empty())
-      throw HttpError(422, "name is required");
+      throw sdk::Unprocessable("name is required");
     const std::string name = body["name"];
     std::optional<std::string> parent;
     if (body.contains("parent_id") && body["parent_id"].is_string()) {
       parent = body["parent_id"].get<std::string>();
-      if (!store_->GetFolderOwned(*parent, user.id)) throw HttpError(404, kNotFound);
+      if (!store_->GetFolderOwned(*parent, user.id)) throw sdk::NotFound();
     }
     if (store_->SiblingNamed(parent, user.id, name))
-      throw HttpError(400, DefaultError("Folder already exists"));
+      throw sdk::BadRequest(sdk::messages::Default("Folder already exists"));
     json data = body.value("data", json());
     check_files(data, user);
-    SendJson(
+    sdk::Reply(
         res,
         store_->InsertFolder(user.id, name, parent, data, body.value("meta", json())).ToJson());
   };
@@ -79,20 +78,20 @@ void ChatPlugin::AddFolderRoutes() {
 
   h.Route("GET", "/api/v1/folders/{id}", Auth::kVerified, [this](Request& req, Response& res) {
     auto f = store_->GetFolderOwned(std::string(*req.PathParam("id")), CurrentUser(req).id);
-    if (!f) throw HttpError(404, kNotFound);
-    SendJson(res, f->ToJson());
+    if (!f) throw sdk::NotFound();
+    sdk::Reply(res, f->ToJson());
   });
 
   h.Route("POST", "/api/v1/folders/{id}/update", Auth::kVerified,
           [this, check_files](Request& req, Response& res) {
             const User user = CurrentUser(req);
-            json body = Body(req);
+            json body = sdk::JsonBody(req);
             auto f = store_->GetFolderOwned(std::string(*req.PathParam("id")), user.id);
-            if (!f) throw HttpError(404, kNotFound);
+            if (!f) throw sdk::NotFound();
             if (body.contains("name") && body["name"].is_string()) {
               const std::string name = body["name"];
               if (store_->SiblingNamed(f->parent_id, user.id, name, f->id))
-                throw HttpError(400, DefaultError("Folder already exists"));
+                throw sdk::BadRequest(sdk::messages::Default("Folder already exists"));
               f->name = name;
             }
             if (body.contains("data") && body["data"].is_object()) {
@@ -102,47 +101,48 @@ void ChatPlugin::AddFolderRoutes() {
             if (body.contains("meta") && body["meta"].is_object())
               f->meta = MergeObjects(f->meta, body["meta"]);
             store_->UpdateFolder(*f);
-            SendJson(res, store_->GetFolderOwned(f->id, user.id)->ToJson());
+            sdk::Reply(res, store_->GetFolderOwned(f->id, user.id)->ToJson());
           });
 
-  h.Route("POST", "/api/v1/folders/{id}/update/parent", Auth::kVerified,
-          [this](Request& req, Response& res) {
-            const User user = CurrentUser(req);
-            json body = Body(req);
-            auto f = store_->GetFolderOwned(std::string(*req.PathParam("id")), user.id);
-            if (!f) throw HttpError(404, kNotFound);
-            std::optional<std::string> parent;
-            if (body.contains("parent_id") && body["parent_id"].is_string()) {
-              parent = body["parent_id"].get<std::string>();
-              if (!store_->GetFolderOwned(*parent, user.id)) throw HttpError(404, kNotFound);
-              const auto subtree = store_->FolderSubtree(f->id, user.id);
-              if (std::find(subtree.begin(), subtree.end(), *parent) != subtree.end())
-                throw HttpError(400, DefaultError("A folder cannot be moved into itself"));
-            }
-            if (store_->SiblingNamed(parent, user.id, f->name, f->id))
-              throw HttpError(400, DefaultError("Folder already exists"));
-            f->parent_id = parent;
-            store_->UpdateFolder(*f);
-            SendJson(res, store_->GetFolderOwned(f->id, user.id)->ToJson());
-          });
+  h.Route(
+      "POST", "/api/v1/folders/{id}/update/parent", Auth::kVerified,
+      [this](Request& req, Response& res) {
+        const User user = CurrentUser(req);
+        json body = sdk::JsonBody(req);
+        auto f = store_->GetFolderOwned(std::string(*req.PathParam("id")), user.id);
+        if (!f) throw sdk::NotFound();
+        std::optional<std::string> parent;
+        if (body.contains("parent_id") && body["parent_id"].is_string()) {
+          parent = body["parent_id"].get<std::string>();
+          if (!store_->GetFolderOwned(*parent, user.id)) throw sdk::NotFound();
+          const auto subtree = store_->FolderSubtree(f->id, user.id);
+          if (std::find(subtree.begin(), subtree.end(), *parent) != subtree.end())
+            throw sdk::BadRequest(sdk::messages::Default("A folder cannot be moved into itself"));
+        }
+        if (store_->SiblingNamed(parent, user.id, f->name, f->id))
+          throw sdk::BadRequest(sdk::messages::Default("Folder already exists"));
+        f->parent_id = parent;
+        store_->UpdateFolder(*f);
+        sdk::Reply(res, store_->GetFolderOwned(f->id, user.id)->ToJson());
+      });
 
   h.Route("POST", "/api/v1/folders/{id}/update/expanded", Auth::kVerified,
           [this](Request& req, Response& res) {
             const User user = CurrentUser(req);
-            json body = Body(req);
+            json body = sdk::JsonBody(req);
             if (!body.contains("is_expanded") || !body["is_expanded"].is_boolean())
-              throw HttpError(422, "is_expanded must be a boolean");
+              throw sdk::Unprocessable("is_expanded must be a boolean");
             auto f = store_->GetFolderOwned(std::string(*req.PathParam("id")), user.id);
-            if (!f) throw HttpError(404, kNotFound);
+            if (!f) throw sdk::NotFound();
             f->is_expanded = body["is_expanded"];
             store_->UpdateFolder(*f);
-            SendJson(res, store_->GetFolderOwned(f->id, user.id)->ToJson());
+            sdk::Reply(res, store_->GetFolderOwned(f->id, user.id)->ToJson());
           });
 
   h.Route("DELETE", "/api/v1/folders/{id}", Auth::kVerified, [this](Request& req, Response& res) {
     const User user = CurrentUser(req);
     auto f = store_->GetFolderOwned(std::string(*req.PathParam("id")), user.id);
-    if (!f) throw HttpError(404, kNotFound);
+    if (!f) throw sdk::NotFound();
     auto dc = req.Query("delete_contents");
     const bool delete_contents = !dc || LowerAscii(*dc) != "false";
     const auto ids = store_->FolderSubtree(f->id, user.id);
@@ -154,14 +154,13 @@ void ChatPlugin::AddFolderRoutes() {
         cf.folder_id = fid;
         has_chats = has_chats || !store_->ListChats(user.id, cf, 1).empty();
       }
-      if (has_chats && !HasPermission(user, "chat.delete", true))
-        throw HttpError(403, kAccessProhibited);
+      if (has_chats && !HasPermission(user, "chat.delete", true)) throw sdk::Forbidden();
       store_->DeleteChatsInFolders(user.id, ids);
     } else {
       store_->DetachChatsFromFolders(user.id, ids);
     }
     store_->DeleteFolders(user.id, ids);
-    SendJson(res, true);
+    sdk::Reply(res, true);
   });
 }
 

@@ -7,7 +7,6 @@
 namespace webui::chat {
 
 using sdk::Auth;
-using sdk::HttpError;
 using sdk::Request;
 using sdk::Response;
 
@@ -30,16 +29,16 @@ const WorkspaceModel* FindRow(const std::vector<WorkspaceModel>& rows, const std
 WorkspaceModel ParseModelForm(const json& body) {
   auto str = [&](const char* k) {
     if (!body.contains(k) || !body[k].is_string() || body[k].get<std::string>().empty())
-      throw HttpError(422, std::string(k) + " is required");
+      throw sdk::Unprocessable(std::string(k) + " is required");
     return body[k].get<std::string>();
   };
   WorkspaceModel m;
   m.id = str("id");
   m.name = str("name");
   if (!body.contains("meta") || !body["meta"].is_object())
-    throw HttpError(422, "meta must be an object");
+    throw sdk::Unprocessable("meta must be an object");
   if (!body.contains("params") || !body["params"].is_object())
-    throw HttpError(422, "params must be an object");
+    throw sdk::Unprocessable("params must be an object");
   m.meta = NormalizeModelMeta(body["meta"]);
   m.params = body["params"];
   if (body.contains("base_model_id") && body["base_model_id"].is_string() &&
@@ -98,13 +97,13 @@ std::vector<json> ChatPlugin::VisibleModels(const User& user, bool refresh) {
 }
 
 ResolvedModel ChatPlugin::Resolve(const json& model_id, const User& user) {
-  if (!model_id.is_string()) throw HttpError(400, kModelNotFound);
+  if (!model_id.is_string()) throw sdk::BadRequest(kModelNotFound);
   const std::string id = model_id;
   const auto rows = store_->ListModels();
   const auto merged = MergeModels(catalog_->BaseModels(false), rows);
   auto it = std::find_if(merged.begin(), merged.end(),
                          [&](const json& m) { return m.value("id", "") == id; });
-  if (it == merged.end()) throw HttpError(400, kModelNotFound);
+  if (it == merged.end()) throw sdk::BadRequest(kModelNotFound);
   ResolvedModel rm;
   rm.model = *it;
   if (const WorkspaceModel* row = FindRow(rows, id)) rm.info = *row;
@@ -112,11 +111,11 @@ ResolvedModel ChatPlugin::Resolve(const json& model_id, const User& user) {
     if (!rm.info ||
         !(rm.info->user_id == user.id ||
           HasAccess(user.id, "read", rm.info->access_control, store_->GroupIdsOf(user.id))))
-      throw HttpError(400, kModelNotFound);
+      throw sdk::BadRequest(kModelNotFound);
   }
   rm.upstream_id = rm.info && rm.info->base_model_id ? *rm.info->base_model_id : id;
   auto provider = catalog_->ProviderFor(rm.upstream_id);
-  if (!provider) throw HttpError(400, kModelNotFound);
+  if (!provider) throw sdk::BadRequest(kModelNotFound);
   rm.provider = *provider;
   return rm;
 }
@@ -126,12 +125,12 @@ void ChatPlugin::AddModelRoutes() {
 
   auto models = [this](Request& req, Response& res) {
     const User user = CurrentUser(req);
-    SendJson(res, json{{"data", VisibleModels(user, TrueQuery(req, "refresh"))}});
+    sdk::Reply(res, json{{"data", VisibleModels(user, TrueQuery(req, "refresh"))}});
   };
   h.Route("GET", "/api/models", Auth::kVerified, models);
   h.Route("GET", "/api/models/", Auth::kVerified, models);
   h.Route("GET", "/api/models/base", Auth::kAdmin, [this](Request& req, Response& res) {
-    SendJson(res, json{{"data", catalog_->BaseModels(TrueQuery(req, "refresh"))}});
+    sdk::Reply(res, json{{"data", catalog_->BaseModels(TrueQuery(req, "refresh"))}});
   });
 
   // -- workspace models --
@@ -159,7 +158,7 @@ void ChatPlugin::AddModelRoutes() {
     return out;
   };
   auto list = [this, with_users, writable](Request& req, Response& res) {
-    SendJson(res, with_users(writable(CurrentUser(req))));
+    sdk::Reply(res, with_users(writable(CurrentUser(req))));
   };
   h.Route("GET", "/api/v1/models/", Auth::kVerified, list);
   h.Route("GET", "/api/v1/models", Auth::kVerified, list);
@@ -188,76 +187,77 @@ void ChatPlugin::AddModelRoutes() {
                 slice.push_back(hits[i]);
               hits.swap(slice);
             }
-            SendJson(res, json{{"items", with_users(hits)}, {"total", total}});
+            sdk::Reply(res, json{{"items", with_users(hits)}, {"total", total}});
           });
   h.Route("GET", "/api/v1/models/base", Auth::kAdmin, [this](Request&, Response& res) {
     json out = json::array();
     for (const auto& m : store_->ListModels())
       if (!m.base_model_id) out.push_back(m.ToJson());
-    SendJson(res, out);
+    sdk::Reply(res, out);
   });
 
   h.Route("POST", "/api/v1/models/create", Auth::kVerified, [this](Request& req, Response& res) {
     const User user = CurrentUser(req);
-    if (!HasPermission(user, "workspace.models", false)) throw HttpError(401, "401 Unauthorized");
-    WorkspaceModel m = ParseModelForm(Body(req));
-    if (store_->GetModel(m.id)) throw HttpError(401, kModelIdTaken);
+    if (!HasPermission(user, "workspace.models", false))
+      throw sdk::Unauthorized(sdk::messages::kUnauthorized);
+    WorkspaceModel m = ParseModelForm(sdk::JsonBody(req));
+    if (store_->GetModel(m.id)) throw sdk::Unauthorized(kModelIdTaken);
     m.user_id = user.id;
     m.created_at = m.updated_at = NowSeconds();
     try {
       store_->InsertModel(m);
     } catch (const sdk::Error& e) {
       if (e.status() == WH_UNAVAILABLE) throw;  // an outage is a 503, not "absent"
-      throw HttpError(401, kModelIdTaken);      // created concurrently
+      throw sdk::Unauthorized(kModelIdTaken);   // created concurrently
     }
-    SendJson(res, m.ToJson());
+    sdk::Reply(res, m.ToJson());
   });
 
   // The model named by ?id=, 404 when absent or not readable (its existence stays hidden).
   auto readable = [this](Request& req, const User& user) {
     const std::string id(req.Query("id").value_or(""));
     auto m = store_->GetModel(id);
-    if (!m || !CanRead(user, *m)) throw HttpError(404, kNotFound);
+    if (!m || !CanRead(user, *m)) throw sdk::NotFound();
     return *m;
   };
   h.Route("GET", "/api/v1/models/model", Auth::kVerified, [readable](Request& req, Response& res) {
-    SendJson(res, readable(req, CurrentUser(req)).ToJson());
+    sdk::Reply(res, readable(req, CurrentUser(req)).ToJson());
   });
   h.Route("POST", "/api/v1/models/model/toggle", Auth::kVerified,
           [this, readable](Request& req, Response& res) {
             const User user = CurrentUser(req);
             WorkspaceModel m = readable(req, user);
-            if (!CanWrite(user, m)) throw HttpError(401, kAccessProhibited);
+            if (!CanWrite(user, m)) throw sdk::Unauthorized(kAccessProhibited);
             m.is_active = !m.is_active;
             m.updated_at = NowSeconds();
             store_->UpdateModel(m);
-            SendJson(res, m.ToJson());
+            sdk::Reply(res, m.ToJson());
           });
   h.Route("POST", "/api/v1/models/model/update", Auth::kVerified,
           [this, readable](Request& req, Response& res) {
             const User user = CurrentUser(req);
             const WorkspaceModel current = readable(req, user);
-            if (!CanWrite(user, current)) throw HttpError(401, kAccessProhibited);
-            json body = Body(req);
+            if (!CanWrite(user, current)) throw sdk::Unauthorized(kAccessProhibited);
+            json body = sdk::JsonBody(req);
             body["id"] = current.id;
             WorkspaceModel m = ParseModelForm(body);
             m.user_id = current.user_id;
             m.created_at = current.created_at;
             m.updated_at = NowSeconds();
             store_->UpdateModel(m);
-            SendJson(res, m.ToJson());
+            sdk::Reply(res, m.ToJson());
           });
   h.Route("DELETE", "/api/v1/models/model/delete", Auth::kVerified,
           [this, readable](Request& req, Response& res) {
             const User user = CurrentUser(req);
             const WorkspaceModel m = readable(req, user);
-            if (!CanWrite(user, m)) throw HttpError(401, kAccessProhibited);
+            if (!CanWrite(user, m)) throw sdk::Unauthorized(kAccessProhibited);
             store_->DeleteModel(m.id);
-            SendJson(res, true);
+            sdk::Reply(res, true);
           });
   h.Route("DELETE", "/api/v1/models/delete/all", Auth::kAdmin, [this](Request&, Response& res) {
     store_->DeleteAllModels();
-    SendJson(res, true);
+    sdk::Reply(res, true);
   });
 }
 

@@ -15,33 +15,26 @@ TaskRegistry::TaskRegistry(TaskBoard* board) : board_(board) {
 std::optional<std::string> TaskRegistry::Start(const std::string& chat_id,
                                                const std::string& user_id,
                                                std::function<void(Task&)> fn) {
-  Reap();
-  auto task = std::make_shared<Task>();
-  task->id = NewUuid();
-  task->chat_id = chat_id;
-  task->user_id = user_id;
-  // Announced before it runs, so a list right after the answer already shows it; removed by the
-  // thread when it ends (a task that ends first is re-removed, harmlessly).
-  if (board_ != nullptr) board_->Add({task->id, chat_id, user_id}, kAliveFor);
-  std::lock_guard lock(mu_);
-  if (shutting_down_) {
-    if (board_ != nullptr) board_->Remove(task->id);
-    return std::nullopt;
+  TaskInfo info{NewUuid(), chat_id, user_id};
+  const std::string id = info.id;
+  {
+    std::lock_guard lock(mu_);
+    if (shutting_down_) return std::nullopt;
+    active_[id] = info;
   }
-  active_[task->id] = task;
-  // The thread is created under the lock so Shutdown() never sees a task without its thread.
-  task->thread = std::thread([this, task, fn = std::move(fn)] {
-    try {
-      fn(*task);
-    } catch (...) {
-      // fn reports its own failures; nothing may escape a thread.
-    }
-    if (board_ != nullptr) board_->Remove(task->id);
+  // Announced before it runs, so a list right after the answer already shows it; removed by the
+  // task's thread when it ends (a task that ends first is re-removed, harmlessly).
+  if (board_ != nullptr) board_->Add(info, kAliveFor);
+  const auto started = runner_.Start(id, "chat " + chat_id, std::move(fn), [this, id] {
+    if (board_ != nullptr) board_->Remove(id);
     std::lock_guard inner(mu_);
-    active_.erase(task->id);
-    finished_.push_back(task);
+    active_.erase(id);
   });
-  return task->id;
+  if (started == sdk::TaskRunner::Started::kOk) return id;
+  if (board_ != nullptr) board_->Remove(id);
+  std::lock_guard lock(mu_);
+  active_.erase(id);
+  return std::nullopt;
 }
 
 std::vector<TaskInfo> TaskRegistry::All() const {
@@ -50,7 +43,7 @@ std::vector<TaskInfo> TaskRegistry::All() const {
   {
     std::lock_guard lock(mu_);
     for (const auto& [id, t] : active_) {
-      out.push_back({id, t->chat_id, t->user_id});
+      out.push_back(t);
       seen.insert(id);
     }
   }
@@ -80,13 +73,7 @@ std::optional<std::string> TaskRegistry::OwnerOf(const std::string& task_id) con
   return std::nullopt;
 }
 
-bool TaskRegistry::StopLocal(const std::string& task_id) {
-  std::lock_guard lock(mu_);
-  auto it = active_.find(task_id);
-  if (it == active_.end()) return false;
-  it->second->cancel = true;
-  return true;
-}
+bool TaskRegistry::StopLocal(const std::string& task_id) { return runner_.Cancel(task_id); }
 
 bool TaskRegistry::Stop(const std::string& task_id) {
   if (StopLocal(task_id)) return true;
@@ -99,10 +86,7 @@ bool TaskRegistry::Stop(const std::string& task_id) {
   return false;
 }
 
-size_t TaskRegistry::Running() const {
-  std::lock_guard lock(mu_);
-  return active_.size();
-}
+size_t TaskRegistry::Running() const { return runner_.Running(); }
 
 void TaskRegistry::RefreshLoop() {
   std::unique_lock lock(mu_);
@@ -110,7 +94,7 @@ void TaskRegistry::RefreshLoop() {
     wake_.wait_for(lock, kRefreshEvery, [this] { return shutting_down_; });
     if (shutting_down_) break;
     std::vector<TaskInfo> mine;
-    for (const auto& [id, t] : active_) mine.push_back({id, t->chat_id, t->user_id});
+    for (const auto& [id, t] : active_) mine.push_back(t);
     if (mine.empty()) continue;
     lock.unlock();
     board_->Refresh(mine, kAliveFor);
@@ -118,35 +102,18 @@ void TaskRegistry::RefreshLoop() {
   }
 }
 
-void TaskRegistry::Reap() {
-  std::vector<std::shared_ptr<Task>> done;
-  {
-    std::lock_guard lock(mu_);
-    done.swap(finished_);
-  }
-  for (auto& t : done)
-    if (t->thread.joinable()) t->thread.join();
-}
-
 void TaskRegistry::Shutdown() {
-  std::vector<std::shared_ptr<Task>> all;
   bool first = false;
   {
     std::lock_guard lock(mu_);
     first = !shutting_down_;
     shutting_down_ = true;
-    for (auto& [id, t] : active_) {
-      t->cancel = true;
-      all.push_back(t);
-    }
   }
   wake_.notify_all();
   if (refresher_.joinable()) refresher_.join();
   // Only the first call: the board may be gone by the destructor's.
   if (first && board_ != nullptr) board_->StopListening();
-  for (auto& t : all)
-    if (t->thread.joinable()) t->thread.join();
-  Reap();
+  runner_.Shutdown();  // cancels every task and joins every thread
 }
 
 }  // namespace webui::chat

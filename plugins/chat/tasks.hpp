@@ -1,7 +1,7 @@
-// Background chat completions (Open WebUI's create_task / stop_task): one thread per task, a
-// cancel flag the task polls, and every thread joined by Shutdown(). With a TaskBoard the tasks
-// are also announced to every instance (Open WebUI keeps them in Redis), so listing and stopping
-// work from any instance behind a load balancer.
+// Background chat completions (Open WebUI's create_task / stop_task), run by the SDK's task
+// runner (a thread per task, a cancel flag the task polls, every thread joined by Shutdown()).
+// With a TaskBoard the tasks are also announced to every instance (Open WebUI keeps them in
+// Redis), so listing and stopping work from any instance behind a load balancer.
 #pragma once
 
 #include <atomic>
@@ -16,16 +16,11 @@
 #include <thread>
 #include <vector>
 
+#include <webui_host/sdk/tasks.hpp>
+
 namespace webui::chat {
 
-struct Task {
-  std::string id;
-  std::string chat_id;
-  std::string user_id;
-  std::atomic<bool> cancel{false};
-  std::thread thread;
-  bool Cancelled() const { return cancel.load(); }
-};
+using Task = sdk::Task;
 
 struct TaskInfo {
   std::string id;
@@ -57,6 +52,8 @@ class TaskRegistry {
   // instance refreshes.
   static constexpr std::chrono::milliseconds kAliveFor{45000};
   static constexpr std::chrono::milliseconds kRefreshEvery{15000};
+  // Background completions running at once on this instance; more answer 503.
+  static constexpr size_t kMaxRunning = 256;
 
   // `board` may be null (this instance only); it must outlive the registry's Shutdown().
   explicit TaskRegistry(TaskBoard* board = nullptr);
@@ -64,7 +61,7 @@ class TaskRegistry {
   TaskRegistry(const TaskRegistry&) = delete;
   TaskRegistry& operator=(const TaskRegistry&) = delete;
 
-  // Runs `fn` on its own thread; nullopt once shutting down.
+  // Runs `fn` on its own thread; nullopt once shutting down or when kMaxRunning run.
   std::optional<std::string> Start(const std::string& chat_id, const std::string& user_id,
                                    std::function<void(Task&)> fn);
   // Task ids of every instance; `user_id` empty = everybody's.
@@ -79,7 +76,6 @@ class TaskRegistry {
   void Shutdown();
 
  private:
-  void Reap();  // joins threads of finished tasks (never called from a task thread)
   bool StopLocal(const std::string& task_id);
   std::vector<TaskInfo> All() const;  // this instance's and the board's, each task once
   void RefreshLoop();
@@ -88,9 +84,9 @@ class TaskRegistry {
   mutable std::mutex mu_;
   std::condition_variable wake_;
   bool shutting_down_ = false;
-  std::map<std::string, std::shared_ptr<Task>> active_;
-  std::vector<std::shared_ptr<Task>> finished_;
+  std::map<std::string, TaskInfo> active_;  // what the runner runs, as listed
   std::thread refresher_;
+  sdk::TaskRunner runner_{kMaxRunning};  // declared last: its threads end before the rest goes
 };
 
 }  // namespace webui::chat

@@ -4,20 +4,14 @@
 
 #include <cctype>
 #include <cmath>
-#include <stdexcept>
 
 namespace webui::ollama {
 
 namespace {
 
-const char* const kDefaultBaseUrl = "http://localhost:11434";
+using providers::Trim;
 
-std::string Trim(std::string_view s) {
-  size_t b = 0, e = s.size();
-  while (b < e && std::isspace(static_cast<unsigned char>(s[b]))) ++b;
-  while (e > b && std::isspace(static_cast<unsigned char>(s[e - 1]))) --e;
-  return std::string(s.substr(b, e - b));
-}
+const char* const kDefaultBaseUrl = "http://localhost:11434";
 
 std::string Str(const json& j, const char* key, std::string fallback = "") {
   if (!j.is_object()) return fallback;
@@ -33,35 +27,6 @@ double Num(const json& j, const char* key) {
 
 }  // namespace
 
-json Connections::ConfigOf(size_t idx) const {
-  if (!configs.is_object()) return json::object();
-  auto it = configs.find(std::to_string(idx));
-  if (it != configs.end() && it->is_object()) return *it;
-  if (idx < urls.size()) {
-    it = configs.find(urls[idx]);
-    if (it != configs.end() && it->is_object()) return *it;
-  }
-  return json::object();
-}
-
-bool Connections::Enabled(size_t idx) const {
-  const json c = ConfigOf(idx);
-  auto it = c.find("enable");
-  return it == c.end() || !it->is_boolean() || it->get<bool>();
-}
-
-std::string Connections::Url(size_t idx) const {
-  std::string u = idx < urls.size() ? urls[idx] : std::string();
-  while (!u.empty() && u.back() == '/') u.pop_back();
-  return u;
-}
-
-std::string Connections::Key(size_t idx) const { return Str(ConfigOf(idx), "key"); }
-
-std::string Connections::Fingerprint() const {
-  return json{{"e", enable}, {"u", urls}, {"c", configs}}.dump();
-}
-
 std::vector<std::string> BaseUrlsFromEnv(const EnvLookup& env) {
   auto get = [&](const char* name) {
     auto v = env(name);
@@ -76,47 +41,7 @@ std::vector<std::string> BaseUrlsFromEnv(const EnvLookup& env) {
   while (!single.empty() && single.back() == '/') single.pop_back();
   std::string list = get("OLLAMA_BASE_URLS");
   if (list.empty()) list = single;
-  std::vector<std::string> urls;
-  size_t start = 0;
-  while (true) {
-    const size_t pos = list.find(';', start);
-    urls.push_back(Trim(std::string_view(list).substr(
-        start, pos == std::string::npos ? std::string::npos : pos - start)));
-    if (pos == std::string::npos) break;
-    start = pos + 1;
-  }
-  return urls;
-}
-
-Connections ConnectionsFromUpdate(const json& body, bool current_enable) {
-  if (!body.is_object()) throw std::invalid_argument("body must be a JSON object");
-  Connections c;
-  c.enable = current_enable;
-  if (auto it = body.find("ENABLE_OLLAMA_API"); it != body.end() && !it->is_null()) {
-    if (!it->is_boolean()) throw std::invalid_argument("ENABLE_OLLAMA_API must be a boolean");
-    c.enable = it->get<bool>();
-  }
-  auto urls = body.find("OLLAMA_BASE_URLS");
-  if (urls == body.end() || !urls->is_array())
-    throw std::invalid_argument("OLLAMA_BASE_URLS must be a list of strings");
-  for (const auto& u : *urls) {
-    if (!u.is_string()) throw std::invalid_argument("OLLAMA_BASE_URLS must be a list of strings");
-    c.urls.push_back(u.get<std::string>());
-  }
-  auto configs = body.find("OLLAMA_API_CONFIGS");
-  if (configs == body.end() || !configs->is_object())
-    throw std::invalid_argument("OLLAMA_API_CONFIGS must be an object");
-  c.configs = json::object();
-  for (const auto& [k, v] : configs->items())
-    for (size_t i = 0; i < c.urls.size(); ++i)
-      if (k == std::to_string(i)) c.configs[k] = v;
-  return c;
-}
-
-json ConnectionsToJson(const Connections& c) {
-  return json{{"ENABLE_OLLAMA_API", c.enable},
-              {"OLLAMA_BASE_URLS", c.urls},
-              {"OLLAMA_API_CONFIGS", c.configs}};
+  return providers::SplitKeepEmpty(list, ';');
 }
 
 std::optional<json> ConnectionModels(const json& tags_response, const json& config) {
@@ -171,13 +96,6 @@ json MergeModels(const std::vector<std::optional<json>>& lists) {
 
 std::string WithTag(const std::string& name) {
   return name.find(':') == std::string::npos ? name + ":latest" : name;
-}
-
-std::string StripPrefix(const std::string& name, const json& config) {
-  const std::string prefix = Str(config, "prefix_id");
-  if (prefix.empty()) return name;
-  const std::string p = prefix + ".";
-  return name.rfind(p, 0) == 0 ? name.substr(p.size()) : name;
 }
 
 json ProviderModels(const json& merged, long long now) {
@@ -386,32 +304,6 @@ json ChatConverter::Completion(const json& answer) const {
          {"logprobs", nullptr},
          {"finish_reason", has_calls ? "tool_calls" : Str(answer, "done_reason", "stop")}}}},
       {"usage", Usage(answer)}};
-}
-
-bool LineSplitter::Feed(std::string_view bytes,
-                        const std::function<bool(std::string_view)>& on_line) {
-  if (overflowed_) return false;
-  pending_.append(bytes);
-  size_t start = 0;
-  while (true) {
-    const size_t nl = pending_.find('\n', start);
-    if (nl == std::string::npos) break;
-    std::string_view line(pending_.data() + start, nl - start);
-    start = nl + 1;
-    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-    if (line.empty()) continue;
-    if (!on_line(line)) {
-      pending_.erase(0, start);
-      return false;
-    }
-  }
-  pending_.erase(0, start);
-  if (pending_.size() > kMaxPending) {
-    overflowed_ = true;
-    pending_.clear();
-    return false;
-  }
-  return true;
 }
 
 }  // namespace webui::ollama

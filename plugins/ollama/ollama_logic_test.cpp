@@ -1,28 +1,23 @@
 #include "ollama_logic.hpp"
 
 #include <map>
+#include <utility>
 
 #include <gtest/gtest.h>
+
+#include "providers/test_env.hpp"
 
 namespace webui::ollama {
 namespace {
 
-EnvLookup Env(std::map<std::string, std::string> vars) {
-  return [vars](const std::string& name) -> std::optional<std::string> {
-    auto it = vars.find(name);
-    if (it == vars.end()) return std::nullopt;
-    return it->second;
-  };
-}
-
 TEST(OllamaSettings, BaseUrlsFromEnvironment) {
-  EXPECT_EQ(BaseUrlsFromEnv(Env({})), std::vector<std::string>{"http://localhost:11434"});
-  EXPECT_EQ(BaseUrlsFromEnv(Env({{"OLLAMA_API_BASE_URL", "http://o:1/api"}})),
-            std::vector<std::string>{"http://o:1"});
-  EXPECT_EQ(BaseUrlsFromEnv(Env({{"OLLAMA_BASE_URL", "http://a/"}})),
-            std::vector<std::string>{"http://a"});
-  EXPECT_EQ(BaseUrlsFromEnv(Env({{"OLLAMA_BASE_URLS", "http://a; http://b"}})),
-            (std::vector<std::string>{"http://a", "http://b"}));
+  const std::pair<std::map<std::string, std::string>, std::vector<std::string>> cases[] = {
+      {{}, {"http://localhost:11434"}},
+      {{{"OLLAMA_API_BASE_URL", "http://o:1/api"}}, {"http://o:1"}},
+      {{{"OLLAMA_BASE_URL", "http://a/"}}, {"http://a"}},
+      {{{"OLLAMA_BASE_URLS", "http://a; http://b"}}, {"http://a", "http://b"}},
+  };
+  for (const auto& [vars, urls] : cases) EXPECT_EQ(BaseUrlsFromEnv(providers::MapEnv(vars)), urls);
 }
 
 TEST(OllamaSettings, UpdateDropsConfigsOfMissingConnections) {
@@ -148,37 +143,6 @@ TEST(OllamaConvert, WholeAnswerBecomesCompletion) {
   EXPECT_EQ(c["choices"][0]["message"], json({{"role", "assistant"}, {"content", "Hello"}}));
   EXPECT_EQ(c["choices"][0]["finish_reason"], "stop");
   EXPECT_EQ(c["usage"]["total_tokens"], 0);
-}
-
-TEST(OllamaStream, LinesAcrossChunks) {
-  const std::string stream = "{\"a\":1}\n\r\n{\"b\":2}\r\n{\"c\":3}";
-  for (size_t step = 1; step <= stream.size(); ++step) {
-    LineSplitter s;
-    std::vector<std::string> got;
-    for (size_t i = 0; i < stream.size(); i += step)
-      s.Feed(std::string_view(stream).substr(i, step), [&](std::string_view l) {
-        got.emplace_back(l);
-        return true;
-      });
-    EXPECT_EQ(got, (std::vector<std::string>{"{\"a\":1}", "{\"b\":2}"}));
-    EXPECT_EQ(s.pending(), "{\"c\":3}");
-  }
-}
-
-TEST(OllamaStream, ALineThatNeverEndsIsCutAtTheLimit) {
-  LineSplitter lines;
-  int seen = 0;
-  auto on_line = [&](std::string_view) { return ++seen, true; };
-  EXPECT_TRUE(lines.Feed("{\"done\":false}\n{", on_line));
-  const std::string piece(1 << 20, 'x');
-  bool ok = true;
-  for (size_t fed = 0; ok && fed <= LineSplitter::kMaxPending + piece.size(); fed += piece.size())
-    ok = lines.Feed(piece, on_line);
-  EXPECT_FALSE(ok);
-  EXPECT_TRUE(lines.overflowed());
-  EXPECT_TRUE(lines.pending().empty());
-  EXPECT_FALSE(lines.Feed("}\n", on_line));
-  EXPECT_EQ(seen, 1);
 }
 
 }  // namespace

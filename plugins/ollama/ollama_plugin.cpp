@@ -19,54 +19,30 @@
 #include <atomic>
 #include <chrono>
 #include <functional>
-#include <future>
-#include <memory>
-#include <mutex>
 #include <optional>
-#include <random>
 #include <string>
-#include <unordered_map>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 #include <webui_host/sdk/json.hpp>
 
-#include "model_list_cache.hpp"
 #include "ollama_logic.hpp"
-#include "openai_logic.hpp"
-#include "upstream_fetch.hpp"
-#include "upstream_relay.hpp"
+#include "providers/connection_provider.hpp"
+#include "providers/http_helpers.hpp"
+#include "providers/upstream_relay.hpp"
+#include "providers/wire.hpp"
 
 namespace webui::ollama {
 namespace {
 
-using sdk::Auth;
-using sdk::Caller;
-using sdk::FetchRequest;
-using sdk::Host;
-using sdk::HttpError;
-using sdk::Request;
-using sdk::Response;
-using upstream::FetchCallbacks;
-using upstream::FetchOutcome;
-using upstream::Headers;
-using upstream::HeaderValue;
-using upstream::HttpStatusFor;
-using upstream::StreamFetch;
-using Clock = std::chrono::steady_clock;
+using providers::HttpStatusFor;
+using providers::kConnectionErrorText;
+using providers::ParseObjectBody;
+using providers::UpstreamCall;
 
-constexpr const char* kConnectionError = "Open WebUI: Server Connection Error";
 constexpr const char* kOllamaNotFound = "WebUI could not connect to Ollama";
-constexpr size_t kMaxBufferedBody = 64u << 20;
 
 std::string ModelNotFound(const std::string& name) { return "Model '" + name + "' was not found"; }
-
-json ParseObjectBody(std::string_view body) {
-  json j = sdk::json::Parse(body).value_or(json(json::value_t::discarded));
-  if (j.is_discarded() || !j.is_object())
-    throw HttpError(422, "Request body must be a JSON object");
-  return j;
-}
 
 std::string StrField(const json& j, const char* key) {
   auto it = j.find(key);
@@ -81,31 +57,25 @@ long long NowSeconds() {
 
 enum class Framing { kNdjson, kSse };
 
-struct ModelSet {
-  json list = json::array();                        // merged /api/tags models, each with "urls"
-  std::unordered_map<std::string, size_t> by_name;  // "model" -> position
-  std::string fingerprint;
-  Clock::time_point started{};
-};
+constexpr providers::ProviderNames kNames{
+    "ollama",         "ollama.enable",      "ENABLE_OLLAMA_API",  "ollama.base_urls",
+    nullptr,          "ollama.api_configs", "OLLAMA_API_CONFIGS", "model",
+    kConnectionFields};
 
-class OllamaPlugin : public sdk::Plugin {
+// Ollama's error body {"error": ...} as text; nullopt when the body is not that.
+std::optional<std::string> OllamaError(std::string_view body) {
+  json err = sdk::json::Parse(body).value_or(json(json::value_t::discarded));
+  if (err.is_discarded() || !err.is_object() || !err.contains("error")) return std::nullopt;
+  return err["error"].is_string() ? err["error"].get<std::string>() : err["error"].dump();
+}
+
+class OllamaPlugin : public providers::ConnectionProvider {
  public:
+  OllamaPlugin() : ConnectionProvider(kNames) {}
+
   void Init(Host& host) override {
-    host_ = &host;
     auto env = [&host](const std::string& name) { return host.Env(name); };
-    host.DeclareConfig("ollama.enable", "ENABLE_OLLAMA_API", "true");
-    host.DeclareConfig("ollama.base_urls", "", json(BaseUrlsFromEnv(env)).dump());
-    host.DeclareConfig("ollama.api_configs", "OLLAMA_API_CONFIGS", "{}");
-
-    request_timeout_s_ =
-        openai::TimeoutSeconds(host.Env("AIOHTTP_CLIENT_TIMEOUT"), std::nullopt, 300);
-    auto list_raw = host.Env("AIOHTTP_CLIENT_TIMEOUT_MODEL_LIST");
-    if (!list_raw) list_raw = host.Env("AIOHTTP_CLIENT_TIMEOUT_OPENAI_MODEL_LIST");
-    model_list_timeout_s_ = openai::TimeoutSeconds(list_raw, 10, 10);
-    cache_ttl_s_ = openai::TimeoutSeconds(host.Env("MODELS_CACHE_TTL"), 1, 1);
-    auto fwd = host.Env("ENABLE_FORWARD_USER_INFO_HEADERS");
-    forward_user_headers_ = fwd && (*fwd == "true" || *fwd == "True" || *fwd == "1");
-
+    InitConnections(host, BaseUrlsFromEnv(env));
     auto route = [&](const char* method, const std::string& path, Auth auth,
                      void (OllamaPlugin::*fn)(Request&, Response&)) {
       host.Route(method, path, auth,
@@ -120,8 +90,6 @@ class OllamaPlugin : public sdk::Plugin {
                [](Request&, Response& res) { res.Json(R"({"status":true})"); });
     host.Route("GET", "/ollama/", Auth::kPublic,
                [](Request&, Response& res) { res.Json(R"({"status":true})"); });
-    route("GET", "/ollama/config", Auth::kAdmin, &OllamaPlugin::GetConfig);
-    route("POST", "/ollama/config/update", Auth::kAdmin, &OllamaPlugin::UpdateConfig);
     route("POST", "/ollama/verify", Auth::kAdmin, &OllamaPlugin::Verify);
     both("GET", "/ollama/api/tags", Auth::kVerified, &OllamaPlugin::Tags);
     both("GET", "/ollama/api/version", Auth::kVerified, &OllamaPlugin::Version);
@@ -136,153 +104,35 @@ class OllamaPlugin : public sdk::Plugin {
     both("POST", "/ollama/v1/chat/completions", Auth::kVerified, &OllamaPlugin::OpenAiChat);
     both("POST", "/ollama/v1/completions", Auth::kVerified, &OllamaPlugin::OpenAiCompletion);
     both("GET", "/ollama/v1/models", Auth::kVerified, &OllamaPlugin::OpenAiModels);
-
-    provider_.struct_size = sizeof provider_;
-    provider_.list_models = &SvcListModels;
-    provider_.has_model = &SvcHasModel;
-    provider_.chat_completion = &SvcChat;
-    provider_.embeddings = &SvcEmbeddings;
-    host.OfferService(WH_SERVICE_MODEL_PROVIDER_V1, &provider_, this);
   }
 
  private:
-  // ---- settings ----
-  json ConfigValue(const char* key, json fallback) const {
-    auto text = host_->ConfigJson(key);
-    if (!text) return fallback;
-    json j = sdk::json::Parse(*text).value_or(json(json::value_t::discarded));
-    return j.is_discarded() ? fallback : j;
-  }
-
-  Connections Load() const {
-    Connections c;
-    const json enable = ConfigValue("ollama.enable", true);
-    c.enable = enable.is_boolean() && enable.get<bool>();
-    const json urls = ConfigValue("ollama.base_urls", json::array());
-    if (urls.is_array())
-      for (const auto& u : urls) c.urls.push_back(u.is_string() ? u.get<std::string>() : "");
-    c.configs = ConfigValue("ollama.api_configs", json::object());
-    if (!c.configs.is_object()) c.configs = json::object();
-    return c;
-  }
-
-  uint32_t Ms(const std::optional<int>& s) const {
-    return s && *s > 0 ? static_cast<uint32_t>(*s) * 1000u : 0u;
-  }
-
-  Headers UpstreamHeaders(const Connections& c, size_t idx, const Caller* caller) const {
-    Headers h{{"Content-Type", "application/json"}};
-    const std::string key = c.Key(idx);
-    if (!key.empty()) h.emplace_back("Authorization", "Bearer " + key);
-    if (forward_user_headers_ && caller != nullptr) {
-      h.emplace_back("X-OpenWebUI-User-Name", openai::UrlQuote(caller->name));
-      h.emplace_back("X-OpenWebUI-User-Id", std::string(caller->id));
-      h.emplace_back("X-OpenWebUI-User-Email", std::string(caller->email));
-      h.emplace_back("X-OpenWebUI-User-Role", std::string(caller->role));
-    }
-    return h;
-  }
-
-  FetchRequest ListRequest(const Connections& c, size_t idx, const std::string& path,
-                           const Caller* caller) const {
-    FetchRequest f;
-    f.method = "GET";
-    f.url = c.Url(idx) + path;
-    f.headers = UpstreamHeaders(c, idx, caller);
-    f.total_timeout_ms = Ms(model_list_timeout_s_);
-    if (f.total_timeout_ms) f.connect_timeout_ms = std::min<uint32_t>(f.total_timeout_ms, 10000);
-    return f;
-  }
-
   // GETs `path` of every enabled connection at once; nullopt where it failed.
-  std::vector<std::optional<json>> GetAll(const Connections& c, const std::string& path) {
-    std::vector<std::future<std::optional<json>>> pending;
-    for (size_t i = 0; i < c.urls.size(); ++i) {
-      pending.push_back(
-          std::async(std::launch::async, [this, &c, i, &path]() -> std::optional<json> {
-            if (!c.Enabled(i)) return std::nullopt;
-            try {
-              sdk::FetchResult r = host_->Fetch(ListRequest(c, i, path, nullptr));
-              if (!r.ok() || r.http_status < 200 || r.http_status >= 300) {
-                host_->Warn("ollama: " + c.Url(i) + path + " unavailable: " +
-                            (r.ok() ? "HTTP " + std::to_string(r.http_status) : r.error));
-                return std::nullopt;
-              }
-              json j = sdk::json::Parse(r.body).value_or(json(json::value_t::discarded));
-              if (j.is_discarded()) return std::nullopt;
-              return j;
-            } catch (const std::exception& e) {
-              host_->Warn(std::string("ollama: ") + path + " failed: " + e.what());
-              return std::nullopt;
-            }
-          }));
-    }
-    std::vector<std::optional<json>> out;
-    for (auto& f : pending) out.push_back(f.get());
-    return out;
+  std::vector<std::optional<json>> GetAll(const Connections& c, const std::string& path) const {
+    return EachConnection(c, [&](size_t i) { return GetJson(c, i, path); });
   }
 
   // ---- model list ----
-  std::shared_ptr<const ModelSet> Build(const Connections& c, Clock::time_point started) {
-    auto set = std::make_shared<ModelSet>();
-    set->fingerprint = c.Fingerprint();
-    set->started = started;
-    if (c.enable) {
-      auto answers = GetAll(c, "/api/tags");
-      std::vector<std::optional<json>> lists;
-      for (size_t i = 0; i < answers.size(); ++i)
-        lists.push_back(answers[i] ? ConnectionModels(*answers[i], c.ConfigOf(i)) : std::nullopt);
-      set->list = MergeModels(lists);
-    }
-    for (size_t i = 0; i < set->list.size(); ++i)
-      set->by_name[set->list[i]["model"].get<std::string>()] = i;
-    return set;
+  std::optional<json> ListConnection(const Connections& c, size_t idx) override {
+    auto answer = GetJson(c, idx, "/api/tags");
+    if (!answer) return std::nullopt;
+    return ConnectionModels(*answer, c.ConfigOf(idx));
   }
 
-  using Freshness = providers::ModelListCache<ModelSet>::Freshness;
-
-  // The merged model list of the current settings.
-  std::shared_ptr<const ModelSet> Models(Freshness want) {
-    const Connections c = Load();
-    return models_.Get(c.Fingerprint(), want, cache_ttl_s_, [&] { return Build(c, Clock::now()); });
+  json MergeLists(const Connections&,
+                  const std::vector<std::optional<json>>& lists) const override {
+    return MergeModels(lists);
   }
 
-  std::shared_ptr<const ModelSet> Current() const { return models_.Current(); }
-
-  void Invalidate() { models_.Invalidate(); }
-
-  // A model by its listed name; refreshes once when it is not (yet) known.
-  std::optional<json> FindModel(const std::string& name) {
-    for (Freshness f : {Freshness::kAnyAge, Freshness::kWithinTtl}) {
-      auto set = Models(f);
-      auto it = set->by_name.find(name);
-      if (it != set->by_name.end()) return set->list[it->second];
-    }
-    return std::nullopt;
-  }
-
-  // Model access control, in one place: see plugins/openai (every listed model is usable by
-  // verified users until the chat plugin's model table offers per-model grants).
-  bool MayUseModel(const Caller& caller, const std::string& /*model*/) const {
-    return caller.role == "admin" || caller.role == "user";
-  }
-
-  // Validates a caller-supplied connection index.
-  size_t ConnectionIndex(std::string_view raw, const Connections& c) const {
-    if (raw.empty() || raw.size() > 6 ||
-        !std::all_of(raw.begin(), raw.end(), [](char ch) { return ch >= '0' && ch <= '9'; }))
-      throw HttpError(422, "url_idx must be a non-negative integer");
-    const size_t idx = static_cast<size_t>(std::stoul(std::string(raw)));
-    if (idx >= c.urls.size()) throw HttpError(404, "Connection not found");
-    if (!c.enable || !c.Enabled(idx)) throw HttpError(403, "Connection is disabled");
-    return idx;
+  json ServiceModels(const providers::ModelSet& set) const override {
+    return ProviderModels(set.list, NowSeconds());
   }
 
   // The connection for `model` (a listed name): the caller's {url_idx} only when it is enabled
   // and serves that model; otherwise one of the model's enabled connections.
   size_t ConnectionFor(Request& req, const std::string& model, const Connections& c) {
     auto caller = req.RequireCaller();
-    if (!MayUseModel(caller, model)) throw HttpError(403, "Model not found");
+    if (!MayUseModel(caller)) throw HttpError(403, "Model not found");
     auto raw = req.PathParam("url_idx");
     std::optional<size_t> asked;
     if (raw) asked = ConnectionIndex(*raw, c);
@@ -311,14 +161,14 @@ class OllamaPlugin : public sdk::Plugin {
   // One exchange for the client: streamed through when `stream` and the upstream said < 400
   // (ended after the "done": true line, or [DONE] for SSE); otherwise buffered and answered with
   // JSON, or with Open WebUI's error shape {"detail": <upstream "error">}.
-  class ProxyAnswer final : public upstream::ProxyRelay {
+  class ProxyAnswer final : public providers::ProxyRelay {
    public:
     ProxyAnswer(Host& host, const std::string& url, bool stream,
                 const std::string& content_type_override, Framing framing,
                 const std::function<void()>& finished)
         : ProxyRelay(host, "ollama", url,
-                     framing == Framing::kNdjson ? openai::StreamEndWatcher::Format::kNdjson
-                                                 : openai::StreamEndWatcher::Format::kSse),
+                     framing == Framing::kNdjson ? providers::StreamEndWatcher::Format::kNdjson
+                                                 : providers::StreamEndWatcher::Format::kSse),
           stream_(stream),
           content_type_override_(content_type_override),
           framing_(framing),
@@ -339,20 +189,12 @@ class OllamaPlugin : public sdk::Plugin {
         const bool at_line_start = !tail.empty() && tail.back() == '\n';
         return std::string(at_line_start ? "" : "\n") + json{{"error", message}}.dump() + "\n";
       }
-      return std::string(tail == "\n\n" ? "" : "\n\n") +
-             "data: " + json{{"error", {{"message", message}, {"type", "upstream_error"}}}}.dump() +
-             "\n\ndata: [DONE]\n\n";
+      return providers::SseErrorEvent(message, "", tail);
     }
     void Answer(sdk::Relay& relay, int status, const std::string&,
                 const std::string& body) override {
       if (status >= 400) {
-        json err = sdk::json::Parse(body).value_or(json(json::value_t::discarded));
-        if (!err.is_discarded() && err.is_object() && err.contains("error")) {
-          relay.RespondError(status, err["error"].is_string() ? err["error"].get<std::string>()
-                                                              : err["error"].dump());
-        } else {
-          relay.RespondError(status, kConnectionError);
-        }
+        relay.RespondError(status, OllamaError(body).value_or(kConnectionErrorText));
         return;
       }
       json j = sdk::json::Parse(body).value_or(json(json::value_t::discarded));
@@ -379,38 +221,34 @@ class OllamaPlugin : public sdk::Plugin {
                 const std::string& method, const json& payload, bool stream, const Caller* caller,
                 const std::string& content_type_override, Framing framing,
                 const std::function<void()>& finished = {}) {
-    FetchRequest f;
-    f.method = method;
-    f.url = c.Url(idx) + path;
-    f.headers = UpstreamHeaders(c, idx, caller);
-    f.body = payload.dump();
-    f.read_timeout_ms = Ms(request_timeout_s_);
-    upstream::ProxyThrough<ProxyAnswer>(*host_, res, f, f.url, stream, content_type_override,
-                                        framing, finished);
+    UpstreamCall call;
+    call.method = method;
+    call.path = path;
+    call.body = payload.dump();
+    call.caller = caller;
+    const FetchRequest f = Call(c, idx, call);
+    providers::ProxyThrough<ProxyAnswer>(host(), res, f, f.url, stream, content_type_override,
+                                         framing, finished);
   }
 
   // A simple request whose answer is relayed as JSON; errors as {"detail": "Ollama: ..."}.
   json Relay(const Connections& c, size_t idx, const std::string& method, const std::string& path,
              const json* payload, const Caller* caller, int* status_out = nullptr) {
-    FetchRequest f;
-    f.method = method;
-    f.url = c.Url(idx) + path;
-    f.headers = UpstreamHeaders(c, idx, caller);
-    if (payload != nullptr) f.body = payload->dump();
-    f.read_timeout_ms = Ms(request_timeout_s_);
-    sdk::FetchResult r = host_->Fetch(f);
+    UpstreamCall call;
+    call.method = method;
+    call.path = path;
+    if (payload != nullptr) call.body = payload->dump();
+    call.caller = caller;
+    const FetchRequest f = Call(c, idx, call);
+    sdk::FetchResult r = host().Fetch(f);
     if (!r.ok()) {
-      host_->Warn("ollama: request to " + f.url + " failed: " + r.error);
-      throw HttpError(HttpStatusFor(r.status), kConnectionError);
+      host().Warn("ollama: request to " + f.url + " failed: " + r.error);
+      throw HttpError(HttpStatusFor(r.status), kConnectionErrorText);
     }
     if (status_out != nullptr) *status_out = r.http_status;
     if (r.http_status >= 400) {
-      json err = sdk::json::Parse(r.body).value_or(json(json::value_t::discarded));
-      std::string detail = kConnectionError;
-      if (!err.is_discarded() && err.is_object() && err.contains("error"))
-        detail = "Ollama: " +
-                 (err["error"].is_string() ? err["error"].get<std::string>() : err["error"].dump());
-      throw HttpError(r.http_status, detail);
+      auto error = OllamaError(r.body);
+      throw HttpError(r.http_status, error ? "Ollama: " + *error : kConnectionErrorText);
     }
     if (r.body.empty()) return json();
     json j = sdk::json::Parse(r.body).value_or(json(json::value_t::discarded));
@@ -419,34 +257,19 @@ class OllamaPlugin : public sdk::Plugin {
   }
 
   // ---- handlers: settings ----
-  void GetConfig(Request&, Response& res) { res.Json(ConnectionsToJson(Load()).dump()); }
-
-  void UpdateConfig(Request& req, Response& res) {
-    const json body = ParseObjectBody(req.Body());
-    Connections c;
-    try {
-      c = ConnectionsFromUpdate(body, Load().enable);
-    } catch (const std::invalid_argument& e) {
-      throw HttpError(422, e.what());
-    }
-    host_->SetConfig("ollama.enable", json(c.enable).dump());
-    host_->SetConfig("ollama.base_urls", json(c.urls).dump());
-    host_->SetConfig("ollama.api_configs", c.configs.dump());
-    res.Json(ConnectionsToJson(c).dump());
-  }
-
   void Verify(Request& req, Response& res) {
     const json body = ParseObjectBody(req.Body());
     if (!body.contains("url") || !body["url"].is_string()) throw HttpError(422, "url is required");
     Connections one;
+    one.keys_in_config = true;
     one.urls = {body["url"].get<std::string>()};
     if (body.contains("key") && body["key"].is_string()) one.configs["0"] = {{"key", body["key"]}};
     auto caller = req.RequireCaller();
-    sdk::FetchResult r = host_->Fetch(ListRequest(one, 0, "/api/version", &caller));
-    if (!r.ok()) throw HttpError(HttpStatusFor(r.status), kConnectionError);
+    sdk::FetchResult r = host().Fetch(ModelListRequest(one, 0, "/api/version", &caller));
+    if (!r.ok()) throw HttpError(HttpStatusFor(r.status), kConnectionErrorText);
     if (r.http_status != 200)
       throw HttpError(500, "Unexpected error: External Error: " +
-                               openai::UpstreamErrorText(r.body, "HTTP Error"));
+                               providers::UpstreamErrorText(r.body, "HTTP Error"));
     json j = sdk::json::Parse(r.body).value_or(json(json::value_t::discarded));
     if (j.is_discarded()) throw HttpError(500, "Unexpected error: invalid JSON");
     res.Json(j.dump());
@@ -465,7 +288,7 @@ class OllamaPlugin : public sdk::Plugin {
     auto set = Models(Freshness::kWithinTtl);
     json models = json::array();
     for (const auto& m : set->list)
-      if (MayUseModel(caller, m["model"].get<std::string>())) models.push_back(m);
+      if (MayUseModel(caller)) models.push_back(m);
     res.Json(json{{"models", models}}.dump());
   }
 
@@ -490,7 +313,7 @@ class OllamaPlugin : public sdk::Plugin {
       std::vector<int> key;
       std::string core = v.rfind('v', 0) == 0 ? v.substr(1) : v;
       core = core.substr(0, core.find('-'));
-      for (const auto& part : openai::SplitKeepEmpty(core, '.')) {
+      for (const auto& part : providers::SplitKeepEmpty(core, '.')) {
         try {
           key.push_back(std::stoi(part));
         } catch (...) {
@@ -547,7 +370,7 @@ class OllamaPlugin : public sdk::Plugin {
     const long long now = NowSeconds();
     json data = json::array();
     for (const auto& n : names)
-      if (MayUseModel(caller, n.get<std::string>()))
+      if (MayUseModel(caller))
         data.push_back({{"id", n}, {"object", "model"}, {"created", now}, {"owned_by", "openai"}});
     res.Json(json{{"data", data}, {"object", "list"}}.dump());
   }
@@ -558,23 +381,26 @@ class OllamaPlugin : public sdk::Plugin {
     const Connections c = Load();
     auto raw = req.PathParam("url_idx");
     const size_t idx = ConnectionIndex(raw ? *raw : "0", c);
-    if (!body.contains("model") || body["model"].is_null())
-      body["model"] = body.value("name", json());
-    if (!body["model"].is_string()) throw HttpError(422, "model is required");
+    RequireModel(body);
     body["insecure"] = true;  // the admin may pull from any registry, as upstream
     auto caller = req.RequireCaller();
     const bool stream = body.value("stream", json(true)) != json(false);
     // The pulled model should show up in the next list, once the pull is over.
     SendPost(res, c, idx, "/api/pull", "POST", body, stream, &caller, "", Framing::kNdjson,
-             [this] { Invalidate(); });
+             [this] { InvalidateModels(); });
+  }
+
+  // The body's "model", or the legacy "name" (moved to "model"); 422 when neither is a string.
+  static std::string RequireModel(json& body) {
+    if (!body.contains("model") || body["model"].is_null())
+      body["model"] = body.value("name", json());
+    if (!body["model"].is_string()) throw HttpError(422, "model is required");
+    return body["model"].get<std::string>();
   }
 
   void Delete(Request& req, Response& res) {
     json body = ParseObjectBody(req.Body());
-    if (!body.contains("model") || body["model"].is_null())
-      body["model"] = body.value("name", json());
-    if (!body["model"].is_string()) throw HttpError(422, "model is required");
-    const std::string model = body["model"].get<std::string>();
+    const std::string model = RequireModel(body);
     const Connections c = Load();
     size_t idx = 0;
     if (auto raw = req.PathParam("url_idx")) {
@@ -588,16 +414,13 @@ class OllamaPlugin : public sdk::Plugin {
     body["model"] = StripPrefix(model, c.ConfigOf(idx));
     auto caller = req.RequireCaller();
     Relay(c, idx, "DELETE", "/api/delete", &body, &caller);
-    Invalidate();
+    InvalidateModels();
     res.Json("true");
   }
 
   void Show(Request& req, Response& res) {
     json body = ParseObjectBody(req.Body());
-    if (!body.contains("model") || body["model"].is_null())
-      body["model"] = body.value("name", json());
-    if (!body["model"].is_string()) throw HttpError(422, "model is required");
-    const std::string model = body["model"].get<std::string>();
+    const std::string model = RequireModel(body);
     const Connections c = Load();
     const size_t idx = ConnectionFor(req, model, c);
     body["model"] = StripPrefix(model, c.ConfigOf(idx));
@@ -620,94 +443,62 @@ class OllamaPlugin : public sdk::Plugin {
     return idx;
   }
 
-  void Embed(Request& req, Response& res) {
-    json body = ParseObjectBody(req.Body());
-    const Connections c = Load();
-    const size_t idx = Prepare(req, body, c, "input", false);
-    auto caller = req.RequireCaller();
-    res.Json(Relay(c, idx, "POST", "/api/embed", &body, &caller).dump());
-  }
+  void Embed(Request& req, Response& res) { ForwardJson(req, res, "input", "/api/embed"); }
 
   void Embeddings(Request& req, Response& res) {
+    ForwardJson(req, res, "prompt", "/api/embeddings");
+  }
+
+  // A request whose answer comes back whole, as JSON.
+  void ForwardJson(Request& req, Response& res, const char* required_field, const char* path) {
     json body = ParseObjectBody(req.Body());
     const Connections c = Load();
-    const size_t idx = Prepare(req, body, c, "prompt", false);
+    const size_t idx = Prepare(req, body, c, required_field, false);
     auto caller = req.RequireCaller();
-    res.Json(Relay(c, idx, "POST", "/api/embeddings", &body, &caller).dump());
+    res.Json(Relay(c, idx, "POST", path, &body, &caller).dump());
   }
+
+  // How the generating routes differ from one another.
+  struct GenerateRoute {
+    const char* path;
+    const char* required_field;  // "messages" must also be a list
+    bool tag_payload;            // the upstream gets the name with its tag
+    bool drop_metadata;
+    const char* content_type;  // of the client's stream, "" for the upstream's
+    Framing framing;           // NDJSON routes stream unless told not to, SSE ones the reverse
+  };
 
   void Generate(Request& req, Response& res) {
-    json body = ParseObjectBody(req.Body());
-    const Connections c = Load();
-    const size_t idx = Prepare(req, body, c, "prompt", false);
-    if (!body.contains("stream") || body["stream"].is_null()) body["stream"] = true;
-    auto caller = req.RequireCaller();
-    SendPost(res, c, idx, "/api/generate", "POST", body, body["stream"] == json(true), &caller, "",
-             Framing::kNdjson);
+    Forward(req, res, {"/api/generate", "prompt", false, false, "", Framing::kNdjson});
   }
-
   void Chat(Request& req, Response& res) {
-    json body = ParseObjectBody(req.Body());
-    body.erase("metadata");
-    if (!body.contains("messages") || !body["messages"].is_array())
-      throw HttpError(400, "messages: field required");
-    const Connections c = Load();
-    const size_t idx = Prepare(req, body, c, "messages", true);
-    if (!body.contains("stream") || body["stream"].is_null()) body["stream"] = true;
-    auto caller = req.RequireCaller();
-    SendPost(res, c, idx, "/api/chat", "POST", body, body["stream"] == json(true), &caller,
-             "application/x-ndjson", Framing::kNdjson);
+    Forward(req, res,
+            {"/api/chat", "messages", true, true, "application/x-ndjson", Framing::kNdjson});
   }
-
   void OpenAiChat(Request& req, Response& res) {
-    json body = ParseObjectBody(req.Body());
-    body.erase("metadata");
-    if (!body.contains("messages") || !body["messages"].is_array())
-      throw HttpError(400, "messages: field required");
-    const Connections c = Load();
-    const size_t idx = Prepare(req, body, c, "messages", true);
-    auto caller = req.RequireCaller();
-    SendPost(res, c, idx, "/v1/chat/completions", "POST", body,
-             body.value("stream", json(false)) == json(true), &caller, "", Framing::kSse);
+    Forward(req, res, {"/v1/chat/completions", "messages", true, true, "", Framing::kSse});
+  }
+  void OpenAiCompletion(Request& req, Response& res) {
+    Forward(req, res, {"/v1/completions", "prompt", true, true, "", Framing::kSse});
   }
 
-  void OpenAiCompletion(Request& req, Response& res) {
+  void Forward(Request& req, Response& res, const GenerateRoute& route) {
     json body = ParseObjectBody(req.Body());
-    body.erase("metadata");
+    if (route.drop_metadata) body.erase("metadata");
+    if (std::string_view(route.required_field) == "messages" &&
+        (!body.contains("messages") || !body["messages"].is_array()))
+      throw HttpError(400, "messages: field required");
     const Connections c = Load();
-    const size_t idx = Prepare(req, body, c, "prompt", true);
+    const size_t idx = Prepare(req, body, c, route.required_field, route.tag_payload);
+    if (route.framing == Framing::kNdjson && (!body.contains("stream") || body["stream"].is_null()))
+      body["stream"] = true;
+    const bool stream = body.value("stream", json(false)) == json(true);
     auto caller = req.RequireCaller();
-    SendPost(res, c, idx, "/v1/completions", "POST", body,
-             body.value("stream", json(false)) == json(true), &caller, "", Framing::kSse);
+    SendPost(res, c, idx, route.path, "POST", body, stream, &caller, route.content_type,
+             route.framing);
   }
 
   // ---- model_provider.v1 ----
-  static void Sink(wh_str_sink sink, void* user, const std::string& text) {
-    if (sink != nullptr) sink(user, wh_str{text.data(), text.size()});
-  }
-
-  static wh_status SvcListModels(void* self, int refresh, wh_str_sink sink, void* sink_user) {
-    try {
-      auto* p = static_cast<OllamaPlugin*>(self);
-      auto set = p->Models(refresh ? Freshness::kRefresh : Freshness::kWithinTtl);
-      Sink(sink, sink_user, ProviderModels(set->list, NowSeconds()).dump());
-      return WH_OK;
-    } catch (...) {
-      return WH_ERROR;
-    }
-  }
-
-  static int SvcHasModel(void* self, wh_str model_id) {
-    try {
-      auto* p = static_cast<OllamaPlugin*>(self);
-      auto set = p->Current();
-      if (!set || set->fingerprint != p->Load().Fingerprint()) set = p->Models(Freshness::kAnyAge);
-      return set->by_name.count(std::string(sdk::FromWh(model_id))) ? 1 : 0;
-    } catch (...) {
-      return 0;
-    }
-  }
-
   // The connection for a provider request (no caller index exists here).
   std::optional<std::pair<size_t, Connections>> ServiceConnection(const std::string& model) {
     auto found = FindModel(model);
@@ -723,34 +514,8 @@ class OllamaPlugin : public sdk::Plugin {
     return std::make_pair(idx, std::move(c));
   }
 
-  static wh_status SvcChat(void* self, wh_str request_json, wh_model_chunk_fn on_piece,
-                           void* piece_user, int* http_status, wh_str_sink error,
-                           void* error_user) {
-    auto* p = static_cast<OllamaPlugin*>(self);
-    int status_storage = 0;
-    if (http_status == nullptr) http_status = &status_storage;
-    std::string message;
-    wh_status st = WH_ERROR;
-    try {
-      st = p->ServiceChat(sdk::FromWh(request_json), on_piece, piece_user, http_status, &message);
-    } catch (const std::exception& e) {
-      message = e.what();
-      if (*http_status == 0) *http_status = 500;
-    } catch (...) {
-      message = "internal error";
-    }
-    if (st != WH_OK) Sink(error, error_user, message);
-    return st;
-  }
-
-  wh_status ServiceChat(std::string_view request_json, wh_model_chunk_fn on_piece, void* piece_user,
-                        int* http_status, std::string* message) {
-    json openai_req = sdk::json::Parse(request_json).value_or(json(json::value_t::discarded));
-    if (openai_req.is_discarded() || !openai_req.is_object()) {
-      *http_status = 400;
-      *message = "Request body must be a JSON object";
-      return WH_INVALID;
-    }
+  wh_status ServiceChat(json openai_req, providers::ServiceExchange& x, int* http_status,
+                        std::string* message) override {
     const std::string model = openai_req.value("model", json()).is_string()
                                   ? WithTag(openai_req["model"].get<std::string>())
                                   : std::string();
@@ -764,29 +529,22 @@ class OllamaPlugin : public sdk::Plugin {
     json payload = OpenAiToOllamaChat(openai_req);
     payload["model"] = StripPrefix(model, c.ConfigOf(idx));
     const bool want_stream = payload["stream"] == json(true);
-    FetchRequest f;
-    f.method = "POST";
-    f.url = c.Url(idx) + "/api/chat";
-    f.headers = UpstreamHeaders(c, idx, nullptr);
-    f.body = payload.dump();
-    f.read_timeout_ms = Ms(request_timeout_s_);
+    UpstreamCall call;
+    call.path = "/api/chat";
+    call.body = payload.dump();
+    const FetchRequest f = Call(c, idx, call);
 
     static std::atomic<uint64_t> counter{0};
     ChatConverter conv("chatcmpl-ollama-" + std::to_string(NowSeconds()) + "-" +
                            std::to_string(counter.fetch_add(1)),
                        NowSeconds());
-    int status = 0;
-    bool aborted = false, saw_done = false, pieces = false;
-    std::string buffered, stream_error;
-    LineSplitter lines;
-    auto emit = [&](std::string_view piece) {
-      if (on_piece(piece_user, sdk::ToWh(piece)) != 0) aborted = true;
-      return !aborted;
-    };
+    bool saw_done = false, pieces = false;
+    std::string stream_error;
+    providers::LineSplitter lines;
     auto on_line = [&](std::string_view text) {
       json line = sdk::json::Parse(text).value_or(json(json::value_t::discarded));
       if (line.is_discarded() || !line.is_object()) {
-        host_->Warn("ollama: skipped a malformed stream line from " + f.url);
+        host().Warn("ollama: skipped a malformed stream line from " + f.url);
         return true;
       }
       if (line.contains("error")) {
@@ -798,37 +556,23 @@ class OllamaPlugin : public sdk::Plugin {
       if (done) saw_done = true;
       if (auto chunk = conv.Chunk(line)) {
         pieces = true;
-        if (!emit(chunk->dump())) return false;
+        if (!x.Emit(chunk->dump())) return false;
       }
       // The answer is complete: stop reading even if the upstream keeps the connection open.
       return !done;
     };
-    FetchCallbacks cb;
-    cb.on_head = [&](int st, const Headers&) {
-      status = st;
-      return true;
-    };
-    cb.on_data = [&](std::string_view chunk) {
-      if (chunk.empty()) return emit("");
-      if (status >= 400 || !want_stream) {
-        if (buffered.size() + chunk.size() > kMaxBufferedBody) return false;
-        buffered.append(chunk);
-        return true;
-      }
-      return lines.Feed(chunk, on_line);
-    };
-    FetchOutcome out = StreamFetch(*host_, f, cb);
-    if (aborted) {
-      *message = "aborted by the consumer";
-      return WH_ABORTED;
-    }
-    if (want_stream && status > 0 && status < 400) {
-      *http_status = status;
+    const providers::FetchOutcome out = x.Run(
+        host(), f,
+        [want_stream](int st, const providers::Headers&) { return want_stream && st < 400; },
+        [&](std::string_view chunk) { return lines.Feed(chunk, on_line); });
+    if (x.aborted()) return WH_ABORTED;
+    if (x.streaming() && x.status() > 0) {
+      *http_status = x.status();
       if (out.status == WH_OK && stream_error.empty() && !lines.AtBoundary()) {
         // The last line may come without a newline.
         std::string rest = lines.pending();
         on_line(rest);
-        if (aborted) return WH_ABORTED;
+        if (x.aborted()) return WH_ABORTED;
       }
       if (!stream_error.empty()) {
         *message = "Ollama: " + stream_error;
@@ -836,7 +580,7 @@ class OllamaPlugin : public sdk::Plugin {
         return pieces ? WH_CLOSED : WH_ERROR;
       }
       if (out.status != WH_OK && out.status != WH_ABORTED) {
-        host_->Warn("ollama: stream from " + f.url + " failed: " + out.error);
+        host().Warn("ollama: stream from " + f.url + " failed: " + out.error);
         *message = out.status == WH_TIMEOUT ? "upstream read timeout" : "upstream connection lost";
         if (!pieces) *http_status = HttpStatusFor(out.status);
         return out.status == WH_TIMEOUT ? WH_TIMEOUT : (pieces ? WH_CLOSED : WH_UNAVAILABLE);
@@ -847,100 +591,56 @@ class OllamaPlugin : public sdk::Plugin {
       }
       return WH_OK;
     }
-    if (out.status != WH_OK) {
-      host_->Warn("ollama: request to " + f.url + " failed: " + out.error);
-      *http_status = HttpStatusFor(out.status);
-      *message = kConnectionError;
-      return out.status == WH_TIMEOUT ? WH_TIMEOUT : WH_UNAVAILABLE;
+    if (out.status != WH_OK) host().Warn("ollama: request to " + f.url + " failed: " + out.error);
+    json answer;
+    const wh_status st = x.Whole(
+        out,
+        [](const std::string& body) { return OllamaError(body).value_or(kConnectionErrorText); },
+        "Ollama: invalid JSON from upstream", &answer, http_status, message);
+    if (st != WH_OK) return st;
+    return x.Emit(conv.Completion(answer).dump()) ? WH_OK : WH_ABORTED;
+  }
+
+  wh_status ServiceEmbeddings(std::string_view request, std::string* answer, int* http_status,
+                              std::string* message) override {
+    json req = sdk::json::Parse(request).value_or(json(json::value_t::discarded));
+    if (req.is_discarded() || !req.is_object() || !req.value("model", json()).is_string()) {
+      *http_status = 400;
+      *message = "Request body must be a JSON object with a model";
+      return WH_INVALID;
     }
-    *http_status = status;
-    if (status >= 400) {
-      json err = sdk::json::Parse(buffered).value_or(json(json::value_t::discarded));
-      *message = !err.is_discarded() && err.is_object() && err.contains("error") &&
-                         err["error"].is_string()
-                     ? err["error"].get<std::string>()
-                     : kConnectionError;
-      return WH_ERROR;
+    const std::string model = WithTag(req["model"].get<std::string>());
+    auto conn = ServiceConnection(model);
+    if (!conn) {
+      *http_status = 404;
+      *message = ModelNotFound(model);
+      return WH_NOT_FOUND;
     }
-    json answer = sdk::json::Parse(buffered).value_or(json(json::value_t::discarded));
-    if (answer.is_discarded() || !answer.is_object()) {
+    const auto& [idx, c] = *conn;
+    // Ollama's /api/embed takes a string or a list as `input`: a batch is one request.
+    UpstreamCall call;
+    call.path = "/api/embed";
+    call.body = json{{"model", StripPrefix(model, c.ConfigOf(idx))},
+                     {"input", req.value("input", json(""))}}
+                    .dump();
+    sdk::FetchResult r;
+    const wh_status st = ServiceFetch(Call(c, idx, call), "Ollama: ", &r, http_status, message);
+    if (st != WH_OK) return st;
+    json result = sdk::json::Parse(r.body).value_or(json(json::value_t::discarded));
+    if (result.is_discarded() || !result.is_object() || !result["embeddings"].is_array()) {
       *http_status = 502;
-      *message = "Ollama: invalid JSON from upstream";
+      *message = "Ollama: invalid embeddings answer";
       return WH_ERROR;
     }
-    return emit(conv.Completion(answer).dump()) ? WH_OK : WH_ABORTED;
+    json data = json::array();
+    size_t i = 0;
+    for (const auto& e : result["embeddings"])
+      data.push_back({{"object", "embedding"}, {"embedding", e}, {"index", i++}});
+    *answer = json{{"object", "list"}, {"data", data}, {"model", req["model"]}}.dump();
+    return WH_OK;
   }
 
-  static wh_status SvcEmbeddings(void* self, wh_str request_json, wh_str_sink sink, void* sink_user,
-                                 int* http_status, wh_str_sink error, void* error_user) {
-    auto* p = static_cast<OllamaPlugin*>(self);
-    int status_storage = 0;
-    if (http_status == nullptr) http_status = &status_storage;
-    try {
-      json req =
-          sdk::json::Parse(sdk::FromWh(request_json)).value_or(json(json::value_t::discarded));
-      if (req.is_discarded() || !req.is_object() || !req.value("model", json()).is_string()) {
-        *http_status = 400;
-        Sink(error, error_user, "Request body must be a JSON object with a model");
-        return WH_INVALID;
-      }
-      const std::string model = WithTag(req["model"].get<std::string>());
-      auto conn = p->ServiceConnection(model);
-      if (!conn) {
-        *http_status = 404;
-        Sink(error, error_user, ModelNotFound(model));
-        return WH_NOT_FOUND;
-      }
-      const auto& [idx, c] = *conn;
-      json payload = {{"model", StripPrefix(model, c.ConfigOf(idx))},
-                      {"input", req.value("input", json(""))}};
-      FetchRequest f;
-      f.method = "POST";
-      f.url = c.Url(idx) + "/api/embed";
-      f.headers = p->UpstreamHeaders(c, idx, nullptr);
-      f.body = payload.dump();
-      f.read_timeout_ms = p->Ms(p->request_timeout_s_);
-      sdk::FetchResult r = p->host_->Fetch(f);
-      if (!r.ok()) {
-        p->host_->Warn("ollama: request to " + f.url + " failed: " + r.error);
-        *http_status = HttpStatusFor(r.status);
-        Sink(error, error_user, kConnectionError);
-        return r.status == WH_TIMEOUT ? WH_TIMEOUT : WH_UNAVAILABLE;
-      }
-      *http_status = r.http_status;
-      json answer = sdk::json::Parse(r.body).value_or(json(json::value_t::discarded));
-      if (r.http_status >= 400) {
-        Sink(error, error_user, "Ollama: " + openai::UpstreamErrorText(r.body, kConnectionError));
-        return WH_ERROR;
-      }
-      if (answer.is_discarded() || !answer.is_object() || !answer["embeddings"].is_array()) {
-        *http_status = 502;
-        Sink(error, error_user, "Ollama: invalid embeddings answer");
-        return WH_ERROR;
-      }
-      json data = json::array();
-      size_t i = 0;
-      for (const auto& e : answer["embeddings"])
-        data.push_back({{"object", "embedding"}, {"embedding", e}, {"index", i++}});
-      Sink(sink, sink_user,
-           json{{"object", "list"}, {"data", data}, {"model", req["model"]}}.dump());
-      return WH_OK;
-    } catch (const std::exception& e) {
-      Sink(error, error_user, e.what());
-      return WH_ERROR;
-    } catch (...) {
-      return WH_ERROR;
-    }
-  }
-
-  Host* host_ = nullptr;
-  std::optional<int> request_timeout_s_;
-  std::optional<int> model_list_timeout_s_;
-  std::optional<int> cache_ttl_s_;
-  bool forward_user_headers_ = false;
   std::atomic<size_t> next_{0};
-  providers::ModelListCache<ModelSet> models_;
-  wh_model_provider_v1 provider_{};
 };
 
 }  // namespace

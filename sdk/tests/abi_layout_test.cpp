@@ -38,7 +38,16 @@ static_assert(offsetof(wh_host_api, res_relay) == 448);
 static_assert(offsetof(wh_host_api, relay_begin_stream) == 456);
 static_assert(offsetof(wh_host_api, relay_write) == 464);
 static_assert(offsetof(wh_host_api, relay_respond) == 472);
-static_assert(sizeof(wh_host_api) == 480);
+// ...then the identity chain and routes with a body policy.
+static_assert(offsetof(wh_host_api, authenticator_add) == 480);
+static_assert(offsetof(wh_host_api, route_add_ex) == 488);
+static_assert(offsetof(wh_host_api, req_form_part_count) == 496);
+static_assert(offsetof(wh_host_api, req_form_part_at) == 504);
+static_assert(sizeof(wh_host_api) == 512);
+static_assert(sizeof(wh_route_options) == 64);
+static_assert(offsetof(wh_route_options, max_body_bytes) == 48);
+static_assert(sizeof(wh_form_part) == 96);
+static_assert(offsetof(wh_form_part, file_path) == 72);
 static_assert(sizeof(wh_relay_handler) == 40);
 static_assert(offsetof(wh_relay_handler, on_head) == 8);
 static_assert(offsetof(wh_relay_handler, release) == 32);

@@ -1,6 +1,6 @@
-// The outbound stream splitters: OpenAI's SSE "data:" lines (plugins/openai/openai_logic.*
-// SseSplitter) and Ollama's NDJSON lines (plugins/ollama/ollama_logic.* LineSplitter), fed an
-// upstream body in arbitrary pieces.
+// The outbound stream splitters of the provider kit (plugins/common/providers/wire.*): OpenAI's
+// SSE "data:" lines (SseSplitter) and Ollama's NDJSON lines (LineSplitter), fed an upstream body
+// in arbitrary pieces.
 //
 // Invariants: the events do not depend on how the body was cut, nor on a consumer that stops
 // after an event and resumes; no event spans a newline; what stays pending is exactly the
@@ -12,8 +12,7 @@
 #include <vector>
 
 #include "fuzz_support.hpp"
-#include "ollama_logic.hpp"
-#include "openai_logic.hpp"
+#include "providers/wire.hpp"
 
 namespace {
 
@@ -66,13 +65,13 @@ Outcome CheckSplitter(std::string_view body) {
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string_view body = webui::fuzz::AsText(data, size);
 
-  const Outcome sse = CheckSplitter<webui::openai::SseSplitter>(body);
-  const Outcome ndjson = CheckSplitter<webui::ollama::LineSplitter>(body);
+  const Outcome sse = CheckSplitter<webui::providers::SseSplitter>(body);
+  const Outcome ndjson = CheckSplitter<webui::providers::LineSplitter>(body);
   // Every SSE data line is also a non-empty line: the SSE events are never more.
   FUZZ_CHECK(sse.events.size() <= ndjson.events.size());
 
   // The tail LineSplitter holds is the body after its last newline.
-  webui::ollama::LineSplitter lines;
+  webui::providers::LineSplitter lines;
   lines.Feed(body, [](std::string_view) { return true; });
   const std::size_t last_nl = body.rfind('\n');
   const std::string_view tail = last_nl == std::string_view::npos ? body : body.substr(last_nl + 1);

@@ -234,6 +234,41 @@ TEST(Front, RequestsBehindBlockedHandlersGetNewWorkers) {
   EXPECT_LT(Clock::now() - t0, 5s);
 }
 
+// A burst of requests whose handlers keep the CPU busy (not blocked): more threads would not
+// serve them sooner, so the pool grows by a few, not by a thread per waiting request.
+TEST(Front, ABurstOfBusyHandlersDoesNotStartAThreadPerRequest) {
+  RaiseDescriptorLimit();
+  auto host = StartHost({});
+  ASSERT_TRUE(host->Running());
+  const int threads_before = ThreadCount(host->pid());
+  std::atomic<bool> sampling{true};
+  std::atomic<int> peak{threads_before};
+  std::thread sampler([&] {
+    while (sampling) {
+      peak = std::max(peak.load(), ThreadCount(host->pid()));
+      std::this_thread::sleep_for(10ms);
+    }
+  });
+  constexpr int kRequests = 400;
+  std::vector<std::unique_ptr<Conn>> conns;
+  for (int i = 0; i < kRequests; ++i) {
+    conns.push_back(std::make_unique<Conn>(host->port()));
+    ASSERT_TRUE(conns.back()->ok());
+  }
+  for (auto& c : conns)
+    ASSERT_TRUE(c->Send("GET /api/v1/test/busy?ms=3 HTTP/1.1\r\nHost: x\r\n\r\n"));
+  for (auto& c : conns) {
+    std::string response;
+    ASSERT_TRUE(c->ReadOneResponse(&response, 60s)) << response;
+    EXPECT_EQ(response.rfind("HTTP/1.1 200", 0), 0u) << response;
+  }
+  sampling = false;
+  sampler.join();
+  // 32 started at once, then one per 100 ms while requests keep finishing (a second or more of
+  // CPU here, longer under sanitizers). A thread per waiting request would be about 400.
+  EXPECT_LT(peak - threads_before, 120) << threads_before << " -> " << peak;
+}
+
 TEST(Front, ConnectionsOverThePerAddressCapAre503) {
   auto host = StartHost({{"WEBUI_HTTP_MAX_CONNECTIONS_PER_IP", "5"}});
   ASSERT_TRUE(host->Running());

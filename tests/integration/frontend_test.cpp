@@ -90,6 +90,30 @@ TEST_F(Frontend, ServesTheBuildWithTypesCachingAndSpaFallback) {
   EXPECT_EQ(host.Stop(), 0);
 }
 
+// The API prefixes come from the route table: a plugin's new prefix answers JSON 404s for unknown
+// paths under it, and a prefix nobody registered stays a client-side route.
+TEST_F(Frontend, UnknownPathsUnderARegisteredPrefixAreApi404s) {
+  HostProcess::Options o{{{"FRONTEND_BUILD_DIR", build_}}, {}, ""};
+  o.env["WEBUI_PLUGIN_PATH"] = PluginDir("prefix");
+  HostProcess host(o);
+  std::string why;
+  ASSERT_TRUE(host.Start(&why)) << why;
+  EXPECT_EQ(host.Get("/testprefix/known").status, 200);
+  for (const char* p : {"/testprefix/unknown", "/testprefix/a/b", "/health/unknown"}) {
+    auto r = host.Get(p);
+    EXPECT_EQ(r.status, 404) << p;
+    EXPECT_EQ(r.Json()["detail"], "Not Found") << p;
+  }
+  // No plugin registered /openai/ here: it is no longer special.
+  for (const char* p : {"/openai/unknown", "/otherprefix/unknown"}) {
+    auto r = host.Get(p);
+    EXPECT_EQ(r.status, 200) << p;
+    EXPECT_NE(r.body.find("Open WebUI"), std::string::npos) << p;
+  }
+  EXPECT_EQ(host.Get("/api/v1/unknown").status, 404);
+  EXPECT_EQ(host.Stop(), 0);
+}
+
 TEST_F(Frontend, WithoutABuildDirTheRootExplainsHowToConfigureOne) {
   HostProcess host({{}, {}, ""});
   std::string why;

@@ -54,6 +54,8 @@ std::string PluginDir(const std::string& set);  // "good", "bad", "fatal"
 
 // Threads of process `pid` now (from /proc), -1 if it is gone.
 int ThreadCount(pid_t pid);
+// Threads of `pid` named `name` (the host names its own: wh-front, wh-worker, wh-relay, ...).
+int ThreadsNamed(pid_t pid, const std::string& name);
 // Raises this process's open-descriptor limit to the hard limit (tests holding thousands of
 // connections); a gtest failure if it cannot.
 void RaiseDescriptorLimit();

@@ -168,11 +168,24 @@ class Upstream {
   std::promise<Clock::time_point> endless_closed_;
 };
 
-std::unique_ptr<HostProcess> StartHost() {
-  auto host = std::make_unique<HostProcess>(HostProcess::Options{{}, {}, ""});
+std::unique_ptr<HostProcess> StartHost(std::map<std::string, std::string> env = {}) {
+  auto host = std::make_unique<HostProcess>(HostProcess::Options{std::move(env), {}, ""});
   std::string why;
   EXPECT_TRUE(host->Start(&why)) << why;
   return host;
+}
+
+// A URL on a port nobody listens on (bind, then close).
+std::string DeadUrl() {
+  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+  socklen_t len = sizeof addr;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  ::close(fd);
+  return "http://127.0.0.1:" + std::to_string(ntohs(addr.sin_port)) + "/x";
 }
 
 struct Client {
@@ -311,22 +324,58 @@ TEST(Relay, AClientThatLeavesClosesTheUpstreamWithinASecond) {
 TEST(Relay, ADeadUpstreamIs502) {
   auto host = StartHost();
   ASSERT_TRUE(host->Running());
-  // Bind-and-close gives a port nobody listens on.
-  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-  socklen_t len = sizeof addr;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  ::close(fd);
-  auto r = host->Get(
-      "/api/v1/test/relay?url=http://127.0.0.1:" + std::to_string(ntohs(addr.sin_port)) + "/x");
+  auto r = host->Get("/api/v1/test/relay?url=" + DeadUrl());
   EXPECT_EQ(r.status, 502);
   EXPECT_EQ(r.Json()["detail"], "The upstream server could not be reached");
   // A URL the relay cannot use is the plugin's to answer (res_relay refused).
   EXPECT_EQ(host->Get("/api/v1/test/relay?url=ftp://x/").status, 400);
   EXPECT_EQ(host->Get("/health").status, 200);
+}
+
+// Streams are spread over WEBUI_RELAY_THREADS relay threads, and each still arrives whole.
+TEST(Relay, StreamsAreSpreadOverTheConfiguredRelayThreads) {
+  auto host = StartHost({{"WEBUI_RELAY_THREADS", "3"}});
+  ASSERT_TRUE(host->Running());
+  EXPECT_EQ(ThreadsNamed(host->pid(), "wh-relay"), 3);
+  EXPECT_EQ(ThreadsNamed(host->pid(), "wh-front"), 1);
+  Upstream upstream;
+  upstream.Release();  // every stream runs to its end at once
+  std::vector<std::future<HttpResult>> streams;
+  for (int k = 0; k < 6; ++k)
+    streams.push_back(std::async(std::launch::async, [&, k] {
+      return host->Get("/api/v1/test/relay?url=http://127.0.0.1:" +
+                       std::to_string(upstream.port()) + "/s/" + std::to_string(k));
+    }));
+  for (int k = 0; k < 6; ++k) {
+    const auto r = streams[k].get();
+    EXPECT_EQ(r.status, 200);
+    EXPECT_EQ(r.body, FirstEvent(k) + RestEvents(k));
+  }
+  const auto stats = host->Get("/api/v1/test/relay-stats").Json();
+  EXPECT_EQ(stats["released"], 6) << stats.dump();
+}
+
+// The handler has returned before the upstream answers: the access and audit lines are written
+// when the relay ends, with the status the client got (not the 200 of a handler that returned).
+TEST(Relay, AccessAndAuditLinesCarryTheStatusTheClientGot) {
+  auto host = StartHost({{"WEBUI_ACCESS_LOG", "true"}, {"AUDIT_LOG_LEVEL", "METADATA"}});
+  ASSERT_TRUE(host->Running());
+  ASSERT_EQ(host->Post("/api/v1/test/relay?url=" + DeadUrl(), "{}").status, 502);
+  std::string audit;
+  const auto deadline = Clock::now() + 5s;
+  while (Clock::now() < deadline) {
+    std::ifstream in(host->data_dir() + "/audit.log");
+    audit.assign(std::istreambuf_iterator<char>(in), {});
+    if (host->Log().find("POST /api/v1/test/relay 502 ") != std::string::npos && !audit.empty())
+      break;
+    std::this_thread::sleep_for(50ms);
+  }
+  EXPECT_NE(host->Log().find("POST /api/v1/test/relay 502 "), std::string::npos) << host->Log();
+  EXPECT_EQ(host->Log().find("POST /api/v1/test/relay 200 "), std::string::npos);
+  ASSERT_FALSE(audit.empty());
+  const auto line = nlohmann::json::parse(audit.substr(0, audit.find('\n')));
+  EXPECT_EQ(line["verb"], "POST");
+  EXPECT_EQ(line["response_status_code"], 502);
 }
 
 TEST(Relay, ShutdownDeadlineEndsRelayedStreamsWithAnErrorEventAndExitsOnTime) {

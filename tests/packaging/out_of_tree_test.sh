@@ -53,6 +53,12 @@ grep -qx "WebUIHostSDK_DIR:PATH=$prefix/lib/cmake/WebUIHostSDK" "$hello_build/CM
 cmake --build "$hello_build" >"$work/hello-build.log" 2>&1 ||
   fail "building examples/hello-plugin: $(tail -30 "$work/hello-build.log")"
 [[ -f "$hello_build/hello.so" ]] || fail "no hello.so (no lib prefix expected)"
+# The example's own unit test, on the installed SDK's fake host (sdk/testing/fake_host.hpp).
+[[ -x "$hello_build/hello_test" ]] || fail "the example's unit test (hello_test) was not built"
+ctest --test-dir "$hello_build" --output-on-failure >"$work/hello-ctest.log" 2>&1 ||
+  fail "the example's unit tests failed: $(tail -30 "$work/hello-ctest.log")"
+grep -q "100% tests passed" "$work/hello-ctest.log" ||
+  fail "the example's unit tests did not all pass: $(tail -10 "$work/hello-ctest.log")"
 exported="$(nm -D --defined-only "$hello_build/hello.so" | awk '{print $3}')"
 [[ "$exported" == "webui_host_plugin_entry" ]] ||
   fail "hello.so must export only webui_host_plugin_entry, exports: $exported"

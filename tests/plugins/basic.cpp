@@ -102,6 +102,18 @@ class Basic : public webui::sdk::Plugin {
       std::this_thread::sleep_for(std::chrono::milliseconds(IntQuery(req, "ms", 1000)));
       res.Json(R"({"slow":true})");
     });
+    // Spends `ms` of this thread's CPU time (a handler that is busy, not blocked).
+    host.Route("GET", "/api/v1/test/busy", Auth::kPublic, [](Request& req, Response& res) {
+      const auto cpu = [] {
+        timespec t{};
+        ::clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+        return std::chrono::seconds(t.tv_sec) + std::chrono::nanoseconds(t.tv_nsec);
+      };
+      const auto until = cpu() + std::chrono::milliseconds(IntQuery(req, "ms", 1));
+      while (cpu() < until) {
+      }
+      res.Json(R"({"busy":true})");
+    });
     host.Route("GET", "/api/v1/test/stream", Auth::kPublic,
                [this](Request& req, Response& res) { Stream(req, res); });
     host.Route("GET", "/api/v1/test/stream-stats", Auth::kPublic, [this](Request&, Response& res) {
@@ -177,8 +189,9 @@ class Basic : public webui::sdk::Plugin {
 
     // Relays an upstream URL through the host's stream relay (ABI 1.1): no worker holds the
     // stream. Raw C route: the handler hands the response over and returns.
-    host.api()->route_add(host.self(), {"GET", 3}, {"/api/v1/test/relay", 18}, WH_AUTH_PUBLIC,
-                          &Basic::Relay, this);
+    for (wh_str method : {wh_str{"GET", 3}, wh_str{"POST", 4}})
+      host.api()->route_add(host.self(), method, {"/api/v1/test/relay", 18}, WH_AUTH_PUBLIC,
+                            &Basic::Relay, this);
     host.Route("GET", "/api/v1/test/relay-stats", Auth::kPublic, [this](Request&, Response& res) {
       res.Json(json{{"started", relays_started_.load()},
                     {"released", relays_released_.load()},

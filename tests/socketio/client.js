@@ -630,7 +630,12 @@ const scenarios = {
       await connect({ transports: ['polling'] }),
       await connect({ transports: ['polling', 'websocket'], path: '/socket.io' }),
     ];
-    const gone = sockets.map((s) => waitEvent(s, 'disconnect', 5000));
+    const kinds = sockets.map((s) => s.io.engine.transport.name);
+    const gone = sockets.map((s, i) =>
+      waitEvent(s, 'disconnect', 5000).catch((e) => {
+        throw new Error(`client ${i} (${kinds[i]} at SIGTERM, ${s.io.engine.transport.name} ` +
+                        `now, engine ${s.io.engine.readyState}): ${e.message}`);
+      }));
     const t0 = Date.now();
     process.kill(pid, 'SIGTERM');
     const reasons = await Promise.all(gone);

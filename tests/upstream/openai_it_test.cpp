@@ -76,12 +76,8 @@ TEST_F(OpenAiProxy, DoneEndsTheStreamWhenTheUpstreamStaysOpen) {
   EXPECT_EQ(r.lines.back(), "data: [DONE]");
   for (const auto& l : r.lines) EXPECT_EQ(l.find("error"), std::string::npos) << l;
   // The relay dropped the upstream connection itself.
-  auto seen = a().WaitFor(
-      [](const json& q) {
-        return q["path"] == "/v1/chat/completions" && q["closed_by_client"] == true;
-      },
-      std::chrono::seconds(3));
-  EXPECT_FALSE(seen.is_null()) << a().Log().dump();
+  EXPECT_FALSE(WaitClosedByClient(a(), "path", "/v1/chat/completions").is_null())
+      << a().Log().dump();
 }
 
 TEST_F(OpenAiProxy, TheConnectionComesFromTheModelAndItsPrefixIsStripped) {
@@ -103,14 +99,9 @@ TEST_F(OpenAiProxy, UnknownModelIs404) {
 }
 
 TEST_F(OpenAiProxy, ClientLeavingMidStreamClosesTheUpstreamWithinOneSecond) {
-  const long long closed_at =
-      PostAndLeave(host().port(), "/openai/chat/completions",
-                   ChatBody("gpt-slow", "a b c d e f g h i j k l", true), As("user"), "Hello!");
-  json seen = a().WaitFor(
-      [](const json& r) { return r["model"] == "gpt-slow" && r["closed_by_client"] == true; },
-      std::chrono::seconds(3));
-  ASSERT_FALSE(seen.is_null()) << a().Log().dump();
-  EXPECT_LE(seen["t_closed"].get<long long>() - closed_at, 1000);
+  ExpectLeavingMidStreamClosesTheUpstream(host().port(), a(), "/openai/chat/completions",
+                                          ChatBody("gpt-slow", "a b c d e f g h i j k l", true),
+                                          As("user"), "model", "gpt-slow");
 }
 
 TEST_F(OpenAiProxy, ClientLeavingBeforeTheFirstByteClosesTheUpstream) {

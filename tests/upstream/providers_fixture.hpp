@@ -206,6 +206,36 @@ inline long long PostAndLeave(int port, const std::string& path, const std::stri
   return t;
 }
 
+// The upstream's log entry of the request whose `field` is `value`, once the client closed it
+// (3 s at the most); null when it did not.
+inline json WaitClosedByClient(UpstreamDouble& upstream, const char* field,
+                               const std::string& value) {
+  return upstream.WaitFor(
+      [&](const json& r) {
+        return r.value(field, json()) == value && r.value("closed_by_client", false);
+      },
+      std::chrono::seconds(3));
+}
+
+// The upstream's log shows the request whose `field` is `value` closed by the client (3 s at the
+// most) within a second of `closed_at`, the wall-clock ms the client left.
+inline void ExpectClosedByClientWithinOneSecond(UpstreamDouble& upstream, const char* field,
+                                                const std::string& value, long long closed_at) {
+  json seen = WaitClosedByClient(upstream, field, value);
+  ASSERT_FALSE(seen.is_null()) << upstream.Log().dump();
+  EXPECT_LE(seen["t_closed"].get<long long>() - closed_at, 1000);
+}
+
+// A client that leaves once "Hello!" streamed by: the upstream sees its request closed soon.
+inline void ExpectLeavingMidStreamClosesTheUpstream(int port, UpstreamDouble& upstream,
+                                                    const std::string& path,
+                                                    const std::string& body,
+                                                    const HeaderList& headers, const char* field,
+                                                    const std::string& value) {
+  const long long closed_at = PostAndLeave(port, path, body, headers, "Hello!");
+  ExpectClosedByClientWithinOneSecond(upstream, field, value, closed_at);
+}
+
 // Concatenated delta contents of OpenAI SSE lines.
 inline std::string SseText(const std::vector<std::string>& lines) {
   std::string text;

@@ -126,12 +126,54 @@ typedef struct wh_caller {
 typedef enum wh_authn_result {
   WH_AUTHN_NONE = 0,    /* no credentials in this request */
   WH_AUTHN_OK = 1,      /* authn_accept() was called */
-  WH_AUTHN_REJECTED = 2 /* authn_reject() was called (or a default 401 is used) */
+  WH_AUTHN_REJECTED = 2, /* authn_reject() was called (or a default 401 is used) */
+  /* ABI 1.1: the credentials could not be checked (the directory, database or cache behind them
+   * is down). The host answers 503 and asks nobody else: an outage is never a 401. */
+  WH_AUTHN_UNAVAILABLE = 3
 } wh_authn_result;
 
-/* Resolves the caller from a request (headers, cookies, path). Registered by at most one plugin. */
+/* Resolves the caller from a request (headers, cookies, path). Part of the host's identity
+ * chain (authenticator_add); `user` belongs to the plugin and must live until its shutdown. */
 typedef wh_authn_result (*wh_authenticator_fn)(void* user, const wh_request_host_ptr* req,
                                                wh_authn_host_ptr* out);
+
+/* ---------------------------------------------------------------------------------------------- */
+/* Routes with their own body policy (ABI 1.1) */
+
+typedef enum wh_body_policy {
+  /* The whole body in memory (req_body), never more than the host's WEBUI_MAX_BODY_SIZE. */
+  WH_BODY_BUFFERED = 0,
+  /* multipart/form-data: each file part is streamed to a temporary file under DATA_DIR and each
+   * plain field kept in memory (req_form_part_*); req_body is empty. A body of another content
+   * type is buffered as with WH_BODY_BUFFERED. A malformed body is answered 400 by the host. */
+  WH_BODY_MULTIPART = 1
+} wh_body_policy;
+
+typedef struct wh_route_options {
+  uint32_t struct_size; /* sizeof(wh_route_options) of the plugin's SDK */
+  wh_str method;        /* as route_add */
+  wh_str path;          /* as route_add */
+  wh_auth_level auth;
+  /* Largest body accepted, in bytes; 0 = the host's WEBUI_MAX_BODY_SIZE. With WH_BODY_MULTIPART it
+   * may exceed WEBUI_MAX_BODY_SIZE (uploads). A larger Content-Length is answered 413 before a
+   * byte of the body is read; a chunked body is cut off with 413 at the limit. */
+  int64_t max_body_bytes;
+  wh_body_policy body;
+} wh_route_options;
+
+/* One part of a multipart body; strings are host-owned and valid until the handler returns. */
+typedef struct wh_form_part {
+  uint32_t struct_size;
+  wh_str name;         /* the form field's name */
+  wh_str filename;     /* as the client sent it, for display only (never a path); empty for fields */
+  wh_str content_type; /* as the client declared it; empty when it declared none */
+  wh_str value;        /* plain fields: the text; file parts: empty */
+  /* File parts: absolute path of the temporary file holding the bytes. The host deletes it when
+   * the request ends; a handler that keeps the file renames it away first (same filesystem as
+   * DATA_DIR). Empty for plain fields. */
+  wh_str file_path;
+  uint64_t size; /* bytes in `value` or in the file */
+} wh_form_part;
 
 /* ---------------------------------------------------------------------------------------------- */
 /* Database */
@@ -391,6 +433,25 @@ typedef struct wh_host_api {
    * `{"detail": ...}` when `content_type` is empty. Only before anything else was sent. */
   wh_status (*relay_respond)(wh_relay_host_ptr* relay, int status, wh_str content_type,
                              wh_str body);
+
+  /* -- ABI 1.1: the identity chain ------------------------------------------------------------
+   * Adds `fn` to the host's chain of authenticators. For a route that needs a caller the host asks
+   * them in ascending `order` (equal orders: load order). WH_AUTHN_NONE passes to the next one;
+   * the first WH_AUTHN_OK or WH_AUTHN_REJECTED decides; WH_AUTHN_UNAVAILABLE stops the chain with
+   * 503. No answer from anyone means anonymous. The auth plugin (JWT, API keys, trusted header)
+   * uses order 0; a plugin with its own credentials picks its place around it. The host still
+   * applies the route's level to the caller. Only valid during init; `user` must live until the
+   * plugin's shutdown. (authenticator_set is this with order 0, once per host.) */
+  wh_status (*authenticator_add)(wh_plugin_host_ptr* self, wh_authenticator_fn fn, void* user,
+                                 int32_t order);
+
+  /* -- ABI 1.1: routes with a body policy (uploads) -------------------------------------------
+   * route_add with the options above. Only valid during init. */
+  wh_status (*route_add_ex)(wh_plugin_host_ptr* self, const wh_route_options* options,
+                            wh_handler_fn handler, void* route_user);
+  /* The parts of a WH_BODY_MULTIPART body, in the order they came; 0 for other routes. */
+  size_t (*req_form_part_count)(const wh_request_host_ptr* req);
+  wh_status (*req_form_part_at)(const wh_request_host_ptr* req, size_t index, wh_form_part* out);
 } wh_host_api;
 
 /* True when `api` has field `field` (it was added in a minor this host has). */

@@ -26,7 +26,7 @@ class SocketProbe : public webui::sdk::Plugin {
     for (const char* event :
          {"probe:echo", "probe:whoami", "heartbeat", "usage", "user-join", "disconnect"}) {
       std::uint64_t id = 0;
-      host.Check(vt_->on(su_, ToWh(event), &OnEvent, this, &id), "socket on");
+      webui::sdk::detail::Check(vt_->on(su_, ToWh(event), &OnEvent, this, &id), "socket on");
       ids_.push_back(id);
     }
     host.Route("POST", "/api/test/socket/emit", Auth::kPublic,

@@ -1,5 +1,6 @@
-// webui-host plugin SDK: bounded JSON parsing (opt-in; needs nlohmann/json, which sdk.hpp does
-// not).
+// webui-host plugin SDK: JSON for plugins (opt-in; needs nlohmann/json, which sdk.hpp does not):
+// bounded parsing (json::Parse), request bodies (JsonBody), answers (Reply), typed settings
+// (Setting<T>) and an /api/config contribution returning a JSON value (OfferApiConfig).
 //
 // nlohmann::json parses iteratively, but copying, comparing and dumping a value recurse once per
 // nesting level, and the host's HTTP threads run on small stacks: a body of a few kilobytes of
@@ -12,6 +13,13 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <type_traits>
+#include <utility>
+
+#include <webui_host/sdk/errors.hpp>
+#include <webui_host/sdk/http.hpp>
+#include <webui_host/sdk/plugin.hpp>
+#include <webui_host/sdk/services.hpp>
 
 #include <nlohmann/json.hpp>
 
@@ -88,3 +96,68 @@ inline std::string Dump(const nlohmann::json& value, int indent = -1) {
 }
 
 }  // namespace webui::sdk::json
+
+namespace webui::sdk {
+
+// `text` as a JSON object. Anything else throws Unprocessable with FastAPI's shape: invalid
+// JSON (or deeper than limits.max_depth) {"loc":["body"],"msg":"JSON decode error",
+// "type":"json_invalid"}, another JSON value {"loc":["body"],"msg":"Input should be a valid
+// dictionary","type":"model_attributes_type"}.
+inline nlohmann::json ParseJsonObject(std::string_view text, const json::Limits& limits = {}) {
+  std::optional<nlohmann::json> parsed = json::Parse(text, limits);
+  if (!parsed) throw Unprocessable("json_invalid", "", "JSON decode error");
+  if (!parsed->is_object())
+    throw Unprocessable("model_attributes_type", "", "Input should be a valid dictionary");
+  return std::move(*parsed);
+}
+
+// The request body as a JSON object, or Unprocessable (ParseJsonObject).
+inline nlohmann::json JsonBody(const Request& req, const json::Limits& limits = {}) {
+  return ParseJsonObject(req.Body(), limits);
+}
+
+// Answers `value` as application/json with `status`; invalid UTF-8 in strings becomes U+FFFD
+// (json::Dump). False when the body could not be sent (Response::Send).
+inline bool Reply(Response& res, const nlohmann::json& value, int status = 200) {
+  return res.Json(json::Dump(value), status);
+}
+
+// A declared setting (Host::DeclareConfig) read and converted on every call, so an admin's
+// change applies at once. `fallback` when nobody declared the key, its value is not JSON, is
+// null, or does not have T's JSON type: bool needs a boolean, a number type a number (not a
+// boolean), std::string a string; nlohmann::json takes any value, except that a number
+// fallback only takes a number.
+template <typename T>
+T Setting(const Host& host, std::string_view key, T fallback) {
+  const std::optional<std::string> text = host.ConfigJson(key);
+  if (!text) return fallback;
+  std::optional<nlohmann::json> v = json::Parse(*text);
+  if (!v || v->is_null()) return fallback;
+  if constexpr (std::is_same_v<T, nlohmann::json>) {
+    if (fallback.is_number() && !v->is_number()) return fallback;
+    return std::move(*v);
+  } else if constexpr (std::is_same_v<T, bool>) {
+    return v->is_boolean() ? v->template get<bool>() : fallback;
+  } else if constexpr (std::is_arithmetic_v<T>) {
+    return v->is_number() ? v->template get<T>() : fallback;
+  } else if constexpr (std::is_same_v<T, std::string>) {
+    return v->is_string() ? v->template get<std::string>() : fallback;
+  } else {
+    try {
+      return v->template get<T>();
+    } catch (const nlohmann::json::exception&) {
+      return fallback;
+    }
+  }
+}
+inline std::string Setting(const Host& host, std::string_view key, const char* fallback) {
+  return Setting<std::string>(host, key, std::string(fallback));
+}
+
+// OfferApiConfig (services.hpp) with a function that returns the object as a JSON value.
+inline void OfferApiConfigJson(Host& host, std::function<nlohmann::json(Request&)> fn) {
+  OfferApiConfig(host, std::function<std::string(Request&)>(
+                           [fn = std::move(fn)](Request& req) { return json::Dump(fn(req)); }));
+}
+
+}  // namespace webui::sdk

@@ -15,10 +15,10 @@
 #include <string_view>
 #include <utility>
 
-#include "openai_logic.hpp"
-#include "upstream_fetch.hpp"
+#include "providers/upstream_fetch.hpp"
+#include "providers/wire.hpp"
 
-namespace webui::upstream {
+namespace webui::providers {
 
 inline constexpr const char* kConnectionError = "Open WebUI: Server Connection Error";
 inline constexpr size_t kMaxBufferedBody = 64u << 20;  // a non-streamed answer held in memory
@@ -43,7 +43,7 @@ class ProxyRelay : public sdk::RelayHandler {
  public:
   // `log_name` prefixes log lines ("openai"); `url` is logged, never sent to the client.
   ProxyRelay(sdk::Host& host, std::string log_name, std::string url,
-             openai::StreamEndWatcher::Format format)
+             StreamEndWatcher::Format format)
       : host_(host), log_name_(std::move(log_name)), url_(std::move(url)), end_(format) {}
 
   bool OnHead(sdk::Relay& relay, int status, const sdk::Headers& headers) final {
@@ -106,7 +106,7 @@ class ProxyRelay : public sdk::RelayHandler {
   sdk::Host& host_;
   std::string log_name_;
   std::string url_;
-  openai::StreamEndWatcher end_;
+  StreamEndWatcher end_;
   int status_ = 0;
   std::string content_type_;
   std::string buffered_;
@@ -125,4 +125,4 @@ void ProxyThrough(sdk::Host& host, sdk::Response& res, const sdk::FetchRequest& 
   host.RelayBlocking(res, upstream, blocking, /*forward_body=*/true);
 }
 
-}  // namespace webui::upstream
+}  // namespace webui::providers

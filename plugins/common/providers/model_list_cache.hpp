@@ -1,5 +1,4 @@
 // The merged model list of a provider plugin (openai, ollama), cached per settings fingerprint.
-// Shared by both plugins (ollama includes it from here, like upstream_fetch.hpp).
 #pragma once
 
 #include <chrono>

@@ -1,0 +1,200 @@
+// webui-host plugin SDK: typed clients of the services in services/*.h. They check the size of
+// each provider's table (a provider built against an older, shorter table is skipped or reports
+// the function as missing) and turn the C callbacks into std::function, so a plugin never
+// writes C to use a service.
+#pragma once
+
+#include <webui_host/services/api_config.h>
+#include <webui_host/services/model_provider.h>
+#include <webui_host/services/socket_emitter.h>
+#include <webui_host/sdk/core.hpp>
+#include <webui_host/sdk/errors.hpp>
+#include <webui_host/sdk/http.hpp>
+#include <webui_host/sdk/plugin.hpp>
+
+#include <cstddef>
+#include <exception>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace webui::sdk {
+
+namespace detail {
+// True when a table of `size` bytes holds the member at `offset` of `member_size` bytes.
+inline bool Reaches(std::size_t size, std::size_t offset, std::size_t member_size) {
+  return size >= offset + member_size;
+}
+#define WEBUI_SDK_REACHES_(Type, size, member) \
+  ::webui::sdk::detail::Reaches(size, offsetof(Type, member), sizeof(Type::member))
+}  // namespace detail
+
+// The answer of a provider call.
+struct ServiceResult {
+  wh_status status = WH_OK;
+  int http_status = 0;  // the upstream's HTTP status when it answered an error
+  std::string error;    // for the log or, when the provider says so, the client
+  bool ok() const { return status == WH_OK; }
+};
+
+// A model_provider.v1 provider (the openai and ollama plugins). Cheap to copy; valid while the
+// host runs (providers are plugins, unloaded only after every plugin's Shutdown).
+class ModelProvider {
+ public:
+  // Every provider whose table reaches chat_completion with list_models, has_model and
+  // chat_completion set; others are skipped.
+  static std::vector<ModelProvider> All(const Host& host) {
+    std::vector<ModelProvider> out;
+    for (const auto& s : host.Services(WH_SERVICE_MODEL_PROVIDER_V1)) {
+      if (s.vtable == nullptr ||
+          !WEBUI_SDK_REACHES_(wh_model_provider_v1, s.vtable_size, chat_completion))
+        continue;
+      auto* vt = static_cast<const wh_model_provider_v1*>(s.vtable);
+      if (vt->list_models == nullptr || vt->has_model == nullptr || vt->chat_completion == nullptr)
+        continue;
+      out.emplace_back(s.provider, vt, s.vtable_size, s.user);
+    }
+    return out;
+  }
+
+  ModelProvider(std::string plugin, const wh_model_provider_v1* vt, std::size_t size, void* user)
+      : plugin_(std::move(plugin)), vt_(vt), size_(size), user_(user) {}
+
+  // The plugin offering it ("openai", "ollama").
+  const std::string& plugin() const { return plugin_; }
+
+  // The JSON array of its models (services/model_provider.h describes the items).
+  ServiceResult ListModels(bool refresh, std::string& json_out) const {
+    json_out.clear();
+    ServiceResult r;
+    r.status = vt_->list_models(user_, refresh ? 1 : 0, detail::AppendSink, &json_out);
+    return r;
+  }
+  bool HasModel(std::string_view model_id) const {
+    return vt_->has_model(user_, ToWh(model_id)) != 0;
+  }
+
+  // Runs an OpenAI chat completion (`request_json` as the provider's header says). `on_piece`
+  // receives each piece (an empty one is a silence tick) and returns false to abort. An
+  // exception from on_piece aborts the call and is rethrown here.
+  ServiceResult Chat(std::string_view request_json,
+                     const std::function<bool(std::string_view piece)>& on_piece) const {
+    struct Ctx {
+      const std::function<bool(std::string_view)>* fn;
+      std::exception_ptr error;
+    } ctx{&on_piece, nullptr};
+    auto thunk = [](void* user, wh_str piece) noexcept -> int {
+      auto* c = static_cast<Ctx*>(user);
+      try {
+        return (*c->fn)(FromWh(piece)) ? 0 : 1;
+      } catch (...) {
+        c->error = std::current_exception();
+        return 1;
+      }
+    };
+    ServiceResult r;
+    r.status = vt_->chat_completion(user_, ToWh(request_json), thunk, &ctx, &r.http_status,
+                                    detail::AppendSink, &r.error);
+    if (ctx.error) std::rethrow_exception(ctx.error);
+    return r;
+  }
+
+  // True when the provider's table has embeddings.
+  bool HasEmbeddings() const {
+    return WEBUI_SDK_REACHES_(wh_model_provider_v1, size_, embeddings) &&
+           vt_->embeddings != nullptr;
+  }
+  // OpenAI embeddings; WH_NOT_FOUND when the provider has none.
+  ServiceResult Embeddings(std::string_view request_json, std::string& json_out) const {
+    json_out.clear();
+    ServiceResult r;
+    if (!HasEmbeddings()) {
+      r.status = WH_NOT_FOUND;
+      r.error = "the model provider " + plugin_ + " has no embeddings";
+      return r;
+    }
+    r.status = vt_->embeddings(user_, ToWh(request_json), detail::AppendSink, &json_out,
+                               &r.http_status, detail::AppendSink, &r.error);
+    return r;
+  }
+
+ private:
+  std::string plugin_;
+  const wh_model_provider_v1* vt_;
+  std::size_t size_;
+  void* user_;
+};
+
+// A socket_emitter.v1 provider (the host's Socket.IO server).
+class SocketEmitter {
+ public:
+  // Every provider whose table reaches emit with emit set.
+  static std::vector<SocketEmitter> All(const Host& host) {
+    std::vector<SocketEmitter> out;
+    for (const auto& s : host.Services(WH_SERVICE_SOCKET_EMITTER_V1)) {
+      if (s.vtable == nullptr || !WEBUI_SDK_REACHES_(wh_socket_emitter_v1, s.vtable_size, emit))
+        continue;
+      auto* vt = static_cast<const wh_socket_emitter_v1*>(s.vtable);
+      if (vt->emit == nullptr) continue;
+      out.emplace_back(vt, s.vtable_size, s.user);
+    }
+    return out;
+  }
+  SocketEmitter(const wh_socket_emitter_v1* vt, std::size_t size, void* user)
+      : vt_(vt), size_(size), user_(user) {}
+
+  // Sends `event` with `data_json` to `to` (services/socket_emitter.h: a socket id, a room
+  // "user:<id>", several separated by ',', or empty for everybody). False when refused.
+  bool Emit(std::string_view to, std::string_view event, std::string_view data_json) const {
+    return vt_->emit(user_, ToWh(to), ToWh(event), ToWh(data_json)) == WH_OK;
+  }
+  // True when the table has on/off (client events).
+  bool CanListen() const {
+    return WEBUI_SDK_REACHES_(wh_socket_emitter_v1, size_, off) && vt_->on != nullptr &&
+           vt_->off != nullptr;
+  }
+  const wh_socket_emitter_v1* raw() const { return vt_; }
+  void* raw_user() const { return user_; }
+
+ private:
+  const wh_socket_emitter_v1* vt_;
+  std::size_t size_;
+  void* user_;
+};
+
+// Contributes fields to GET /api/config (api_config.v1). `fn` returns one JSON object as text;
+// the request's caller (if any) is Request::GetCaller(). An exception is logged and the
+// contribution left out. The SDK owns `fn` and its table until the plugin is unloaded.
+inline void OfferApiConfig(Host& host, std::function<std::string(Request&)> fn) {
+  struct Contributor {
+    Host* host;
+    std::function<std::string(Request&)> fn;
+    wh_api_config_v1 table;
+  };
+  auto owned = std::make_shared<Contributor>();
+  owned->host = &host;
+  owned->fn = std::move(fn);
+  owned->table.struct_size = sizeof(wh_api_config_v1);
+  owned->table.contribute = [](void* user, const wh_request_host_ptr* req, wh_str_sink sink,
+                               void* sink_user) noexcept -> wh_status {
+    auto* c = static_cast<Contributor*>(user);
+    try {
+      Request rq(c->host->api(), req);
+      const std::string text = c->fn(rq);
+      sink(sink_user, ToWh(text));
+      return WH_OK;
+    } catch (const std::exception& e) {
+      c->host->LogError(std::string("api_config contribution failed: ") + e.what());
+    } catch (...) {
+      c->host->LogError("api_config contribution failed");
+    }
+    return WH_ERROR;
+  };
+  host.Keep(owned);
+  host.OfferService(WH_SERVICE_API_CONFIG_V1, &owned->table, owned.get());
+}
+
+}  // namespace webui::sdk

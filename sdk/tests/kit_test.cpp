@@ -1,0 +1,379 @@
+// The C++ kit over the ABI, through sdk/testing/fake_host.hpp: typed errors answered as
+// {"detail": ...}, JsonBody's FastAPI 422 shape, refused headers, Setting<T>, the service
+// clients' size checks, Fetch's on_head, the database and key-value wrappers, the task runner.
+#include <gtest/gtest.h>
+
+#include <condition_variable>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include <webui_host/sdk.hpp>
+#include <webui_host/sdk/json.hpp>
+#include <webui_host/sdk/testing/fake_host.hpp>
+
+namespace webui::sdk {
+namespace {
+
+using testing::FakeCaller;
+using testing::FakeFetchAnswer;
+using testing::FakeHost;
+
+// A plugin whose routes throw what the test names, parse bodies and read settings.
+class Probe : public Plugin {
+ public:
+  void Init(Host& host) override {
+    host.DeclareConfig("probe.flag", "PROBE_FLAG", "false");
+    host.DeclareConfig("probe.count", "PROBE_COUNT", "3");
+    host.DeclareConfig("probe.name", "PROBE_NAME", "\"x\"");
+    host.Route("GET", "/throw/{what}", Auth::kPublic, [](Request& req, Response&) {
+      const std::string what(req.PathParam("what").value_or(""));
+      if (what == "bad") throw BadRequest("bad");
+      if (what == "unauth") throw Unauthorized();
+      if (what == "forbidden") throw Forbidden();
+      if (what == "missing") throw NotFound();
+      if (what == "conflict") throw Conflict("taken");
+      if (what == "large") throw TooLarge();
+      if (what == "field") throw Unprocessable("missing", "email", "Field required");
+      if (what == "gateway") throw UpstreamError(UpstreamError::Kind::kTimeout, "slow");
+      if (what == "outage") throw Error(WH_UNAVAILABLE, "db down");
+      if (what == "broken") throw Error(WH_ERROR, "db broken");
+      throw std::runtime_error("boom");
+    });
+    host.Route("POST", "/echo", Auth::kPublic,
+               [](Request& req, Response& res) { Reply(res, JsonBody(req), 201); });
+    host.Route("GET", "/header", Auth::kPublic, [](Request& req, Response& res) {
+      res.Header("X-Probe", req.Query("v").value_or(""));
+      res.Json("{}");
+    });
+    host.Route("GET", "/settings", Auth::kPublic, [&host](Request&, Response& res) {
+      Reply(res, {{"flag", Setting(host, "probe.flag", true)},
+                  {"count", Setting(host, "probe.count", 0)},
+                  {"name", Setting(host, "probe.name", "fallback")},
+                  {"absent", Setting(host, "probe.absent", 7)},
+                  {"as_json", Setting<nlohmann::json>(host, "probe.count", nlohmann::json())}});
+    });
+    OfferApiConfigJson(host, [](Request& req) {
+      auto caller = req.GetCaller();
+      return nlohmann::json{{"probe", caller ? std::string(caller->role) : "anonymous"}};
+    });
+  }
+};
+
+nlohmann::json Body(const testing::FakeResponse& r) { return nlohmann::json::parse(r.body); }
+
+TEST(Errors, TypedErrorsAnswerTheirStatusWithDetail) {
+  FakeHost fake;
+  ASSERT_EQ(fake.Load<Probe>(), WH_OK) << fake.load_error();
+  const struct {
+    const char* what;
+    int status;
+    const char* detail;
+  } cases[] = {
+      {"bad", 400, "bad"},
+      {"unauth", 401, messages::kInvalidToken},
+      {"forbidden", 403, messages::kAccessProhibited},
+      {"missing", 404, messages::kNotFound},
+      {"conflict", 409, "taken"},
+      {"large", 413, "Request body too large"},
+      {"gateway", 504, "slow"},
+      {"outage", 503, kServiceUnavailable},
+      {"broken", 500, "Internal Server Error"},
+      {"other", 500, "Internal Server Error"},
+  };
+  for (const auto& c : cases) {
+    const auto res = fake.Call("GET", std::string("/throw/") + c.what);
+    EXPECT_EQ(res.status, c.status) << c.what;
+    EXPECT_EQ(Body(res), nlohmann::json({{"detail", c.detail}})) << c.what;
+  }
+}
+
+TEST(Errors, UnprocessableHasFastApisListShape) {
+  FakeHost fake;
+  ASSERT_EQ(fake.Load<Probe>(), WH_OK);
+  const auto res = fake.Call("GET", "/throw/field");
+  EXPECT_EQ(res.status, 422);
+  EXPECT_EQ(res.body,
+            R"({"detail":[{"loc":["body","email"],"msg":"Field required","type":"missing"}]})");
+  EXPECT_EQ(res.Header("Content-Type"), "application/json");
+}
+
+TEST(Errors, DetailsWithInvalidUtf8StayValidJson) {
+  const HttpError e(400, std::string("a\xff\"b\n", 5));
+  EXPECT_EQ(e.Body(), "{\"detail\":\"a\xef\xbf\xbd\\\"b\\n\"}");
+  EXPECT_EQ(messages::Default(), "Something went wrong :/");
+  EXPECT_EQ(messages::Default("x"), "[ERROR: x]");
+}
+
+TEST(JsonBody, RefusesWhatIsNotAJsonObjectLikeFastApi) {
+  FakeHost fake;
+  ASSERT_EQ(fake.Load<Probe>(), WH_OK);
+  auto res = fake.Call("POST", "/echo", "not json");
+  EXPECT_EQ(res.status, 422);
+  EXPECT_EQ(res.body,
+            R"({"detail":[{"loc":["body"],"msg":"JSON decode error","type":"json_invalid"}]})");
+  res = fake.Call("POST", "/echo", "[1]");
+  EXPECT_EQ(res.status, 422);
+  EXPECT_EQ(Body(res)["detail"][0]["type"], "model_attributes_type");
+  res = fake.Call("POST", "/echo", std::string(1000, '[') + std::string(1000, ']'));
+  EXPECT_EQ(res.status, 422);
+  res = fake.Call("POST", "/echo", R"({"a":[1,"\u00e9"]})");
+  EXPECT_EQ(res.status, 201);
+  EXPECT_EQ(Body(res), nlohmann::json({{"a", {1, "\u00e9"}}}));
+}
+
+TEST(Response, AHeaderTheHostRefusesIsAnErrorNotSilence) {
+  FakeHost fake;
+  ASSERT_EQ(fake.Load<Probe>(), WH_OK);
+  EXPECT_EQ(fake.Call("GET", "/header?v=ok").Header("X-Probe"), "ok");
+  const auto res = fake.Call("GET", "/header?v=a%0D%0ASet-Cookie:%20x");
+  EXPECT_EQ(res.status, 500);
+  EXPECT_FALSE(res.Header("Set-Cookie"));
+  EXPECT_FALSE(res.Header("X-Probe"));
+}
+
+TEST(Setting, ConvertsOrFallsBack) {
+  FakeHost fake;
+  fake.SetEnv("PROBE_FLAG", "true");
+  fake.SetEnv("PROBE_COUNT", "\"not a number\"");
+  fake.SetEnv("PROBE_NAME", "Ada");
+  ASSERT_EQ(fake.Load<Probe>(), WH_OK);
+  const auto j = Body(fake.Call("GET", "/settings"));
+  EXPECT_EQ(j["flag"], true);
+  EXPECT_EQ(j["count"], 0);  // a string where a number belongs: the fallback
+  EXPECT_EQ(j["name"], "Ada");
+  EXPECT_EQ(j["absent"], 7);
+  EXPECT_EQ(j["as_json"], "not a number");
+}
+
+TEST(ApiConfig, TheContributorSeesTheCaller) {
+  FakeHost fake;
+  ASSERT_EQ(fake.Load<Probe>(), WH_OK);
+  EXPECT_EQ(fake.ApiConfig(), std::vector<std::string>{R"({"probe":"anonymous"})"});
+  FakeCaller admin;
+  admin.role = "admin";
+  EXPECT_EQ(fake.ApiConfig(admin), std::vector<std::string>{R"({"probe":"admin"})"});
+}
+
+// A provider table; `size` says how much of it a provider built against an older header has.
+struct FakeProvider {
+  static wh_status List(void*, int, wh_str_sink sink, void* u) {
+    sink(u, ToWh(R"([{"id":"m"}])"));
+    return WH_OK;
+  }
+  static int Has(void*, wh_str id) { return FromWh(id) == "m" ? 1 : 0; }
+  static wh_status Chat(void*, wh_str, wh_model_chunk_fn on_piece, void* u, int* http_status,
+                        wh_str_sink, void*) {
+    for (const char* piece : {"a", "", "b"})
+      if (on_piece(u, ToWh(piece)) != 0) return WH_ABORTED;
+    *http_status = 200;
+    return WH_OK;
+  }
+  wh_model_provider_v1 vt{sizeof(wh_model_provider_v1), &List, &Has, &Chat, nullptr, {}};
+};
+
+class Consumer : public Plugin {
+ public:
+  void Init(Host& host) override { host_ = &host; }
+  static inline Host* host_ = nullptr;
+};
+
+TEST(ModelProvider, ShortTablesAreSkippedAndChatStreamsPieces) {
+  FakeHost fake;
+  FakeProvider full, short_table;
+  fake.OfferService(WH_SERVICE_MODEL_PROVIDER_V1, "short", &short_table.vt,
+                    offsetof(wh_model_provider_v1, chat_completion), nullptr);
+  fake.OfferService(WH_SERVICE_MODEL_PROVIDER_V1, "full", &full.vt,
+                    offsetof(wh_model_provider_v1, embeddings), nullptr);
+  ASSERT_EQ(fake.Load<Consumer>(), WH_OK);
+  const auto providers = ModelProvider::All(*Consumer::host_);
+  ASSERT_EQ(providers.size(), 1u);
+  const ModelProvider& p = providers[0];
+  EXPECT_EQ(p.plugin(), "full");
+  EXPECT_TRUE(p.HasModel("m"));
+  EXPECT_FALSE(p.HasModel("n"));
+  std::string list;
+  EXPECT_TRUE(p.ListModels(false, list).ok());
+  EXPECT_EQ(list, R"([{"id":"m"}])");
+  // The table ends before `embeddings`: reported missing, never called.
+  EXPECT_FALSE(p.HasEmbeddings());
+  std::string out;
+  EXPECT_EQ(p.Embeddings("{}", out).status, WH_NOT_FOUND);
+
+  std::vector<std::string> pieces;
+  const ServiceResult r = p.Chat("{}", [&](std::string_view piece) {
+    pieces.emplace_back(piece);
+    return true;
+  });
+  EXPECT_TRUE(r.ok());
+  EXPECT_EQ(r.http_status, 200);
+  EXPECT_EQ(pieces, (std::vector<std::string>{"a", "", "b"}));
+  // false aborts; an exception aborts and comes back to the caller.
+  EXPECT_EQ(p.Chat("{}", [](std::string_view) { return false; }).status, WH_ABORTED);
+  EXPECT_THROW(p.Chat("{}", [](std::string_view) -> bool { throw std::logic_error("x"); }),
+               std::logic_error);
+}
+
+TEST(SocketEmitter, ShortTablesAreSkipped) {
+  static std::vector<std::string> sent;
+  wh_socket_emitter_v1 vt{};
+  vt.struct_size = sizeof vt;
+  vt.emit = [](void*, wh_str to, wh_str event, wh_str data) {
+    sent.push_back(std::string(FromWh(to)) + "|" + std::string(FromWh(event)) + "|" +
+                   std::string(FromWh(data)));
+    return WH_OK;
+  };
+  FakeHost fake;
+  fake.OfferService(WH_SERVICE_SOCKET_EMITTER_V1, "old", &vt, offsetof(wh_socket_emitter_v1, emit),
+                    nullptr);
+  fake.OfferService(WH_SERVICE_SOCKET_EMITTER_V1, "host", &vt, offsetof(wh_socket_emitter_v1, on),
+                    nullptr);
+  ASSERT_EQ(fake.Load<Consumer>(), WH_OK);
+  const auto emitters = SocketEmitter::All(*Consumer::host_);
+  ASSERT_EQ(emitters.size(), 1u);
+  EXPECT_FALSE(emitters[0].CanListen());
+  EXPECT_TRUE(emitters[0].Emit("user:1", "events", "{}"));
+  EXPECT_EQ(sent, std::vector<std::string>{"user:1|events|{}"});
+}
+
+TEST(Fetch, OnHeadSeesStatusAndHeadersBeforeTheBody) {
+  FakeHost fake;
+  fake.AnswerFetch("http://up/x", FakeFetchAnswer{WH_OK, 418, {{"X-A", "1"}}, {"he", "llo"}});
+  ASSERT_EQ(fake.Load<Consumer>(), WH_OK);
+  Host& host = *Consumer::host_;
+  FetchRequest req;
+  req.url = "http://up/x";
+  std::vector<std::string> events;
+  FetchResult r = host.Fetch(
+      req,
+      [&](int status, const Headers& h) {
+        events.push_back("head " + std::to_string(status) + " " + h.at(0).second);
+        return true;
+      },
+      [&](std::string_view piece) {
+        events.emplace_back(piece);
+        return true;
+      });
+  EXPECT_TRUE(r.ok());
+  EXPECT_EQ(events, (std::vector<std::string>{"head 418 1", "he", "llo"}));
+  // Refused at the head: no body, WH_ABORTED.
+  events.clear();
+  r = host.Fetch(
+      req, [](int, const Headers&) { return false; },
+      [&](std::string_view piece) {
+        events.emplace_back(piece);
+        return true;
+      });
+  EXPECT_EQ(r.status, WH_ABORTED);
+  EXPECT_TRUE(events.empty());
+  // Without callbacks the body is collected.
+  r = host.Fetch(req);
+  EXPECT_EQ(r.http_status, 418);
+  EXPECT_EQ(r.body, "hello");
+  EXPECT_EQ(host.Fetch(FetchRequest{"GET", "http://down/", {}, {}, 0, 0, 0}).status,
+            WH_UNAVAILABLE);
+  EXPECT_EQ(fake.fetches().size(), 4u);
+}
+
+TEST(FakeHostDb, MigratesQueriesAndRollsBack) {
+  FakeHost fake;
+  ASSERT_EQ(fake.Load<Consumer>(), WH_OK);
+  Host& host = *Consumer::host_;
+  host.Migrate({{1, "t", "CREATE TABLE t (id TEXT PRIMARY KEY, n INTEGER)", ""}});
+  host.Exec("INSERT INTO t VALUES (?, ?)", {"a", 1});
+  {
+    Transaction tx = host.Begin();
+    tx.Exec("INSERT INTO t VALUES (?, ?)", {"b", 2});
+    EXPECT_TRUE(tx.QueryOne("SELECT n FROM t WHERE id = ?", {"b"}));
+  }  // not committed: rolled back
+  EXPECT_FALSE(host.QueryOne("SELECT n FROM t WHERE id = ?", {"b"}));
+  EXPECT_EQ(host.QueryOne("SELECT n FROM t WHERE id = ?", {"a"})->Int(0), 1);
+  EXPECT_EQ(host.Query("SELECT id FROM t").size(), 1u);
+  EXPECT_THROW(host.Exec("SELECT * FROM nowhere"), Error);
+  host.KvSet("k", "v");
+  EXPECT_EQ(host.KvGet("k"), "v");
+  EXPECT_EQ(host.KvIncr("c", 2), 2);
+  EXPECT_EQ(host.KvIncr("c", 3), 5);
+  EXPECT_FALSE(host.KvGet("missing"));
+}
+
+// --- task runner ---------------------------------------------------------------------------------
+
+// A gate a task waits at until the test opens it (or the task is cancelled).
+struct Gate {
+  std::mutex mu;
+  std::condition_variable cv;
+  bool open = false;
+  int entered = 0;
+  void Enter() {
+    std::lock_guard<std::mutex> lock(mu);
+    ++entered;
+    cv.notify_all();
+  }
+  void WaitEntered(int n) {
+    std::unique_lock<std::mutex> lock(mu);
+    cv.wait(lock, [&] { return entered >= n; });
+  }
+  // Waits until opened or `task` is cancelled (polled, as a provider's silence tick would).
+  void Wait(const Task& task) {
+    std::unique_lock<std::mutex> lock(mu);
+    while (!open && !task.Cancelled()) cv.wait_for(lock, std::chrono::milliseconds(5));
+  }
+  void Open() {
+    std::lock_guard<std::mutex> lock(mu);
+    open = true;
+    cv.notify_all();
+  }
+};
+
+TEST(TaskRunner, BoundedNamedCancellableAndJoined) {
+  Gate gate;
+  std::atomic<int> exits{0};
+  TaskRunner runner(2);
+  auto task = [&](Task& t) {
+    gate.Enter();
+    gate.Wait(t);
+  };
+  auto on_exit = [&] { ++exits; };
+  EXPECT_EQ(runner.Start("a", "first", task, on_exit), TaskRunner::Started::kOk);
+  EXPECT_EQ(runner.Start("a", "again", task, on_exit), TaskRunner::Started::kDuplicate);
+  EXPECT_EQ(runner.Start("b", "second", task, on_exit), TaskRunner::Started::kOk);
+  EXPECT_EQ(runner.Start("c", "third", task, on_exit), TaskRunner::Started::kFull);
+  gate.WaitEntered(2);
+  EXPECT_EQ(runner.Running(), 2u);
+  auto list = runner.List();
+  ASSERT_EQ(list.size(), 2u);
+  EXPECT_EQ(list[0], (std::pair<std::string, std::string>{"a", "first"}));
+
+  EXPECT_TRUE(runner.Cancel("a"));
+  EXPECT_FALSE(runner.Cancel("nope"));
+  runner.Shutdown();  // cancels "b" and joins both
+  EXPECT_EQ(runner.Running(), 0u);
+  EXPECT_EQ(exits.load(), 2);
+  EXPECT_EQ(runner.Start("d", "late", task), TaskRunner::Started::kShuttingDown);
+}
+
+TEST(TaskRunner, AFinishedTaskFreesItsSlotAndAnExceptionStaysInside) {
+  TaskRunner runner(1);
+  std::mutex mu;
+  std::condition_variable cv;
+  bool done = false;
+  EXPECT_EQ(runner.Start(
+                "x", "throws", [](Task&) { throw std::runtime_error("inside"); },
+                [&] {
+                  std::lock_guard<std::mutex> lock(mu);
+                  done = true;
+                  cv.notify_all();
+                }),
+            TaskRunner::Started::kOk);
+  {
+    std::unique_lock<std::mutex> lock(mu);
+    cv.wait(lock, [&] { return done; });
+  }
+  // on_exit ran just before the task left the running set: wait for that too.
+  while (runner.Running() != 0) std::this_thread::yield();
+  EXPECT_EQ(runner.Start("y", "next", [](Task&) {}), TaskRunner::Started::kOk);
+}
+
+}  // namespace
+}  // namespace webui::sdk
