@@ -10,10 +10,10 @@
 namespace {
 
 wh_status GroupsOf(void*, wh_str user_id, wh_str_sink sink, void* sink_user) {
-  const std::string_view id(user_id.data, user_id.size);
+  const std::string_view id = webui::sdk::FromWh(user_id);
   if (id == "outage") return WH_UNAVAILABLE;
   const std::string out = id == "gina" ? R"(["g-team"])" : "[]";
-  sink(sink_user, wh_str{out.data(), out.size()});
+  sink(sink_user, webui::sdk::ToWh(out));
   return WH_OK;
 }
 
