@@ -643,13 +643,4 @@ std::optional<std::string> Store::OwnerOf(const std::string& table, const std::s
   return std::nullopt;
 }
 
-std::vector<Row> Store::SelectAll(const std::string& sql) {
-  std::vector<Row> out;
-  host_.Exec(sql, {}, [&](const Row& r) {
-    out.push_back(r);
-    return true;
-  });
-  return out;
-}
-
 }  // namespace webui::chat

@@ -139,7 +139,6 @@ class Store {
   json UsersByIds(const std::set<std::string>& ids);
   // The owner of a row of `table` (file, knowledge), nullopt when absent.
   std::optional<std::string> OwnerOf(const std::string& table, const std::string& id);
-  std::vector<sdk::Row> SelectAll(const std::string& sql);
 
   sdk::Host& host() { return host_; }
 

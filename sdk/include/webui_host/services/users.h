@@ -1,0 +1,53 @@
+/*
+ * Service "users.v1": the one way for a plugin other than auth to read or change users. Offered
+ * by the auth plugin, which owns the "user" and "auth" tables; nobody else runs SQL on them.
+ *
+ * Results are JSON text in Open WebUI's UserModel field names: id, name, email, role
+ * ("pending" | "user" | "admin"), profile_image_url, last_active_at, updated_at, created_at
+ * (epoch seconds), settings, info. Password hashes are never returned.
+ *
+ * Every mutating call publishes WH_CHANNEL_AUTH_CHANGED and bumps the user-cache stamp exactly as
+ * auth's admin routes do, so a change made here is seen by the next request on every instance
+ * (docs/security.md T05). create() applies signup's race-safe first-admin rule (docs/security.md
+ * T03): on an empty table exactly one concurrent create becomes admin.
+ *
+ * Errors: WH_NOT_FOUND (no such user), WH_CONFLICT (email taken), WH_INVALID (bad JSON or field),
+ * WH_UNAVAILABLE (database down: answer 503). Nothing is written to `sink` on error.
+ */
+#ifndef WEBUI_HOST_SERVICES_USERS_H
+#define WEBUI_HOST_SERVICES_USERS_H
+
+#include <webui_host/abi.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define WH_SERVICE_USERS_V1 "users.v1"
+
+typedef struct wh_users_v1 {
+  uint32_t struct_size;
+  /* One UserModel object. */
+  wh_status (*get_by_id)(void* service_user, wh_str id, wh_str_sink sink, void* sink_user);
+  /* Email is compared case-insensitively, like signin. */
+  wh_status (*get_by_email)(void* service_user, wh_str email, wh_str_sink sink, void* sink_user);
+  /* `user_json`: {name, email, role?, profile_image_url?, password_hash?}. An empty `role` means
+   * the configured default (DEFAULT_USER_ROLE), or "admin" for the first user. Writes the created
+   * UserModel. */
+  wh_status (*create)(void* service_user, wh_str user_json, wh_str_sink sink, void* sink_user);
+  /* `patch_json`: any of name, email, role, profile_image_url, settings. Writes the new UserModel.
+   */
+  wh_status (*update)(void* service_user, wh_str id, wh_str patch_json, wh_str_sink sink,
+                      void* sink_user);
+  wh_status (*remove)(void* service_user, wh_str id);
+  /* {"users": [UserModel...], "total": n}, ordered by created_at; `limit` 0 means no limit. */
+  wh_status (*list)(void* service_user, uint64_t skip, uint64_t limit, wh_str_sink sink,
+                    void* sink_user);
+  void (*reserved[6])(void);
+} wh_users_v1;
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif
