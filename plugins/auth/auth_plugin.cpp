@@ -143,6 +143,7 @@ void AuthPlugin::Init(sdk::Host& host) {
   RegisterAuthsRoutes();
   RegisterUsersRoutes();
   sdk::OfferApiConfigJson(host, [this](Request& req) { return ConfigContribution(req); });
+  OfferDirectoryServices();
   // Last: nothing after it can fail, so Shutdown() always ends what it starts.
   ListenForAuthChanges();
 }
@@ -158,7 +159,7 @@ void AuthPlugin::ListenForAuthChanges() {
         kAuthChangedChannel,
         [this](std::string_view, std::string_view user_id) { ForgetUser(user_id); }));
     subscriptions_.push_back(host_->Subscribe(
-        kKvResyncChannel, [this](std::string_view, std::string_view) { users_->Clear(); }));
+        kKvResyncChannel, [this](std::string_view, std::string_view) { ForgetUser(""); }));
     listening_ = true;
   } catch (const std::exception& e) {
     // Without the announcements of other instances every request reads the database.
@@ -246,6 +247,34 @@ void AuthPlugin::ForgetUser(std::string_view user_id) {
   } else {
     users_->Erase(user_id);
   }
+  std::lock_guard lock(groups_of_mu_);
+  ++groups_of_generation_;
+  if (user_id.empty()) {
+    groups_of_.clear();
+  } else {
+    groups_of_.erase(std::string(user_id));
+  }
+}
+
+std::optional<std::string> AuthPlugin::CachedGroupsOf(const std::string& user_id,
+                                                      uint64_t& generation) {
+  const bool usable = UserCacheUsable(false);
+  std::lock_guard lock(groups_of_mu_);
+  generation = groups_of_generation_;
+  if (!usable) return std::nullopt;
+  auto it = groups_of_.find(user_id);
+  if (it == groups_of_.end()) return std::nullopt;
+  return it->second;
+}
+
+void AuthPlugin::RememberGroupsOf(const std::string& user_id, std::string ids_json,
+                                  uint64_t generation) {
+  if (!UserCacheUsable(false)) return;
+  std::lock_guard lock(groups_of_mu_);
+  if (generation != groups_of_generation_) return;
+  // Bounded like the user cache: a full map starts over rather than growing without limit.
+  if (groups_of_.size() >= static_cast<size_t>(settings_.user_cache_size)) groups_of_.clear();
+  groups_of_[user_id] = std::move(ids_json);
 }
 
 bool AuthPlugin::UserCacheUsable(bool check_stamp) {
@@ -263,11 +292,11 @@ bool AuthPlugin::UserCacheUsable(bool check_stamp) {
     if (!host_->KvShared()) return bypass();  // that read fell back to the in-process store
     std::lock_guard lock(stamp_mu_);
     if (stamp != seen_stamp_) {
-      users_->Clear();
+      ForgetUser("");
       seen_stamp_ = stamp;
     }
   }
-  if (cache_bypassed_.exchange(false)) users_->Clear();
+  if (cache_bypassed_.exchange(false)) ForgetUser("");
   return true;
 }
 
@@ -452,17 +481,22 @@ User AuthPlugin::SignUp(const std::string& name, const std::string& email,
   nu.name = name;
   nu.profile_image_url = profile_image_url;
   nu.role = settings_.DefaultUserRole();
-  auto result = store_->Create(nu);
+  auto result = CreateAccount(nu);
   if (result.status == UsersStore::CreateStatus::kEmailTaken)
     throw HttpError(400, msg::kEmailTaken);
   if (!result.user) throw HttpError(500, msg::kCreateUserError);
+  host_->Info("account created (" + result.user->role + ")");
+  return *result.user;
+}
+
+UsersStore::CreateResult AuthPlugin::CreateAccount(const NewUser& nu) {
+  auto result = store_->Create(nu);
   // Like Open WebUI: the first account closes sign-up behind it.
-  if (result.became_admin) {
+  if (result.became_admin && result.user) {
     settings_.Set(kPrimaryAdmin, result.user->id);
     settings_.Set(kEnableSignup, false);
   }
-  host_->Info("account created (" + result.user->role + ")");
-  return *result.user;
+  return result;
 }
 
 std::optional<int64_t> AuthPlugin::SigninRateLimited(const std::string& email) {

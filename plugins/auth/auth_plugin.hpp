@@ -10,6 +10,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -84,6 +85,10 @@ class AuthPlugin : public sdk::Plugin {
   // Signs up (all of /signup's rules); used by the route and by trusted-header / no-auth sign-in.
   User SignUp(const std::string& name, const std::string& email, const std::string& password,
               const std::string& profile_image_url);
+  // Creates the account under signup's race-safe first-admin rule (docs/security.md T03): the
+  // only account becomes admin, is recorded as primary admin and closes sign-up behind it.
+  // Shared by SignUp, the admin's add-user route and the users.v1 service.
+  UsersStore::CreateResult CreateAccount(const NewUser& nu);
   // The first account (the one Open WebUI protects as "primary admin").
   std::optional<User> PrimaryAdmin();
   // Seconds to wait when `email` is over the sign-in limit (every attempt counts).
@@ -112,6 +117,9 @@ class AuthPlugin : public sdk::Plugin {
   nlohmann::json ConfigContribution(const sdk::Request& req);
   void RegisterAuthsRoutes();
   void RegisterUsersRoutes();
+  // users.v1 and groups.v1 (directory_services.cpp).
+  void OfferDirectoryServices();
+  friend class DirectoryServices;
   // Subscribes to the channels that invalidate cached users.
   void ListenForAuthChanges();
   // Whether a cached user may be served now: always without Redis (one instance; our own
@@ -120,6 +128,20 @@ class AuthPlugin : public sdk::Plugin {
   // empties the cache). Coming back from an outage empties it too.
   bool UserCacheUsable(bool check_stamp);
   void ForgetUser(std::string_view user_id);  // this instance only; "" = everyone
+
+ public:
+  // groups_of answers per user, dropped with the user cache (ForgetUser); nullopt when absent or
+  // when the cache may not be trusted now (UserCacheUsable). `generation` is set to the cache's
+  // generation: RememberGroupsOf keeps an answer only if nothing was dropped since, so a reading
+  // that raced with a change is never cached.
+  std::optional<std::string> CachedGroupsOf(const std::string& user_id, uint64_t& generation);
+  void RememberGroupsOf(const std::string& user_id, std::string ids_json, uint64_t generation);
+
+ private:
+  std::mutex groups_of_mu_;
+  std::unordered_map<std::string, std::string> groups_of_;
+  uint64_t groups_of_generation_ = 0;
+  std::shared_ptr<void> directory_services_;  // directory_services.cpp
 
   sdk::Host* host_ = nullptr;
   std::unique_ptr<UsersStore> store_;

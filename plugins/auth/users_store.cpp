@@ -220,6 +220,9 @@ void UsersStore::UpdateProfile(std::string_view id, const ProfileUpdate& p) {
   if (p.profile_image_url) set("profile_image_url", p.profile_image_url);
   if (p.set_bio) set("bio", p.bio);
   if (p.set_gender) set("gender", p.gender);
+  if (p.settings_json) set("settings", p.settings_json);
+  if (p.info_json) set("info", p.info_json);
+  if (p.set_oauth_sub) set("oauth_sub", p.oauth_sub);
   if (p.set_date_of_birth) {
     sql += host_.IsPostgres() ? ", date_of_birth = CAST(? AS DATE)" : ", date_of_birth = ?";
     params.emplace_back(p.date_of_birth);

@@ -72,6 +72,9 @@ class UsersStore {
   struct ProfileUpdate {
     std::optional<std::string> name, email, role, profile_image_url, bio, gender, date_of_birth;
     bool set_bio = false, set_gender = false, set_date_of_birth = false;
+    // Replaced whole (JSON text), for the users.v1 service; oauth_sub may be cleared.
+    std::optional<std::string> settings_json, info_json, oauth_sub;
+    bool set_oauth_sub = false;
   };
   void UpdateProfile(std::string_view id, const ProfileUpdate& p);
   bool Delete(std::string_view id);

@@ -1,5 +1,7 @@
 #include "store.hpp"
 
+#include <webui_host/sdk/users.hpp>
+
 #include <algorithm>
 #include <functional>
 
@@ -587,26 +589,16 @@ bool Store::TableExists(const std::string& table) {
   return exists;
 }
 
+// Groups and users belong to the auth plugin: asked through groups.v1 / users.v1, never SQL on
+// its tables. Without a provider (a deployment without auth) there are no group grants and no
+// owners to show; an outage is a 503, not "absent".
 std::set<std::string> Store::GroupIdsOf(const std::string& user_id) {
   std::set<std::string> out;
   try {
-    if (TableExists("group_member")) {
-      host_.Exec("SELECT group_id FROM group_member WHERE user_id = ?", {user_id},
-                 [&](const Row& r) {
-                   out.insert(r.Text(0));
-                   return true;
-                 });
-    }
-    if (TableExists("group")) {
-      host_.Exec("SELECT id, user_ids FROM \"group\"", {}, [&](const Row& r) {
-        for (const auto& u : ParseJsonOr(r.Text(1), json::array()))
-          if (u.is_string() && u.get<std::string>() == user_id) out.insert(r.Text(0));
-        return true;
-      });
-    }
+    for (const auto& id : sdk::Groups(host_).GroupsOf(user_id))
+      if (id.is_string()) out.insert(id.get<std::string>());
   } catch (const sdk::Error& e) {
-    if (e.status() == WH_UNAVAILABLE) throw;  // an outage is a 503, not "absent"
-    // A schema other than Open WebUI's: no group grants.
+    if (e.status() != WH_NOT_FOUND) throw;
   }
   return out;
 }
@@ -615,19 +607,17 @@ json Store::UsersByIds(const std::set<std::string>& ids) {
   json out = json::object();
   if (ids.empty()) return out;
   try {
-    if (!TableExists("user")) return out;
+    const sdk::Users users(host_);
     for (const auto& id : ids) {
-      auto r = host_.QueryOne(
-          "SELECT id, name, email, role, profile_image_url FROM \"user\" WHERE id = ?", {id});
-      if (r)
-        out[id] = json{{"id", r->Text(0)},
-                       {"name", r->Text(1)},
-                       {"email", r->Text(2)},
-                       {"role", r->Text(3)},
-                       {"profile_image_url", r->Text(4)}};
+      auto u = users.Get(id);
+      if (!u || !u->is_object()) continue;
+      json brief = json::object();
+      for (const char* key : {"id", "name", "email", "role", "profile_image_url"})
+        brief[key] = u->value(key, json());
+      out[id] = std::move(brief);
     }
   } catch (const sdk::Error& e) {
-    if (e.status() == WH_UNAVAILABLE) throw;  // an outage is a 503, not "absent"
+    if (e.status() != WH_NOT_FOUND) throw;
   }
   return out;
 }

@@ -1282,3 +1282,86 @@ TEST_F(AuthShared, AddressLimitIsSharedByTwoInstances) {
 
 }  // namespace
 }  // namespace webui::auth_it
+
+// ---------------------------------------------------------------------------------------------
+// users.v1 / groups.v1 through the "directory_probe" test plugin (tests/plugins)
+
+namespace {
+HostOptions WithDirectoryProbe() {
+  return WithEnv({{"WEBUI_PLUGINS", "auth,basic,directory_probe"}});
+}
+constexpr const char* kProbe = "/api/v1/directory_probe";
+}  // namespace
+
+TEST_F(Auth, ConcurrentServiceCreatesOnAnEmptyDbMakeExactlyOneAdmin) {
+  auto h = StartHost(backend(), WithDirectoryProbe());
+  ASSERT_TRUE(h);
+  std::vector<HttpResult> results(12);
+  std::vector<std::thread> threads;
+  std::atomic<bool> go{false};
+  for (int i = 0; i < 12; ++i)
+    threads.emplace_back([&, i] {
+      while (!go) std::this_thread::yield();
+      results[i] =
+          Post(*h, std::string(kProbe) + "/users",
+               {{"name", "S" + std::to_string(i)}, {"email", "svc" + std::to_string(i) + "@x.io"}});
+    });
+  go = true;
+  for (auto& t : threads) t.join();
+  int admins = 0;
+  for (const auto& r : results) {
+    ASSERT_EQ(r.status, 200) << r.body;
+    admins += r.Json()["role"] == "admin";
+    EXPECT_FALSE(r.Json().contains("password"));
+  }
+  EXPECT_EQ(admins, 1);
+  // An e-mail already taken is a conflict, not a second account.
+  EXPECT_NE(
+      Post(*h, std::string(kProbe) + "/users", {{"name", "Dup"}, {"email", "svc0@x.io"}}).status,
+      200);
+}
+
+TEST_F(Auth, ServiceTokenRoleChangeAndGroupsTakeEffectOnTheNextRequest) {
+  auto h = StartHost(backend(), WithDirectoryProbe());
+  ASSERT_TRUE(h);
+  const std::string admin = MakeAdmin(*h);
+  const std::string base(kProbe);
+  auto made = Post(*h, base + "/users",
+                   {{"name", "Lee"}, {"email", "Lee@Dir.io"}, {"role", "user"}}, Bearer(admin));
+  ASSERT_EQ(made.status, 200) << made.body;
+  const std::string id = made.Json()["id"];
+  EXPECT_EQ(made.Json()["role"], "user");
+  EXPECT_EQ(h->Get(base + "/users/by_email?email=lee@dir.io", Bearer(admin)).Json()["id"], id);
+
+  // issue_token answers like sign-in, and the token works on /api/v1/auths/.
+  auto tok = Post(*h, base + "/users/" + id + "/token", json::object(), Bearer(admin));
+  ASSERT_EQ(tok.status, 200) << tok.body;
+  EXPECT_EQ(tok.Json()["token_type"], "Bearer");
+  EXPECT_TRUE(tok.Json()["expires_at"].is_null());
+  const std::string token = tok.Json()["token"];
+  auto me = h->Get("/api/v1/auths/", Bearer(token));
+  ASSERT_EQ(me.status, 200) << me.body;
+  EXPECT_EQ(me.Json()["id"], id);
+  EXPECT_EQ(me.Json()["role"], "user");
+
+  // Groups: membership seen by groups_of at once, in both directions.
+  auto g =
+      Post(*h, base + "/groups", {{"name", "ops"}, {"user_ids", {id, "nobody"}}}, Bearer(admin));
+  ASSERT_EQ(g.status, 200) << g.body;
+  const std::string gid = g.Json()["id"];
+  EXPECT_EQ(g.Json()["user_ids"], json::array({id}));  // unknown ids are ignored
+  EXPECT_EQ(h->Get(base + "/groups_of/" + id, Bearer(admin)).Json(), json::array({gid}));
+  ASSERT_EQ(Post(*h, base + "/groups/" + gid + "/remove", json::array({id}), Bearer(admin)).status,
+            200);
+  EXPECT_EQ(h->Get(base + "/groups_of/" + id, Bearer(admin)).Json(), json::array());
+  ASSERT_EQ(Post(*h, base + "/groups/" + gid + "/add", json::array({id}), Bearer(admin)).status,
+            200);
+  EXPECT_EQ(h->Get(base + "/groups_of/" + id, Bearer(admin)).Json(), json::array({gid}));
+
+  // T05 through the service: demoted to pending, the very next request is refused.
+  ASSERT_EQ(h->Get("/api/v1/users/user/settings", Bearer(token)).status, 200);
+  auto upd = Post(*h, base + "/users/" + id + "/update", {{"role", "pending"}}, Bearer(admin));
+  ASSERT_EQ(upd.status, 200) << upd.body;
+  EXPECT_EQ(upd.Json()["role"], "pending");
+  EXPECT_EQ(h->Get("/api/v1/users/user/settings", Bearer(token)).status, 401);
+}

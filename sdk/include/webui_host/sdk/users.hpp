@@ -96,6 +96,15 @@ class Users {
     });
     return r ? *r : nlohmann::json{{"users", nlohmann::json::array()}, {"total", 0}};
   }
+  // {"token", "token_type", "expires_at"} as sign-in answers; nullopt when there is no such user.
+  std::optional<nlohmann::json> IssueToken(std::string_view id) const {
+    auto s =
+        detail::FindService(host_, WH_SERVICE_USERS_V1, WH_SDK_NEEDS(wh_users_v1, issue_token));
+    auto* vt = static_cast<const wh_users_v1*>(s.vtable);
+    return detail::JsonCall("users.issue_token", [&](wh_str_sink sink, void* u) {
+      return vt->issue_token(s.user, ToWh(id), sink, u);
+    });
+  }
 
  private:
   const Host& host_;

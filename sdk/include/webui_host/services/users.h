@@ -11,6 +11,8 @@
  * (docs/security.md T05). create() applies signup's race-safe first-admin rule (docs/security.md
  * T03): on an empty table exactly one concurrent create becomes admin.
  *
+ * Callers (ldap, scim) create or find accounts here and may sign a user in with issue_token.
+ *
  * Errors: WH_NOT_FOUND (no such user), WH_CONFLICT (email taken), WH_INVALID (bad JSON or field),
  * WH_UNAVAILABLE (database down: answer 503). Nothing is written to `sink` on error.
  */
@@ -35,15 +37,18 @@ typedef struct wh_users_v1 {
    * the configured default (DEFAULT_USER_ROLE), or "admin" for the first user. Writes the created
    * UserModel. */
   wh_status (*create)(void* service_user, wh_str user_json, wh_str_sink sink, void* sink_user);
-  /* `patch_json`: any of name, email, role, profile_image_url, settings. Writes the new UserModel.
-   */
+  /* `patch_json`: any of name, email, role, profile_image_url, settings, info, oauth_sub. Writes
+   * the new UserModel. The primary admin stays admin (WH_INVALID otherwise). */
   wh_status (*update)(void* service_user, wh_str id, wh_str patch_json, wh_str_sink sink,
                       void* sink_user);
   wh_status (*remove)(void* service_user, wh_str id);
   /* {"users": [UserModel...], "total": n}, ordered by created_at; `limit` 0 means no limit. */
   wh_status (*list)(void* service_user, uint64_t skip, uint64_t limit, wh_str_sink sink,
                     void* sink_user);
-  void (*reserved[6])(void);
+  /* Signs `id` in: writes {"token": "...", "token_type": "Bearer", "expires_at": n|null}, the
+   * same JWT and expiry (JWT_EXPIRES_IN) as POST /api/v1/auths/signin. */
+  wh_status (*issue_token)(void* service_user, wh_str id, wh_str_sink sink, void* sink_user);
+  void (*reserved[5])(void);
 } wh_users_v1;
 
 #ifdef __cplusplus
