@@ -48,7 +48,7 @@ for _ in $(seq "$RUNS"); do
   done
 done
 # shellcheck disable=SC2086  # a sample list is space separated
-median_of() { printf '%s\n' ${samples[$1]} | median; }
+median_of() { printf '%s\n' ${samples[$1]} | median_line; }
 nginx_rps=$(median_of nginx)
 health_rps=$(median_of health)
 hello_rps=$(median_of hello)

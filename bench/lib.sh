@@ -21,7 +21,7 @@
 #                                  becomes NODE_PORT. Output in $WORK/<script name>.out. Sets BENCH_PID.
 #   rss_kb PID / threads PID       the process's resident set (kB) / thread count
 #   wrk_rps ARG...                 wrk ARG..., printing only its req/s
-#   median                         the median of the numbers on stdin (by the first field)
+#   median_line                     the median of the numbers on stdin (by the first field)
 #   ratio A B                      A / B with two decimals
 #   signup_token BASE_URL BODY     sign up through the auth plugin, print the token
 #
@@ -168,7 +168,7 @@ start_node() {
 rss_kb() { awk '/VmRSS/ {print $2}' "/proc/$1/status"; }
 threads() { awk '/Threads/ {print $2}' "/proc/$1/status"; }
 wrk_rps() { wrk "$@" | awk '/Requests\/sec/ {print $2}'; }
-median() { sort -n | awk '{a[NR]=$0} END {print a[int((NR+1)/2)]}'; }
+median_line() { sort -n | awk '{a[NR]=$0} END {print a[int((NR+1)/2)]}'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", a / b}'; }
 
 signup_token() {
