@@ -9,6 +9,7 @@
 #   free_port                      print a free 127.0.0.1 port
 #   bench_workdir PREFIX           WORK=$(mktemp -d /tmp/PREFIX.XXXXXX), exported, plus the trap
 #   bench_register PID             stop PID at exit (start_* do this themselves)
+#   bench_stop PID                 stop a registered PID now
 #   start_nginx                    nginx `return 200 {"status":true}`; exports NGINX_PORT
 #   start_host NAME PORT [VAR=value...] [-- COMMAND...]
 #                                  webui-host (or COMMAND: a wrapper such as valgrind or taskset
@@ -70,6 +71,16 @@ bench_workdir() {
 
 bench_register() { BENCH_STARTED+=("$1"); }
 
+# Stops a registered process before the exit (and forgets it, so its pid is never signalled again).
+bench_stop() {
+  local i
+  for i in "${!BENCH_STARTED[@]}"; do
+    [[ ${BENCH_STARTED[i]} != "$1" ]] || unset 'BENCH_STARTED[i]'
+  done
+  BENCH_STARTED=("${BENCH_STARTED[@]}")
+  _bench_stop "$1"
+}
+
 # nginx daemonizes, so it is registered by its pid file, read when it is stopped.
 _bench_stop() {
   local pid=$1
@@ -77,8 +88,8 @@ _bench_stop() {
     [[ -s ${pid#file:} ]] || return 0
     pid=$(cat "${pid#file:}")
   fi
-  kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
-  return 0
+  # A process killed by the signal makes `wait` fail; under set -e that must not end the cleanup.
+  if kill "$pid" 2>/dev/null; then wait "$pid" 2>/dev/null || true; fi
 }
 
 _bench_cleanup() {
