@@ -11,53 +11,22 @@
 # Env: BENCH_DURATION (5s), BENCH_RUNS (3), BENCH_CONNS (64), BENCH_SIGNIN_CONNS (4),
 # BENCH_COLD_RUNS (5).
 set -euo pipefail
-cd "$(dirname "${BASH_SOURCE[0]}")/.."
+# shellcheck source=bench/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+bench_init wrk nginx curl node
 BUILD=${1:-build-bench}
 DURATION=${BENCH_DURATION:-5s}
 RUNS=${BENCH_RUNS:-3}
 CONNS=${BENCH_CONNS:-64}
 SIGNIN_CONNS=${BENCH_SIGNIN_CONNS:-4}
-command -v wrk >/dev/null && command -v nginx >/dev/null && command -v curl >/dev/null &&
-  command -v node >/dev/null ||
-  scripts/install-deps.sh
+bench_build "$BUILD" webui-host auth chat openai ollama
 
-if [[ ! -f $BUILD/build.ninja ]]; then
-  cmake -S . -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release -DWEBUI_BUILD_TESTS=OFF >/dev/null
-fi
-cmake --build "$BUILD" -j2 --target webui-host auth chat openai >/dev/null
-
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-WORK=$(mktemp -d /tmp/wh-auth-bench.XXXXXX)
-HOST_PORT=$(free_port); NGINX_PORT=$(free_port)
-cleanup() {
-  [[ -n ${HOST_PID:-} ]] && kill "$HOST_PID" 2>/dev/null && wait "$HOST_PID" 2>/dev/null || true
-  [[ -f $WORK/nginx.pid ]] && kill "$(cat "$WORK/nginx.pid")" 2>/dev/null || true
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
-
-cat >"$WORK/nginx.conf" <<NGINX
-worker_processes auto;
-pid $WORK/nginx.pid;
-error_log $WORK/nginx-error.log;
-events { worker_connections 4096; }
-http {
-  access_log off;
-  client_body_temp_path $WORK; proxy_temp_path $WORK; fastcgi_temp_path $WORK;
-  uwsgi_temp_path $WORK; scgi_temp_path $WORK;
-  server {
-    listen 127.0.0.1:$NGINX_PORT;
-    default_type application/json;
-    location / { return 200 '{"status":true}'; }
-  }
-}
-NGINX
-nginx -c "$WORK/nginx.conf"
+bench_workdir wh-auth-bench
+start_nginx
 
 # Cold start: exec -> first /health 200 with every plugin the build has (median of
 # BENCH_COLD_RUNS fresh data dirs), then the first sign-in of an unknown e-mail on a fresh
 # process, which must still cost a full bcrypt verification (T01).
-cmake --build "$BUILD" -j2 --target chat openai ollama >/dev/null
 cold_start() {
   python3 - "$BUILD/host/app/webui-host" "$WORK" "${BENCH_COLD_RUNS:-5}" "$BUILD/plugins" <<'PY'
 import json, os, socket, statistics, subprocess, sys, time, urllib.request
@@ -97,25 +66,18 @@ PY
 read -r cold_ms first_unknown_ms <<<"$(cold_start)"
 
 # One OpenAI-format upstream for /api/models (its list is cached by the openai plugin).
-UP_PORT=$(free_port)
-node bench/stream_upstream.js --port "$UP_PORT" >"$WORK/upstream.log" 2>&1 &
-UP_PID=$!
-trap 'kill "$UP_PID" 2>/dev/null || true; cleanup' EXIT
+start_node bench/stream_upstream.js
 
 # auth, chat and openai; the sign-in limiters are lifted so the benchmark measures sign-in itself
 # (the per-address one would otherwise answer the T01 probes below with quick 429s).
-HOST=127.0.0.1 PORT=$HOST_PORT DATA_DIR=$WORK/data WEBUI_PLUGIN_PATH=$BUILD/plugins \
-  WEBUI_PLUGINS=auth,chat,openai WEBUI_SECRET_KEY=$(head -c 32 /dev/urandom | base64) \
-  OPENAI_API_BASE_URLS="http://127.0.0.1:$UP_PORT/v1" OPENAI_API_KEYS=bench-key \
-  WEBUI_AUTH_SIGNIN_RATE_LIMIT=1000000 WEBUI_AUTH_SIGNIN_IP_RATE_LIMIT=0 GLOBAL_LOG_LEVEL=WARNING \
-  "$BUILD/host/app/webui-host" >"$WORK/host.log" 2>&1 &
-HOST_PID=$!
-for _ in $(seq 100); do curl -sf "http://127.0.0.1:$HOST_PORT/health" >/dev/null && break; sleep 0.1; done
+start_host host "$(free_port)" WEBUI_PLUGIN_PATH="$BUILD/plugins" WEBUI_PLUGINS=auth,chat,openai \
+  WEBUI_SECRET_KEY="$(head -c 32 /dev/urandom | base64)" \
+  OPENAI_API_BASE_URLS="http://127.0.0.1:$NODE_PORT/v1" OPENAI_API_KEYS=bench-key \
+  WEBUI_AUTH_SIGNIN_RATE_LIMIT=1000000 WEBUI_AUTH_SIGNIN_IP_RATE_LIMIT=0
+HOST_PORT=$BENCH_PORT
 
-BODY='{"name":"Bench","email":"bench@example.com","password":"bench-password-1"}'
-TOKEN=$(curl -sf -H 'Content-Type: application/json' -d "$BODY" \
-  "http://127.0.0.1:$HOST_PORT/api/v1/auths/signup" |
-  python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])')
+TOKEN=$(signup_token "http://127.0.0.1:$HOST_PORT" \
+  '{"name":"Bench","email":"bench@example.com","password":"bench-password-1"}')
 cat >"$WORK/signin.lua" <<'LUA'
 wrk.method = "POST"
 wrk.body = '{"email":"bench@example.com","password":"bench-password-1"}'
@@ -134,7 +96,7 @@ run() {
 median() {
   local out=()
   for _ in $(seq "$RUNS"); do out+=("$(run "$@")"); done
-  printf '%s\n' "${out[@]}" | sort -n | awk '{a[NR]=$0} END {print a[int((NR+1)/2)]}'
+  printf '%s\n' "${out[@]}" | median_line
 }
 
 read -r nginx_rps nginx_p50 <<<"$(median "$CONNS" "http://127.0.0.1:$NGINX_PORT/")"
@@ -151,11 +113,11 @@ read -r in_rps in_p50 <<<"$(median "$SIGNIN_CONNS" -s "$WORK/signin.lua" \
 printf '\n%-44s %12s %10s %10s\n' "endpoint (wrk -t2, keep-alive)" "req/s" "p50 ms" "vs nginx"
 printf '%-44s %12s %10s %10s\n' "nginx return 200 (c$CONNS)" "$nginx_rps" "$nginx_p50" "1.00"
 printf '%-44s %12s %10s %10s\n' "GET /api/v1/auths/ (JWT, c$CONNS)" "$me_rps" "$me_p50" \
-  "$(awk -v a="$me_rps" -v b="$nginx_rps" 'BEGIN {printf "%.2f", a / b}')"
+  "$(ratio "$me_rps" "$nginx_rps")"
 printf '%-44s %12s %10s %10s\n' "GET /api/models (one provider, c$CONNS)" "$models_rps" "$models_p50" \
-  "$(awk -v a="$models_rps" -v b="$nginx_rps" 'BEGIN {printf "%.2f", a / b}')"
+  "$(ratio "$models_rps" "$nginx_rps")"
 printf '%-44s %12s %10s %10s\n' "GET /api/v1/chats/ (c$CONNS)" "$chats_rps" "$chats_p50" \
-  "$(awk -v a="$chats_rps" -v b="$nginx_rps" 'BEGIN {printf "%.2f", a / b}')"
+  "$(ratio "$chats_rps" "$nginx_rps")"
 printf '%-44s %12s %10s %10s\n' "POST /api/v1/auths/signin (bcrypt 12, c$SIGNIN_CONNS)" \
   "$in_rps" "$in_p50" "-"
 # T01: a wrong password and an unknown account must cost the same (median of 15 each).
@@ -169,8 +131,8 @@ signin_ms() {
 wrong_ms=$(signin_ms bench@example.com)
 unknown_ms=$(signin_ms nobody@example.com)
 printf '%-44s %12s %10s %10s\n' "signin wrong password / unknown email (T01)" "-" \
-  "$wrong_ms/$unknown_ms" "$(awk -v a="$unknown_ms" -v b="$wrong_ms" 'BEGIN {printf "%.2f", a / b}')"
+  "$wrong_ms/$unknown_ms" "$(ratio "$unknown_ms" "$wrong_ms")"
 printf '%-44s %12s %10s %10s\n' "cold start, all plugins: exec -> /health 200" "-" "$cold_ms" "-"
 printf '%-44s %12s %10s %10s\n' "first unknown-email signin after start (T01)" "-" \
-  "$first_unknown_ms" "$(awk -v a="$first_unknown_ms" -v b="$wrong_ms" 'BEGIN {printf "%.2f", a / b}')"
+  "$first_unknown_ms" "$(ratio "$first_unknown_ms" "$wrong_ms")"
 echo "(${RUNS} runs of ${DURATION} each, median by req/s; $(nproc) cores shared by wrk and servers)"

@@ -18,60 +18,38 @@
 #                      upstream, bench/stream_client.js client), lasting the whole /health load.
 #                      The issue's target run: CONN_IDLE=8000 CONN_STREAMS=2000.
 set -euo pipefail
-cd "$(dirname "${BASH_SOURCE[0]}")/.."
+# shellcheck source=bench/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+bench_init wrk
 BUILD=$(realpath -m "${1:-build-bench}")
 IDLE=${CONN_IDLE:-8000}
 WRK_CONNS=${CONN_WRK_CONNS:-64}
 DURATION=${BENCH_DURATION:-10s}
 STREAMS=${CONN_STREAMS:-0}
-command -v wrk >/dev/null || scripts/install-deps.sh
-
-if [[ ! -x $BUILD/host/app/webui-host ]]; then
-  cmake -S . -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release -DWEBUI_BUILD_TESTS=OFF >/dev/null
-fi
-cmake --build "$BUILD" -j2 --target webui-host auth openai >/dev/null
-
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-WORK=$(mktemp -d /tmp/wh-conn.XXXXXX)
-export WORK
-PORT=$(free_port)
-export HOST_URL=http://127.0.0.1:$PORT
-cleanup() {
-  for pid in ${STREAM_PID:-} ${IDLE_PID:-} ${HOST_PID:-} ${UP_PID:-}; do
-    kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null || true
-  done
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
+bench_build "$BUILD" webui-host auth openai
+bench_workdir wh-conn
 
 # Descriptors for the host (it raises its soft limit to the hard one itself) and for wrk.
 ulimit -n "$(ulimit -Hn)"
 STREAM_ENV=()
 if ((STREAMS > 0)); then
-  node bench/stream_upstream.js >"$WORK/up.port" &
-  UP_PID=$!
-  for _ in $(seq 50); do [[ -s $WORK/up.port ]] && break; sleep 0.1; done
+  start_node bench/stream_upstream.js
   mkdir -p "$WORK/plugins"
   cp "$BUILD/plugins/auth.so" "$BUILD/plugins/openai.so" "$WORK/plugins/"
   STREAM_ENV=(WEBUI_PLUGIN_PATH="$WORK/plugins" WEBUI_SECRET_KEY=bench-secret-bench-secret-bench
-              OPENAI_API_BASE_URLS="http://127.0.0.1:$(head -1 "$WORK/up.port")/v1"
+              OPENAI_API_BASE_URLS="http://127.0.0.1:$NODE_PORT/v1"
               OPENAI_API_KEYS=x WEBUI_AUTH_BCRYPT_ROUNDS=4)
 fi
 # shellcheck disable=SC2086  # CONN_HOST_ENV is a list of NAME=value words
-env HOST=127.0.0.1 PORT="$PORT" DATA_DIR="$WORK/data" GLOBAL_LOG_LEVEL=WARNING \
-  WEBUI_KEEPALIVE_TIMEOUT=3600 "${STREAM_ENV[@]}" ${CONN_HOST_ENV:-} "$BUILD/host/app/webui-host" \
-  >"$WORK/host.log" 2>&1 &
-HOST_PID=$!
-for _ in $(seq 100); do curl -sf "$HOST_URL/health" >/dev/null && break; sleep 0.1; done
-curl -sf "$HOST_URL/health" >/dev/null || { cat "$WORK/host.log"; exit 1; }
+start_host host "$(free_port)" WEBUI_KEEPALIVE_TIMEOUT=3600 "${STREAM_ENV[@]}" ${CONN_HOST_ENV:-}
+HOST_PID=$BENCH_PID PORT=$BENCH_PORT
+export HOST_URL=http://127.0.0.1:$PORT
 
-rss_kb() { awk '/VmRSS/ {print $2}' "/proc/$HOST_PID/status"; }
-threads() { awk '/Threads/ {print $2}' "/proc/$HOST_PID/status"; }
 # Peak RSS (kB) and thread count while a command runs: "rss threads" in $WORK/peak.
 sample_peaks() {
   local rss=0 thr=0 r t
   while kill -0 "$1" 2>/dev/null; do
-    r=$(rss_kb) t=$(threads)
+    r=$(rss_kb "$HOST_PID") t=$(threads "$HOST_PID")
     ((r > rss)) && rss=$r
     ((t > thr)) && thr=$t
     sleep 0.2
@@ -79,23 +57,23 @@ sample_peaks() {
   echo "$rss $thr" >"$WORK/peak"
 }
 
-echo "host idle: RSS $(rss_kb) kB, $(threads) threads"
+echo "host idle: RSS $(rss_kb "$HOST_PID") kB, $(threads "$HOST_PID") threads"
 
 # The idle connections: each served one request, then silent.
 python3 bench/idle_conns.py 127.0.0.1 "$PORT" "$IDLE" >"$WORK/idle.log" 2>&1 &
 IDLE_PID=$!
+bench_register "$IDLE_PID"
 until grep -q '^ready' "$WORK/idle.log"; do
   kill -0 "$IDLE_PID" 2>/dev/null || { cat "$WORK/idle.log"; exit 1; }
   sleep 0.5
 done
 echo "idle connections: $(grep '^ready' "$WORK/idle.log")"
-echo "host with them: RSS $(rss_kb) kB, $(threads) threads"
+echo "host with them: RSS $(rss_kb "$HOST_PID") kB, $(threads "$HOST_PID") threads"
 
 # The built-in stream load: signed in, streams that outlast the /health load (50 tokens/s).
 if ((STREAMS > 0)); then
-  TOKEN=$(curl -sf -X POST -H 'content-type: application/json' \
-    -d '{"name":"Bench","email":"bench@example.com","password":"bench-password"}' \
-    "$HOST_URL/api/v1/auths/signup" | python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])')
+  TOKEN=$(signup_token "$HOST_URL" \
+    '{"name":"Bench","email":"bench@example.com","password":"bench-password"}')
   curl -sf -H "Authorization: Bearer $TOKEN" "$HOST_URL/openai/models" >/dev/null
   chunks=$(((${DURATION%s} + 8) * 50))
   CONN_STREAM_CMD="node bench/stream_client.js $HOST_URL/openai/chat/completions $TOKEN $STREAMS $chunks 20"
@@ -107,16 +85,16 @@ start_stream_load() {
   [[ -n ${CONN_STREAM_CMD:-} ]] || return 0
   bash -c "$CONN_STREAM_CMD" >"$WORK/stream.log" 2>&1 &
   STREAM_PID=$!
+  bench_register "$STREAM_PID"
   sleep 2  # streams opened before /health is measured
-  [[ -z ${WAIT_STREAMS:-} ]] || echo "during the streams: RSS $(rss_kb) kB, $(threads) threads"
+  [[ -z ${WAIT_STREAMS:-} ]] || echo "during the streams: RSS $(rss_kb "$HOST_PID") kB, $(threads "$HOST_PID") threads"
 }
 stop_stream_load() {
   [[ -n ${STREAM_PID:-} ]] || return 0
   if [[ -n ${WAIT_STREAMS:-} ]]; then
     wait "$STREAM_PID" || true  # they end on their own; the client reports errors
-  else
-    kill "$STREAM_PID" 2>/dev/null && wait "$STREAM_PID" 2>/dev/null || true
   fi
+  bench_stop "$STREAM_PID"
   STREAM_PID=
   echo "stream load output:"
   sed 's/^/  /' "$WORK/stream.log"

@@ -13,7 +13,9 @@
 set -euo pipefail
 # vgdb (behind callgrind_control) names its pipes after these (and HOST, set for the host below).
 export USER=${USER:-$(id -un)} LOGNAME=${LOGNAME:-$(id -un)}
-cd "$(dirname "${BASH_SOURCE[0]}")/.."
+# shellcheck source=bench/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+bench_init wrk curl python3
 BUILD=$(realpath -m "${1:-build}")
 KEEP=${2:-}
 CONNS=${COST_CONNECTIONS:-8}
@@ -24,29 +26,14 @@ for tool in valgrind callgrind_control callgrind_annotate wrk curl python3; do
 done
 
 cmake --build "$BUILD" -j2 --target webui-host >/dev/null
-HELLO_BUILD=$BUILD/hello-plugin
-if [[ ! -f $HELLO_BUILD/hello.so ]]; then
-  cmake --install "$BUILD" --prefix "$BUILD/sdk-prefix" --component sdk >/dev/null
-  cmake -S examples/hello-plugin -B "$HELLO_BUILD" -DCMAKE_BUILD_TYPE=Release \
-    -DCMAKE_PREFIX_PATH="$BUILD/sdk-prefix" >/dev/null
-  cmake --build "$HELLO_BUILD" >/dev/null
-fi
+bench_hello_plugin "$BUILD"
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-WORK=$(mktemp -d /tmp/wh-cost.XXXXXX)
-cleanup() {
-  [[ -n ${HOST_PID:-} ]] && kill "$HOST_PID" 2>/dev/null && wait "$HOST_PID" 2>/dev/null || true
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
-
-PORT=$(free_port)
-HOST=127.0.0.1 PORT=$PORT DATA_DIR=$WORK/data WEBUI_PLUGIN_PATH=$HELLO_BUILD \
-  GLOBAL_LOG_LEVEL=WARNING valgrind --tool=callgrind --callgrind-out-file="$WORK/cg.out" \
-  "$BUILD/host/app/webui-host" >"$WORK/host.log" 2>&1 &
-HOST_PID=$!
-for _ in $(seq 600); do curl -sf "http://127.0.0.1:$PORT/health" >/dev/null && break; sleep 0.2; done
-curl -sf "http://127.0.0.1:$PORT/health" >/dev/null || { cat "$WORK/host.log"; exit 1; }
+bench_workdir wh-cost
+# The host starts slowly under valgrind.
+BENCH_START_TIMEOUT=${BENCH_START_TIMEOUT:-120}
+start_host host "$(free_port)" WEBUI_PLUGIN_PATH="$HELLO_BUILD" -- \
+  valgrind --tool=callgrind --callgrind-out-file="$WORK/cg.out" "$BUILD/host/app/webui-host"
+HOST_PID=$BENCH_PID PORT=$BENCH_PORT
 
 echo "| path (wrk -c$CONNS, keep-alive, $DURATION under callgrind) | requests | instructions/request |"
 echo "|---|---|---|"
@@ -59,6 +46,7 @@ for path in $PATHS; do
     awk '/requests in/ {print $1}')
   n=$((n + 1))
   HOST=127.0.0.1 callgrind_control -d "cost$n" "$HOST_PID" >/dev/null
+  # shellcheck disable=SC2012  # the dumps are named cg.out.<pid>-<part>: no odd characters
   dump=$(ls -t "$WORK"/cg.out.* | head -1)
   total=$(callgrind_annotate "$dump" 2>/dev/null | awk '/PROGRAM TOTALS/ {gsub(",", "", $1); print $1}')
   echo "| $path | $requests | $((total / requests)) |"

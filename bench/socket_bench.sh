@@ -8,9 +8,13 @@
 # Uses tests/socketio/node_modules (socket.io-client); runs `npm ci` there when it is missing.
 # Everything stays on 127.0.0.1 and the host is stopped at the end.
 set -euo pipefail
+# shellcheck source=bench/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 N=${1:-5000}
-ROOT=$(cd "$(dirname "$0")/.." && pwd)
-BIN=${WEBUI_HOST_BIN:-${BUILD_DIR:-$ROOT/build}/host/app/webui-host}
+ROOT=$BENCH_ROOT
+# Relative to where the script is called from (bench_init moves to the repository).
+BIN=$(realpath -m "${WEBUI_HOST_BIN:-${BUILD_DIR:-$ROOT/build}/host/app/webui-host}")
+bench_init node
 if [ ! -x "$BIN" ]; then
   echo "socket_bench: no webui-host at $BIN (set BUILD_DIR or WEBUI_HOST_BIN)" >&2
   exit 2
@@ -26,31 +30,9 @@ if [ "$(ulimit -n)" -lt $((N + 1000)) ]; then
   exit 2
 fi
 
-WORK=$(mktemp -d /tmp/socket-bench.XXXXXX)
-HPID=""
-cleanup() {
-  if [ -n "$HPID" ] && kill -0 "$HPID" 2>/dev/null; then
-    kill -TERM "$HPID" 2>/dev/null || true
-    wait "$HPID" 2>/dev/null || true
-  fi
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
-
-# Started directly (not through a subshell) so $! is the host's own pid.
-env HOST=127.0.0.1 PORT=0 DATA_DIR="$WORK/data" WEBUI_PORT_FILE="$WORK/port" \
-  WEBUI_PLUGIN_PATH="$WORK/no-plugins" WEBUI_ENV_FILE="$WORK/.env" GLOBAL_LOG_LEVEL=WARNING \
-  WEBUI_SOCKET_MAX_TOTAL=$((N + 1000)) "$BIN" >"$WORK/host.log" 2>&1 &
-HPID=$!
-for _ in $(seq 200); do
-  [ -s "$WORK/port" ] && break
-  sleep 0.05
-done
-if [ ! -s "$WORK/port" ]; then
-  echo "socket_bench: the host did not start:" >&2
-  cat "$WORK/host.log" >&2
-  exit 1
-fi
-PORT=$(cat "$WORK/port")
-NODE_PATH=$MODULES node "$ROOT/bench/socket_bench.js" "http://127.0.0.1:$PORT" "$HPID" "$N" \
+bench_workdir socket-bench
+# The sockets are anonymous: their cap is WEBUI_SOCKET_MAX_ANONYMOUS, at most half the total one.
+start_host host 0 WEBUI_PLUGIN_PATH="$WORK/no-plugins" WEBUI_ENV_FILE="$WORK/.env" \
+  WEBUI_SOCKET_MAX_ANONYMOUS="$N" WEBUI_SOCKET_MAX_TOTAL=$((2 * N + 1000)) -- "$BIN"
+NODE_PATH=$MODULES node "$ROOT/bench/socket_bench.js" "http://127.0.0.1:$BENCH_PORT" "$BENCH_PID" "$N" \
   "${HOLD_S:-10}"

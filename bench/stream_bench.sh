@@ -15,63 +15,48 @@
 # three processes fight for the same cores and the ratio measures the scheduler, not the host.
 # BENCH_NO_PIN=1 runs everything unpinned. Usage: bench/stream_bench.sh [build-dir]
 set -euo pipefail
-cd "$(dirname "${BASH_SOURCE[0]}")/.."
+# shellcheck source=bench/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+bench_init node
 BUILD=${1:-build-bench}
-command -v node >/dev/null || scripts/install-deps.sh
-if [[ ! -x $BUILD/host/app/webui-host ]]; then
-  cmake -S . -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release -DWEBUI_BUILD_TESTS=OFF >/dev/null
-fi
-cmake --build "$BUILD" -j2 --target webui-host auth openai >/dev/null
-
-WORK=$(mktemp -d /tmp/wh-stream-bench.XXXXXX)
-cleanup() {
-  for pid in ${HOST_PID:-} ${UP_PID:-}; do kill "$pid" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
+bench_build "$BUILD" webui-host auth openai
+bench_workdir wh-stream-bench
 
 PIN_HOST=(taskset -c 0); PIN_LOAD=(taskset -c 1)
 if [[ ${BENCH_NO_PIN:-0} == 1 || $(nproc) -lt 2 ]]; then PIN_HOST=(); PIN_LOAD=(); fi
-"${PIN_LOAD[@]}" node bench/stream_upstream.js >"$WORK/up.port" &
-UP_PID=$!
-for _ in $(seq 50); do [[ -s $WORK/up.port ]] && break; sleep 0.1; done
-UP_PORT=$(head -1 "$WORK/up.port")
+NODE_PREFIX=("${PIN_LOAD[@]}")
+start_node bench/stream_upstream.js
+UP_PORT=$NODE_PORT
 
 mkdir -p "$WORK/plugins"
 cp "$BUILD/plugins/auth.so" "$BUILD/plugins/openai.so" "$WORK/plugins/"
-HOST=127.0.0.1 PORT=0 WEBUI_PORT_FILE=$WORK/host.port DATA_DIR=$WORK/data \
-  WEBUI_PLUGIN_PATH=$WORK/plugins WEBUI_SECRET_KEY=bench-secret-bench-secret-bench-secret \
-  OPENAI_API_BASE_URLS=http://127.0.0.1:$UP_PORT/v1 OPENAI_API_KEYS=x GLOBAL_LOG_LEVEL=WARNING \
-  WEBUI_AUTH_BCRYPT_ROUNDS=4 "${PIN_HOST[@]}" "$BUILD/host/app/webui-host" >"$WORK/host.log" 2>&1 &
-HOST_PID=$!
-for _ in $(seq 100); do [[ -s $WORK/host.port ]] && break; sleep 0.1; done
-HOST_PORT=$(head -1 "$WORK/host.port")
-TOKEN=$(curl -sf -X POST -H 'content-type: application/json' \
-  -d '{"name":"Bench","email":"bench@example.com","password":"bench-password"}' \
-  "http://127.0.0.1:$HOST_PORT/api/v1/auths/signup" | python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])')
+start_host host 0 WEBUI_PLUGIN_PATH="$WORK/plugins" \
+  WEBUI_SECRET_KEY=bench-secret-bench-secret-bench-secret \
+  OPENAI_API_BASE_URLS="http://127.0.0.1:$UP_PORT/v1" OPENAI_API_KEYS=x WEBUI_AUTH_BCRYPT_ROUNDS=4 \
+  -- "${PIN_HOST[@]}" "$BUILD/host/app/webui-host"
+HOST_PID=$BENCH_PID HOST_PORT=$BENCH_PORT
+TOKEN=$(signup_token "http://127.0.0.1:$HOST_PORT" \
+  '{"name":"Bench","email":"bench@example.com","password":"bench-password"}')
 curl -sf -H "Authorization: Bearer $TOKEN" "http://127.0.0.1:$HOST_PORT/openai/models" >/dev/null
 
 direct=http://127.0.0.1:$UP_PORT/v1/chat/completions
 via=http://127.0.0.1:$HOST_PORT/openai/chat/completions
 run() { "${PIN_LOAD[@]}" node bench/stream_client.js "$1" "$TOKEN" "$2" "$3" "$4"; }
 field() { python3 -c "import json,sys; print(json.loads(sys.argv[1])[sys.argv[2]])" "$1" "$2"; }
-rss_kb() { awk '/VmRSS/ {print $2}' "/proc/$HOST_PID/status"; }
-threads() { awk '/Threads/ {print $2}' "/proc/$HOST_PID/status"; }
 
 run "$via" 10 50 0 >/dev/null  # warm-up
 # median of 3 for throughput
-tp() { for _ in 1 2 3; do field "$(run "$1" 50 400 0)" chunks_per_s; done | sort -n | sed -n 2p; }
+tp() { for _ in 1 2 3; do field "$(run "$1" 50 400 0)" chunks_per_s; done | median_line; }
 tp_direct=$(tp "$direct"); tp_via=$(tp "$via")
-paced() { for _ in 1 2 3; do field "$(run "$1" 200 100 5)" chunks_per_s; done | sort -n | sed -n 2p; }
+paced() { for _ in 1 2 3; do field "$(run "$1" 200 100 5)" chunks_per_s; done | median_line; }
 pc_direct=$(paced "$direct"); pc_via=$(paced "$via")
-model_pace() { for _ in 1 2 3; do field "$(run "$1" 200 50 20)" chunks_per_s; done | sort -n | sed -n 2p; }
+model_pace() { for _ in 1 2 3; do field "$(run "$1" 200 50 20)" chunks_per_s; done | median_line; }
 mp_direct=$(model_pace "$direct"); mp_via=$(model_pace "$via")
 lat_direct=$(run "$direct" 20 200 5); lat_via=$(run "$via" 20 200 5)
-rss_idle=$(rss_kb); thr_idle=$(threads)
+rss_idle=$(rss_kb "$HOST_PID"); thr_idle=$(threads "$HOST_PID")
 run "$via" 500 40 50 >"$WORK/c500.json" &
 C500=$!
-sleep 1; rss_500=$(rss_kb); thr_500=$(threads)
+sleep 1; rss_500=$(rss_kb "$HOST_PID"); thr_500=$(threads "$HOST_PID")
 wait $C500
 c500=$(cat "$WORK/c500.json")
 
