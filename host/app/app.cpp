@@ -11,6 +11,8 @@
 #include <fstream>
 #include <iostream>
 #include <thread>
+#include <utility>
+#include <vector>
 
 #include <Poco/Net/NetException.h>
 #include <Poco/Net/ServerSocket.h>
@@ -209,8 +211,16 @@ int Run(int argc, char** argv) {
       spdlog::warn("could not reload settings after a change elsewhere: {}", e.what());
     }
   };
-  const auto config_subscription = kv->Subscribe(kConfigChannel, reload);
-  const auto resync_subscription = kv->Subscribe(kv::kResyncChannel, reload);
+  // The reload handlers use `persistent`: they are gone before it is, on every way out of Run
+  // (an admin command that publishes a change hears its own announcement while exiting).
+  struct Subscriptions {
+    kv::KvStore& kv;
+    std::vector<std::uint64_t> ids;
+    ~Subscriptions() {
+      for (auto id : ids) kv.Unsubscribe(id);
+    }
+  } subscriptions{
+      *kv, {kv->Subscribe(kConfigChannel, reload), kv->Subscribe(kv::kResyncChannel, reload)}};
   http::Router router;
   http::Pipeline pipeline(cfg, router);
   plugins::ServiceRegistry services;
@@ -356,8 +366,7 @@ int Run(int argc, char** argv) {
     }
   }
   front.Stop();
-  kv->Unsubscribe(config_subscription);
-  kv->Unsubscribe(resync_subscription);
+  for (auto id : std::exchange(subscriptions.ids, {})) kv->Unsubscribe(id);
   plugin_manager.ShutdownAll();
   spdlog::info("stopped");
   return 0;

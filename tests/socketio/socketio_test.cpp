@@ -289,7 +289,7 @@ TEST_F(SocketIoTest, FrontendFlowWithTheRealPlugins) {
   ASSERT_TRUE(upstream.Start(&why)) << why;
   HostProcess::Options o;
   o.env["WEBUI_PLUGIN_PATH"] = std::string(WEBUI_PLUGIN_BUILD_DIR);
-  o.env["WEBUI_PLUGINS"] = "auth,chat,openai";
+  o.env["WEBUI_PLUGINS"] = "auth,chat,openai,workspace,ui_defaults";
   o.env["OPENAI_API_BASE_URLS"] = upstream.BaseUrl() + "/v1";
   o.env["OPENAI_API_KEYS"] = "";
   o.env["OPENAI_API_CONFIGS"] = "{}";

@@ -1280,18 +1280,16 @@ TEST_F(AuthShared, AddressLimitIsSharedByTwoInstances) {
   }
 }
 
-}  // namespace
-}  // namespace webui::auth_it
-
 // ---------------------------------------------------------------------------------------------
 // users.v1 / groups.v1 through the "directory_probe" test plugin (tests/plugins)
 
-namespace {
 HostOptions WithDirectoryProbe() {
-  return WithEnv({{"WEBUI_PLUGINS", "auth,basic,directory_probe"}});
+  return WithEnv({{"WEBUI_PLUGINS", "auth,basic,directory_probe"},
+                  {"WEBUI_PLUGIN_PATH", std::string(WEBUI_PLUGIN_BUILD_DIR) + ":" +
+                                            testing::PluginDir("good") + ":" +
+                                            testing::PluginDir("directory")}});
 }
 constexpr const char* kProbe = "/api/v1/directory_probe";
-}  // namespace
 
 TEST_F(Auth, ConcurrentServiceCreatesOnAnEmptyDbMakeExactlyOneAdmin) {
   auto h = StartHost(backend(), WithDirectoryProbe());
@@ -1365,3 +1363,6 @@ TEST_F(Auth, ServiceTokenRoleChangeAndGroupsTakeEffectOnTheNextRequest) {
   EXPECT_EQ(upd.Json()["role"], "pending");
   EXPECT_EQ(h->Get("/api/v1/users/user/settings", Bearer(token)).status, 401);
 }
+
+}  // namespace
+}  // namespace webui::auth_it
