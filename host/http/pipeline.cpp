@@ -387,12 +387,17 @@ bool Pipeline::ReadBody(RequestContext& ctx, const Route& route, std::int64_t li
   }
   const auto length = req.getContentLength64();
   if (length == 0 || (length < 0 && !req.getChunkedTransferEncoding())) return true;
+  // The body is wanted now (its declared length passed, the caller was accepted).
+  if (req.getExpectContinue()) ctx.raw_response().sendContinue();
   std::string body;
   if (length > 0) body.reserve(static_cast<size_t>(length));
   std::istream& in = req.stream();
   char buf[16384];
   while (in) {
-    in.read(buf, sizeof buf);
+    // Never ask for more than one byte past the limit: a read blocks until it has what it asked
+    // for, and a client that stopped just past the limit must still get its 413.
+    in.read(buf, static_cast<std::streamsize>(std::min<std::int64_t>(
+                     sizeof buf, limit - static_cast<std::int64_t>(body.size()) + 1)));
     const auto n = in.gcount();
     if (n <= 0) break;
     if (static_cast<std::int64_t>(body.size()) + n > limit) {
@@ -438,12 +443,14 @@ bool Pipeline::ReadMultipart(RequestContext& ctx, const Route& route, std::int64
   }
   // The parser owns the files until the parts go to the context; either deletes them.
   MultipartParser parser(std::move(boundary), temp_dir);
+  if (req.getExpectContinue()) ctx.raw_response().sendContinue();
   std::istream& in = req.stream();
   std::int64_t received = 0;
   char buf[65536];
   try {
     while (in) {
-      in.read(buf, sizeof buf);
+      in.read(buf, static_cast<std::streamsize>(
+                       std::min<std::int64_t>(sizeof buf, limit - received + 1)));
       const auto n = in.gcount();
       if (n <= 0) break;
       received += n;

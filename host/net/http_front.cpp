@@ -125,6 +125,14 @@ class FrontResponse final : public Poco::Net::HTTPServerResponseImpl, public Who
 
   bool sent() const override { return written_ || HTTPServerResponseImpl::sent(); }
 
+  // The pipeline says "100 Continue" only when it is about to read the body, so a body it refuses
+  // by its head (413 for its length, 401 ...) is never sent by a client that waits for the 100.
+  void sendContinue() override {
+    continue_sent_ = true;
+    HTTPServerResponseImpl::sendContinue();
+  }
+  bool continue_sent() const { return continue_sent_; }
+
   std::ostream& send() override {
     if (written_) throw Poco::IllegalStateException("response already sent");
     if (!HTTPServerResponseImpl::sent()) {
@@ -194,6 +202,7 @@ class FrontResponse final : public Poco::Net::HTTPServerResponseImpl, public Who
   bool head_request_ = false;
   bool written_ = false;
   bool write_failed_ = false;
+  bool continue_sent_ = false;
 };
 
 namespace {
@@ -813,8 +822,6 @@ HttpFront::After HttpFront::ServeOne(Connection& conn, FrontSession& session) {
     SendAll(conn.fd, SimpleResponse(400, *problem), 0);
     return After::kLinger;
   }
-  if (req.getExpectContinue() && response.getStatus() == Poco::Net::HTTPResponse::HTTP_OK)
-    response.sendContinue();
   try {
     handler_(req, response, response);
   } catch (const std::exception& e) {
@@ -830,12 +837,25 @@ HttpFront::After HttpFront::ServeOne(Connection& conn, FrontSession& session) {
     response.set("Date", HttpDate());
     response.set("Server", options_.server_name);
     PrepareRelayResponse(*job, req, response);
-    job->keep_alive = response.getKeepAlive() && !stopping_ && BodyFullyRead(req, conn);
+    job->keep_alive =
+        response.getKeepAlive() && !stopping_ && BodyOffTheConnection(req, response, conn);
     conn.impl->AttachRelay(std::move(job));
     return After::kRelay;
   }
   if (!response.sent() || !response.getKeepAlive() || stopping_) return After::kLinger;
-  return BodyFullyRead(req, conn) ? After::kPark : After::kLinger;
+  return BodyOffTheConnection(req, response, conn) ? After::kPark : After::kLinger;
+}
+
+// A client that asked "Expect: 100-continue" and got no 100 may never send its body: waiting to
+// drain it would only cost the drain time, so such a connection is closed instead.
+bool HttpFront::BodyOffTheConnection(Poco::Net::HTTPServerRequest& req,
+                                     const FrontResponse& response, Connection& conn) {
+  if (req.getExpectContinue() && !response.continue_sent()) {
+    const bool has_body = req.getChunkedTransferEncoding() ||
+                          (req.hasContentLength() && req.getContentLength64() > 0);
+    if (has_body) return false;
+  }
+  return BodyFullyRead(req, conn);
 }
 
 // Whether the request's body is off the connection, reading (and dropping) a bounded rest that

@@ -38,6 +38,7 @@
 namespace webui::net {
 
 class FrontSession;
+class FrontResponse;
 
 struct FrontOptions {
   int max_workers = 1100;  // threads serving requests at once
@@ -115,6 +116,8 @@ class HttpFront {
   bool NextHeadArrives(Connection& conn);
   After ServeOne(Connection& conn, FrontSession& session);
   bool BodyFullyRead(Poco::Net::HTTPServerRequest& req, Connection& conn);
+  bool BodyOffTheConnection(Poco::Net::HTTPServerRequest& req, const FrontResponse& response,
+                            Connection& conn);
   void HandBack(ConnPtr conn, After after);
 
   Poco::Net::ServerSocket listener_;

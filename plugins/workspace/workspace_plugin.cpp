@@ -20,6 +20,14 @@ using sdk::Request;
 using sdk::Response;
 using sdk::Row;
 
+// The caller as the access rules see it (outside the anonymous namespace: the plugin class
+// below holds one).
+struct User {
+  std::string id;
+  std::string role;
+  bool IsAdmin() const { return role == "admin"; }
+};
+
 namespace {
 
 // Open WebUI's columns (models/{tools,functions,channels,prompts}.py). IF NOT EXISTS keeps an
@@ -77,12 +85,6 @@ constexpr const char* kCommandTaken =
 constexpr const char* kCannotRunCode =
     "This server cannot run Python tools or functions; existing ones can be listed, read and "
     "deleted only.";
-
-struct User {
-  std::string id;
-  std::string role;
-  bool IsAdmin() const { return role == "admin"; }
-};
 
 User CurrentUser(const Request& req) {
   auto c = req.RequireCaller();

@@ -6,6 +6,8 @@
 #include <atomic>
 #include <cctype>
 #include <chrono>
+#include <filesystem>
+#include <fstream>
 #include <mutex>
 #include <stdexcept>
 #include <thread>
@@ -122,6 +124,20 @@ class Basic : public webui::sdk::Plugin {
                                          : metrics_.Count("test_events", {{"kind", kind}});
       res.Json(json{{"ok", ok}, {"available", metrics_.available()}}.dump());
     });
+    // Uploads (multipart body policy): what arrived, per part; "keep" moves the file away.
+    const webui::sdk::RouteOptions upload{.max_body_bytes = 1LL << 30,
+                                          .body = webui::sdk::Body::kMultipart};
+    host.Route("POST", "/api/v1/test/upload", Auth::kPublic, upload,
+               [](Request& req, Response& res) { res.Json(DescribeParts(req, "").dump()); });
+    host.Route("POST", "/api/v1/test/upload-keep", Auth::kPublic, upload,
+               [this](Request& req, Response& res) {
+                 const std::string dir = host_->Env("DATA_DIR").value_or(".") + "/kept";
+                 res.Json(DescribeParts(req, dir).dump());
+               });
+    host.Route(
+        "POST", "/api/v1/test/upload-small", Auth::kPublic,
+        webui::sdk::RouteOptions{.max_body_bytes = 1024, .body = webui::sdk::Body::kMultipart},
+        [](Request& req, Response& res) { res.Json(DescribeParts(req, "").dump()); });
     host.Route("GET", "/api/v1/test/stream", Auth::kPublic,
                [this](Request& req, Response& res) { Stream(req, res); });
     host.Route("GET", "/api/v1/test/stream-stats", Auth::kPublic, [this](Request&, Response& res) {
@@ -309,6 +325,43 @@ class Basic : public webui::sdk::Plugin {
     if (api->res_relay(res, &up, &handler, new RelayState{self, api}) != WH_OK) {
       api->res_send_error(res, 400, {"relay refused", 13});
     }
+  }
+
+  // Each part: name, filename, type, size, an FNV-1a checksum of its bytes (read back from the
+  // temporary file), whether that file exists now; with `keep_dir`, files are renamed into it.
+  static json DescribeParts(Request& req, const std::string& keep_dir) {
+    json out = json::array();
+    for (const auto& p : req.FormParts()) {
+      json j{{"name", p.name},
+             {"filename", p.filename},
+             {"content_type", p.content_type},
+             {"size", p.size},
+             {"file", p.IsFile()}};
+      if (!p.IsFile()) {
+        j["value"] = p.value;
+      } else {
+        std::ifstream in{std::string(p.file_path), std::ios::binary};
+        std::uint64_t h = 1469598103934665603ull;
+        char buf[65536];
+        std::uint64_t n = 0;
+        while (in.read(buf, sizeof buf) || in.gcount() > 0) {
+          for (std::streamsize i = 0; i < in.gcount(); ++i) {
+            h = (h ^ static_cast<unsigned char>(buf[i])) * 1099511628211ull;
+          }
+          n += static_cast<std::uint64_t>(in.gcount());
+        }
+        j["fnv1a"] = std::to_string(h);
+        j["read"] = n;
+        if (!keep_dir.empty()) {
+          std::filesystem::create_directories(keep_dir);
+          const std::string kept = keep_dir + "/" + std::to_string(h);
+          std::filesystem::rename(std::string(p.file_path), kept);
+          j["kept"] = kept;
+        }
+      }
+      out.push_back(std::move(j));
+    }
+    return out;
   }
 
   void Stream(Request& req, Response& res) {
