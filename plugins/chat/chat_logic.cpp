@@ -1,4 +1,5 @@
 #include "chat_logic.hpp"
+#include <webui_host/sdk/access.hpp>
 
 #include <webui_host/sdk/json.hpp>
 
@@ -60,19 +61,7 @@ std::string Dump(const json& value) {
 
 bool HasAccess(const std::string& user_id, std::string_view type, const json& access_control,
                const std::set<std::string>& user_group_ids, bool strict) {
-  if (access_control.is_null()) return strict ? type == "read" : true;
-  if (!access_control.is_object()) return false;
-  auto it = access_control.find(std::string(type));
-  if (it == access_control.end() || !it->is_object()) return false;
-  if (auto users = it->find("user_ids"); users != it->end() && users->is_array()) {
-    for (const auto& u : *users)
-      if (u.is_string() && u.get<std::string>() == user_id) return true;
-  }
-  if (auto groups = it->find("group_ids"); groups != it->end() && groups->is_array()) {
-    for (const auto& g : *groups)
-      if (g.is_string() && user_group_ids.count(g.get<std::string>()) > 0) return true;
-  }
-  return false;
+  return sdk::HasAccess(user_id, type, access_control, user_group_ids, strict);
 }
 
 // ---- chats ------------------------------------------------------------------------------------
