@@ -379,6 +379,16 @@ void Pipeline::RefuseBody(RequestContext& ctx, const Route& route, std::int64_t 
   ctx.SendError(413, "Request body too large (limit " + std::to_string(limit) + " bytes)");
 }
 
+bool Pipeline::RefuseIncompleteBody(RequestContext& ctx) {
+  ctx.ForceClose();
+  if (ReadTimedOut(ctx.raw_request())) {
+    ctx.SendError(408, "Request body not received in time");
+  } else {
+    ctx.SendError(400, "Incomplete request body");
+  }
+  return false;
+}
+
 bool Pipeline::ReadBody(RequestContext& ctx, const Route& route, std::int64_t limit) {
   auto& req = ctx.raw_request();
   if (route.body == Route::Body::kMultipart) {
@@ -407,13 +417,7 @@ bool Pipeline::ReadBody(RequestContext& ctx, const Route& route, std::int64_t li
     body.append(buf, static_cast<size_t>(n));
   }
   if (in.bad() || (length > 0 && static_cast<std::int64_t>(body.size()) != length)) {
-    ctx.ForceClose();
-    if (ReadTimedOut(req)) {
-      ctx.SendError(408, "Request body not received in time");
-    } else {
-      ctx.SendError(400, "Incomplete request body");
-    }
-    return false;
+    return RefuseIncompleteBody(ctx);
   }
   ctx.set_body(std::move(body));
   return true;
@@ -468,13 +472,7 @@ bool Pipeline::ReadMultipart(RequestContext& ctx, const Route& route, std::int64
     return false;
   }
   if (in.bad() || (length > 0 && received != length)) {
-    ctx.ForceClose();
-    if (ReadTimedOut(req)) {
-      ctx.SendError(408, "Request body not received in time");
-    } else {
-      ctx.SendError(400, "Incomplete request body");
-    }
-    return false;
+    return RefuseIncompleteBody(ctx);
   }
   if (auto error = parser.Finish()) return refuse(*error);
   ctx.set_form_parts(parser.TakeParts());

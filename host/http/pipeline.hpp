@@ -106,6 +106,8 @@ class Pipeline {
   bool ReadMultipart(RequestContext& ctx, const Route& route, std::int64_t limit,
                      std::string boundary);
   void RefuseBody(RequestContext& ctx, const Route& route, std::int64_t limit);
+  // A body that ended early or timed out: 400 or 408, and the connection closes. Always false.
+  bool RefuseIncompleteBody(RequestContext& ctx);
   void AnswerPreflight(RequestContext& ctx);
   // The headers every response carries (request id, security headers, CORS), which replace
   // any of the same name the handler set. Views into ctx, config_ and `origin`.
