@@ -126,7 +126,9 @@ void AuthPlugin::Init(sdk::Host& host) {
   host_ = &host;
   settings_.Init(host);
   secret_ = ResolveSecret(host);
-  signing_key_ = std::make_unique<HmacSha256Key>(secret_);
+  // Same bounds as the user cache: one token per signed-in client is the common case.
+  tokens_ = std::make_unique<TokenVerifier>(secret_, static_cast<size_t>(settings_.user_cache_size),
+                                            std::chrono::seconds(settings_.user_cache_max_age_s));
   store_ = std::make_unique<UsersStore>(host);
   store_->Migrate();
   // Unknown accounts are checked against this, at the same cost as real hashes (T01). Made
@@ -210,7 +212,7 @@ std::optional<std::string> AuthPlugin::RequestToken(const Request& req) const {
 }
 
 std::optional<TokenClaims> AuthPlugin::Decode(std::string_view token) const {
-  return DecodeToken(token, *signing_key_, Now());
+  return tokens_->Verify(token, Now());
 }
 
 void AuthPlugin::Revoke(const TokenClaims& claims) {

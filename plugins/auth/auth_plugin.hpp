@@ -147,7 +147,7 @@ class AuthPlugin : public sdk::Plugin {
   std::unique_ptr<UsersStore> store_;
   AuthSettings settings_;
   std::string secret_;
-  std::unique_ptr<HmacSha256Key> signing_key_;  // secret_, set up once for token checks
+  std::unique_ptr<TokenVerifier> tokens_;  // checks tokens signed with secret_
   std::string dummy_hash_;
   std::unique_ptr<ExpiringCache<ResolvedUser>> users_;
   bool redis_configured_ = false;

@@ -123,4 +123,44 @@ std::optional<TokenClaims> DecodeToken(std::string_view token, const HmacSha256K
       token, [&key](std::string_view input) { return key.Sign(input); }, now, error);
 }
 
+TokenVerifier::TokenVerifier(std::string_view secret, std::size_t max_entries,
+                             std::chrono::milliseconds max_age)
+    : key_(secret), verified_(max_entries, max_age) {}
+
+std::optional<TokenClaims> TokenVerifier::Verify(std::string_view token, int64_t now,
+                                                 TokenError* error) const noexcept {
+  auto fail = [&](TokenError e) -> std::optional<TokenClaims> {
+    if (error != nullptr) *error = e;
+    return std::nullopt;
+  };
+  try {
+    if (token.empty() || token.size() > kMaxTokenLength) return fail(TokenError::kMalformed);
+    const size_t dot = token.rfind('.');
+    if (dot == std::string_view::npos) return fail(TokenError::kMalformed);
+    const std::string_view signing_input = token.substr(0, dot);
+    const std::string_view signature_b64 = token.substr(dot + 1);
+    if (auto hit = verified_.Get(signing_input)) {
+      // Same header and payload as a token that verified: only this signature can match.
+      if (!ConstantTimeEquals(hit->signature_b64, signature_b64))
+        return fail(TokenError::kSignature);
+      if (hit->claims.exp && *hit->claims.exp <= now) return fail(TokenError::kExpired);
+      if (hit->nbf && *hit->nbf > now) return fail(TokenError::kNotYetValid);
+      if (error != nullptr) *error = TokenError::kNone;
+      return hit->claims;
+    }
+    const uint64_t epoch = verified_.Epoch();
+    auto claims = DecodeToken(token, key_, now, error);
+    if (!claims) return std::nullopt;
+    auto entry = std::make_shared<Verified>();
+    entry->signature_b64 = std::string(signature_b64);
+    if (auto it = claims->payload.find("nbf"); it != claims->payload.end())
+      entry->nbf = IntClaim(*it);
+    entry->claims = *claims;
+    verified_.Put(signing_input, std::move(entry), epoch);
+    return claims;
+  } catch (...) {
+    return fail(TokenError::kMalformed);
+  }
+}
+
 }  // namespace webui::auth

@@ -5,7 +5,9 @@
 // trusts a byte of the payload; exp and nbf are enforced like PyJWT (no leeway).
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -13,6 +15,7 @@
 #include <nlohmann/json.hpp>
 
 #include "crypto.hpp"
+#include "expiring_cache.hpp"
 
 namespace webui::auth {
 
@@ -38,5 +41,28 @@ std::optional<TokenClaims> DecodeToken(std::string_view token, std::string_view 
 // The same with the secret set up once (the authenticator's per-request check).
 std::optional<TokenClaims> DecodeToken(std::string_view token, const HmacSha256Key& key,
                                        int64_t now, TokenError* error = nullptr) noexcept;
+
+// Verifies tokens with one key and remembers those that passed. A signed-in client sends the
+// same token with every request; a hit skips the HMAC, the base64 and the JSON work but still
+// compares the signature in constant time and checks exp and nbf against `now`, so it accepts
+// exactly what DecodeToken accepts. Revocation is not its business (the caller checks jti).
+class TokenVerifier {
+ public:
+  // `secret` as for DecodeToken; at most `max_entries` tokens, each remembered for `max_age`.
+  TokenVerifier(std::string_view secret, std::size_t max_entries,
+                std::chrono::milliseconds max_age);
+
+  std::optional<TokenClaims> Verify(std::string_view token, int64_t now,
+                                    TokenError* error = nullptr) const noexcept;
+
+ private:
+  struct Verified {
+    std::string signature_b64;  // the token's third part, compared on every hit
+    std::optional<int64_t> nbf;
+    TokenClaims claims;
+  };
+  HmacSha256Key key_;
+  mutable ExpiringCache<Verified> verified_;  // keyed by the signing input (header.payload)
+};
 
 }  // namespace webui::auth

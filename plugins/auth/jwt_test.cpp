@@ -123,6 +123,46 @@ TEST(Jwt, KeyedDecodeGivesTheSameVerdicts) {
   EXPECT_EQ(e, TokenError::kExpired);
 }
 
+// The verifier remembers tokens that passed; a second look must give DecodeToken's verdict.
+TEST(Jwt, VerifierAcceptsExactlyWhatDecodeAccepts) {
+  TokenVerifier verifier(kSecret, 16, std::chrono::minutes(1));
+  TokenError e = TokenError::kNone;
+  for (int pass = 0; pass < 2; ++pass) {  // the first pass verifies, the second hits the cache
+    auto c = verifier.Verify(kPyJwtWithExp, kNow, &e);
+    ASSERT_TRUE(c) << pass;
+    EXPECT_EQ(c->id, kId);
+    EXPECT_EQ(c->jti, kJti);
+    EXPECT_EQ(e, TokenError::kNone);
+  }
+  // Same header and payload as the cached token, another signature: refused.
+  std::string forged = kPyJwtWithExp;
+  forged.back() = forged.back() == 'E' ? 'F' : 'E';
+  EXPECT_FALSE(verifier.Verify(forged, kNow, &e));
+  EXPECT_EQ(e, TokenError::kSignature);
+  std::string truncated = kPyJwtWithExp;
+  truncated.pop_back();
+  EXPECT_FALSE(verifier.Verify(truncated, kNow));
+  EXPECT_TRUE(verifier.Verify(kPyJwtWithExp, kNow));  // the forgery did not evict the real one
+  // Expiry and not-before are checked on every hit, against the time of that request.
+  const std::string short_lived =
+      Sign(R"({"alg":"HS256","typ":"JWT"})", R"({"id":"x","exp":1700000010})", kSecret);
+  EXPECT_TRUE(verifier.Verify(short_lived, kNow));
+  EXPECT_FALSE(verifier.Verify(short_lived, 1700000010, &e));
+  EXPECT_EQ(e, TokenError::kExpired);
+  const std::string later =
+      Sign(R"({"alg":"HS256","typ":"JWT"})", R"({"id":"x","nbf":1700000005})", kSecret);
+  EXPECT_FALSE(verifier.Verify(later, kNow, &e));
+  EXPECT_EQ(e, TokenError::kNotYetValid);
+  EXPECT_TRUE(verifier.Verify(later, 1700000005));
+  EXPECT_FALSE(verifier.Verify(later, kNow, &e));
+  EXPECT_EQ(e, TokenError::kNotYetValid);
+  // Another key never accepts what this one cached.
+  TokenVerifier other("another-secret", 16, std::chrono::minutes(1));
+  EXPECT_FALSE(other.Verify(kPyJwtWithExp, kNow));
+  EXPECT_FALSE(verifier.Verify("", kNow));
+  EXPECT_FALSE(verifier.Verify("no-dots-at-all", kNow));
+}
+
 TEST(Crypto, KeyedHmacMatchesTheOneShotAndRfc4231) {
   // RFC 4231 test case 2.
   EXPECT_EQ(HexEncode(HmacSha256Key("Jefe").Sign("what do ya want for nothing?")),

@@ -53,7 +53,7 @@ WorkspaceModel ParseModelForm(const json& body) {
 }  // namespace
 
 std::vector<json> ChatPlugin::AllModels(bool refresh) {
-  return MergeModels(catalog_->BaseModels(refresh), store_->ListModels());
+  return MergeModels(catalog_->BaseModels(refresh), *store_->ModelRows());
 }
 
 bool ChatPlugin::CanRead(const User& user, const WorkspaceModel& m) {

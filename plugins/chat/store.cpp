@@ -530,14 +530,49 @@ std::optional<WorkspaceModel> Store::GetModel(const std::string& id) {
   return ReadModel(*row);
 }
 
-std::vector<WorkspaceModel> Store::ListModels() {
-  std::vector<WorkspaceModel> out;
+namespace {
+// Changed by every instance's model writes when the KV store is shared.
+constexpr std::string_view kModelsStampKey = "chat:models:stamp";
+// A backstop: a stamp write lost to a Redis outage delays other instances by this much at most.
+constexpr std::chrono::seconds kModelsMaxAge{30};
+}  // namespace
+
+std::shared_ptr<const std::vector<WorkspaceModel>> Store::ModelRows() {
+  // Read before the table, so a write elsewhere that lands after our read changes it again.
+  const std::string stamp =
+      host_.KvShared() ? host_.KvGet(kModelsStampKey).value_or(std::string()) : std::string();
+  uint64_t generation;
+  {
+    std::lock_guard lock(models_mu_);
+    if (models_ && models_stamp_ == stamp &&
+        std::chrono::steady_clock::now() - models_loaded_at_ < kModelsMaxAge)
+      return models_;
+    generation = models_generation_;
+  }
+  const auto loaded_at = std::chrono::steady_clock::now();
+  auto rows = std::make_shared<std::vector<WorkspaceModel>>();
   host_.Exec(std::string("SELECT ") + kModelCols + " FROM model ORDER BY created_at, id", {},
              [&](const Row& r) {
-               out.push_back(ReadModel(r));
+               rows->push_back(ReadModel(r));
                return true;
              });
-  return out;
+  std::lock_guard lock(models_mu_);
+  // A local write during the read may not be in `rows`: keep them for this caller only.
+  if (generation == models_generation_) {
+    models_ = rows;
+    models_stamp_ = stamp;
+    models_loaded_at_ = loaded_at;
+  }
+  return rows;
+}
+
+void Store::ModelsChanged() {
+  {
+    std::lock_guard lock(models_mu_);
+    ++models_generation_;
+    models_.reset();
+  }
+  if (host_.KvShared()) host_.KvSet(kModelsStampKey, NewUuid());
 }
 
 void Store::InsertModel(const WorkspaceModel& m) {
@@ -548,6 +583,7 @@ void Store::InsertModel(const WorkspaceModel& m) {
       "is_active, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
       {m.id, m.user_id, m.base_model_id, m.name, params, meta, access, m.is_active ? 1 : 0,
        m.created_at, m.updated_at});
+  ModelsChanged();
 }
 
 void Store::UpdateModel(const WorkspaceModel& m) {
@@ -557,13 +593,18 @@ void Store::UpdateModel(const WorkspaceModel& m) {
       "UPDATE model SET base_model_id = ?, name = ?, params = ?, meta = ?, access_control = ?, "
       "is_active = ?, updated_at = ? WHERE id = ?",
       {m.base_model_id, m.name, params, meta, access, m.is_active ? 1 : 0, m.updated_at, m.id});
+  ModelsChanged();
 }
 
 void Store::DeleteModel(const std::string& id) {
   host_.Exec("DELETE FROM model WHERE id = ?", {id});
+  ModelsChanged();
 }
 
-void Store::DeleteAllModels() { host_.Exec("DELETE FROM model"); }
+void Store::DeleteAllModels() {
+  host_.Exec("DELETE FROM model");
+  ModelsChanged();
+}
 
 // ---- other features' tables -------------------------------------------------------------------
 

@@ -5,6 +5,10 @@
 
 #include <webui_host/sdk.hpp>
 
+#include <chrono>
+#include <cstdint>
+
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <set>
@@ -124,7 +128,11 @@ class Store {
 
   // -- models --
   std::optional<WorkspaceModel> GetModel(const std::string& id);
-  std::vector<WorkspaceModel> ListModels();
+  // Every model row, oldest first. Cached: /api/models reads the table on every call and it
+  // changes only through the writes below. A write drops this instance's copy and, when the KV
+  // store is shared (Redis), changes a stamp that every instance compares before using its own.
+  std::shared_ptr<const std::vector<WorkspaceModel>> ModelRows();
+  std::vector<WorkspaceModel> ListModels() { return *ModelRows(); }
   void InsertModel(const WorkspaceModel& m);
   void UpdateModel(const WorkspaceModel& m);  // everything but id, user_id, created_at
   void DeleteModel(const std::string& id);
@@ -145,7 +153,14 @@ class Store {
  private:
   std::vector<ChatRow> SelectChats(const std::string& where, const std::vector<sdk::Param>& params,
                                    const std::string& tail = "");
+  void ModelsChanged();  // after every write to the model table
+
   sdk::Host& host_;
+  std::mutex models_mu_;
+  std::shared_ptr<const std::vector<WorkspaceModel>> models_;  // null: not loaded
+  std::string models_stamp_;  // the shared stamp models_ was loaded under
+  std::chrono::steady_clock::time_point models_loaded_at_;
+  uint64_t models_generation_ = 0;  // bumped by every local write
   std::mutex tables_mu_;
   std::set<std::string> tables_seen_;
 };
