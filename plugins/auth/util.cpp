@@ -144,6 +144,6 @@ std::optional<bool> OptionalBool(const json& body, const char* field) {
   return it->get<bool>();
 }
 
-std::string Dump(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
+std::string Dump(const json& j) { return sdk::json::Dump(j); }
 
 }  // namespace webui::auth

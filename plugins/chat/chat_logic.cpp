@@ -53,9 +53,7 @@ json ParseJsonOr(std::string_view text, json fallback) {
   return v;
 }
 
-std::string Dump(const json& value) {
-  return value.dump(-1, ' ', false, json::error_handler_t::replace);
-}
+std::string Dump(const json& value) { return sdk::json::Dump(value); }
 
 // ---- access control ---------------------------------------------------------------------------
 

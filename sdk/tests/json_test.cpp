@@ -3,7 +3,12 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdint>
+#include <functional>
+#include <limits>
+#include <random>
 #include <string>
+#include <vector>
 
 namespace {
 
@@ -81,3 +86,75 @@ TEST(SdkJsonDump, ReplacesInvalidUtf8) {
 }
 
 }  // namespace
+
+// Dump's own compact writer must give nlohmann's bytes for every value: random documents with
+// strings of every byte (controls, quotes, invalid and valid UTF-8), numbers of every kind.
+TEST(SdkJsonDump, CompactOutputIsByteIdenticalToNlohmann) {
+  std::mt19937 rng(20261127);
+  auto pick = [&](int n) { return static_cast<int>(rng() % static_cast<unsigned>(n)); };
+  const std::vector<std::string> fragments = {"a",
+                                              "\"",
+                                              "\\",
+                                              "\n",
+                                              "\t",
+                                              "\x01",
+                                              "\x1f",
+                                              "\x7f",
+                                              "\xc3\xa9",
+                                              "\xe2\x82\xac",
+                                              "\xf0\x9f\x98\x80",
+                                              "\xc3",
+                                              "\xff",
+                                              "\xe2\x82",
+                                              "\xed\xa0\x80",
+                                              "/",
+                                              " "};
+  auto random_string = [&] {
+    std::string s;
+    for (int i = pick(12); i > 0; --i) {
+      if (pick(3) == 0) {
+        s.push_back(static_cast<char>(pick(256)));
+      } else {
+        s += fragments[static_cast<size_t>(pick(static_cast<int>(fragments.size())))];
+      }
+    }
+    return s;
+  };
+  std::function<nlohmann::json(int)> random_value = [&](int depth) -> nlohmann::json {
+    switch (pick(depth > 4 ? 7 : 9)) {
+      case 0:
+        return nullptr;
+      case 1:
+        return pick(2) == 0;
+      case 2:
+        return static_cast<std::int64_t>(rng()) - (std::int64_t{1} << 31) * pick(3);
+      case 3:
+        return std::numeric_limits<std::uint64_t>::max() - rng();
+      case 4:
+        return static_cast<double>(rng()) / 7.0 - 1e5;
+      case 5:
+      case 6:
+        return random_string();
+      case 7: {
+        nlohmann::json a = nlohmann::json::array();
+        for (int i = pick(5); i > 0; --i) a.push_back(random_value(depth + 1));
+        return a;
+      }
+      default: {
+        nlohmann::json o = nlohmann::json::object();
+        for (int i = pick(5); i > 0; --i) o[random_string()] = random_value(depth + 1);
+        return o;
+      }
+    }
+  };
+  for (int i = 0; i < 3000; ++i) {
+    const nlohmann::json v = random_value(0);
+    ASSERT_EQ(sj::Dump(v), v.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace))
+        << "document " << i;
+  }
+  EXPECT_EQ(sj::Dump(nlohmann::json::object()), "{}");
+  EXPECT_EQ(sj::Dump(nlohmann::json::array()), "[]");
+  EXPECT_EQ(sj::Dump(nlohmann::json(std::numeric_limits<std::int64_t>::min())),
+            "-9223372036854775808");
+  EXPECT_EQ(sj::Dump(nlohmann::json("\x01\b\f")), "\"\\u0001\\b\\f\"");
+}

@@ -33,10 +33,42 @@ inline void AppendSink(void* user, wh_str value) {
   static_cast<std::string*>(user)->append(value.ptr == nullptr ? "" : value.ptr, value.len);
 }
 
+// Appends the JSON escape of `c`, which is '"', '\\' or a control character, as nlohmann writes
+// it: \b \f \n \r \t by name, the other controls as \u00xx.
+inline void AppendJsonEscape(std::string& out, unsigned char c) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  switch (c) {
+    case '"':
+      out += "\\\"";
+      return;
+    case '\\':
+      out += "\\\\";
+      return;
+    case '\b':
+      out += "\\b";
+      return;
+    case '\f':
+      out += "\\f";
+      return;
+    case '\n':
+      out += "\\n";
+      return;
+    case '\r':
+      out += "\\r";
+      return;
+    case '\t':
+      out += "\\t";
+      return;
+    default:
+      out += "\\u00";
+      out.push_back(kHex[c >> 4]);
+      out.push_back(kHex[c & 0xf]);
+  }
+}
+
 // `text` as a JSON string literal. Invalid UTF-8 becomes U+FFFD (as json::Dump does), so a detail
 // built from client or upstream bytes never makes an invalid answer.
 inline std::string JsonQuote(std::string_view text) {
-  static constexpr char kHex[] = "0123456789abcdef";
   std::string out;
   out.reserve(text.size() + 2);
   out.push_back('"');
@@ -45,30 +77,10 @@ inline std::string JsonQuote(std::string_view text) {
   for (size_t i = 0; i < n;) {
     const unsigned char c = p[i];
     if (c < 0x80) {
-      switch (c) {
-        case '"':
-          out += "\\\"";
-          break;
-        case '\\':
-          out += "\\\\";
-          break;
-        case '\n':
-          out += "\\n";
-          break;
-        case '\r':
-          out += "\\r";
-          break;
-        case '\t':
-          out += "\\t";
-          break;
-        default:
-          if (c < 0x20) {
-            out += "\\u00";
-            out.push_back(kHex[c >> 4]);
-            out.push_back(kHex[c & 0xf]);
-          } else {
-            out.push_back(static_cast<char>(c));
-          }
+      if (c < 0x20 || c == '"' || c == '\\') {
+        AppendJsonEscape(out, c);
+      } else {
+        out.push_back(static_cast<char>(c));
       }
       ++i;
       continue;

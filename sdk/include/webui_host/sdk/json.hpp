@@ -16,6 +16,7 @@
 #include <type_traits>
 #include <utility>
 
+#include <webui_host/sdk/core.hpp>
 #include <webui_host/sdk/errors.hpp>
 #include <webui_host/sdk/http.hpp>
 #include <webui_host/sdk/plugin.hpp>
@@ -88,11 +89,96 @@ inline std::optional<nlohmann::json> Parse(std::string_view text,
   }
 }
 
+namespace detail {
+
+inline std::string NlohmannDump(const nlohmann::json& value, int indent) {
+  return value.dump(indent, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+// `s` as a JSON string literal, exactly as nlohmann writes it (ensure_ascii off): runs of bytes
+// that need no escape are copied at once. Text with a byte >= 0x80 goes to nlohmann, whose
+// UTF-8 check and U+FFFD replacement rules the output must match byte for byte.
+inline void AppendString(std::string& out, const std::string& s) {
+  const std::size_t mark = out.size();
+  out.push_back('"');
+  const char* p = s.data();
+  std::size_t run = 0;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    const auto c = static_cast<unsigned char>(p[i]);
+    if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\') continue;
+    if (c >= 0x80) {
+      out.resize(mark);
+      out += NlohmannDump(nlohmann::json(s), -1);
+      return;
+    }
+    out.append(p + run, i - run);
+    run = i + 1;
+    sdk::detail::AppendJsonEscape(out, c);
+  }
+  out.append(p + run, s.size() - run);
+  out.push_back('"');
+}
+
+// Compact serialisation, byte-identical to nlohmann's dump(-1) with error_handler_t::replace
+// (tests/sdk json_test compares them on random documents). Floats, binary and discarded values
+// are rare on answers and left to nlohmann. Recurses once per nesting level, like nlohmann's.
+inline void AppendCompact(std::string& out, const nlohmann::json& v) {
+  switch (v.type()) {
+    case nlohmann::json::value_t::null:
+      out += "null";
+      return;
+    case nlohmann::json::value_t::boolean:
+      out += v.get_ref<const bool&>() ? "true" : "false";
+      return;
+    case nlohmann::json::value_t::number_integer:
+      out += std::to_string(v.get_ref<const std::int64_t&>());
+      return;
+    case nlohmann::json::value_t::number_unsigned:
+      out += std::to_string(v.get_ref<const std::uint64_t&>());
+      return;
+    case nlohmann::json::value_t::string:
+      AppendString(out, v.get_ref<const std::string&>());
+      return;
+    case nlohmann::json::value_t::array: {
+      out.push_back('[');
+      bool first = true;
+      for (const auto& e : v) {
+        if (!first) out.push_back(',');
+        first = false;
+        AppendCompact(out, e);
+      }
+      out.push_back(']');
+      return;
+    }
+    case nlohmann::json::value_t::object: {
+      out.push_back('{');
+      bool first = true;
+      for (auto it = v.begin(); it != v.end(); ++it) {
+        if (!first) out.push_back(',');
+        first = false;
+        AppendString(out, it.key());
+        out.push_back(':');
+        AppendCompact(out, it.value());
+      }
+      out.push_back('}');
+      return;
+    }
+    default:  // number_float, binary, discarded
+      out += NlohmannDump(v, -1);
+      return;
+  }
+}
+
+}  // namespace detail
+
 // Serialises `value` (compact, or pretty with `indent` >= 0); invalid UTF-8 in strings (which
 // Parse never produces, but values built from upstream bytes may hold) becomes U+FFFD instead of
-// throwing.
+// throwing. The compact form, on every answer, has its own faster writer with the same output.
 inline std::string Dump(const nlohmann::json& value, int indent = -1) {
-  return value.dump(indent, ' ', false, nlohmann::json::error_handler_t::replace);
+  if (indent >= 0) return detail::NlohmannDump(value, indent);
+  std::string out;
+  detail::AppendCompact(out, value);
+  return out;
 }
 
 }  // namespace webui::sdk::json
