@@ -10,6 +10,7 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <stdexcept>
 #include <webui_host/sdk/json.hpp>
 
 namespace webui::app {
@@ -146,7 +147,7 @@ class UsersService {
   std::optional<json> JsonCall(const char* what, Call&& call) const {
     std::string out;
     const wh_status st = call(
-        +[](void* u, wh_str v) { static_cast<std::string*>(u)->append(v.data, v.size); }, &out);
+        +[](void* u, wh_str v) { static_cast<std::string*>(u)->append(v.ptr, v.len); }, &out);
     if (st == WH_NOT_FOUND) return std::nullopt;
     if (st != WH_OK) throw Failure(what, st);
     return json::parse(out);
@@ -166,7 +167,7 @@ class UsersService {
     std::string ignored;
     return vt_->update(
         user_, Wh(id), Wh(text),
-        +[](void* u, wh_str v) { static_cast<std::string*>(u)->append(v.data, v.size); }, &ignored);
+        +[](void* u, wh_str v) { static_cast<std::string*>(u)->append(v.ptr, v.len); }, &ignored);
   }
   wh_status SetPassword(const std::string& id, const std::string& password) const {
     return vt_->set_password(user_, Wh(id), Wh(password));
@@ -247,7 +248,8 @@ int UserCommand(const std::vector<std::string>& a, plugins::HostServices& host,
   }
   if (list) {
     std::cout << "id\temail\trole\tname\n";
-    for (const auto& u : users.List()["users"])
+    const json listed = users.List();  // not a temporary: the loop reads into it
+    for (const auto& u : listed.value("users", json::array()))
       std::cout << Cell(u, "id") << "\t" << Cell(u, "email") << "\t" << Cell(u, "role") << "\t"
                 << Cell(u, "name") << "\n";
     return kOk;

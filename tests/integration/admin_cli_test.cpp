@@ -117,8 +117,14 @@ class AdminCliUsers : public AdminCli {
 
 TEST_F(AdminCliUsers, ListResetPasswordAndSetRole) {
   auto server = Server();
-  ASSERT_EQ(SignUp(*server, "Ada Admin", "ada@example.com", "ada-password").status, 200);
-  const auto bob = SignUp(*server, "Bob", "bob@example.com", "old-password");
+  const auto ada = SignUp(*server, "Ada Admin", "ada@example.com", "ada-password");
+  ASSERT_EQ(ada.status, 200) << ada.body;
+  // The first sign-up closes sign-up (as Open WebUI): the admin adds the second account.
+  const auto bob = server->Post(
+      "/api/v1/auths/add",
+      nlohmann::json{{"name", "Bob"}, {"email", "bob@example.com"}, {"password", "old-password"}}
+          .dump(),
+      Bearer(ada.Json().value("token", "")));
   ASSERT_EQ(bob.status, 200) << bob.body;
   const std::string old_token = bob.Json().value("token", "");
   ASSERT_EQ(server->Stop(), 0);

@@ -69,7 +69,7 @@ class HostProcess {
     std::vector<std::string> args;
     std::string data_dir;  // empty = a new temp dir
     // The process's stdin: this text (through a file), or else the test's own stdin.
-    std::optional<std::string> stdin_text;
+    std::optional<std::string> stdin_text = std::nullopt;
   };
   explicit HostProcess(Options options);
   ~HostProcess();  // kills the process if still running
