@@ -7,15 +7,16 @@
 #                          [ENV_SNIPPET <file>])
 #   Puts the plugin's .so into the install component mod-<name>, which cmake/Packaging.cmake
 #   turns into webui-host-mod-<name> (.deb: Depends from dpkg-shlibdeps plus
-#   `webui-host (= <version>)`; .rpm: Requires from rpmbuild's dependency generator plus
-#   `webui-host = <version>`), with the same copyright/changelog/licence files as every package.
+#   `webui-host (= <version>-<release>)`; .rpm: Requires from rpmbuild's dependency generator
+#   plus `webui-host = <version>`), with the same copyright/changelog/licence files as every package.
 #   The plugin itself is declared with webui_add_plugin(<name> ... NO_INSTALL): it must not also
 #   land in the core package.
 #   ENV_SNIPPET (config/modules/<name>.env: the module's variables, commented out) is installed as
 #   <sysconfdir>/webui-host/modules/<name>.env, a conffile, together with the systemd drop-in
 #   lib/systemd/system/webui-host.service.d/mod-<name>.conf that reads it with
 #   EnvironmentFile=- (systemd has no glob for EnvironmentFile=, so one drop-in per module).
-#   SUMMARY: under 80 columns, no final period. DESCRIPTION: lines under 80 columns.
+#   SUMMARY: capitalised (rpmlint), under 80 columns, no final period. DESCRIPTION: lines under
+#   80 columns (lintian).
 
 function(webui_add_module_package target)
   cmake_parse_arguments(M "" "NAME;SUMMARY;DESCRIPTION;ENV_SNIPPET" "" ${ARGN})

@@ -215,7 +215,9 @@ foreach(_wh_module IN LISTS _wh_modules)
   set(CPACK_RPM_${_wh_c}_PACKAGE_NAME webui-host-mod-${_wh_module})
   set(CPACK_RPM_${_wh_c}_PACKAGE_SUMMARY "${_wh_summary}")
   set(CPACK_RPM_${_wh_c}_PACKAGE_DESCRIPTION "${_wh_description}")
-  set(CPACK_RPM_${_wh_c}_PACKAGE_REQUIRES "webui-host = ${WEBUI_RPM_VERSION}")
+  # The version without the release: rpmlint's requires-on-release; a rebuild (new release) of
+  # the same version has the same plugin ABI and directory.
+  set(CPACK_RPM_${_wh_c}_PACKAGE_REQUIRES "webui-host = ${PROJECT_VERSION}")
   set(CPACK_RPM_${_wh_c}_USER_FILELIST "%license /usr/share/licenses/webui-host-mod-${_wh_module}/LICENSE")
   if(_wh_env)
     list(APPEND CPACK_RPM_${_wh_c}_USER_FILELIST "%dir /etc/webui-host/modules"
