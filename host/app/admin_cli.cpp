@@ -197,7 +197,7 @@ std::string Cell(const json& user, const char* key) {
 
 // One line of the new password: from the terminal without echo (asked twice), or else the first
 // line of stdin (for scripts: `printf '%s\n' "$pw" | webui-host user reset-password ...`).
-std::optional<std::string> ReadNewPassword(const std::string& email) {
+std::optional<std::string> ReadNewPassword(const std::string& email, std::string* why) {
   const auto read_line = [](std::string& line) {
     if (!std::getline(std::cin, line)) return false;
     if (!line.empty() && line.back() == '\r') line.pop_back();
@@ -224,7 +224,7 @@ std::optional<std::string> ReadNewPassword(const std::string& email) {
   ::tcsetattr(STDIN_FILENO, TCSAFLUSH, &saved);
   if (!ok) return std::nullopt;
   if (first != second) {
-    std::cerr << "the passwords do not match\n";
+    *why = "the two entries differ";
     return std::nullopt;
   }
   return first;
@@ -276,9 +276,10 @@ int UserCommand(const std::vector<std::string>& a, plugins::HostServices& host,
                  "set_password)\n";
     return kFailed;
   }
-  const auto password = ReadNewPassword(email);
+  std::string why = "no new password (end of input)";
+  const auto password = ReadNewPassword(email, &why);
   if (!password) {
-    std::cerr << "no new password read; nothing changed\n";
+    std::cerr << why << "; nothing changed\n";
     return kFailed;
   }
   if (password->empty()) {
