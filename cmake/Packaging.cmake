@@ -1,6 +1,8 @@
 # CPack: one package per install component (cmake/Install.cmake), as .deb and .rpm.
-#   webui-host      (component host)  the server, its plugins, env file, systemd unit
+#   webui-host      (component host)  the server, its core plugins, env file, systemd unit
 #   webui-host-dev  (component sdk)   plugin SDK headers and the WebUIHostSDK CMake package
+#   webui-host-mod-<name>  (component mod-<name>)  one optional module each
+#                   (webui_add_module_package() in cmake/ModulePackages.cmake)
 # From the build dir: `cpack -G DEB` or `cpack -G RPM` (after building everything).
 
 # Who builds the packages: a distributor or a site sets their own address at configure time
@@ -31,6 +33,10 @@ set(CPACK_STRIP_FILES ON)
 
 # Everything not in these components (e.g. a stray install() without COMPONENT) stays out.
 set(CPACK_COMPONENTS_ALL host sdk)
+get_property(_wh_modules GLOBAL PROPERTY WEBUI_MODULE_PACKAGES)
+foreach(_wh_module IN LISTS _wh_modules)
+  list(APPEND CPACK_COMPONENTS_ALL mod-${_wh_module})
+endforeach()
 set(CPACK_COMPONENT_HOST_DISPLAY_NAME "webui-host server")
 set(CPACK_COMPONENT_HOST_DESCRIPTION
     "The webui-host server: speaks the Open WebUI HTTP API, loads its features as plugins.")
@@ -58,6 +64,30 @@ find_program(WEBUI_GZIP gzip REQUIRED)
 execute_process(COMMAND ${WEBUI_GZIP} -9nc ${_wh_pkg_build_dir}/deb/changelog.Debian
                 OUTPUT_FILE ${_wh_pkg_build_dir}/deb/changelog.Debian.gz
                 COMMAND_ERROR_IS_FATAL ANY)
+# A module package's README: what it is and how an admin turns it on (read by
+# cmake/InstallPackageDocs.cmake), and its conffiles list when it ships an env snippet.
+foreach(_wh_module IN LISTS _wh_modules)
+  get_property(_wh_summary GLOBAL PROPERTY WEBUI_MODULE_${_wh_module}_SUMMARY)
+  get_property(_wh_description GLOBAL PROPERTY WEBUI_MODULE_${_wh_module}_DESCRIPTION)
+  get_property(_wh_env GLOBAL PROPERTY WEBUI_MODULE_${_wh_module}_ENV)
+  set(_wh_readme "webui-host-mod-${_wh_module}: ${_wh_summary}\n\n${_wh_description}\n\n")
+  string(APPEND _wh_readme
+         "The plugin is in /usr/lib/webui-host/plugins, where webui-host finds it. It is loaded\n"
+         "when the service restarts:\n\n  systemctl daemon-reload\n  systemctl restart webui-host\n"
+         "  webui-host plugins list        # as the service account, with its environment\n\n"
+         "Removing the package takes the plugin away at the next restart; its data stays in the\n"
+         "database, and reinstalling the package finds it again.\n")
+  if(_wh_env)
+    string(APPEND _wh_readme
+           "\nIts settings: /etc/webui-host/modules/${_wh_module}.env (all commented out), read by\n"
+           "the service through the drop-in\n"
+           "/usr/lib/systemd/system/webui-host.service.d/mod-${_wh_module}.conf.\n")
+    file(WRITE ${_wh_pkg_build_dir}/deb/mod-${_wh_module}/conffiles
+         "/etc/webui-host/modules/${_wh_module}.env\n")
+  endif()
+  file(WRITE ${_wh_pkg_build_dir}/modules/mod-${_wh_module}/README "${_wh_readme}")
+endforeach()
+
 # Per component: the documentation files each package carries (cmake/InstallPackageDocs.cmake).
 # A component added to CPACK_COMPONENTS_ALL gets them too (and tests/packaging/
 # package_lint_test.sh lints every package cpack makes).
@@ -66,6 +96,7 @@ foreach(_wh_component IN LISTS CPACK_COMPONENTS_ALL)
 set(_wh_pkg_dir \"${_wh_pkg_dir}\")
 set(_wh_pkg_build_dir \"${_wh_pkg_build_dir}\")
 set(_wh_license \"${PROJECT_SOURCE_DIR}/LICENSE\")
+
 include(\"${PROJECT_SOURCE_DIR}/cmake/InstallPackageDocs.cmake\")"
           COMPONENT ${_wh_component})
 endforeach()
@@ -160,9 +191,48 @@ set(CPACK_RPM_SDK_USER_FILELIST "%license /usr/share/licenses/webui-host-devel/L
 set(CPACK_RPM_SDK_PACKAGE_ARCHITECTURE noarch)
 set(CPACK_RPM_SDK_PACKAGE_GROUP "Development/Libraries")
 
+# --- module packages (cmake/ModulePackages.cmake) ------------------------------------------------
+# The core package owns the plugin directory and /etc/webui-host; a module package only adds
+# files to them (RPM: a directory in two packages' file lists must agree on its mode and owner).
+list(APPEND CPACK_RPM_EXCLUDE_FROM_AUTO_FILELIST_ADDITION
+     /etc/webui-host /usr/lib/webui-host /usr/lib/webui-host/plugins)
+list(APPEND CPACK_RPM_HOST_USER_FILELIST "%dir /usr/lib/webui-host" "%dir /usr/lib/webui-host/plugins")
+foreach(_wh_module IN LISTS _wh_modules)
+  string(TOUPPER "mod-${_wh_module}" _wh_c)
+  get_property(_wh_summary GLOBAL PROPERTY WEBUI_MODULE_${_wh_module}_SUMMARY)
+  get_property(_wh_description GLOBAL PROPERTY WEBUI_MODULE_${_wh_module}_DESCRIPTION)
+  get_property(_wh_env GLOBAL PROPERTY WEBUI_MODULE_${_wh_module}_ENV)
+  set(CPACK_DEBIAN_${_wh_c}_PACKAGE_NAME webui-host-mod-${_wh_module})
+  set(CPACK_DEBIAN_${_wh_c}_PACKAGE_SECTION web)
+  set(CPACK_DEBIAN_${_wh_c}_DESCRIPTION "${_wh_summary}\n${_wh_description}")
+  # Its libraries from dpkg-shlibdeps; the host of exactly this build (the plugin ABI and the
+  # plugin directory are the host's).
+  set(CPACK_DEBIAN_${_wh_c}_PACKAGE_SHLIBDEPS ON)
+  set(CPACK_DEBIAN_${_wh_c}_PACKAGE_DEPENDS "webui-host (= ${WEBUI_DEB_VERSION})")
+  if(_wh_env)
+    set(CPACK_DEBIAN_${_wh_c}_PACKAGE_CONTROL_EXTRA ${_wh_pkg_build_dir}/deb/mod-${_wh_module}/conffiles)
+  endif()
+  set(CPACK_RPM_${_wh_c}_PACKAGE_NAME webui-host-mod-${_wh_module})
+  set(CPACK_RPM_${_wh_c}_PACKAGE_SUMMARY "${_wh_summary}")
+  set(CPACK_RPM_${_wh_c}_PACKAGE_DESCRIPTION "${_wh_description}")
+  # The version without the release: rpmlint's requires-on-release; a rebuild (new release) of
+  # the same version has the same plugin ABI and directory.
+  set(CPACK_RPM_${_wh_c}_PACKAGE_REQUIRES "webui-host = ${PROJECT_VERSION}")
+  set(CPACK_RPM_${_wh_c}_USER_FILELIST "%license /usr/share/licenses/webui-host-mod-${_wh_module}/LICENSE")
+  if(_wh_env)
+    list(APPEND CPACK_RPM_${_wh_c}_USER_FILELIST "%dir /etc/webui-host/modules"
+         "%config(noreplace) /etc/webui-host/modules/${_wh_module}.env")
+  endif()
+endforeach()
+
 include(CPack)
 
 cpack_add_component(host DISPLAY_NAME "${CPACK_COMPONENT_HOST_DISPLAY_NAME}"
                     DESCRIPTION "${CPACK_COMPONENT_HOST_DESCRIPTION}")
 cpack_add_component(sdk DISPLAY_NAME "${CPACK_COMPONENT_SDK_DISPLAY_NAME}"
                     DESCRIPTION "${CPACK_COMPONENT_SDK_DESCRIPTION}")
+foreach(_wh_module IN LISTS _wh_modules)
+  get_property(_wh_summary GLOBAL PROPERTY WEBUI_MODULE_${_wh_module}_SUMMARY)
+  cpack_add_component(mod-${_wh_module} DISPLAY_NAME "webui-host module ${_wh_module}"
+                      DESCRIPTION "${_wh_summary}" DEPENDS host)
+endforeach()

@@ -103,6 +103,7 @@ class DirectoryServices {
     users_vt_.remove = &UserRemove;
     users_vt_.list = &UserList;
     users_vt_.issue_token = &UserIssueToken;
+    users_vt_.set_password = &UserSetPassword;
     groups_vt_.struct_size = sizeof groups_vt_;
     groups_vt_.get = &GroupGet;
     groups_vt_.list = &GroupList;
@@ -251,6 +252,22 @@ class DirectoryServices {
       json out = {{"token", t.token}, {"token_type", "Bearer"}, {"expires_at", nullptr}};
       if (t.expires_at) out["expires_at"] = *t.expires_at;
       Write(sink, su, Dump(out));
+      return WH_OK;
+    });
+  }
+
+  // The admin CLI's `user reset-password`. Like POST /users/{id}/update with a password: the
+  // hash is replaced and the cached user dropped; tokens already issued stay valid, as in Open
+  // WebUI. HashNewPassword's 400 (too long, NUL byte) comes out of Guard as WH_INVALID.
+  static wh_status UserSetPassword(void* self, wh_str id_text, wh_str password) {
+    auto& s = Self(self);
+    return Guard(s.host_, "users.set_password", [&] {
+      const std::string id(sdk::FromWh(id_text));
+      const std::string next(sdk::FromWh(password));
+      if (next.empty()) throw ServiceError{WH_INVALID};
+      if (!s.auth_.store().GetById(id)) return WH_NOT_FOUND;
+      s.auth_.store().UpdatePassword(id, s.auth_.HashNewPassword(next));
+      s.auth_.NotifyAuthChanged(id);
       return WH_OK;
     });
   }

@@ -1,6 +1,7 @@
 // Freezes the ABI 1.x layout. If one of these fails, a change moved or resized something a built
 // plugin relies on: revert it, or append instead (minor bump), or bump WH_ABI_MAJOR on purpose.
 #include <webui_host/abi.h>
+#include <webui_host/services/users.h>
 #include <webui_host/sdk.hpp>
 
 #include <gtest/gtest.h>
@@ -56,6 +57,12 @@ static_assert(sizeof(wh_caller) == 72);
 static_assert(sizeof(wh_db_value) == 40);
 static_assert(sizeof(wh_migration) == 56);
 static_assert(sizeof(wh_http_request) == 88);
+
+// users.v1: seven calls, then set_password in the first of what were 5 reserved slots.
+static_assert(offsetof(wh_users_v1, issue_token) == 56);
+static_assert(offsetof(wh_users_v1, set_password) == 64);
+static_assert(offsetof(wh_users_v1, reserved) == 72);
+static_assert(sizeof(wh_users_v1) == 104);
 #endif
 
 TEST(AbiLayout, VersionAndSignature) {

@@ -11,6 +11,7 @@
 #include <webui_host/sdk.hpp>
 #include <webui_host/sdk/json.hpp>
 #include <webui_host/sdk/testing/fake_host.hpp>
+#include <webui_host/sdk/users.hpp>
 
 namespace webui::sdk {
 namespace {
@@ -234,6 +235,46 @@ TEST(SocketEmitter, ShortTablesAreSkipped) {
   EXPECT_FALSE(emitters[0].CanListen());
   EXPECT_TRUE(emitters[0].Emit("user:1", "events", "{}"));
   EXPECT_EQ(sent, std::vector<std::string>{"user:1|events|{}"});
+}
+
+// users.v1 set_password took a reserved slot: an auth plugin built before it offers the same
+// struct size with a NULL there, which the wrapper reports as "not offered" instead of calling.
+TEST(Users, SetPasswordCallsTheProviderAndRefusesANullSlot) {
+  static std::vector<std::string> calls;
+  calls.clear();
+  wh_users_v1 vt{};
+  vt.struct_size = sizeof vt;
+  vt.set_password = [](void*, wh_str id, wh_str password) {
+    if (FromWh(id) == "nobody") return WH_NOT_FOUND;
+    if (FromWh(password).empty()) return WH_INVALID;
+    calls.push_back(std::string(FromWh(id)) + "|" + std::string(FromWh(password)));
+    return WH_OK;
+  };
+  FakeHost fake;
+  fake.OfferService(WH_SERVICE_USERS_V1, "auth", &vt, sizeof vt, nullptr);
+  ASSERT_EQ(fake.Load<Consumer>(), WH_OK);
+  const Users users(*Consumer::host_);
+  EXPECT_TRUE(users.SetPassword("u1", "pw"));
+  EXPECT_FALSE(users.SetPassword("nobody", "pw"));
+  try {
+    users.SetPassword("u1", "");
+    ADD_FAILURE() << "an empty password was accepted";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.status(), WH_INVALID);
+  }
+  EXPECT_EQ(calls, std::vector<std::string>{"u1|pw"});
+
+  wh_users_v1 old{};
+  old.struct_size = sizeof old;  // same size, the slot left NULL
+  FakeHost before;
+  before.OfferService(WH_SERVICE_USERS_V1, "auth", &old, sizeof old, nullptr);
+  ASSERT_EQ(before.Load<Consumer>(), WH_OK);
+  try {
+    Users(*Consumer::host_).SetPassword("u1", "pw");
+    ADD_FAILURE() << "a NULL set_password was called";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.status(), WH_NOT_FOUND);
+  }
 }
 
 TEST(Fetch, OnHeadSeesStatusAndHeadersBeforeTheBody) {

@@ -1,5 +1,7 @@
-// The admin subcommands (`webui-host plugins|config|migrate ...`) on the configured database,
-// then a server on the same database seeing what they changed.
+// The admin subcommands (`webui-host plugins|config|migrate|user ...`) on the configured
+// database, then a server on the same database seeing what they changed.
+#include <nlohmann/json.hpp>
+
 #include "it_support.hpp"
 
 namespace webui::testing {
@@ -13,18 +15,21 @@ class AdminCli : public ::testing::Test {
     data_dir_ = TempDir("admin-cli");
   }
   // `webui-host <args...>`: the exit code and what it printed.
-  std::pair<int, std::string> Cli(std::vector<std::string> args) {
+  std::pair<int, std::string> Cli(std::vector<std::string> args,
+                                  std::optional<std::string> stdin_text = std::nullopt) {
     HostProcess::Options o;
-    o.env = backend_->Env();
+    o.env = Env();
+    o.stdin_text = std::move(stdin_text);
     o.data_dir = data_dir_;
     o.args = std::move(args);
     HostProcess p(o);
     const int rc = p.RunToExit();
     return {rc, p.Log()};
   }
+  virtual std::map<std::string, std::string> Env() const { return backend_->Env(); }
   std::unique_ptr<HostProcess> Server() {
     HostProcess::Options o;
-    o.env = backend_->Env();
+    o.env = Env();
     o.data_dir = data_dir_;
     auto host = std::make_unique<HostProcess>(o);
     std::string why;
@@ -81,6 +86,103 @@ TEST_F(AdminCli, MigrateStatusListsWhatIsApplied) {
   ASSERT_EQ(rc, 0) << out;
   EXPECT_NE(out.find("host\t1\t"), std::string::npos) << out;
   EXPECT_NE(out.find("basic\t"), std::string::npos) << out;
+}
+
+// `user ...` goes through the real auth plugin's users.v1: the host runs no SQL on its tables.
+class AdminCliUsers : public AdminCli {
+ protected:
+  std::map<std::string, std::string> Env() const override {
+    auto env = backend_->Env();
+    env["WEBUI_PLUGIN_PATH"] = WEBUI_PLUGIN_BUILD_DIR;
+    env["WEBUI_PLUGINS"] = "auth";
+    env["WEBUI_PLUGINS_STRICT"] = "true";
+    env["WEBUI_AUTH_BCRYPT_ROUNDS"] = "4";
+    env["WEBUI_SECRET_KEY"] = "it-secret-for-the-admin-cli-tests";
+    return env;
+  }
+  static HttpResult SignUp(const HostProcess& h, const std::string& name, const std::string& email,
+                           const std::string& password) {
+    return h.Post("/api/v1/auths/signup",
+                  nlohmann::json{{"name", name}, {"email", email}, {"password", password}}.dump());
+  }
+  static HttpResult SignIn(const HostProcess& h, const std::string& email,
+                           const std::string& password) {
+    return h.Post("/api/v1/auths/signin",
+                  nlohmann::json{{"email", email}, {"password", password}}.dump());
+  }
+  static HeaderList Bearer(const std::string& token) {
+    return {{"Authorization", "Bearer " + token}};
+  }
+};
+
+TEST_F(AdminCliUsers, ListResetPasswordAndSetRole) {
+  auto server = Server();
+  const auto ada = SignUp(*server, "Ada Admin", "ada@example.com", "ada-password");
+  ASSERT_EQ(ada.status, 200) << ada.body;
+  // The first sign-up closes sign-up (as Open WebUI): the admin adds the second account.
+  const auto bob = server->Post(
+      "/api/v1/auths/add",
+      nlohmann::json{{"name", "Bob"}, {"email", "bob@example.com"}, {"password", "old-password"}}
+          .dump(),
+      Bearer(ada.Json().value("token", "")));
+  ASSERT_EQ(bob.status, 200) << bob.body;
+  const std::string old_token = bob.Json().value("token", "");
+  ASSERT_EQ(server->Stop(), 0);
+
+  auto [rc, list] = Cli({"user", "list"});
+  ASSERT_EQ(rc, 0) << list;
+  EXPECT_NE(list.find("\tada@example.com\tadmin\tAda Admin\n"), std::string::npos) << list;
+  EXPECT_NE(list.find("\tbob@example.com\tpending\tBob\n"), std::string::npos) << list;
+
+  // From a pipe: the first line. The password is never echoed back.
+  auto [reset_rc, reset_out] =
+      Cli({"user", "reset-password", "BOB@example.com"}, std::string("new-password-42\n"));
+  EXPECT_EQ(reset_rc, 0) << reset_out;
+  EXPECT_EQ(reset_out.find("new-password-42"), std::string::npos) << reset_out;
+  auto [role_rc, role_out] = Cli({"user", "set-role", "bob@example.com", "user"});
+  EXPECT_EQ(role_rc, 0) << role_out;
+
+  server = Server();
+  EXPECT_EQ(SignIn(*server, "bob@example.com", "old-password").status, 400);
+  const auto signed_in = SignIn(*server, "bob@example.com", "new-password-42");
+  ASSERT_EQ(signed_in.status, 200) << signed_in.body;
+  const auto me = server->Get("/api/v1/auths/", Bearer(signed_in.Json().value("token", "")));
+  ASSERT_EQ(me.status, 200) << me.body;
+  EXPECT_EQ(me.Json()["role"], "user");
+  // As Open WebUI's admin password change: sessions already signed in stay valid.
+  EXPECT_EQ(server->Get("/api/v1/auths/", Bearer(old_token)).status, 200);
+  EXPECT_EQ(server->Stop(), 0);
+}
+
+TEST_F(AdminCliUsers, RefusesWhatItCannotDo) {
+  auto server = Server();
+  ASSERT_EQ(SignUp(*server, "Ada Admin", "ada@example.com", "ada-password").status, 200);
+  ASSERT_EQ(server->Stop(), 0);
+
+  auto [unknown_rc, unknown_out] = Cli({"user", "set-role", "nobody@example.com", "user"});
+  EXPECT_EQ(unknown_rc, 4);
+  EXPECT_NE(unknown_out.find("no user with the e-mail address nobody@example.com"),
+            std::string::npos)
+      << unknown_out;
+  EXPECT_EQ(Cli({"user", "reset-password", "nobody@example.com"}, std::string("pw\n")).first, 4);
+  auto [role_rc, role_out] = Cli({"user", "set-role", "ada@example.com", "wizard"});
+  EXPECT_EQ(role_rc, 2);
+  EXPECT_NE(role_out.find("pending, user or admin"), std::string::npos) << role_out;
+  // The first account stays admin, as through the HTTP API.
+  auto [primary_rc, primary_out] = Cli({"user", "set-role", "ada@example.com", "user"});
+  EXPECT_EQ(primary_rc, 1);
+  EXPECT_NE(primary_out.find("primary admin"), std::string::npos) << primary_out;
+  auto [empty_rc, empty_out] =
+      Cli({"user", "reset-password", "ada@example.com"}, std::string("\n"));
+  EXPECT_EQ(empty_rc, 1);
+  EXPECT_NE(empty_out.find("empty password"), std::string::npos) << empty_out;
+  EXPECT_EQ(Cli({"user", "reset-password", "ada@example.com"}, std::string("")).first, 1);
+  EXPECT_EQ(Cli({"user", "frob"}).first, 2);
+
+  // Nothing was changed by the refused commands.
+  server = Server();
+  EXPECT_EQ(SignIn(*server, "ada@example.com", "ada-password").status, 200);
+  EXPECT_EQ(server->Stop(), 0);
 }
 
 }  // namespace

@@ -178,9 +178,20 @@ bool HostProcess::Spawn() {
   for (auto& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
 
+  std::string stdin_path;
+  if (options_.stdin_text) {
+    stdin_path = log_path_ + ".stdin";
+    std::ofstream(stdin_path, std::ios::binary | std::ios::trunc) << *options_.stdin_text;
+  }
+
   pid_ = ::fork();
   if (pid_ < 0) return false;
   if (pid_ == 0) {
+    if (!stdin_path.empty()) {
+      const int in = ::open(stdin_path.c_str(), O_RDONLY);
+      if (in < 0) ::_exit(126);
+      ::dup2(in, 0);
+    }
     int fd = ::open(log_path_.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
     if (fd >= 0) {
       ::dup2(fd, 1);

@@ -10,6 +10,7 @@
 #include <chrono>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -67,6 +68,8 @@ class HostProcess {
     std::map<std::string, std::string> env;
     std::vector<std::string> args;
     std::string data_dir;  // empty = a new temp dir
+    // The process's stdin: this text (through a file), or else the test's own stdin.
+    std::optional<std::string> stdin_text = std::nullopt;
   };
   explicit HostProcess(Options options);
   ~HostProcess();  // kills the process if still running

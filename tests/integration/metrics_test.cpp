@@ -4,11 +4,20 @@
 #include <thread>
 
 #include "it_support.hpp"
+#include "kv/kv_test_servers.hpp"
 
 namespace webui::testing {
 namespace {
 
 constexpr const char* kToken = "scrape-secret-token";
+
+// The value of the sample whose name and labels are exactly `series`, or -1.
+double SampleValue(const std::string& text, const std::string& series) {
+  const std::string needle = "\n" + series + " ";
+  const auto at = text.find(needle);
+  if (at == std::string::npos) return -1;
+  return std::stod(text.substr(at + needle.size()));
+}
 
 // The allow-list holds the loopback peer; a client behind the (trusted, loopback) proxy that
 // says it is 203.0.113.9 is outside it.
@@ -28,12 +37,8 @@ class Metrics : public SharedHostSuite<Metrics> {
     EXPECT_EQ(r.Header("Content-Type"), "text/plain; version=0.0.4; charset=utf-8");
     return r.body;
   }
-  // The value of the sample whose name and labels are exactly `series`, or -1.
   static double Value(const std::string& text, const std::string& series) {
-    const std::string needle = "\n" + series + " ";
-    const auto at = text.find(needle);
-    if (at == std::string::npos) return -1;
-    return std::stod(text.substr(at + needle.size()));
+    return SampleValue(text, series);
   }
 };
 
@@ -127,6 +132,47 @@ TEST_F(Metrics, ReadyWhileTheDatabaseAnswers) {
   auto r = host().Get("/health/ready");
   EXPECT_EQ(r.status, 200);
   EXPECT_EQ(r.Json()["status"], true);
+}
+
+// The provider kit (plugins/common/providers) counts failed exchanges per connection: here the
+// real openai plugin with connection 0 on a port nobody listens on, 1 on the same, disabled.
+class UpstreamErrors : public SharedHostSuite<UpstreamErrors> {
+ public:
+  static void Configure(HostProcess::Options& o) {
+    o.env["ENABLE_METRICS"] = "true";
+    o.env["WEBUI_PLUGIN_PATH"] = PluginDir("good") + ":" + WEBUI_PLUGIN_BUILD_DIR;
+    o.env["WEBUI_PLUGINS"] = "test_auth,openai";
+    o.env["WEBUI_PLUGINS_STRICT"] = "true";
+    const std::string closed =
+        "http://127.0.0.1:" + std::to_string(kv::testing::FreeTcpPort()) + "/v1";
+    o.env["OPENAI_API_BASE_URLS"] = closed + ";" + closed;
+    o.env["OPENAI_API_KEYS"] = "sk-0;sk-1";
+    o.env["OPENAI_API_CONFIGS"] = R"({"1": {"enable": false}})";
+  }
+};
+
+TEST_F(UpstreamErrors, AnUnreachableConnectionMovesItsCounter) {
+  const std::string series =
+      R"x(webui_upstream_errors_total{plugin="openai",connection="0",reason="unreachable"})x";
+  const auto scrape = [] {
+    auto r = host().Get("/metrics");
+    EXPECT_EQ(r.status, 200) << r.body;
+    return r.body;
+  };
+  const double before = std::max(0.0, SampleValue(scrape(), series));
+  // Each refresh asks every enabled connection for its models.
+  for (int i = 0; i < 2; ++i) {
+    auto r = host().Get("/openai/models?refresh=true", As("admin"));
+    ASSERT_EQ(r.status, 200) << r.body;
+    EXPECT_EQ(r.Json()["data"], nlohmann::json::array());
+  }
+  const std::string text = scrape();
+  EXPECT_GE(SampleValue(text, series), before + 2) << text;
+  EXPECT_NE(text.find("# TYPE webui_upstream_errors_total counter"), std::string::npos) << text;
+  // A disabled connection is not asked, so it has no failures.
+  EXPECT_EQ(text.find(R"x(webui_upstream_errors_total{plugin="openai",connection="1")x"),
+            std::string::npos)
+      << text;
 }
 
 // Without ENABLE_METRICS nothing is exposed.

@@ -99,6 +99,7 @@ void ConnectionProvider::InitConnections(sdk::Host& host,
                                          const std::vector<std::string>& default_urls,
                                          const std::vector<std::string>& default_keys) {
   host_ = &host;
+  metrics_ = sdk::Metrics(host);
   host.DeclareConfig(names_.enable_setting, names_.enable_env, "true");
   // The ';' lists are read by the plugin, not the host: upstream keeps empty items in place (a
   // key list like ";sk-2" must keep sk-2 on the second connection) and has fallbacks to the
@@ -213,6 +214,7 @@ std::optional<json> ConnectionProvider::GetJson(const Connections& c, size_t idx
   try {
     sdk::FetchResult r = host_->Fetch(ModelListRequest(c, idx, path, nullptr));
     if (!r.ok() || r.http_status < 200 || r.http_status >= 300) {
+      CountUpstreamError(idx, r.status, r.http_status);
       host_->Warn(where + " (" + c.Url(idx) +
                   ") unavailable: " + (r.ok() ? "HTTP " + std::to_string(r.http_status) : r.error));
       return std::nullopt;
@@ -224,6 +226,17 @@ std::optional<json> ConnectionProvider::GetJson(const Connections& c, size_t idx
     host_->Warn(where + " failed: " + e.what());
     return std::nullopt;
   }
+}
+
+void ConnectionProvider::CountUpstreamError(size_t idx, wh_status transport,
+                                            int http_status) const {
+  const char* reason = transport == WH_TIMEOUT ? "timeout"
+                       : transport != WH_OK    ? "unreachable"
+                       : http_status >= 500    ? "http_5xx"
+                                               : nullptr;
+  if (reason == nullptr) return;
+  const std::string connection = std::to_string(idx);
+  metrics_.Count("upstream_errors", {{"connection", connection}, {"reason", reason}});
 }
 
 std::vector<std::optional<json>> ConnectionProvider::EachConnection(

@@ -14,6 +14,7 @@
 
 #include <webui_host/services/model_provider.h>
 #include <webui_host/sdk.hpp>
+#include <webui_host/sdk/metrics.hpp>
 
 #include <chrono>
 #include <cstddef>
@@ -143,8 +144,16 @@ class ConnectionProvider : public sdk::Plugin {
   // A GET bounded by the model-list timeout (the whole exchange).
   sdk::FetchRequest ModelListRequest(const Connections& c, size_t idx, const std::string& path,
                                      const sdk::Caller* caller) const;
-  // GET `path` of one connection as JSON; nullopt (with a warning) when that failed.
+  // GET `path` of one connection as JSON; nullopt (with a warning) when that failed. A failure
+  // is counted by CountUpstreamError.
   std::optional<json> GetJson(const Connections& c, size_t idx, const std::string& path) const;
+  // One failed exchange with connection `idx` in /metrics (metrics.v1):
+  //   webui_upstream_errors_total{plugin="<plugin>",connection="<idx>",reason="..."}
+  // `transport` is the fetch's status (WH_TIMEOUT: reason "timeout", any other failure:
+  // "unreachable"); on WH_OK, an answer with `http_status` >= 500 is reason "http_5xx". A 4xx
+  // answer is the caller's request, not the upstream failing: not counted. Label values stay
+  // bounded: the connection index, never its URL.
+  void CountUpstreamError(size_t idx, wh_status transport, int http_status) const;
   // `fetch(idx)` for every enabled connection at once (a dead one costs its own timeout, not
   // the sum); nullopt for the disabled ones.
   std::vector<std::optional<json>> EachConnection(
@@ -202,6 +211,7 @@ class ConnectionProvider : public sdk::Plugin {
   sdk::Host* host_ = nullptr;
   ProviderEnv env_;
   ModelListCache<ModelSet> models_;
+  sdk::Metrics metrics_;
   wh_model_provider_v1 provider_{};
 };
 

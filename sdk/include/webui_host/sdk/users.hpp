@@ -105,6 +105,19 @@ class Users {
       return vt->issue_token(s.user, ToWh(id), sink, u);
     });
   }
+  // False when there is no such user; sdk::Error(WH_INVALID) for a password auth refuses (empty,
+  // NUL byte, over 72 bytes), sdk::Error(WH_NOT_FOUND) when the auth plugin predates the call.
+  bool SetPassword(std::string_view id, std::string_view password) const {
+    auto s =
+        detail::FindService(host_, WH_SERVICE_USERS_V1, WH_SDK_NEEDS(wh_users_v1, set_password));
+    auto* vt = static_cast<const wh_users_v1*>(s.vtable);
+    if (vt->set_password == nullptr)
+      throw Error(WH_NOT_FOUND, "users.set_password is not offered by this auth plugin");
+    const wh_status st = vt->set_password(s.user, ToWh(id), ToWh(password));
+    if (st == WH_NOT_FOUND) return false;
+    detail::StatusCall("users.set_password", st);
+    return true;
+  }
 
  private:
   const Host& host_;

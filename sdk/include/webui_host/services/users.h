@@ -48,7 +48,14 @@ typedef struct wh_users_v1 {
   /* Signs `id` in: writes {"token": "...", "token_type": "Bearer", "expires_at": n|null}, the
    * same JWT and expiry (JWT_EXPIRES_IN) as POST /api/v1/auths/signin. */
   wh_status (*issue_token)(void* service_user, wh_str id, wh_str_sink sink, void* sink_user);
-  void (*reserved[5])(void);
+  /* Sets the password of `id`, hashed by auth (bcrypt, the configured cost). As Open WebUI's
+   * admin password change (POST /api/v1/users/{id}/update), tokens already issued stay valid;
+   * the user cache is dropped on every instance. WH_INVALID for an empty password or one bcrypt
+   * cannot take (NUL byte, more than 72 bytes); WH_NOT_FOUND for an unknown id. It took the place
+   * of a reserved slot, so the struct size is unchanged: an auth plugin built before it leaves it
+   * NULL, which callers treat as "not offered". */
+  wh_status (*set_password)(void* service_user, wh_str id, wh_str password);
+  void (*reserved[4])(void);
 } wh_users_v1;
 
 #ifdef __cplusplus
