@@ -77,7 +77,10 @@ struct Draft {
   static Draft From(const json& user) {
     Draft d;
     const json scim = ScimInfo(user);
-    d.user_name = StringOr(scim, "userName", StringOr(user, "email"));
+    const std::string email = StringOr(user, "email");
+    d.user_name = StringOr(scim, "userName", email);
+    // An email userName kept for its case is stale once the email changed elsewhere.
+    if (LooksLikeEmail(d.user_name) && Lower(d.user_name) != email) d.user_name = email;
     d.display_name = StringOr(user, "name");
     const json name = scim.value("name", json::object());
     if (name.is_object() && StringOr(name, "formatted") == d.display_name) {
@@ -533,7 +536,8 @@ class UsersResource {
     json info =
         current.contains("info") && current["info"].is_object() ? current["info"] : json::object();
     json scim = json::object();
-    if (!LooksLikeEmail(d.user_name)) scim["userName"] = d.user_name;
+    // userName as sent (its case, or a name that is not the email); absent = the email.
+    if (d.user_name != email) scim["userName"] = d.user_name;
     if (d.external_id) scim["externalId"] = *d.external_id;
     if (!d.emails.empty()) scim["emails"] = d.emails;
     const std::string name = d.Name();
