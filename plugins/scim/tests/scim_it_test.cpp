@@ -439,9 +439,9 @@ TEST_F(ScimDeactivation, DeleteRemovesTheAccountAndItsSession) {
 
 // ---------------------------------------------------------------------------------------------
 // Credentials, discovery and RFC 7644 error handling.
-class ScimProtocol : public ScimSuite<ScimProtocol> {};
+class ScimRfc : public ScimSuite<ScimRfc> {};
 
-TEST_F(ScimProtocol, EveryRouteNeedsTheScimToken) {
+TEST_F(ScimRfc, EveryRouteNeedsTheScimToken) {
   const std::string admin_jwt = AdminToken();
   std::string near = kToken;
   near.back() = near.back() == 'f' ? 'e' : 'f';
@@ -464,7 +464,7 @@ TEST_F(ScimProtocol, EveryRouteNeedsTheScimToken) {
   EXPECT_EQ(Http(host().port(), "GET", "/api/v1/auths/", "", Bearer(kToken)).status, 401);
 }
 
-TEST_F(ScimProtocol, DiscoveryMatchesBehaviour) {
+TEST_F(ScimRfc, DiscoveryMatchesBehaviour) {
   auto spc = Call("GET", "/ServiceProviderConfig");
   ASSERT_EQ(spc.status, 200) << spc.body;
   EXPECT_EQ(spc.Json()["patch"]["supported"], true);
@@ -484,7 +484,7 @@ TEST_F(ScimProtocol, DiscoveryMatchesBehaviour) {
   ExpectScimError(Call("GET", "/ResourceTypes/Nope"), 404);
 }
 
-TEST_F(ScimProtocol, UnsupportedFiltersAreRefusedNeverIgnored) {
+TEST_F(ScimRfc, UnsupportedFiltersAreRefusedNeverIgnored) {
   CreateUser(Unique("f") + "@example.com");
   for (const char* f :
        {"title co \"x\"", "userName eq \"x\" or \"1\" eq \"1\"", "externalId eq jyoung",
@@ -495,7 +495,7 @@ TEST_F(ScimProtocol, UnsupportedFiltersAreRefusedNeverIgnored) {
                   "invalidFilter");
 }
 
-TEST_F(ScimProtocol, PagingIsOneBasedAndClamped) {
+TEST_F(ScimRfc, PagingIsOneBasedAndClamped) {
   for (int i = 0; i < 3; ++i) CreateUser(Unique("p") + "@example.com");
   auto all = Call("GET", "/Users?count=1000").Json();
   const int total = all["totalResults"];
@@ -519,7 +519,7 @@ TEST_F(ScimProtocol, PagingIsOneBasedAndClamped) {
   EXPECT_FALSE(projected.contains("emails"));
 }
 
-TEST_F(ScimProtocol, BadRequestsGetScimErrors) {
+TEST_F(ScimRfc, BadRequestsGetScimErrors) {
   AdminToken();
   const std::string id = CreateUser(Unique("bad") + "@example.com")["id"];
   auto raw = Http(host().port(), "POST", std::string(kBase) + "/Users", "{not json", Scim());
