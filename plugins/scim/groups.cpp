@@ -5,6 +5,8 @@
 #include <webui_host/sdk/users.hpp>
 
 #include <algorithm>
+#include <map>
+#include <optional>
 #include <set>
 
 #include "filter.hpp"
@@ -63,13 +65,14 @@ class GroupsResource {
     json out = {{"schemas", {kGroupSchema}}, {"id", id}, {"displayName", StringOr(group, "name")}};
     if (!projection_.Excludes("members")) {
       json members = json::array();
-      for (const auto& uid : group.value("user_ids", json::array())) {
+      const json ids = group.value("user_ids", json::array());
+      PrepareNames(ids.size());
+      for (const auto& uid : ids) {
         if (!uid.is_string()) continue;
-        // Ids of deleted accounts may linger in old rows: they are not members any more.
-        auto user = users_.Get(uid.get<std::string>());
-        if (!user) continue;
+        const auto display = MemberName(uid.get<std::string>());
+        if (!display) continue;
         members.push_back({{"value", uid},
-                           {"display", StringOr(*user, "name")},
+                           {"display", *display},
                            {"$ref", base_ + "/Users/" + uid.get<std::string>()},
                            {"type", "User"}});
       }
@@ -100,10 +103,17 @@ class GroupsResource {
                                  [&](const Comparison& c) { return Matches(g, c); }))
         matched.push_back(std::move(g));
     const int64_t total = static_cast<int64_t>(matched.size());
+    const std::size_t first = static_cast<std::size_t>(std::min(page.start_index - 1, total));
+    const std::size_t last =
+        static_cast<std::size_t>(std::min(page.start_index - 1 + page.count, total));
+    std::size_t member_count = 0;
+    for (std::size_t i = first; i < last; ++i)
+      member_count += matched[i].value("user_ids", json::array()).size();
+    // Many members on one page: one read of the account list beats a lookup per member (Okta
+    // times GET /Groups).
+    if (!projection_.Excludes("members")) PrepareNames(member_count);
     json resources = json::array();
-    for (int64_t i = page.start_index - 1;
-         i < total && static_cast<int64_t>(resources.size()) < page.count; ++i)
-      resources.push_back(Render(matched[static_cast<std::size_t>(i)]));
+    for (std::size_t i = first; i < last; ++i) resources.push_back(Render(matched[i]));
     ctx_.Send(res, 200, ListResponse(resources, total, page.start_index));
   }
 
@@ -248,6 +258,31 @@ class GroupsResource {
     }
   }
 
+  static constexpr std::size_t kMembersBeforeBulkRead = 200;
+
+  // A member's display name; nullopt for an id without an account (a deleted user's id may
+  // linger in an old row: it is no member any more).
+  std::optional<std::string> MemberName(const std::string& uid) const {
+    if (all_names_) {
+      auto it = all_names_->find(uid);
+      if (it == all_names_->end()) return std::nullopt;
+      return it->second;
+    }
+    auto user = users_.Get(uid);
+    if (!user) return std::nullopt;
+    return StringOr(*user, "name");
+  }
+
+  void PrepareNames(std::size_t lookups) const {
+    if (lookups > kMembersBeforeBulkRead && !all_names_) LoadAllNames();
+  }
+
+  void LoadAllNames() const {
+    all_names_.emplace();
+    for (const auto& u : users_.List(0, 0).value("users", json::array()))
+      (*all_names_)[StringOr(u, "id")] = StringOr(u, "name");
+  }
+
   void EnsureNameFree(const std::string& display, std::string_view self) const {
     for (const auto& g : groups_.List())
       if (StringOr(g, "id") != self && Lower(StringOr(g, "name")) == Lower(display))
@@ -255,8 +290,9 @@ class GroupsResource {
   }
 
   void EnsureUsersExist(const std::vector<std::string>& ids) const {
+    PrepareNames(ids.size());
     for (const auto& uid : ids)
-      if (!users_.Get(uid)) throw ScimError(400, "invalidValue", "User " + uid + " not found");
+      if (!MemberName(uid)) throw ScimError(400, "invalidValue", "User " + uid + " not found");
   }
 
   // Groups belong to someone: as in Open WebUI, the first admin (users.v1 lists by created_at).
@@ -290,6 +326,7 @@ class GroupsResource {
   sdk::Groups groups_;
   std::string base_;
   Projection projection_;
+  mutable std::optional<std::map<std::string, std::string>> all_names_;
 };
 
 std::string IdOf(const sdk::Request& req) { return std::string(req.PathParam("id").value_or("")); }

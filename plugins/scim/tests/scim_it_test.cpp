@@ -566,6 +566,35 @@ TEST_F(ScimRfc, BadRequestsGetScimErrors) {
   EXPECT_EQ(after["members"][0]["value"], id);
 }
 
+TEST_F(ScimRfc, LargeMemberAddInOneRequest) {
+  AdminToken();
+  // Past the plugin's bulk-read threshold (200), so both lookup paths are exercised.
+  constexpr int kMembers = 250;
+  json members = json::array();
+  for (int i = 0; i < kMembers; ++i)
+    members.push_back({{"value", CreateUser(Unique("bulk") + "@example.com")["id"]}});
+  auto g = Call("POST", "/Groups", {{"displayName", Unique("Bulk ")}});
+  ASSERT_EQ(g.status, 201) << g.body;
+  const std::string gid = g.Json()["id"];
+  auto add = Call("PATCH", "/Groups/" + gid,
+                  Patch({{{"op", "add"}, {"path", "members"}, {"value", members}}}));
+  ASSERT_EQ(add.status, 200) << add.body;
+  EXPECT_EQ(add.Json()["members"].size(), static_cast<std::size_t>(kMembers));
+  EXPECT_EQ(add.Json()["members"][kMembers - 1]["display"], "Given Family Name");
+  auto listed = Call("GET", "/Groups?filter=" + Enc("id eq \"" + gid + "\""));
+  ASSERT_EQ(listed.status, 200) << listed.body;
+  EXPECT_EQ(listed.Json()["Resources"][0]["members"].size(), static_cast<std::size_t>(kMembers));
+  // One unknown id among them: nothing is added.
+  members.push_back({{"value", "ghost"}});
+  auto g2 = Call("POST", "/Groups", {{"displayName", Unique("Bulk ")}});
+  ASSERT_EQ(g2.status, 201) << g2.body;
+  const std::string gid2 = g2.Json()["id"];
+  ExpectScimError(Call("PATCH", "/Groups/" + gid2,
+                       Patch({{{"op", "add"}, {"path", "members"}, {"value", members}}})),
+                  400, "invalidValue");
+  EXPECT_TRUE(Call("GET", "/Groups/" + gid2).Json()["members"].empty());
+}
+
 // ---------------------------------------------------------------------------------------------
 // Off by default: the routes do not exist and the rest of the server is unchanged.
 class ScimDisabled : public SharedHostSuite<ScimDisabled> {
