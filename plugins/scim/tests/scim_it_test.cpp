@@ -566,6 +566,27 @@ TEST_F(ScimRfc, BadRequestsGetScimErrors) {
   EXPECT_EQ(after["members"][0]["value"], id);
 }
 
+// A userName that is not an email: the account email comes from emails, userName is kept as
+// sent, found case-insensitively and unique.
+TEST_F(ScimRfc, UserNameThatIsNotAnEmail) {
+  const std::string user_name = Unique("jdoe");
+  const std::string email = Unique("john.doe") + "@example.com";
+  json body = {{"userName", user_name},
+               {"emails", {{{"value", email}, {"type", "work"}, {"primary", true}}}}};
+  auto created = Call("POST", "/Users", body);
+  ASSERT_EQ(created.status, 201) << created.body;
+  EXPECT_EQ(created.Json()["userName"], user_name);
+  EXPECT_EQ(created.Json()["displayName"], user_name);
+  std::string upper = user_name;
+  for (char& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  auto found = Call("GET", "/Users?filter=" + Enc("userName eq \"" + upper + "\""));
+  ASSERT_EQ(found.Json()["totalResults"], 1) << found.body;
+  EXPECT_EQ(found.Json()["Resources"][0]["id"], created.Json()["id"]);
+  body["emails"][0]["value"] = Unique("other") + "@example.com";
+  body["userName"] = upper;
+  ExpectScimError(Call("POST", "/Users", body), 409, "uniqueness");
+}
+
 TEST_F(ScimRfc, LargeMemberAddInOneRequest) {
   AdminToken();
   // Past the plugin's bulk-read threshold (200), so both lookup paths are exercised.
