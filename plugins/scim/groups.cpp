@@ -246,7 +246,7 @@ class GroupsResource {
         if (std::find(members.begin(), members.end(), uid) == members.end()) members.push_back(uid);
         added.insert(uid);
       }
-    } else if (auto uid = ParseMemberValuePath(raw_path)) {
+    } else if (auto uid = MemberPath(raw_path)) {
       if (!remove)
         throw ScimError(400, "invalidPath", "members[value eq ...] is only valid with remove");
       erase(*uid);
@@ -259,6 +259,15 @@ class GroupsResource {
   }
 
   static constexpr std::size_t kMembersBeforeBulkRead = 200;
+
+  // A malformed `members[...]` is a bad PATCH path (invalidPath), not a bad filter.
+  static std::optional<std::string> MemberPath(const std::string& path) {
+    try {
+      return ParseMemberValuePath(path);
+    } catch (const FilterError& e) {
+      throw ScimError(400, "invalidPath", e.what());
+    }
+  }
 
   // A member's display name; nullopt for an id without an account (a deleted user's id may
   // linger in an old row: it is no member any more).

@@ -561,6 +561,9 @@ TEST_F(ScimRfc, BadRequestsGetScimErrors) {
   ExpectScimError(
       Call("POST", "/Groups", {{"displayName", Unique("G ")}, {"members", {{{"value", "ghost"}}}}}),
       400, "invalidValue");
+  ExpectScimError(Call("PATCH", "/Groups/" + gid,
+                       Patch({{{"op", "remove"}, {"path", "members[display eq \"x\"]"}}})),
+                  400, "invalidPath");
   auto after = Call("GET", "/Groups/" + gid).Json();
   ASSERT_EQ(after["members"].size(), 1u);
   EXPECT_EQ(after["members"][0]["value"], id);
