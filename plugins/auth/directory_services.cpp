@@ -43,10 +43,6 @@ std::optional<std::string> StringField(const json& obj, const char* key) {
   return it->get<std::string>();
 }
 
-void Write(wh_str_sink sink, void* sink_user, const std::string& text) {
-  sink(sink_user, sdk::ToWh(text));
-}
-
 // Runs `fn`, turning every failure into a status: nothing may unwind through the C ABI.
 template <typename Fn>
 wh_status Guard(sdk::Host& host, const char* what, Fn&& fn) noexcept {
@@ -121,32 +117,47 @@ class DirectoryServices {
   }
 
  private:
-  static DirectoryServices& Self(void* u) { return *static_cast<DirectoryServices*>(u); }
+  // Every entry point of both tables goes through one of these two: `fn` runs on the services
+  // behind `self` under Guard (no exception crosses the C ABI, each failure becomes its status).
+  // Answer hands the JSON text `fn` returns to the caller's sink; no text is WH_NOT_FOUND.
+  template <typename Fn>
+  static wh_status Answer(void* self, const char* what, wh_str_sink sink, void* su, Fn&& fn) {
+    auto& s = *static_cast<DirectoryServices*>(self);
+    return Guard(s.host_, what, [&] {
+      const std::optional<std::string> text = fn(s);
+      if (!text) return WH_NOT_FOUND;
+      sink(su, sdk::ToWh(*text));
+      return WH_OK;
+    });
+  }
+  // The same for calls that answer only a status.
+  template <typename Fn>
+  static wh_status Act(void* self, const char* what, Fn&& fn) {
+    auto& s = *static_cast<DirectoryServices*>(self);
+    return Guard(s.host_, what, [&] { return fn(s); });
+  }
 
   // ----- users.v1 -----
 
-  static wh_status WriteUser(const std::optional<User>& u, wh_str_sink sink, void* su) {
-    if (!u) return WH_NOT_FOUND;
-    Write(sink, su, Dump(u->ToJson()));
-    return WH_OK;
+  static std::optional<std::string> UserText(const std::optional<User>& u) {
+    if (!u) return std::nullopt;
+    return Dump(u->ToJson());
   }
 
   static wh_status UserGetById(void* self, wh_str id, wh_str_sink sink, void* su) {
-    auto& s = Self(self);
-    return Guard(s.host_, "users.get_by_id",
-                 [&] { return WriteUser(s.auth_.store().GetById(sdk::FromWh(id)), sink, su); });
+    return Answer(self, "users.get_by_id", sink, su, [&](DirectoryServices& s) {
+      return UserText(s.auth_.store().GetById(sdk::FromWh(id)));
+    });
   }
 
   static wh_status UserGetByEmail(void* self, wh_str email, wh_str_sink sink, void* su) {
-    auto& s = Self(self);
-    return Guard(s.host_, "users.get_by_email", [&] {
-      return WriteUser(s.auth_.store().GetByEmail(Lower(sdk::FromWh(email))), sink, su);
+    return Answer(self, "users.get_by_email", sink, su, [&](DirectoryServices& s) {
+      return UserText(s.auth_.store().GetByEmail(Lower(sdk::FromWh(email))));
     });
   }
 
   static wh_status UserCreate(void* self, wh_str user_json, wh_str_sink sink, void* su) {
-    auto& s = Self(self);
-    return Guard(s.host_, "users.create", [&] {
+    return Answer(self, "users.create", sink, su, [&](DirectoryServices& s) {
       const json in = ParseInput(user_json);
       if (!in.is_object()) throw ServiceError{WH_INVALID};
       NewUser nu;
@@ -168,20 +179,19 @@ class DirectoryServices {
       if (r.status == UsersStore::CreateStatus::kEmailTaken) throw ServiceError{WH_CONFLICT};
       if (!r.user) throw ServiceError{WH_ERROR};
       s.auth_.NotifyAuthChanged(r.user->id);
-      return WriteUser(r.user, sink, su);
+      return UserText(r.user);
     });
   }
 
   static wh_status UserUpdate(void* self, wh_str id_text, wh_str patch_json, wh_str_sink sink,
                               void* su) {
-    auto& s = Self(self);
-    return Guard(s.host_, "users.update", [&] {
+    return Answer(self, "users.update", sink, su, [&](DirectoryServices& s) {
       const std::string id(sdk::FromWh(id_text));
       const json in = ParseInput(patch_json);
       if (!in.is_object()) throw ServiceError{WH_INVALID};
       auto& store = s.auth_.store();
       auto user = store.GetById(id);
-      if (!user) return WH_NOT_FOUND;
+      if (!user) return std::optional<std::string>();
       UsersStore::ProfileUpdate p;
       p.name = StringField(in, "name");
       if (p.name && p.name->empty()) throw ServiceError{WH_INVALID};
@@ -211,13 +221,12 @@ class DirectoryServices {
       }
       store.UpdateProfile(id, p);
       s.auth_.NotifyAuthChanged(id);
-      return WriteUser(store.GetById(id), sink, su);
+      return UserText(store.GetById(id));
     });
   }
 
   static wh_status UserRemove(void* self, wh_str id_text) {
-    auto& s = Self(self);
-    return Guard(s.host_, "users.remove", [&] {
+    return Act(self, "users.remove", [&](DirectoryServices& s) {
       const std::string id(sdk::FromWh(id_text));
       if (auto first = s.auth_.PrimaryAdmin(); first && first->id == id)
         throw ServiceError{WH_INVALID};
@@ -228,8 +237,7 @@ class DirectoryServices {
   }
 
   static wh_status UserList(void* self, uint64_t skip, uint64_t limit, wh_str_sink sink, void* su) {
-    auto& s = Self(self);
-    return Guard(s.host_, "users.list", [&] {
+    return Answer(self, "users.list", sink, su, [&](DirectoryServices& s) {
       UsersStore::ListQuery q;
       q.order_by = "created_at";
       q.direction = "asc";
@@ -238,21 +246,18 @@ class DirectoryServices {
       auto [users, total] = s.auth_.store().List(q);
       json out = {{"users", json::array()}, {"total", total}};
       for (const auto& u : users) out["users"].push_back(u.ToJson());
-      Write(sink, su, Dump(out));
-      return WH_OK;
+      return std::optional(Dump(out));
     });
   }
 
   static wh_status UserIssueToken(void* self, wh_str id_text, wh_str_sink sink, void* su) {
-    auto& s = Self(self);
-    return Guard(s.host_, "users.issue_token", [&] {
+    return Answer(self, "users.issue_token", sink, su, [&](DirectoryServices& s) {
       const std::string id(sdk::FromWh(id_text));
-      if (!s.auth_.store().GetById(id)) return WH_NOT_FOUND;
+      if (!s.auth_.store().GetById(id)) return std::optional<std::string>();
       const IssuedToken t = s.auth_.IssueToken(id);
       json out = {{"token", t.token}, {"token_type", "Bearer"}, {"expires_at", nullptr}};
       if (t.expires_at) out["expires_at"] = *t.expires_at;
-      Write(sink, su, Dump(out));
-      return WH_OK;
+      return std::optional(Dump(out));
     });
   }
 
@@ -345,36 +350,31 @@ class DirectoryServices {
     if (auto it = in.find("user_ids"); it != in.end()) g.user_ids = KnownUserIds(*it);
   }
 
-  static wh_status WriteGroup(const std::optional<Group>& g, wh_str_sink sink, void* su) {
-    if (!g) return WH_NOT_FOUND;
-    Write(sink, su, Dump(g->ToJson()));
-    return WH_OK;
+  static std::optional<std::string> GroupText(const std::optional<Group>& g) {
+    if (!g) return std::nullopt;
+    return Dump(g->ToJson());
   }
 
   static wh_status GroupGet(void* self, wh_str id, wh_str_sink sink, void* su) {
-    auto& s = Self(self);
-    return Guard(s.host_, "groups.get",
-                 [&] { return WriteGroup(s.LoadGroup(sdk::FromWh(id)), sink, su); });
+    return Answer(self, "groups.get", sink, su,
+                  [&](DirectoryServices& s) { return GroupText(s.LoadGroup(sdk::FromWh(id))); });
   }
 
   static wh_status GroupList(void* self, wh_str_sink sink, void* su) {
-    auto& s = Self(self);
-    return Guard(s.host_, "groups.list", [&] {
+    return Answer(self, "groups.list", sink, su, [&](DirectoryServices& s) {
       json out = json::array();
       s.host_.Exec("SELECT " + s.GroupColumns() + " FROM \"group\" ORDER BY name, id", {},
                    [&](const Row& r) {
                      out.push_back(GroupFromRow(r).ToJson());
                      return true;
                    });
-      Write(sink, su, Dump(out));
-      return WH_OK;
+      return std::optional(Dump(out));
     });
   }
 
   static wh_status GroupCreate(void* self, wh_str owner_id, wh_str group_json, wh_str_sink sink,
                                void* su) {
-    auto& s = Self(self);
-    return Guard(s.host_, "groups.create", [&] {
+    return Answer(self, "groups.create", sink, su, [&](DirectoryServices& s) {
       const json in = ParseInput(group_json);
       Group g;
       g.id = NewUuid4();
@@ -392,35 +392,33 @@ class DirectoryServices {
           {g.id, g.user_id, g.name, g.description, Dump(g.permissions), Dump(g.user_ids),
            g.created_at, g.updated_at});
       s.auth_.NotifyAuthChanged("");  // members' permissions and access
-      return WriteGroup(g, sink, su);
+      return GroupText(g);
     });
   }
 
-  // Loads, changes and saves one group; the change is announced once saved.
+  // Loads, changes and saves one group; the change is announced once saved. nullopt: no such
+  // group.
   template <typename Change>
-  wh_status ChangeGroup(std::string_view id, Change&& change, wh_str_sink sink, void* su) {
+  std::optional<Group> ChangeGroup(std::string_view id, Change&& change) {
     auto g = LoadGroup(id);
-    if (!g) return WH_NOT_FOUND;
+    if (!g) return std::nullopt;
     change(*g);
     g->updated_at = Now();
     SaveGroup(*g);
     auth_.NotifyAuthChanged("");
-    return sink ? WriteGroup(g, sink, su) : WH_OK;
+    return g;
   }
 
   static wh_status GroupUpdate(void* self, wh_str id, wh_str patch_json, wh_str_sink sink,
                                void* su) {
-    auto& s = Self(self);
-    return Guard(s.host_, "groups.update", [&] {
+    return Answer(self, "groups.update", sink, su, [&](DirectoryServices& s) {
       const json in = ParseInput(patch_json);
-      return s.ChangeGroup(
-          sdk::FromWh(id), [&](Group& g) { s.ApplyGroupPatch(g, in); }, sink, su);
+      return GroupText(s.ChangeGroup(sdk::FromWh(id), [&](Group& g) { s.ApplyGroupPatch(g, in); }));
     });
   }
 
   static wh_status GroupRemove(void* self, wh_str id) {
-    auto& s = Self(self);
-    return Guard(s.host_, "groups.remove", [&] {
+    return Act(self, "groups.remove", [&](DirectoryServices& s) {
       if (s.host_.Exec("DELETE FROM \"group\" WHERE id = ?", {sdk::FromWh(id)}) == 0)
         return WH_NOT_FOUND;
       s.auth_.NotifyAuthChanged("");
@@ -429,53 +427,42 @@ class DirectoryServices {
   }
 
   static wh_status GroupAddUsers(void* self, wh_str id, wh_str user_ids_json) {
-    auto& s = Self(self);
-    return Guard(s.host_, "groups.add_users", [&] {
+    return Act(self, "groups.add_users", [&](DirectoryServices& s) {
       const json add = s.KnownUserIds(ParseInput(user_ids_json));
-      return s.ChangeGroup(
-          sdk::FromWh(id),
-          [&](Group& g) {
-            for (const auto& u : add)
-              if (std::find(g.user_ids.begin(), g.user_ids.end(), u) == g.user_ids.end())
-                g.user_ids.push_back(u);
-          },
-          nullptr, nullptr);
+      const auto changed = s.ChangeGroup(sdk::FromWh(id), [&](Group& g) {
+        for (const auto& u : add)
+          if (std::find(g.user_ids.begin(), g.user_ids.end(), u) == g.user_ids.end())
+            g.user_ids.push_back(u);
+      });
+      return changed ? WH_OK : WH_NOT_FOUND;
     });
   }
 
   static wh_status GroupRemoveUsers(void* self, wh_str id, wh_str user_ids_json) {
-    auto& s = Self(self);
-    return Guard(s.host_, "groups.remove_users", [&] {
+    return Act(self, "groups.remove_users", [&](DirectoryServices& s) {
       const json drop = ParseInput(user_ids_json);
       if (!drop.is_array()) throw ServiceError{WH_INVALID};
-      return s.ChangeGroup(
-          sdk::FromWh(id),
-          [&](Group& g) {
-            json kept = json::array();
-            for (const auto& u : g.user_ids)
-              if (std::find(drop.begin(), drop.end(), u) == drop.end()) kept.push_back(u);
-            g.user_ids = std::move(kept);
-          },
-          nullptr, nullptr);
+      const auto changed = s.ChangeGroup(sdk::FromWh(id), [&](Group& g) {
+        json kept = json::array();
+        for (const auto& u : g.user_ids)
+          if (std::find(drop.begin(), drop.end(), u) == drop.end()) kept.push_back(u);
+        g.user_ids = std::move(kept);
+      });
+      return changed ? WH_OK : WH_NOT_FOUND;
     });
   }
 
   // On every access check: answered from a per-instance cache dropped with the user cache.
   static wh_status GroupsOf(void* self, wh_str user_id, wh_str_sink sink, void* su) {
-    auto& s = Self(self);
-    return Guard(s.host_, "groups.groups_of", [&] {
+    return Answer(self, "groups.groups_of", sink, su, [&](DirectoryServices& s) {
       const std::string id(sdk::FromWh(user_id));
       uint64_t generation = 0;
-      if (auto cached = s.auth_.CachedGroupsOf(id, generation)) {
-        Write(sink, su, *cached);
-        return WH_OK;
-      }
+      if (auto cached = s.auth_.CachedGroupsOf(id, generation)) return cached;
       json ids = json::array();
       for (const auto& g : s.auth_.store().GroupsOfMember(id)) ids.push_back(g["id"]);
       std::string text = Dump(ids);
-      Write(sink, su, text);
-      s.auth_.RememberGroupsOf(id, std::move(text), generation);
-      return WH_OK;
+      s.auth_.RememberGroupsOf(id, text, generation);
+      return std::optional(std::move(text));
     });
   }
 

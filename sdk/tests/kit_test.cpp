@@ -338,6 +338,184 @@ TEST(FakeHostDb, MigratesQueriesAndRollsBack) {
   EXPECT_FALSE(host.KvGet("missing"));
 }
 
+// --- ABI 1.1 on the fake host: body policies, form parts, the identity chain -------------------
+
+// Upload routes (one multipart with its own limit, one buffered) and three authenticators: the
+// primary at order 0, one before it that knows "X-Early" and one after it for "X-Late".
+class Uploader : public Plugin {
+ public:
+  void Init(Host& host) override {
+    host.Route("POST", "/upload", Auth::kVerified, RouteOptions{1000, Body::kMultipart},
+               [](Request& req, Response& res) {
+                 nlohmann::json parts = nlohmann::json::array();
+                 for (const auto& p : req.FormParts())
+                   parts.push_back({{"name", p.name},
+                                    {"filename", p.filename},
+                                    {"type", p.content_type},
+                                    {"value", p.value},
+                                    {"file", p.file_path},
+                                    {"size", p.size},
+                                    {"is_file", p.IsFile()}});
+                 Reply(res, {{"parts", parts},
+                             {"title", req.FormField("title") ? req.FormField("title")->value : ""},
+                             {"has_doc", req.FormFile("doc").has_value()},
+                             {"body", req.Body()}});
+               });
+    host.Route("POST", "/plain", Auth::kPublic, RouteOptions{}, [](Request& req, Response& res) {
+      Reply(res, {{"parts", req.FormParts().size()}, {"body", req.Body()}});
+    });
+    host.SetAuthenticator([](Request& req, AuthnResult& out) {
+      auto token = req.Header("Authorization");
+      if (!token) return WH_AUTHN_NONE;
+      if (*token == "Bearer good") return out.Accept("u-primary", "user", "p@x", "Primary");
+      return out.Reject(401, "Invalid token");
+    });
+    host.AddAuthenticator(
+        [](Request& req, AuthnResult& out) {
+          auto v = req.Header("X-Late");
+          if (!v) return WH_AUTHN_NONE;
+          if (*v == "down") return out.Unavailable();
+          return out.Accept("u-late", "admin", "l@x", "Late");
+        },
+        10);
+    host.AddAuthenticator(
+        [](Request& req, AuthnResult& out) {
+          if (!req.Header("X-Early")) return WH_AUTHN_NONE;
+          return out.Reject(403, "early says no");
+        },
+        -5);
+  }
+};
+
+TEST(FakeHostRoutes, RouteOptionsAreRecorded) {
+  FakeHost fake;
+  ASSERT_EQ(fake.Load<Uploader>(), WH_OK) << fake.load_error();
+  auto upload = fake.Route("POST", "/upload");
+  ASSERT_TRUE(upload);
+  EXPECT_EQ(upload->auth, WH_AUTH_VERIFIED);
+  EXPECT_EQ(upload->max_body_bytes, 1000);
+  EXPECT_EQ(upload->body, WH_BODY_MULTIPART);
+  auto plain = fake.Route("POST", "/plain");
+  ASSERT_TRUE(plain);
+  EXPECT_EQ(plain->max_body_bytes, 0);
+  EXPECT_EQ(plain->body, WH_BODY_BUFFERED);
+  EXPECT_FALSE(fake.Route("GET", "/upload"));
+  // The host's checks: a negative limit and an unknown policy are refused.
+  wh_route_options o{};
+  o.struct_size = sizeof o;
+  o.method = ToWh("PUT");
+  o.path = ToWh("/x");
+  o.max_body_bytes = -1;
+  auto handler = [](void*, const wh_request_host_ptr*, wh_response_host_ptr*) {};
+  EXPECT_EQ(fake.api()->route_add_ex(fake.self(), &o, handler, nullptr), WH_INVALID);
+  o.max_body_bytes = 0;
+  o.body = static_cast<wh_body_policy>(7);
+  EXPECT_EQ(fake.api()->route_add_ex(fake.self(), &o, handler, nullptr), WH_INVALID);
+  o.body = WH_BODY_BUFFERED;
+  EXPECT_EQ(fake.api()->route_add_ex(fake.self(), &o, handler, nullptr), WH_OK);
+  EXPECT_EQ(fake.api()->route_add_ex(fake.self(), &o, handler, nullptr), WH_CONFLICT);
+}
+
+TEST(FakeHostRoutes, AMultipartRouteGetsTheTestsPartsInOrder) {
+  FakeHost fake;
+  ASSERT_EQ(fake.Load<Uploader>(), WH_OK) << fake.load_error();
+  auto res = fake.CallForm("POST", "/upload",
+                           {{"title", "", "", "Report", "", 0},
+                            {"doc", "r.pdf", "application/pdf", "", "/tmp/upload-1", 700}});
+  ASSERT_EQ(res.status, 200) << res.body;
+  const auto body = Body(res);
+  ASSERT_EQ(body["parts"].size(), 2u);
+  EXPECT_EQ(body["parts"][0], nlohmann::json({{"name", "title"},
+                                              {"filename", ""},
+                                              {"type", ""},
+                                              {"value", "Report"},
+                                              {"file", ""},
+                                              {"size", 6},
+                                              {"is_file", false}}));
+  EXPECT_EQ(body["parts"][1]["filename"], "r.pdf");
+  EXPECT_EQ(body["parts"][1]["type"], "application/pdf");
+  EXPECT_EQ(body["parts"][1]["file"], "/tmp/upload-1");
+  EXPECT_EQ(body["parts"][1]["size"], 700);
+  EXPECT_EQ(body["parts"][1]["is_file"], true);
+  EXPECT_EQ(body["title"], "Report");
+  EXPECT_EQ(body["has_doc"], true);
+  EXPECT_EQ(body["body"], "");
+}
+
+TEST(FakeHostRoutes, TheBodyPolicyIsTheHosts) {
+  FakeHost fake;
+  ASSERT_EQ(fake.Load<Uploader>(), WH_OK) << fake.load_error();
+  // Over the route's own limit: 413 before the handler runs.
+  auto big = fake.CallForm("POST", "/upload", {{"doc", "a.bin", "", "", "/tmp/a", 1001}});
+  EXPECT_EQ(big.status, 413);
+  EXPECT_EQ(Body(big)["detail"], "Request body too large (limit 1000 bytes)");
+  EXPECT_EQ(fake.CallForm("POST", "/upload", {{"doc", "a.bin", "", "", "/tmp/a", 1000}}).status,
+            200);
+  // A buffered route never sees parts; its body is the request's.
+  auto plain = fake.CallForm("POST", "/plain", {{"f", "", "", "v", "", 0}});
+  ASSERT_EQ(plain.status, 200);
+  EXPECT_EQ(Body(plain)["parts"], 0);
+  EXPECT_EQ(Body(fake.Call("POST", "/plain", "raw"))["body"], "raw");
+  // A plugin built against a shorter wh_form_part gets the fields it knows, nothing past them.
+  struct Seen {
+    const wh_host_api* api;
+    wh_status status = WH_ERROR;
+    wh_form_part part{};
+  } seen{fake.api()};
+  wh_route_options o{};
+  o.struct_size = sizeof o;
+  o.method = ToWh("POST");
+  o.path = ToWh("/raw");
+  o.body = WH_BODY_MULTIPART;
+  auto raw = [](void* user, const wh_request_host_ptr* req, wh_response_host_ptr*) {
+    auto* s = static_cast<Seen*>(user);
+    s->part.struct_size = offsetof(wh_form_part, filename);  // knows the name only
+    s->part.filename = ToWh("untouched");
+    s->status = s->api->req_form_part_at(req, 0, &s->part);
+  };
+  ASSERT_EQ(fake.api()->route_add_ex(fake.self(), &o, raw, &seen), WH_OK);
+  fake.CallForm("POST", "/raw", {{"f", "f.txt", "", "", "/tmp/f", 3}});
+  ASSERT_EQ(seen.status, WH_OK);
+  EXPECT_EQ(FromWh(seen.part.name), "f");
+  EXPECT_EQ(FromWh(seen.part.filename), "untouched");
+}
+
+TEST(FakeHostAuth, TheChainRunsInOrderAndTheFirstAnswerDecides) {
+  FakeHost fake;
+  ASSERT_EQ(fake.Load<Uploader>(), WH_OK) << fake.load_error();
+  EXPECT_EQ(fake.authenticators(), std::vector<int32_t>({-5, 0, 10}));
+  // Nobody knows the request: anonymous.
+  auto none = fake.Authenticate();
+  EXPECT_EQ(none.result, WH_AUTHN_NONE);
+  EXPECT_FALSE(none.caller);
+  auto primary = fake.Authenticate({{"Authorization", "Bearer good"}});
+  ASSERT_EQ(primary.result, WH_AUTHN_OK);
+  EXPECT_EQ(primary.caller->id, "u-primary");
+  EXPECT_EQ(primary.decided_by, 1u);
+  // The primary's rejection stops the chain before the later authenticator.
+  auto rejected = fake.Authenticate({{"Authorization", "Bearer bad"}, {"X-Late", "yes"}});
+  EXPECT_EQ(rejected.result, WH_AUTHN_REJECTED);
+  EXPECT_EQ(rejected.status, 401);
+  EXPECT_EQ(rejected.detail, "Invalid token");
+  // The early one (order -5) answers before the primary.
+  auto early = fake.Authenticate({{"Authorization", "Bearer good"}, {"X-Early", "1"}});
+  EXPECT_EQ(early.result, WH_AUTHN_REJECTED);
+  EXPECT_EQ(early.status, 403);
+  EXPECT_EQ(early.decided_by, 0u);
+  auto late = fake.Authenticate({{"X-Late", "yes"}});
+  ASSERT_EQ(late.result, WH_AUTHN_OK);
+  EXPECT_EQ(late.caller->role, "admin");
+  EXPECT_EQ(late.decided_by, 2u);
+  // An outage is 503-bound, never a rejection and never a caller.
+  auto down = fake.Authenticate({{"X-Late", "down"}});
+  EXPECT_EQ(down.result, WH_AUTHN_UNAVAILABLE);
+  EXPECT_FALSE(down.caller);
+  // One primary per host.
+  auto fn = [](void*, const wh_request_host_ptr*, wh_authn_host_ptr*) { return WH_AUTHN_NONE; };
+  EXPECT_EQ(fake.api()->authenticator_set(fake.self(), fn, nullptr), WH_CONFLICT);
+  EXPECT_EQ(fake.api()->authenticator_add(fake.self(), nullptr, nullptr, 0), WH_INVALID);
+}
+
 // --- task runner ---------------------------------------------------------------------------------
 
 // A gate a task waits at until the test opens it (or the task is cancelled).

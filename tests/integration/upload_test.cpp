@@ -18,11 +18,14 @@ using Clock = std::chrono::steady_clock;
 
 constexpr const char* kBoundary = "----whtest7MA4YWxkTrZu0gW";
 
+// A file part up to its first byte, for a test that streams the bytes itself.
+std::string FilePartHead(const std::string& name, const std::string& filename) {
+  return std::string("--") + kBoundary + "\r\nContent-Disposition: form-data; name=\"" + name +
+         "\"; filename=\"" + filename + "\"\r\nContent-Type: application/octet-stream\r\n\r\n";
+}
 std::string FilePart(const std::string& name, const std::string& filename,
                      const std::string& bytes) {
-  return std::string("--") + kBoundary + "\r\nContent-Disposition: form-data; name=\"" + name +
-         "\"; filename=\"" + filename + "\"\r\nContent-Type: application/octet-stream\r\n\r\n" +
-         bytes + "\r\n";
+  return FilePartHead(name, filename) + bytes + "\r\n";
 }
 std::string FieldPart(const std::string& name, const std::string& value) {
   return std::string("--") + kBoundary + "\r\nContent-Disposition: form-data; name=\"" + name +
@@ -31,6 +34,13 @@ std::string FieldPart(const std::string& name, const std::string& value) {
 std::string End() { return std::string("--") + kBoundary + "--\r\n"; }
 HeaderList FormHeaders() {
   return {{"Content-Type", std::string("multipart/form-data; boundary=") + kBoundary}};
+}
+// The head of a multipart POST to `path` for a raw socket; `framing` holds the header lines
+// (each ending in CRLF) that tell how the body comes: Content-Length or Transfer-Encoding, and
+// Expect or Connection where a test needs them.
+std::string RawFormHead(const std::string& path, const std::string& framing) {
+  return "POST " + path + " HTTP/1.1\r\nHost: x\r\n" + framing +
+         "Content-Type: multipart/form-data; boundary=" + kBoundary + "\r\n\r\n";
 }
 
 std::string Fnv1a(const std::string& bytes) {
@@ -130,17 +140,14 @@ TEST_F(Uploads, ALargeUploadIsStreamedToDiskNotHeldInMemory) {
   const std::size_t mb = 500;
 #endif
   const long hwm_before = StatusKb(host().pid(), "VmHWM");
-  const std::string head_part = std::string("--") + kBoundary +
-                                "\r\nContent-Disposition: form-data; name=\"file\"; "
-                                "filename=\"big.bin\"\r\n\r\n";
+  const std::string head_part = FilePartHead("file", "big.bin");
   const std::string tail = "\r\n" + End();
   const std::uint64_t size = mb << 20;
   auto s = Connect();
-  SendAll(s,
-          "POST /api/v1/test/upload HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
-          "Content-Type: multipart/form-data; boundary=" +
-              std::string(kBoundary) + "\r\nContent-Length: " +
-              std::to_string(head_part.size() + size + tail.size()) + "\r\n\r\n" + head_part);
+  SendAll(s, RawFormHead("/api/v1/test/upload",
+                         "Connection: close\r\nContent-Length: " +
+                             std::to_string(head_part.size() + size + tail.size()) + "\r\n") +
+                 head_part);
   std::string chunk(1 << 20, 'z');
   for (std::size_t i = 0; i < mb; ++i) SendAll(s, chunk);
   SendAll(s, tail);
@@ -162,17 +169,12 @@ TEST_F(Uploads, ALargeUploadIsStreamedToDiskNotHeldInMemory) {
 TEST_F(Uploads, AnOversizedLengthIs413BeforeTheBodyIsSent) {
   // Expect: 100-continue: the host must refuse by the head, without asking for the body.
   auto s = Connect();
-  SendAll(s,
-          "POST /api/v1/test/upload-small HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\n"
-          "Content-Type: multipart/form-data; boundary=" +
-              std::string(kBoundary) + "\r\nContent-Length: 10485760\r\n\r\n");
+  SendAll(s, RawFormHead("/api/v1/test/upload-small",
+                         "Expect: 100-continue\r\nContent-Length: 10485760\r\n"));
   EXPECT_NE(ReadStatusLine(s).find(" 413 "), std::string::npos);
   // And without Expect: the answer comes before the 10 MB the client announced.
   auto t = Connect();
-  SendAll(t,
-          "POST /api/v1/test/upload-small HTTP/1.1\r\nHost: x\r\n"
-          "Content-Type: multipart/form-data; boundary=" +
-              std::string(kBoundary) + "\r\nContent-Length: 10485760\r\n\r\n");
+  SendAll(t, RawFormHead("/api/v1/test/upload-small", "Content-Length: 10485760\r\n"));
   EXPECT_NE(ReadStatusLine(t).find(" 413 "), std::string::npos);
   // A multipart route may take more than WEBUI_MAX_BODY_SIZE (64k here); a buffered one not.
   const std::string big(200000, 'b');
@@ -184,10 +186,7 @@ TEST_F(Uploads, AnOversizedLengthIs413BeforeTheBodyIsSent) {
 
 TEST_F(Uploads, AChunkedBodyIsCutOffAtTheLimit) {
   auto s = Connect();
-  SendAll(s,
-          "POST /api/v1/test/upload-small HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n"
-          "Content-Type: multipart/form-data; boundary=" +
-              std::string(kBoundary) + "\r\n\r\n");
+  SendAll(s, RawFormHead("/api/v1/test/upload-small", "Transfer-Encoding: chunked\r\n"));
   const std::string piece = FilePart("f", "f", std::string(4000, 'c'));
   char size[16];
   std::snprintf(size, sizeof size, "%zx\r\n", piece.size());
@@ -218,13 +217,8 @@ TEST_F(Uploads, MalformedBodiesAre400AndLeaveNothing) {
 TEST_F(Uploads, AClientThatLeavesMidUploadLeavesNoFile) {
   {
     auto s = Connect();
-    SendAll(s,
-            "POST /api/v1/test/upload HTTP/1.1\r\nHost: x\r\nContent-Type: "
-            "multipart/form-data; boundary=" +
-                std::string(kBoundary) + "\r\nContent-Length: 50000000\r\n\r\n" +
-                std::string("--") + kBoundary +
-                "\r\nContent-Disposition: form-data; name=\"file\"; filename=\"x\"\r\n\r\n" +
-                std::string(2 << 20, 'q'));
+    SendAll(s, RawFormHead("/api/v1/test/upload", "Content-Length: 50000000\r\n") +
+                   FilePartHead("file", "x") + std::string(2 << 20, 'q'));
     // Wait until the host has started the file, then vanish.
     const auto until = Clock::now() + std::chrono::seconds(10);
     std::error_code ec;

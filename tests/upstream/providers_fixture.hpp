@@ -102,6 +102,21 @@ class ProvidersWorld {
   std::unique_ptr<HostProcess> host;
 };
 
+// For a test that needs a host of its own (settings that survive a restart): two upstreams with
+// server.js options `a_args` and `b_args`, and a provider host's options over the backend, with
+// no connection set yet.
+struct OwnProviderHost {
+  OwnProviderHost(std::vector<std::string> a_args, std::vector<std::string> b_args)
+      : a(std::move(a_args)), b(std::move(b_args)) {
+    options.env = ProviderHostEnv(backend);
+  }
+  bool StartUpstreams(std::string* why) { return a.Start(why) && b.Start(why); }
+
+  Backend backend;
+  UpstreamDouble a, b;
+  HostProcess::Options options;
+};
+
 // One world per test suite, shared by its tests (CTest runs a suite at a time: webui_add_suites).
 class ProvidersTest : public ::testing::Test {
  protected:
@@ -234,6 +249,20 @@ inline void ExpectLeavingMidStreamClosesTheUpstream(int port, UpstreamDouble& up
                                                     const std::string& value) {
   const long long closed_at = PostAndLeave(port, path, body, headers, "Hello!");
   ExpectClosedByClientWithinOneSecond(upstream, field, value, closed_at);
+}
+
+// A stream whose upstream stays open after its end marker ("data: [DONE]", a "done": true
+// line): the client's stream carried `text` (kText), ended with the marker (`ends_with_marker`)
+// and no error, and the relay dropped the upstream connection to `upstream_path` itself.
+inline void ExpectEndedByItsMarker(const StreamedResponse& r, const std::string& text,
+                                   bool ends_with_marker, UpstreamDouble& upstream,
+                                   const std::string& upstream_path) {
+  ASSERT_EQ(r.status, 200);
+  EXPECT_EQ(text, kText);
+  EXPECT_TRUE(ends_with_marker) << (r.lines.empty() ? "(no lines)" : r.lines.back());
+  for (const auto& l : r.lines) EXPECT_EQ(l.find("error"), std::string::npos) << l;
+  EXPECT_FALSE(WaitClosedByClient(upstream, "path", upstream_path).is_null())
+      << upstream.Log().dump();
 }
 
 // Concatenated delta contents of OpenAI SSE lines.

@@ -21,6 +21,12 @@ using Clock = std::chrono::steady_clock;
 inline constexpr const char* kProviderA = "test_chat_provider_a";
 inline constexpr const char* kProviderB = "test_chat_provider_b";
 
+// An access_control that lets `user_ids` and `group_ids` read, and no one but the owner write.
+inline json ReadGrant(const json& user_ids, const json& group_ids) {
+  return {{"read", {{"user_ids", user_ids}, {"group_ids", group_ids}}},
+          {"write", {{"user_ids", json::array()}, {"group_ids", json::array()}}}};
+}
+
 template <bool kWithEmitter>
 class ChatHostT : public SharedHostSuite<ChatHostT<kWithEmitter>> {
   using Base = SharedHostSuite<ChatHostT<kWithEmitter>>;

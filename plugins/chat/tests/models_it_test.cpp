@@ -86,9 +86,7 @@ TEST_F(ChatModels, UsersSeeOnlyModelsConfiguredForThem) {
                   {"name", "For Alice"},
                   {"meta", json::object()},
                   {"params", json::object()},
-                  {"access_control",
-                   {{"read", {{"user_ids", {"alice"}}, {"group_ids", json::array()}}},
-                    {"write", {{"user_ids", json::array()}, {"group_ids", json::array()}}}}}},
+                  {"access_control", ReadGrant({"alice"}, json::array())}},
                  admin)
                 .status,
             200);

@@ -62,41 +62,26 @@ void SeedOpenWebUiTables(storage::Database& db, bool pg) {
       "1700000000, 'null')");
 }
 
-class Workspace : public ::testing::Test {
- protected:
-  static void SetUpTestSuite() {
-    std::string why;
-    if (BackendUnavailable(&why)) return;
-    backend_ = new Backend();
+class Workspace : public SharedHostSuite<Workspace> {
+ public:
+  // The database already holds Open WebUI's tables and rows when the host starts.
+  static void Configure(HostProcess::Options& o) {
     const std::string data_dir = TempDir("workspace");
-    storage::DatabaseOptions o;
-    o.url = backend_->postgres() ? backend_->database_url() : "sqlite:///" + data_dir + "/webui.db";
-    o.pool_size = 1;
-    SeedOpenWebUiTables(*storage::Database::Open(o), backend_->postgres());
-    HostProcess::Options opts;
-    opts.env = backend_->Env();
-    opts.data_dir = data_dir;
-    if (!backend_->postgres()) opts.env["DATABASE_URL"] = o.url;
-    opts.env["WEBUI_PLUGIN_PATH"] = SearchPath();
-    opts.env["WEBUI_PLUGINS"] = "workspace,test_auth,test_workspace_groups";
-    host_ = new HostProcess(opts);
-    if (!host_->Start(&why)) start_error_ = new std::string(why);
+    storage::DatabaseOptions db;
+    db.url =
+        backend().postgres() ? backend().database_url() : "sqlite:///" + data_dir + "/webui.db";
+    db.pool_size = 1;
+    SeedOpenWebUiTables(*storage::Database::Open(db), backend().postgres());
+    o.data_dir = data_dir;
+    if (!backend().postgres()) o.env["DATABASE_URL"] = db.url;
+    o.env["WEBUI_PLUGIN_PATH"] = SearchPath();
+    o.env["WEBUI_PLUGINS"] = "workspace,test_auth,test_workspace_groups";
   }
-  static void TearDownTestSuite() {
-    delete host_;
-    delete backend_;
-    delete start_error_;
-    host_ = nullptr;
-    backend_ = nullptr;
-    start_error_ = nullptr;
-  }
-  void SetUp() override {
-    WH_REQUIRE_BACKEND();
-    ASSERT_EQ(start_error_, nullptr) << *start_error_;
-  }
+
+ protected:
   static HttpResult Call(const std::string& method, const std::string& path, const json& body,
                          const HeaderList& who) {
-    return Http(host_->port(), method, path, body.is_null() ? std::string() : body.dump(), who);
+    return Http(host().port(), method, path, body.is_null() ? std::string() : body.dump(), who);
   }
   static HttpResult Get(const std::string& path, const HeaderList& who) {
     return Call("GET", path, json(), who);
@@ -106,10 +91,6 @@ class Workspace : public ::testing::Test {
     for (const auto& item : list) out.push_back(item[key]);
     return out;
   }
-
-  static inline Backend* backend_ = nullptr;
-  static inline HostProcess* host_ = nullptr;
-  static inline std::string* start_error_ = nullptr;
 };
 
 TEST_F(Workspace, ToolsFollowOwnerAdminAndGroupAccess) {

@@ -6,12 +6,16 @@
 //   auto res = host.Call("GET", "/api/v1/hello?name=Ada");
 //   EXPECT_EQ(res.status, 200);
 //
-// It implements the whole wh_host_api table of ABI 1.0 (relayed streams, 1.1, are left out: a
-// plugin under test takes its Host::RelayBlocking fallback): settings and environment, a route
-// table a test calls with Call(), a SQLite :memory: database (one connection; a transaction is
-// BEGIN/COMMIT on it), a std::map key-value store with TTLs and synchronous publish/subscribe,
-// outbound HTTP answered from canned responses (every request recorded), the service registry
-// and the log. One plugin per FakeHost. Not thread-safe: tests call it from one thread.
+// It implements the wh_host_api table of ABI 1.1 but for relayed streams (res_relay and the
+// relay_* calls are NULL, so a plugin under test takes its Host::RelayBlocking fallback):
+// settings and environment, a route table a test calls with Call() (routes with a body policy
+// too: their options are recorded, CallForm() hands a multipart route its parts, and a body over
+// a route's max_body_bytes is answered 413 as the host would), the identity chain
+// (authenticator_set / authenticator_add recorded in order; Authenticate() runs it on a request),
+// a SQLite :memory: database (one connection; a transaction is BEGIN/COMMIT on it), a std::map
+// key-value store with TTLs and synchronous publish/subscribe, outbound HTTP answered from canned
+// responses (every request recorded), the service registry and the log. One plugin per FakeHost.
+// Not thread-safe: tests call it from one thread.
 #pragma once
 
 #include <webui_host/abi.h>
@@ -20,9 +24,11 @@
 
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <map>
 #include <optional>
 #include <string>
@@ -59,6 +65,34 @@ struct FakeResponse {
   }
 };
 
+// One part of a multipart body as a test supplies it to CallForm (the host would have parsed it
+// from the wire). A file part names a file the test made; the fake neither reads nor deletes it.
+struct FakeFormPart {
+  std::string name;
+  std::string filename;  // empty for plain fields
+  std::string content_type;
+  std::string value;       // plain fields
+  std::string file_path;   // file parts
+  std::uint64_t size = 0;  // 0: the value's length
+};
+
+// A route as the plugin registered it (route_add or route_add_ex).
+struct FakeRoute {
+  std::string method, path;
+  wh_auth_level auth = WH_AUTH_PUBLIC;
+  std::int64_t max_body_bytes = 0;  // 0: the host's WEBUI_MAX_BODY_SIZE
+  wh_body_policy body = WH_BODY_BUFFERED;
+};
+
+// What the identity chain decided for a request (Authenticate).
+struct FakeAuthn {
+  wh_authn_result result = WH_AUTHN_NONE;  // NONE: nobody answered, the caller is anonymous
+  std::optional<FakeCaller> caller;        // set when an authenticator accepted
+  int status = 0;                          // a rejection's status (401 unless it chose one)
+  std::string detail;                      // a rejection's detail
+  std::size_t decided_by = 0;              // index in authenticators() of the one that answered
+};
+
 // A canned answer of an outbound request.
 struct FakeFetchAnswer {
   wh_status status = WH_OK;  // WH_UNAVAILABLE: "could not connect"
@@ -70,18 +104,48 @@ struct FakeFetchAnswer {
 class FakeHost {
  public:
   FakeHost() {
-    api_.struct_size = offsetof(wh_host_api, res_relay);  // ABI 1.0: no relay
+    api_.struct_size = sizeof(wh_host_api);  // ABI 1.1, the relay calls left NULL
     api_.abi_major = WH_ABI_MAJOR;
-    api_.abi_minor = 0;
+    api_.abi_minor = WH_ABI_MINOR;
     api_.log = &Log;
     api_.config_declare = &ConfigDeclare;
     api_.config_get = &ConfigGet;
     api_.config_set = &ConfigSet;
     api_.env_get = &EnvGet;
     api_.route_add = &RouteAdd;
-    api_.authenticator_set = [](wh_plugin_host_ptr*, wh_authenticator_fn, void*) { return WH_OK; };
-    api_.authn_accept = [](wh_authn_host_ptr*, const wh_caller*) {};
-    api_.authn_reject = [](wh_authn_host_ptr*, int, wh_str) {};
+    api_.route_add_ex = &RouteAddEx;
+    api_.authenticator_set = [](wh_plugin_host_ptr* self, wh_authenticator_fn fn, void* user) {
+      // The primary authenticator: one per host, at order 0.
+      FakeHost* h = Self(self);
+      if (fn == nullptr) return WH_INVALID;
+      for (const auto& a : h->authenticators_)
+        if (a.primary) return WH_CONFLICT;
+      h->AddToChain(AuthenticatorState{fn, user, 0, true});
+      return WH_OK;
+    };
+    api_.authenticator_add = [](wh_plugin_host_ptr* self, wh_authenticator_fn fn, void* user,
+                                int32_t order) {
+      if (fn == nullptr) return WH_INVALID;
+      Self(self)->AddToChain(AuthenticatorState{fn, user, order, false});
+      return WH_OK;
+    };
+    api_.authn_accept = [](wh_authn_host_ptr* out, const wh_caller* c) {
+      auto* a = reinterpret_cast<FakeAuthn*>(out);
+      // Like the host: a caller struct too short to hold every field is a rejection.
+      if (c == nullptr || c->struct_size < offsetof(wh_caller, name) + sizeof(wh_str)) {
+        a->result = WH_AUTHN_REJECTED;
+        return;
+      }
+      a->result = WH_AUTHN_OK;
+      a->caller = FakeCaller{std::string(FromWh(c->id)), std::string(FromWh(c->role)),
+                             std::string(FromWh(c->email)), std::string(FromWh(c->name))};
+    };
+    api_.authn_reject = [](wh_authn_host_ptr* out, int status, wh_str detail) {
+      auto* a = reinterpret_cast<FakeAuthn*>(out);
+      a->result = WH_AUTHN_REJECTED;
+      a->status = status >= 400 && status <= 599 ? status : 401;
+      a->detail = detail.len > 0 ? std::string(FromWh(detail)) : "Invalid token";
+    };
     api_.req_method = [](const wh_request_host_ptr* r) { return ToWh(Req(r)->method); };
     api_.req_path = [](const wh_request_host_ptr* r) { return ToWh(Req(r)->path); };
     api_.req_query_string = [](const wh_request_host_ptr* r) { return ToWh(Req(r)->query); };
@@ -103,6 +167,8 @@ class FakeHost {
       return WH_OK;
     };
     api_.req_body = [](const wh_request_host_ptr* r) { return ToWh(Req(r)->body); };
+    api_.req_form_part_count = [](const wh_request_host_ptr* r) { return Req(r)->parts.size(); };
+    api_.req_form_part_at = &FormPartAt;
     api_.req_caller = [](const wh_request_host_ptr* r, wh_caller* out) {
       const auto& c = Req(r)->caller;
       if (!c) return WH_NOT_FOUND;
@@ -287,32 +353,63 @@ class FakeHost {
   // checks are made: a test of "who may call" belongs to the real host).
   FakeResponse Call(std::string_view method, std::string_view target, std::string body = {},
                     Headers headers = {}, std::optional<FakeCaller> caller = std::nullopt) {
-    RequestState rq;
-    rq.method = std::string(method);
-    const size_t q = target.find('?');
-    rq.path = std::string(target.substr(0, q));
-    if (q != std::string_view::npos) rq.query = std::string(target.substr(q + 1));
-    rq.query_params = ParseQuery(rq.query);
+    RequestState rq = NewRequest(method, target, std::move(headers), std::move(caller));
     rq.body = std::move(body);
-    rq.headers = std::move(headers);
-    rq.caller = std::move(caller);
-    for (const auto& r : routes_) {
-      if (r.method != method || !Match(r.path, rq.path, rq.params)) {
-        rq.params.clear();
-        continue;
+    return Invoke(std::move(rq));
+  }
+  // Calls a route with a multipart body already parsed into `parts`, as the host does for a
+  // route registered with WH_BODY_MULTIPART (req_body is then empty). A route without that policy
+  // sees no parts, as on the host. The parts' sizes count against the route's max_body_bytes.
+  FakeResponse CallForm(std::string_view method, std::string_view target,
+                        std::vector<FakeFormPart> parts, Headers headers = {},
+                        std::optional<FakeCaller> caller = std::nullopt) {
+    RequestState rq = NewRequest(method, target, std::move(headers), std::move(caller));
+    for (auto& p : parts)
+      if (p.size == 0) p.size = p.value.size();
+    rq.parts = std::move(parts);
+    return Invoke(std::move(rq));
+  }
+
+  // -- the identity chain --
+  // Asks the registered authenticators about a request with `headers`, in the host's order
+  // (ascending order, then registration): NONE passes on; the first OK, REJECTED or
+  // UNAVAILABLE decides. An authenticator that says OK without accepting anyone is a rejection,
+  // as on the host.
+  FakeAuthn Authenticate(Headers headers = {}, std::string_view target = "/") {
+    RequestState rq = NewRequest("GET", target, std::move(headers), std::nullopt);
+    for (std::size_t i = 0; i < authenticators_.size(); ++i) {
+      const AuthenticatorState& a = authenticators_[i];
+      FakeAuthn out;
+      const wh_authn_result said = a.fn(a.user, reinterpret_cast<const wh_request_host_ptr*>(&rq),
+                                        reinterpret_cast<wh_authn_host_ptr*>(&out));
+      if (said == WH_AUTHN_NONE) continue;
+      out.decided_by = i;
+      if (said == WH_AUTHN_UNAVAILABLE) {
+        out.result = WH_AUTHN_UNAVAILABLE;
+        out.caller.reset();
+      } else if (said != WH_AUTHN_OK || out.result != WH_AUTHN_OK) {
+        out.caller.reset();
+        out.result = WH_AUTHN_REJECTED;
+        if (out.status == 0) out.status = 401;
       }
-      ResponseState rs;
-      r.handler(r.user, reinterpret_cast<const wh_request_host_ptr*>(&rq),
-                reinterpret_cast<wh_response_host_ptr*>(&rs));
-      return rs.out;
+      return out;
     }
-    FakeResponse none;
-    none.status = 404;
-    none.body = R"({"detail":"Not Found"})";
-    return none;
+    return FakeAuthn{};
+  }
+  // The orders of the registered authenticators, in the order they are asked.
+  std::vector<int32_t> authenticators() const {
+    std::vector<int32_t> out;
+    for (const auto& a : authenticators_) out.push_back(a.order);
+    return out;
   }
 
   // -- what the plugin did --
+  // The registered route for `method` and `path` (the pattern, e.g. "/files/{id}").
+  std::optional<FakeRoute> Route(std::string_view method, std::string_view path) const {
+    for (const auto& r : routes_)
+      if (r.route.method == method && r.route.path == path) return r.route;
+    return std::nullopt;
+  }
   struct FetchRecord {
     std::string method, url, body;
     Headers headers;
@@ -368,15 +465,22 @@ class FakeHost {
     std::string method, path, query, body;
     Headers headers, params, query_params;
     std::optional<FakeCaller> caller;
+    std::vector<FakeFormPart> parts;
   };
   struct ResponseState {
     FakeResponse out;
     bool sent = false;
   };
   struct RouteState {
-    std::string method, path;
+    FakeRoute route;
     wh_handler_fn handler;
     void* user;
+  };
+  struct AuthenticatorState {
+    wh_authenticator_fn fn;
+    void* user;
+    int32_t order;
+    bool primary;
   };
   struct KvEntry {
     std::string value;
@@ -395,6 +499,53 @@ class FakeHost {
   };
 
   static FakeHost* Self(wh_plugin_host_ptr* p) { return reinterpret_cast<FakeHost*>(p); }
+  static RequestState NewRequest(std::string_view method, std::string_view target, Headers headers,
+                                 std::optional<FakeCaller> caller) {
+    RequestState rq;
+    rq.method = std::string(method);
+    const size_t q = target.find('?');
+    rq.path = std::string(target.substr(0, q));
+    if (q != std::string_view::npos) rq.query = std::string(target.substr(q + 1));
+    rq.query_params = ParseQuery(rq.query);
+    rq.headers = std::move(headers);
+    rq.caller = std::move(caller);
+    return rq;
+  }
+  static FakeResponse ErrorResponse(int status, const std::string& detail) {
+    FakeResponse r;
+    r.status = status;
+    r.headers.emplace_back("Content-Type", "application/json");
+    r.body = "{\"detail\":" + detail::JsonQuote(detail) + "}";
+    return r;
+  }
+  // Runs the route matching the request, with the host's body policy: parts only for a
+  // multipart route, 413 over the route's limit before the handler runs.
+  FakeResponse Invoke(RequestState rq) {
+    for (const auto& r : routes_) {
+      if (r.route.method != rq.method || !Match(r.route.path, rq.path, rq.params)) {
+        rq.params.clear();
+        continue;
+      }
+      if (r.route.body != WH_BODY_MULTIPART) rq.parts.clear();
+      std::uint64_t bytes = rq.body.size();
+      for (const auto& p : rq.parts) bytes += p.size;
+      const auto limit = static_cast<std::uint64_t>(r.route.max_body_bytes);
+      if (limit > 0 && bytes > limit)
+        return ErrorResponse(413,
+                             "Request body too large (limit " + std::to_string(limit) + " bytes)");
+      ResponseState rs;
+      r.handler(r.user, reinterpret_cast<const wh_request_host_ptr*>(&rq),
+                reinterpret_cast<wh_response_host_ptr*>(&rs));
+      return rs.out;
+    }
+    return ErrorResponse(404, "Not Found");
+  }
+  // Equal orders keep the order of registration, as on the host.
+  void AddToChain(AuthenticatorState a) {
+    auto at = authenticators_.begin();
+    while (at != authenticators_.end() && at->order <= a.order) ++at;
+    authenticators_.insert(at, a);
+  }
   static const RequestState* Req(const wh_request_host_ptr* r) {
     return reinterpret_cast<const RequestState*>(r);
   }
@@ -508,13 +659,58 @@ class FakeHost {
     sink(user, ToWh(it->second));
     return WH_OK;
   }
-  static wh_status RouteAdd(wh_plugin_host_ptr* self, wh_str method, wh_str path, wh_auth_level,
-                            wh_handler_fn handler, void* user) {
-    FakeHost* h = Self(self);
-    for (const auto& r : h->routes_)
-      if (r.method == FromWh(method) && r.path == FromWh(path)) return WH_CONFLICT;
-    h->routes_.push_back(
-        RouteState{std::string(FromWh(method)), std::string(FromWh(path)), handler, user});
+  static wh_status RouteAdd(wh_plugin_host_ptr* self, wh_str method, wh_str path,
+                            wh_auth_level auth, wh_handler_fn handler, void* user) {
+    FakeRoute route;
+    route.method = std::string(FromWh(method));
+    route.path = std::string(FromWh(path));
+    route.auth = auth;
+    return Self(self)->AddRoute(std::move(route), handler, user);
+  }
+  // Checked like the host does: an older SDK's shorter struct keeps the defaults of the fields it
+  // lacks; a negative limit or an unknown body policy is refused.
+  static wh_status RouteAddEx(wh_plugin_host_ptr* self, const wh_route_options* options,
+                              wh_handler_fn handler, void* user) {
+    constexpr size_t kLeast = offsetof(wh_route_options, auth) + sizeof(wh_auth_level);
+    if (options == nullptr || options->struct_size < kLeast) return WH_INVALID;
+    wh_route_options full{};
+    std::memcpy(&full, options, std::min<size_t>(options->struct_size, sizeof full));
+    std::int32_t body = 0;
+    std::memcpy(&body, reinterpret_cast<const char*>(&full) + offsetof(wh_route_options, body),
+                sizeof body);
+    if (full.max_body_bytes < 0) return WH_INVALID;
+    if (body != WH_BODY_BUFFERED && body != WH_BODY_MULTIPART) return WH_INVALID;
+    FakeRoute route;
+    route.method = std::string(FromWh(full.method));
+    route.path = std::string(FromWh(full.path));
+    route.auth = full.auth;
+    route.max_body_bytes = full.max_body_bytes;
+    route.body = static_cast<wh_body_policy>(body);
+    return Self(self)->AddRoute(std::move(route), handler, user);
+  }
+  wh_status AddRoute(FakeRoute route, wh_handler_fn handler, void* user) {
+    if (handler == nullptr) return WH_INVALID;
+    for (const auto& r : routes_)
+      if (r.route.method == route.method && r.route.path == route.path) return WH_CONFLICT;
+    routes_.push_back(RouteState{std::move(route), handler, user});
+    return WH_OK;
+  }
+  // Fills as much of `out` as the plugin's struct holds, like the host.
+  static wh_status FormPartAt(const wh_request_host_ptr* r, size_t index, wh_form_part* out) {
+    if (out == nullptr) return WH_INVALID;
+    const auto& parts = Req(r)->parts;
+    if (index >= parts.size()) return WH_NOT_FOUND;
+    const uint32_t size = out->struct_size;
+    if (size < offsetof(wh_form_part, name) + sizeof(wh_str)) return WH_INVALID;
+    const FakeFormPart& p = parts[index];
+    const wh_form_part full{size,
+                            ToWh(p.name),
+                            ToWh(p.filename),
+                            ToWh(p.content_type),
+                            ToWh(p.value),
+                            ToWh(p.file_path),
+                            p.size};
+    std::memcpy(out, &full, std::min<size_t>(size, sizeof full));
     return WH_OK;
   }
   wh_status Run(const char* sql) {
@@ -645,6 +841,7 @@ class FakeHost {
   std::map<std::string, std::string> env_;
   std::map<std::string, std::string> config_;
   std::vector<RouteState> routes_;
+  std::vector<AuthenticatorState> authenticators_;
   std::map<std::string, KvEntry> kv_;
   std::map<uint64_t, Sub> subs_;
   uint64_t next_sub_ = 0;
