@@ -4,6 +4,7 @@
 #include <sys/random.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
 #include <system_error>
@@ -153,11 +154,17 @@ std::optional<std::string> MultipartParser::Step(bool& progressed) {
   std::string_view buf(buffer_);
   switch (state_) {
     case State::kPreamble: {
+      // The preamble is what precedes the first delimiter, however the reads cut the body:
+      // while the delimiter is not in sight, the buffer's last bytes may be its beginning and
+      // do not count yet, so the same body is accepted or refused whatever the cut.
       const std::size_t at = buf.find(delimiter_);
       if (at == std::string_view::npos) {
-        if (buffer_.size() > limits_.max_preamble_bytes) return "Multipart boundary not found";
+        const std::size_t maybe_delimiter = std::min(buffer_.size(), delimiter_.size() - 1);
+        if (buffer_.size() - maybe_delimiter > limits_.max_preamble_bytes)
+          return "Multipart boundary not found";
         return std::nullopt;
       }
+      if (at > limits_.max_preamble_bytes) return "Multipart boundary not found";
       buffer_.erase(0, at + delimiter_.size());
       state_ = State::kAfterDelimiter;
       progressed = true;

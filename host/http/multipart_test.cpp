@@ -151,6 +151,37 @@ TEST(MultipartParser, BoundsFieldsAndParts) {
   EXPECT_EQ(dir.Count(), 0u);
 }
 
+// The preamble limit is about the bytes before the first delimiter, whatever the reads: the
+// same body is accepted or refused whether it comes whole or in pieces of any size.
+TEST(MultipartParser, ThePreambleLimitDoesNotDependOnHowTheBodyIsCut) {
+  TempDir dir;
+  MultipartLimits limits;
+  limits.max_preamble_bytes = 16;
+  for (std::size_t preamble = 0; preamble < 40; ++preamble) {
+    const std::string body = std::string(preamble, 'p') + "\r\n--" + kBoundary +
+                             "\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\nv\r\n--" +
+                             kBoundary + "--";
+    std::optional<std::optional<std::string>> whole;
+    for (std::size_t step : {body.size(), std::size_t{1}, std::size_t{2}, std::size_t{5},
+                             std::size_t{13}, std::size_t{preamble + 3}}) {
+      MultipartParser parser(kBoundary, dir.path(), limits);
+      const auto outcome = FeedAll(parser, body, step);
+      if (!whole) {
+        whole = outcome;
+        // Short preambles pass, long ones are refused.
+        if (preamble <= 8) {
+          EXPECT_EQ(outcome, std::nullopt) << preamble;
+        }
+        if (preamble >= 20) {
+          EXPECT_EQ(outcome, "Multipart boundary not found") << preamble;
+        }
+      } else {
+        EXPECT_EQ(outcome, *whole) << "preamble " << preamble << ", step " << step;
+      }
+    }
+  }
+}
+
 TEST(MultipartParser, AnEmptyPartAndTheEpilogueAreFine) {
   TempDir dir;
   MultipartParser parser(kBoundary, dir.path());

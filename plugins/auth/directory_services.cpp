@@ -265,8 +265,7 @@ class DirectoryServices {
   // hash is replaced and the cached user dropped; tokens already issued stay valid, as in Open
   // WebUI. HashNewPassword's 400 (too long, NUL byte) comes out of Guard as WH_INVALID.
   static wh_status UserSetPassword(void* self, wh_str id_text, wh_str password) {
-    auto& s = Self(self);
-    return Guard(s.host_, "users.set_password", [&] {
+    return Act(self, "users.set_password", [&](DirectoryServices& s) {
       const std::string id(sdk::FromWh(id_text));
       const std::string next(sdk::FromWh(password));
       if (next.empty()) throw ServiceError{WH_INVALID};

@@ -1,6 +1,7 @@
 #include "chat_plugin.hpp"
 
 #include <webui_host/sdk/json.hpp>
+#include <webui_host/sdk/users.hpp>
 
 #include <chrono>
 
@@ -29,7 +30,24 @@ void ChatPlugin::Init(sdk::Host& host) {
   AddModelRoutes();
   AddCompletionRoutes();
   sdk::OfferApiConfigJson(host, [this](Request& req) { return ConfigContribution(req); });
+  host.Subscribe(WH_CHANNEL_AUTH_CHANGED,
+                 [this](std::string_view, std::string_view user_id) { OnAuthChanged(user_id); });
   catalog_->Start();
+}
+
+// Open WebUI deletes a user's chats with the user. Accounts belong to the auth plugin, which
+// announces every change to one (sign-out, role, deletion) on this channel: a user that
+// users.v1 no longer knows was deleted, whoever deleted them (an admin, scim, the CLI).
+void ChatPlugin::OnAuthChanged(std::string_view user_id) {
+  if (user_id.empty() || host_->Services(WH_SERVICE_USERS_V1).empty()) return;
+  try {
+    if (sdk::Users(*host_).Get(user_id)) return;  // still there: a sign-out, a role change...
+    store_->DeleteAllChats(std::string(user_id));
+    host_->Info("deleted the chats of removed user " + std::string(user_id));
+  } catch (const std::exception& e) {
+    // No users.v1 (a deployment without auth) or an outage: keep everything.
+    host_->Warn(std::string("could not check a changed user: ") + e.what());
+  }
 }
 
 void ChatPlugin::Shutdown() {

@@ -57,6 +57,7 @@ class ChatPlugin : public sdk::Plugin {
   void AddFolderRoutes();      // routes_folders.cpp
   void AddModelRoutes();       // routes_models.cpp
   void AddCompletionRoutes();  // routes_completion.cpp
+  void OnAuthChanged(std::string_view user_id);
 
   // -- chats (routes_chats.cpp) --
   ChatRow OwnedChat(const std::string& id, const User& user);  // 404 otherwise

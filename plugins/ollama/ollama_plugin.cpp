@@ -564,6 +564,7 @@ class OllamaPlugin : public providers::ConnectionProvider {
         [want_stream](int st, const providers::Headers&) { return want_stream && st < 400; },
         [&](std::string_view chunk) { return lines.Feed(chunk, on_line); });
     if (x.aborted()) return WH_ABORTED;
+    if (!saw_done) CountUpstreamError(idx, out.status, x.status());
     if (x.streaming() && x.status() > 0) {
       *http_status = x.status();
       if (out.status == WH_OK && stream_error.empty() && !lines.AtBoundary()) {
@@ -622,7 +623,8 @@ class OllamaPlugin : public providers::ConnectionProvider {
                      {"input", req.value("input", json(""))}}
                     .dump();
     sdk::FetchResult r;
-    const wh_status st = ServiceFetch(Call(c, idx, call), "Ollama: ", &r, http_status, message);
+    const wh_status st =
+        ServiceFetch(idx, Call(c, idx, call), "Ollama: ", &r, http_status, message);
     if (st != WH_OK) return st;
     json result = sdk::json::Parse(r.body).value_or(json(json::value_t::discarded));
     if (result.is_discarded() || !result.is_object() || !result["embeddings"].is_array()) {

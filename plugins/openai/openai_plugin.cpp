@@ -281,6 +281,7 @@ class OpenAiPlugin : public providers::ConnectionProvider {
       });
     });
     if (x.aborted()) return WH_ABORTED;
+    if (!saw_done) CountUpstreamError(route->idx, out.status, x.status());
     if (x.streaming()) {
       *http_status = x.status();
       if (out.status != WH_OK && !saw_done) {
@@ -335,8 +336,8 @@ class OpenAiPlugin : public providers::ConnectionProvider {
     call.path = "/embeddings";
     call.body = payload.dump();
     sdk::FetchResult r;
-    const wh_status st =
-        ServiceFetch(Call(route->conns, route->idx, call), "External: ", &r, http_status, message);
+    const wh_status st = ServiceFetch(route->idx, Call(route->conns, route->idx, call),
+                                      "External: ", &r, http_status, message);
     if (st == WH_OK) *answer = std::move(r.body);
     return st;
   }

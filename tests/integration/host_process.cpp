@@ -266,6 +266,13 @@ std::string HostProcess::Log() const {
   return ss.str();
 }
 
+double MetricSample(const std::string& scrape, const std::string& series) {
+  const std::string needle = "\n" + series + " ";
+  const auto at = scrape.find(needle);
+  if (at == std::string::npos) return -1;
+  return std::stod(scrape.substr(at + needle.size()));
+}
+
 int ThreadCount(pid_t pid) {
   std::ifstream in("/proc/" + std::to_string(pid) + "/status");
   std::string line;

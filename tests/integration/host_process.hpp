@@ -55,6 +55,8 @@ std::string PluginDir(const std::string& set);  // "good", "bad", "fatal"
 
 // Threads of process `pid` now (from /proc), -1 if it is gone.
 int ThreadCount(pid_t pid);
+// The value of `series` (e.g. `webui_x_total{a="b"}`) in a /metrics scrape, -1 if absent.
+double MetricSample(const std::string& scrape, const std::string& series);
 // Threads of `pid` named `name` (the host names its own: wh-front, wh-worker, wh-relay, ...).
 int ThreadsNamed(pid_t pid, const std::string& name);
 // Raises this process's open-descriptor limit to the hard limit (tests holding thousands of

@@ -12,13 +12,6 @@ namespace {
 constexpr const char* kToken = "scrape-secret-token";
 
 // The value of the sample whose name and labels are exactly `series`, or -1.
-double SampleValue(const std::string& text, const std::string& series) {
-  const std::string needle = "\n" + series + " ";
-  const auto at = text.find(needle);
-  if (at == std::string::npos) return -1;
-  return std::stod(text.substr(at + needle.size()));
-}
-
 // The allow-list holds the loopback peer; a client behind the (trusted, loopback) proxy that
 // says it is 203.0.113.9 is outside it.
 class Metrics : public SharedHostSuite<Metrics> {
@@ -38,7 +31,7 @@ class Metrics : public SharedHostSuite<Metrics> {
     return r.body;
   }
   static double Value(const std::string& text, const std::string& series) {
-    return SampleValue(text, series);
+    return MetricSample(text, series);
   }
 };
 
@@ -159,7 +152,7 @@ TEST_F(UpstreamErrors, AnUnreachableConnectionMovesItsCounter) {
     EXPECT_EQ(r.status, 200) << r.body;
     return r.body;
   };
-  const double before = std::max(0.0, SampleValue(scrape(), series));
+  const double before = std::max(0.0, MetricSample(scrape(), series));
   // Each refresh asks every enabled connection for its models.
   for (int i = 0; i < 2; ++i) {
     auto r = host().Get("/openai/models?refresh=true", As("admin"));
@@ -167,7 +160,7 @@ TEST_F(UpstreamErrors, AnUnreachableConnectionMovesItsCounter) {
     EXPECT_EQ(r.Json()["data"], nlohmann::json::array());
   }
   const std::string text = scrape();
-  EXPECT_GE(SampleValue(text, series), before + 2) << text;
+  EXPECT_GE(MetricSample(text, series), before + 2) << text;
   EXPECT_NE(text.find("# TYPE webui_upstream_errors_total counter"), std::string::npos) << text;
   // A disabled connection is not asked, so it has no failures.
   EXPECT_EQ(text.find(R"x(webui_upstream_errors_total{plugin="openai",connection="1")x"),

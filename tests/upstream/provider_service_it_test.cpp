@@ -147,6 +147,34 @@ TEST_F(ProviderService, ErrorsMapToStatuses) {
   EXPECT_EQ(ollama_error.end["http_status"], 500);
 }
 
+// Each failed completion is counted against its connection in /metrics: an upstream 500 on
+// connection 0, a silent upstream (timeout) on 1, a refused port on 3. A request for a model
+// nobody serves reaches no upstream and counts nothing.
+TEST_F(ProviderService, FailedCompletionsAreCountedPerConnection) {
+  const auto series = [](const char* connection, const char* reason) {
+    return std::string(R"(webui_upstream_errors_total{plugin="openai",connection=")") + connection +
+           R"(",reason=")" + reason + R"("})";
+  };
+  const auto sample = [](const std::string& s) {
+    auto r = host().Get("/metrics");
+    EXPECT_EQ(r.status, 200) << r.body;
+    return std::max(0.0, MetricSample(r.body, s));
+  };
+  const std::string http_5xx = series("0", "http_5xx"), timeout = series("1", "timeout"),
+                    unreachable = series("3", "unreachable");
+  const double before_5xx = sample(http_5xx), before_timeout = sample(timeout),
+               before_unreachable = sample(unreachable);
+  EXPECT_EQ(Chat("openai", ChatBody("gpt-error-500", "x", true)).end["status"], int{WH_ERROR});
+  EXPECT_EQ(Chat("openai", ChatBody("dead-model", "x", true)).end["status"], int{WH_TIMEOUT});
+  EXPECT_EQ(Chat("openai", ChatBody("refused-model", "x", true)).end["status"],
+            int{WH_UNAVAILABLE});
+  EXPECT_EQ(Chat("openai", ChatBody("nope", "x", true)).end["status"], int{WH_NOT_FOUND});
+  EXPECT_EQ(Chat("openai", ChatBody("gpt-test", "one two three", true)).end["status"], int{WH_OK});
+  EXPECT_EQ(sample(http_5xx), before_5xx + 1);
+  EXPECT_EQ(sample(timeout), before_timeout + 1);
+  EXPECT_EQ(sample(unreachable), before_unreachable + 1);
+}
+
 // An upstream that sends its end marker and keeps the connection open: the answer is complete
 // there, not a read timeout (2 s) later with an error.
 TEST_F(ProviderService, EndMarkerFinishesTheAnswerWhenTheUpstreamStaysOpen) {

@@ -65,6 +65,7 @@ inline std::map<std::string, std::string> ProviderHostEnv(const Backend& backend
   env["OPENAI_API_CONFIGS"] = "{}";
   env["OLLAMA_API_CONFIGS"] = "{}";
   env["MODELS_CACHE_TTL"] = "1";
+  env["ENABLE_METRICS"] = "true";  // upstream failures per connection (loopback may scrape)
   return env;
 }
 

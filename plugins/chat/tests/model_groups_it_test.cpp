@@ -1,7 +1,8 @@
-// Model access follows group membership as groups.v1 changes it: the real auth plugin owns the
-// accounts and groups, the "directory_probe" test plugin (tests/plugins) changes membership
-// through groups.v1 the way an ldap or scim plugin would (auth serves no group-editing route),
-// and GET /api/models answers the very next request with the new membership.
+// Chat over the real auth plugin. Model access follows group membership as groups.v1 changes
+// it: auth owns the accounts and groups, the "directory_probe" test plugin (tests/plugins)
+// changes membership through groups.v1 the way an ldap or scim plugin would (auth serves no
+// group-editing route), and GET /api/models answers the very next request with the new
+// membership. A deleted user's chats go with them.
 #include <set>
 
 #include "chat_it_support.hpp"
@@ -75,6 +76,48 @@ TEST_F(ModelGroupAccess, JoiningAndLeavingAGroupShowsAndHidesItsModel) {
 
   ASSERT_EQ(Post(members + "/remove", json::array({uma_id}), admin).status, 200);
   EXPECT_EQ(ModelIds(uma).count("team-model"), 0u);
+}
+
+// Open WebUI deletes a user's chats with the user: whoever removes the account (here an admin
+// through auth's route), the chat plugin hears of it and drops their chats, not anyone else's.
+TEST_F(ModelGroupAccess, DeletingAUserDeletesTheirChats) {
+  auto signin =
+      Post("/api/v1/auths/signin", {{"email", "admin@groups.io"}, {"password", "admin-pw"}}, {});
+  if (signin.status != 200) {  // this test alone: make the admin
+    signin = Post("/api/v1/auths/signup",
+                  {{"name", "Admin"}, {"email", "admin@groups.io"}, {"password", "admin-pw"}}, {});
+  }
+  ASSERT_EQ(signin.status, 200) << signin.body;
+  const HeaderList admin = Bearer(signin.Json()["token"]);
+  auto added = Post("/api/v1/auths/add",
+                    {{"name", "Leaver"},
+                     {"email", "leaver@groups.io"},
+                     {"password", "leaver-pw"},
+                     {"role", "user"}},
+                    admin);
+  ASSERT_EQ(added.status, 200) << added.body;
+  const std::string leaver_id = added.Json()["id"];
+  const HeaderList leaver = Bearer(added.Json()["token"]);
+  const json chat = {{"chat", {{"title", "mine"}, {"messages", json::array()}}}};
+  ASSERT_EQ(Post("/api/v1/chats/new", chat, leaver).status, 200);
+  ASSERT_EQ(Post("/api/v1/chats/new", chat, leaver).status, 200);
+  ASSERT_EQ(Post("/api/v1/chats/new", chat, admin).status, 200);
+  const auto count = [&](const std::string& user_id) {
+    auto r = host().Get("/api/v1/chats/list/user/" + user_id, admin);
+    EXPECT_EQ(r.status, 200) << r.body;
+    return r.Json().size();
+  };
+  ASSERT_EQ(count(leaver_id), 2u);
+  const std::string admin_id = signin.Json()["id"];
+  const size_t admin_chats = count(admin_id);
+  ASSERT_GE(admin_chats, 1u);
+
+  ASSERT_EQ(Http(host().port(), "DELETE", "/api/v1/users/" + leaver_id, "", admin).status, 200);
+  const auto until = Clock::now() + std::chrono::seconds(5);
+  while (count(leaver_id) != 0 && Clock::now() < until)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  EXPECT_EQ(count(leaver_id), 0u);
+  EXPECT_EQ(count(admin_id), admin_chats);
 }
 
 }  // namespace

@@ -230,10 +230,11 @@ std::optional<json> ConnectionProvider::GetJson(const Connections& c, size_t idx
 
 void ConnectionProvider::CountUpstreamError(size_t idx, wh_status transport,
                                             int http_status) const {
-  const char* reason = transport == WH_TIMEOUT ? "timeout"
-                       : transport != WH_OK    ? "unreachable"
-                       : http_status >= 500    ? "http_5xx"
-                                               : nullptr;
+  const char* reason = transport == WH_TIMEOUT   ? "timeout"
+                       : transport == WH_ABORTED ? nullptr  // we stopped reading, not the upstream
+                       : transport != WH_OK      ? "unreachable"
+                       : http_status >= 500      ? "http_5xx"
+                                                 : nullptr;
   if (reason == nullptr) return;
   const std::string connection = std::to_string(idx);
   metrics_.Count("upstream_errors", {{"connection", connection}, {"reason", reason}});
@@ -253,10 +254,11 @@ std::vector<std::optional<json>> ConnectionProvider::EachConnection(
   return out;
 }
 
-wh_status ConnectionProvider::ServiceFetch(const sdk::FetchRequest& f,
+wh_status ConnectionProvider::ServiceFetch(size_t idx, const sdk::FetchRequest& f,
                                            std::string_view error_prefix, sdk::FetchResult* r,
                                            int* http_status, std::string* message) const {
   *r = host_->Fetch(f);
+  CountUpstreamError(idx, r->status, r->http_status);
   if (!r->ok()) {
     host_->Warn(std::string(names_.plugin) + ": request to " + f.url + " failed: " + r->error);
     *http_status = HttpStatusFor(r->status);

@@ -150,8 +150,9 @@ class ConnectionProvider : public sdk::Plugin {
   // One failed exchange with connection `idx` in /metrics (metrics.v1):
   //   webui_upstream_errors_total{plugin="<plugin>",connection="<idx>",reason="..."}
   // `transport` is the fetch's status (WH_TIMEOUT: reason "timeout", any other failure:
-  // "unreachable"); on WH_OK, an answer with `http_status` >= 500 is reason "http_5xx". A 4xx
-  // answer is the caller's request, not the upstream failing: not counted. Label values stay
+  // "unreachable"; WH_ABORTED, the caller stopping the exchange, is not counted); on WH_OK, an
+  // answer with `http_status` >= 500 is reason "http_5xx". A 4xx answer is the caller's request,
+  // not the upstream failing: not counted. Label values stay
   // bounded: the connection index, never its URL.
   void CountUpstreamError(size_t idx, wh_status transport, int http_status) const;
   // `fetch(idx)` for every enabled connection at once (a dead one costs its own timeout, not
@@ -159,8 +160,9 @@ class ConnectionProvider : public sdk::Plugin {
   std::vector<std::optional<json>> EachConnection(
       const Connections& c, const std::function<std::optional<json>(size_t)>& fetch) const;
   // A whole answer for a service call: transport failure -> 502/504 with the generic text,
-  // upstream status >= 400 -> WH_ERROR with `error_prefix` + its error text.
-  wh_status ServiceFetch(const sdk::FetchRequest& f, std::string_view error_prefix,
+  // upstream status >= 400 -> WH_ERROR with `error_prefix` + its error text. A failure of
+  // connection `idx` is counted (CountUpstreamError).
+  wh_status ServiceFetch(size_t idx, const sdk::FetchRequest& f, std::string_view error_prefix,
                          sdk::FetchResult* r, int* http_status, std::string* message) const;
 
   // ---- model list ----
