@@ -225,8 +225,8 @@ class OllamaPlugin : public providers::ConnectionProvider {
     call.body = payload.dump();
     call.caller = caller;
     const FetchRequest f = Call(c, idx, call);
-    providers::ProxyThrough<ProxyAnswer>(host(), res, f, f.url, stream, content_type_override,
-                                         framing, finished);
+    providers::ProxyThrough<ProxyAnswer>(host(), res, f, FailuresOf(idx), f.url, stream,
+                                         content_type_override, framing, finished);
   }
 
   // A simple request whose answer is relayed as JSON; errors as {"detail": "Ollama: ..."}.

@@ -208,7 +208,8 @@ class OpenAiPlugin : public providers::ConnectionProvider {
       payload["user"] = {
           {"name", caller.name}, {"id", caller.id}, {"email", caller.email}, {"role", caller.role}};
     }
-    providers::RelayOpenAiAnswer(host(), res, ChatRequest(*route, std::move(payload), &caller));
+    providers::RelayOpenAiAnswer(host(), res, ChatRequest(*route, std::move(payload), &caller),
+                                 FailuresOf(route->idx));
   }
 
   void Passthrough(Request& req, Response& res) {
@@ -239,7 +240,7 @@ class OpenAiPlugin : public providers::ConnectionProvider {
     }
     if (c.urls.empty() || !c.enable) throw HttpError(404, "OpenAI API was not found");
     if (!c.Enabled(idx)) throw HttpError(403, "Connection is disabled");
-    providers::RelayOpenAiAnswer(host(), res, Call(c, idx, call));
+    providers::RelayOpenAiAnswer(host(), res, Call(c, idx, call), FailuresOf(idx));
   }
 
   // ---- model_provider.v1 ----

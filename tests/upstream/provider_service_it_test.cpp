@@ -173,6 +173,15 @@ TEST_F(ProviderService, FailedCompletionsAreCountedPerConnection) {
   EXPECT_EQ(sample(http_5xx), before_5xx + 1);
   EXPECT_EQ(sample(timeout), before_timeout + 1);
   EXPECT_EQ(sample(unreachable), before_unreachable + 1);
+  // The same failures through the /openai proxy (relayed to the client) count the same way.
+  auto proxied = [](const char* model) {
+    return host().Post("/openai/chat/completions", ChatBody(model, "x", false), As("user")).status;
+  };
+  EXPECT_EQ(proxied("gpt-error-500"), 500);
+  EXPECT_EQ(proxied("refused-model"), 502);
+  EXPECT_EQ(proxied("gpt-test"), 200);
+  EXPECT_EQ(sample(http_5xx), before_5xx + 2);
+  EXPECT_EQ(sample(unreachable), before_unreachable + 2);
 }
 
 // An upstream that sends its end marker and keeps the connection open: the answer is complete

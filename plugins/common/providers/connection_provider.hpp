@@ -31,6 +31,7 @@
 #include "providers/connections.hpp"
 #include "providers/model_list_cache.hpp"
 #include "providers/upstream_fetch.hpp"
+#include "providers/upstream_relay.hpp"
 
 namespace webui::providers {
 
@@ -155,6 +156,12 @@ class ConnectionProvider : public sdk::Plugin {
   // not the upstream failing: not counted. Label values stay
   // bounded: the connection index, never its URL.
   void CountUpstreamError(size_t idx, wh_status transport, int http_status) const;
+  // CountUpstreamError for connection `idx`, as a proxied exchange's outcome report.
+  ProxyRelay::OutcomeFn FailuresOf(size_t idx) const {
+    return [this, idx](wh_status outcome, int http_status) {
+      CountUpstreamError(idx, outcome, http_status);
+    };
+  }
   // `fetch(idx)` for every enabled connection at once (a dead one costs its own timeout, not
   // the sum); nullopt for the disabled ones.
   std::vector<std::optional<json>> EachConnection(

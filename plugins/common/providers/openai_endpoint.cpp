@@ -55,8 +55,9 @@ class OpenAiRelay final : public ProxyRelay {
 
 }  // namespace
 
-void RelayOpenAiAnswer(sdk::Host& host, sdk::Response& res, const sdk::FetchRequest& f) {
-  ProxyThrough<OpenAiRelay>(host, res, f, f.url);
+void RelayOpenAiAnswer(sdk::Host& host, sdk::Response& res, const sdk::FetchRequest& f,
+                       const ProxyRelay::OutcomeFn& report) {
+  ProxyThrough<OpenAiRelay>(host, res, f, report, f.url);
 }
 
 }  // namespace webui::providers

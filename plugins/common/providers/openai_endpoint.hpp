@@ -6,6 +6,8 @@
 
 #include <string>
 
+#include "providers/upstream_relay.hpp"
+
 namespace webui::providers {
 
 // A buffered upstream answer as it goes to the client: JSON stays JSON (re-serialised), anything
@@ -23,6 +25,8 @@ void SendUpstreamAnswer(sdk::Response& res, int status, std::string content_type
 // it arrives (ended after "data: [DONE]", an explicit error event when the upstream breaks
 // off), anything else buffered and passed on with the upstream status (errors included, as
 // Open WebUI does). On the host's relay when it has one: no thread waits for the stream.
-void RelayOpenAiAnswer(sdk::Host& host, sdk::Response& res, const sdk::FetchRequest& f);
+// `report` hears how the exchange went (ProxyRelay::OutcomeFn).
+void RelayOpenAiAnswer(sdk::Host& host, sdk::Response& res, const sdk::FetchRequest& f,
+                       const ProxyRelay::OutcomeFn& report);
 
 }  // namespace webui::providers

@@ -9,6 +9,7 @@
 
 #include <webui_host/sdk.hpp>
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -41,6 +42,11 @@ inline int RelayStatusFor(wh_status outcome) {
 
 class ProxyRelay : public sdk::RelayHandler {
  public:
+  // Told how an exchange with the upstream went (the transport outcome and the upstream's
+  // status), unless the client left first or the answer was complete: for per-connection
+  // failure counts (ConnectionProvider::CountUpstreamError). Runs on the relay thread.
+  using OutcomeFn = std::function<void(wh_status outcome, int http_status)>;
+
   // `log_name` prefixes log lines ("openai"); `url` is logged, never sent to the client.
   ProxyRelay(sdk::Host& host, std::string log_name, std::string url,
              StreamEndWatcher::Format format)
@@ -69,8 +75,11 @@ class ProxyRelay : public sdk::RelayHandler {
     return true;
   }
 
+  void ReportOutcomeTo(OutcomeFn fn) { on_outcome_ = std::move(fn); }
+
   void OnEnd(sdk::Relay& relay, wh_status outcome, std::string_view message) final {
     Finished();
+    if (on_outcome_ && outcome != WH_CLOSED && !done_) on_outcome_(outcome, status_);
     if (outcome == WH_CLOSED) return;  // the client left: nobody to answer
     if (relay.streaming()) {
       if (outcome == WH_OK || done_) return;
@@ -113,15 +122,19 @@ class ProxyRelay : public sdk::RelayHandler {
   std::string tail_;
   bool done_ = false;      // the end marker went by: the answer is complete
   bool overflow_ = false;  // a buffered answer outgrew kMaxBufferedBody
+  OutcomeFn on_outcome_;
 };
 
-// Sends `upstream` through `res` with a new `Handler(host, args...)`: on the host's relay when it
-// has one, otherwise on this thread.
+// Sends `upstream` through `res` with a new `Handler(host, args...)`, which reports its outcome
+// to `report`: on the host's relay when it has one, otherwise on this thread.
 template <typename Handler, typename... Args>
 void ProxyThrough(sdk::Host& host, sdk::Response& res, const sdk::FetchRequest& upstream,
-                  const Args&... args) {
-  if (res.Relay(upstream, std::make_unique<Handler>(host, args...), /*forward_body=*/true)) return;
+                  const ProxyRelay::OutcomeFn& report, const Args&... args) {
+  auto relayed = std::make_unique<Handler>(host, args...);
+  relayed->ReportOutcomeTo(report);
+  if (res.Relay(upstream, std::move(relayed), /*forward_body=*/true)) return;
   Handler blocking(host, args...);
+  blocking.ReportOutcomeTo(report);
   host.RelayBlocking(res, upstream, blocking, /*forward_body=*/true);
 }
 
