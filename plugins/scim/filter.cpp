@@ -5,11 +5,11 @@
 namespace webui::scim {
 namespace {
 
-char Lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
+char AsciiLower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
 
-std::string Lower(std::string_view s) {
+std::string AsciiLower(std::string_view s) {
   std::string out(s);
-  for (char& c : out) c = Lower(c);
+  for (char& c : out) c = AsciiLower(c);
   return out;
 }
 
@@ -46,9 +46,9 @@ class Parser {
   // After "members[": `value eq "<id>"]` and nothing else.
   std::string MemberValue() {
     SkipSpaces();
-    if (Lower(ReadPath()) != "value") throw FilterError("only 'value eq' selects members");
+    if (AsciiLower(ReadPath()) != "value") throw FilterError("only 'value eq' selects members");
     RequireSpace();
-    if (Lower(ReadWord()) != "eq") throw FilterError("only 'value eq' selects members");
+    if (AsciiLower(ReadWord()) != "eq") throw FilterError("only 'value eq' selects members");
     RequireSpace();
     std::string id = ParseString();
     SkipSpaces();
@@ -68,7 +68,7 @@ class Parser {
       out.push_back(ParseComparison());
       SkipSpaces();
       if (AtEnd()) return out;
-      const std::string word = Lower(ReadWord());
+      const std::string word = AsciiLower(ReadWord());
       if (word != "and") {
         throw FilterError(word == "or" || word == "not"
                               ? "logical operator '" + word + "' is not supported, only 'and'"
@@ -104,13 +104,13 @@ class Parser {
 
   Comparison ParseComparison() {
     if (Peek() == '(') throw FilterError("grouping with parentheses is not supported");
-    std::string path = Lower(ReadPath());
+    std::string path = AsciiLower(ReadPath());
     if (path.empty()) throw FilterError("expected an attribute name");
     StripSchema(path);
     if (Peek() == '[') path = ParseValuePath(path);
     const Attribute attribute = Resolve(path);
     RequireSpace();
-    const std::string op = Lower(ReadWord());
+    const std::string op = AsciiLower(ReadWord());
     if (op != "eq") {
       static const char* const kKnown[] = {"ne", "co", "sw", "ew", "gt", "ge", "lt", "le", "pr"};
       for (const char* k : kKnown)
@@ -136,16 +136,16 @@ class Parser {
   std::string ParseValuePath(const std::string& path) {
     ++pos_;  // '['
     SkipSpaces();
-    const std::string sub = Lower(ReadPath());
+    const std::string sub = AsciiLower(ReadPath());
     RequireSpace();
-    const std::string op = Lower(ReadWord());
+    const std::string op = AsciiLower(ReadWord());
     RequireSpace();
     if (op != "eq") throw FilterError("only 'eq' is supported inside a value filter");
-    const std::string value = Lower(ParseString());
+    const std::string value = AsciiLower(ParseString());
     SkipSpaces();
     if (Peek() != ']') throw FilterError("expected ']'");
     ++pos_;
-    const std::string rest = Lower(ReadPath());
+    const std::string rest = AsciiLower(ReadPath());
     if (path == "emails" && sub == "type" && value == "work" && rest == ".value")
       return "emails[type eq \"work\"].value";
     throw FilterError("value filter on '" + path + "' is not supported");
@@ -174,8 +174,8 @@ class Parser {
       v <<= 4;
       if (c >= '0' && c <= '9') {
         v |= static_cast<uint32_t>(c - '0');
-      } else if (Lower(c) >= 'a' && Lower(c) <= 'f') {
-        v |= static_cast<uint32_t>(Lower(c) - 'a' + 10);
+      } else if (AsciiLower(c) >= 'a' && AsciiLower(c) <= 'f') {
+        v |= static_cast<uint32_t>(AsciiLower(c) - 'a' + 10);
       } else {
         throw FilterError("invalid \\u escape");
       }
@@ -255,7 +255,7 @@ Filter ParseFilter(std::string_view text, Resource resource) {
 
 std::optional<std::string> ParseMemberValuePath(std::string_view path) {
   constexpr std::string_view kPrefix = "members[";
-  if (path.size() < kPrefix.size() || Lower(path.substr(0, kPrefix.size())) != kPrefix)
+  if (path.size() < kPrefix.size() || AsciiLower(path.substr(0, kPrefix.size())) != kPrefix)
     return std::nullopt;
   if (path.size() > kMaxFilterBytes) throw FilterError("path is too long");
   return Parser(path.substr(kPrefix.size()), Resource::kGroup).MemberValue();

@@ -17,19 +17,6 @@ namespace {
 
 constexpr const char* kGroupSchemaPrefix = "urn:ietf:params:scim:schemas:core:2.0:group:";
 
-std::string StringOr(const json& obj, const char* key, std::string fallback = "") {
-  auto it = obj.find(key);
-  return it != obj.end() && it->is_string() ? it->get<std::string>() : fallback;
-}
-
-const json* FindCi(const json& obj, std::string_view name) {
-  if (!obj.is_object()) return nullptr;
-  const std::string want = Lower(name);
-  for (auto it = obj.begin(); it != obj.end(); ++it)
-    if (Lower(it.key()) == want) return &it.value();
-  return nullptr;
-}
-
 std::string DisplayName(const json& v) {
   if (!v.is_string() || v.get<std::string>().empty())
     throw ScimError(400, "invalidValue", "displayName must be a non-empty string");
@@ -337,8 +324,6 @@ class GroupsResource {
   Projection projection_;
   mutable std::optional<std::map<std::string, std::string>> all_names_;
 };
-
-std::string IdOf(const sdk::Request& req) { return std::string(req.PathParam("id").value_or("")); }
 
 }  // namespace
 

@@ -129,4 +129,17 @@ void Projection::Apply(nlohmann::json& resource) const {
   }
 }
 
+std::string StringOr(const nlohmann::json& obj, const char* key, std::string fallback) {
+  auto it = obj.find(key);
+  return it != obj.end() && it->is_string() ? it->get<std::string>() : fallback;
+}
+
+const nlohmann::json* FindCi(const nlohmann::json& obj, std::string_view name) {
+  if (!obj.is_object()) return nullptr;
+  const std::string want = Lower(name);
+  for (auto it = obj.begin(); it != obj.end(); ++it)
+    if (Lower(it.key()) == want) return &it.value();
+  return nullptr;
+}
+
 }  // namespace webui::scim

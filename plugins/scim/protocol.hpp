@@ -71,4 +71,9 @@ struct Projection {
 // Lower-cases ASCII.
 std::string Lower(std::string_view s);
 
+// obj[key] when it is a string, else `fallback`.
+std::string StringOr(const nlohmann::json& obj, const char* key, std::string fallback = "");
+// The member of `obj` named `name` case-insensitively (SCIM attribute names), nullptr if none.
+const nlohmann::json* FindCi(const nlohmann::json& obj, std::string_view name);
+
 }  // namespace webui::scim

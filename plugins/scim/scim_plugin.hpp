@@ -20,6 +20,11 @@ using nlohmann::json;
 
 inline constexpr std::string_view kBasePath = "/api/v1/scim/v2";
 
+// The {id} path parameter of a resource route.
+inline std::string IdOf(const sdk::Request& req) {
+  return std::string(req.PathParam("id").value_or(""));
+}
+
 // What a handler needs from the plugin: the host, the URLs of resources and the wire format.
 class Context {
  public:

@@ -29,11 +29,6 @@ bool LooksLikeEmail(std::string_view s) {
          s.find_first_of(" \t\r\n") == std::string_view::npos;
 }
 
-std::string StringOr(const json& obj, const char* key, std::string fallback = "") {
-  auto it = obj.find(key);
-  return it != obj.end() && it->is_string() ? it->get<std::string>() : fallback;
-}
-
 std::string RequireString(const json& v, std::string_view what) {
   if (!v.is_string()) throw ScimError(400, "invalidValue", std::string(what) + " must be a string");
   return v.get<std::string>();
@@ -47,13 +42,6 @@ std::string RequireNonEmpty(const json& v, std::string_view what) {
 
 // The value of the key in `obj` whose name matches `name` case-insensitively (SCIM attribute
 // names are case-insensitive, RFC 7643 §2.1), or nullptr.
-const json* FindCi(const json& obj, std::string_view name) {
-  if (!obj.is_object()) return nullptr;
-  const std::string want = Lower(name);
-  for (auto it = obj.begin(); it != obj.end(); ++it)
-    if (Lower(it.key()) == want) return &it.value();
-  return nullptr;
-}
 
 json ScimInfo(const json& user) {
   auto info = user.find("info");
@@ -569,8 +557,6 @@ class UsersResource {
   std::string base_;
   Projection projection_;
 };
-
-std::string IdOf(const sdk::Request& req) { return std::string(req.PathParam("id").value_or("")); }
 
 }  // namespace
 
