@@ -461,6 +461,7 @@ TEST(FakeHostRoutes, TheBodyPolicyIsTheHosts) {
     const wh_host_api* api;
     wh_status status = WH_ERROR;
     wh_form_part part{};
+    std::string name = {}, filename = {};  // copies: the part's strings live only in the call
   } seen{fake.api()};
   wh_route_options o{};
   o.struct_size = sizeof o;
@@ -472,12 +473,14 @@ TEST(FakeHostRoutes, TheBodyPolicyIsTheHosts) {
     s->part.struct_size = offsetof(wh_form_part, filename);  // knows the name only
     s->part.filename = ToWh("untouched");
     s->status = s->api->req_form_part_at(req, 0, &s->part);
+    s->name = std::string(FromWh(s->part.name));
+    s->filename = std::string(FromWh(s->part.filename));
   };
   ASSERT_EQ(fake.api()->route_add_ex(fake.self(), &o, raw, &seen), WH_OK);
   fake.CallForm("POST", "/raw", {{"f", "f.txt", "", "", "/tmp/f", 3}});
   ASSERT_EQ(seen.status, WH_OK);
-  EXPECT_EQ(FromWh(seen.part.name), "f");
-  EXPECT_EQ(FromWh(seen.part.filename), "untouched");
+  EXPECT_EQ(seen.name, "f");
+  EXPECT_EQ(seen.filename, "untouched");
 }
 
 TEST(FakeHostAuth, TheChainRunsInOrderAndTheFirstAnswerDecides) {
