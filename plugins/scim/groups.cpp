@@ -65,10 +65,7 @@ class GroupsResource {
       }
       out["members"] = std::move(members);
     }
-    out["meta"] = {{"resourceType", "Group"},
-                   {"created", IsoTime(group.value("created_at", int64_t{0}))},
-                   {"lastModified", IsoTime(group.value("updated_at", int64_t{0}))},
-                   {"location", base_ + "/Groups/" + id}};
+    out["meta"] = ResourceMeta("Group", group, base_ + "/Groups/" + id);
     projection_.Apply(out);
     return out;
   }

@@ -47,6 +47,13 @@ std::string IsoTime(int64_t epoch_seconds) {
   return buf;
 }
 
+json ResourceMeta(const char* resource_type, const json& row, const std::string& location) {
+  return {{"resourceType", resource_type},
+          {"created", IsoTime(row.value("created_at", int64_t{0}))},
+          {"lastModified", IsoTime(row.value("updated_at", int64_t{0}))},
+          {"location", location}};
+}
+
 json ListResponse(const json& resources, int64_t total, int64_t start_index) {
   return {{"schemas", {kListSchema}},
           {"totalResults", total},

@@ -52,6 +52,8 @@ void AddDiscoveryRoutes(const AddRoute& add);
 
 // Shared by users and groups.
 std::string IsoTime(int64_t epoch_seconds);
+// A resource's `meta` (RFC 7643 §3.1) from a users.v1/groups.v1 object's created_at/updated_at.
+json ResourceMeta(const char* resource_type, const json& row, const std::string& location);
 json ListResponse(const json& resources, int64_t total, int64_t start_index);
 Projection ProjectionOf(const sdk::Request& req);
 

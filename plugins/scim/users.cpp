@@ -201,10 +201,7 @@ class UsersResource {
       }
       if (!groups.empty()) out["groups"] = std::move(groups);
     }
-    out["meta"] = {{"resourceType", "User"},
-                   {"created", IsoTime(user.value("created_at", int64_t{0}))},
-                   {"lastModified", IsoTime(user.value("updated_at", int64_t{0}))},
-                   {"location", base_ + "/Users/" + id}};
+    out["meta"] = ResourceMeta("User", user, base_ + "/Users/" + id);
     projection_.Apply(out);
     return out;
   }
