@@ -47,7 +47,10 @@ function(webui_host_add_plugin name)
   if(_wh_OUTPUT_DIRECTORY)
     set_target_properties(${name} PROPERTIES LIBRARY_OUTPUT_DIRECTORY ${_wh_OUTPUT_DIRECTORY})
   endif()
-  if(NOT _wh_ALLOW_UNDEFINED)
+  # clang links the sanitizer runtimes into executables only, so a sanitized shared object leaves
+  # the __asan_*/__ubsan_* symbols for the host binary to provide: --no-undefined cannot hold
+  # there (the gcc and release builds still check it).
+  if(NOT _wh_ALLOW_UNDEFINED AND NOT (WEBUI_SANITIZE AND CMAKE_CXX_COMPILER_ID MATCHES "Clang"))
     target_link_options(${name} PRIVATE -Wl,--no-undefined)
   endif()
   if(NOT _wh_NO_VERSION_SCRIPT)

@@ -22,8 +22,9 @@ bench_pkgs=(wrk nginx-light)
 # tests/packaging/package_lint_test.sh: lintian, rpmlint, man-db (groff warnings of the man page).
 pkg_pkgs=(dpkg-dev rpm lintian rpmlint man-db)
 # Tooling: formatting, the frontend build, clang with libFuzzer for tests/fuzz (scripts/fuzz.sh;
-# libclang-rt-14-dev holds libFuzzer and the sanitizer runtimes clang links).
-tool_pkgs=(clang-format nodejs npm clang libclang-rt-14-dev)
+# libclang-rt-14-dev holds libFuzzer and the sanitizer runtimes clang links); clang and lld also
+# build the sanitizer pass of scripts/test.sh.
+tool_pkgs=(clang-format nodejs npm clang libclang-rt-14-dev lld)
 
 all_pkgs=("${build_pkgs[@]}" "${test_pkgs[@]}" "${bench_pkgs[@]}" "${pkg_pkgs[@]}" "${tool_pkgs[@]}")
 

@@ -182,7 +182,10 @@ else
 fi
 
 # 2. The whole suite under ASan + UBSan + LeakSanitizer. Debug: the sanitizer pass is about
-#    finding bugs; -O0 compiles faster and gives exact stacks. LeakSanitizer stays on: with the
+#    finding bugs; -O0 compiles faster and gives exact stacks. Built with clang and lld: the
+#    release pass already holds the code to gcc's warnings, a second compiler's -Werror catches
+#    what gcc lets through, and clang compiles this template-heavy code about a third faster at
+#    -O0 (the sanitizer build is the longest stage of the run). LeakSanitizer stays on: with the
 #    whole suite Debian 12's POCO, libpq, OpenSSL, spdlog and SQLite leak nothing at exit, so no
 #    detect_leaks=0 is needed. Should a Debian library ever leak, suppress that library in
 #    scripts/lsan.supp rather than turning leak checking off.
@@ -197,7 +200,9 @@ else
     "LSAN_OPTIONS=suppressions=$repo_root/scripts/lsan.supp:print_suppressions=0"
   )
   run_pass "asan" "${WEBUI_TEST_ASAN_BUILD_DIR:-build-asan}" Debug all "-LE packaging" \
-    -DWEBUI_SANITIZE=ON || true
+    -DWEBUI_SANITIZE=ON -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ \
+    -DCMAKE_EXE_LINKER_FLAGS=-fuse-ld=lld -DCMAKE_SHARED_LINKER_FLAGS=-fuse-ld=lld \
+    -DCMAKE_MODULE_LINKER_FLAGS=-fuse-ld=lld || true
 fi
 
 # --- fuzz ----------------------------------------------------------------------------------------

@@ -435,8 +435,6 @@ TEST_F(SocketServerTest, AuthChangedDisconnectsRevokedAndRefreshesRoles) {
   RealtimeOptions o;
   o.auth_cache = std::chrono::hours(1);  // only the channel can make the change visible
   Start(o);
-  std::mutex mu;
-  std::vector<std::string> roles;
   server_->On("whoami", [&](const SocketServer::ClientEvent& ev) {
     if (ev.ack) (*ev.ack)(json::array({ev.caller ? ev.caller->role : ""}).dump());
   });

@@ -157,14 +157,14 @@ void ChatPlugin::AddModelRoutes() {
     }
     return out;
   };
-  auto list = [this, with_users, writable](Request& req, Response& res) {
+  auto list = [with_users, writable](Request& req, Response& res) {
     sdk::Reply(res, with_users(writable(CurrentUser(req))));
   };
   h.Route("GET", "/api/v1/models/", Auth::kVerified, list);
   h.Route("GET", "/api/v1/models", Auth::kVerified, list);
   // Newer frontends page through the same list.
   h.Route("GET", "/api/v1/models/list", Auth::kVerified,
-          [this, with_users, writable](Request& req, Response& res) {
+          [with_users, writable](Request& req, Response& res) {
             const User user = CurrentUser(req);
             const std::string q = LowerAscii(req.Query("query").value_or(""));
             const std::string view = std::string(req.Query("view_option").value_or(""));

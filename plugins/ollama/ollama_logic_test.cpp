@@ -48,7 +48,7 @@ TEST(OllamaModels, FilterPrefixAndMergeByModel) {
   ASSERT_EQ(merged.size(), 2u);
   EXPECT_EQ(merged[0]["model"], "a:latest");
   EXPECT_EQ(merged[0]["urls"], json({0, 2}));
-  EXPECT_EQ(merged[1]["urls"], json({2}));
+  EXPECT_EQ(merged[1]["urls"], json::array({2}));
 
   json items = ProviderModels(merged, 42);
   EXPECT_EQ(items[0]["id"], "a:latest");

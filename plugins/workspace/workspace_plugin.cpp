@@ -371,7 +371,7 @@ class WorkspacePlugin : public sdk::Plugin {
     // "/" lists what the caller may read (the chat's "/" command), "/list" what it may edit.
     for (auto [path, type] :
          {std::pair{"/api/v1/prompts/", "read"}, std::pair{"/api/v1/prompts/list", "write"}}) {
-      h.Route("GET", path, Auth::kVerified, [this, type](Request& req, Response& res) {
+      h.Route("GET", path, Auth::kVerified, [this, type = type](Request& req, Response& res) {
         Viewer viewer(*this, CurrentUser(req));
         json out = json::array();
         for (const auto& r : host_->Query(std::string("SELECT ") + kPromptCols +

@@ -30,8 +30,8 @@ TEST_F(OllamaProxy, TagsMergeTheConnectionsThatServeEachModel) {
   for (const auto& m : body["models"]) by_model[m["model"].get<std::string>()] = m;
   ASSERT_TRUE(by_model.contains("shared-model:latest")) << r.body;
   EXPECT_EQ(by_model["shared-model:latest"]["urls"], json({0, 1}));  // not 2: it is disabled
-  EXPECT_EQ(by_model["b-model:latest"]["urls"], json({1}));
-  EXPECT_EQ(by_model["llama-test:latest"]["urls"], json({0}));
+  EXPECT_EQ(by_model["b-model:latest"]["urls"], json::array({1}));
+  EXPECT_EQ(by_model["llama-test:latest"]["urls"], json::array({0}));
   EXPECT_EQ(by_model["llama-test:latest"]["connection_type"], "local");
   auto tags = a().Requests("/api/tags");
   ASSERT_FALSE(tags.empty());
