@@ -116,7 +116,9 @@ void Conversation::Fail(Failure failure, const std::string& what, int rc) {
     std::lock_guard lock(mu_);
     expired = expired_;
   }
-  if (expired) {
+  // libldap's own operation timeout and the watchdog end at the same moment: either way, nothing
+  // answered in time.
+  if (expired || rc == LDAP_TIMEOUT || RemainingMs(deadline_) == 0) {
     throw DirectoryError(
         Failure::kUnavailable,
         what + ": no answer within " + std::to_string(endpoint_.timeout.count()) + " ms");
