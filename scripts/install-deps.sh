@@ -11,11 +11,12 @@ set -euo pipefail
 build_pkgs=(
   g++ cmake ninja-build
   libpoco-dev libboost-dev libboost-filesystem-dev libspdlog-dev libsqlite3-dev libpq-dev
-  nlohmann-json3-dev libcrypt-dev
+  nlohmann-json3-dev libcrypt-dev libldap-dev
 )
-# Tests: GoogleTest, the PostgreSQL and Redis servers scripts/test.sh starts, curl and python3 for
-# the shell tests (free ports, HTTP checks).
-test_pkgs=(libgtest-dev libgmock-dev postgresql-15 redis-server curl python3 file openssl)
+# Tests: GoogleTest, the PostgreSQL, Redis and OpenLDAP (scripts/slapd.sh) servers scripts/test.sh
+# starts, curl and python3 for the shell tests (free ports, HTTP checks).
+test_pkgs=(libgtest-dev libgmock-dev postgresql-15 redis-server slapd ldap-utils curl python3 file
+  openssl)
 # Benchmarks (bench/): wrk against the host, nginx as the yardstick.
 bench_pkgs=(wrk nginx-light)
 # Packaging (cpack -G DEB / -G RPM): dpkg-shlibdeps and rpmbuild; the checks of
@@ -59,5 +60,10 @@ if [[ "$(id -u)" -ne 0 ]]; then
   sudo=(sudo)
 fi
 export DEBIAN_FRONTEND=noninteractive
+# slapd's package would otherwise make a system directory (and ask for its password); the tests
+# run their own (scripts/slapd.sh).
+if [[ " ${missing[*]} " == *" slapd "* ]]; then
+  echo "slapd slapd/no_configuration boolean true" | "${sudo[@]}" debconf-set-selections
+fi
 "${sudo[@]}" apt-get update -q
 "${sudo[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}"

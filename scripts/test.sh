@@ -4,7 +4,8 @@
 #   2. build-asan/  Debug with -DWEBUI_SANITIZE=ON (ASan + UBSan + LeakSanitizer): everything,
 #                   ctest of every test but packaging (unit, integration, services, plugins, e2e)
 #   3. build-fuzz/  clang + libFuzzer: every tests/fuzz target for a bounded time (scripts/fuzz.sh --ci)
-# PostgreSQL 15 and Redis are started privately on 127.0.0.1 for the run and always stopped.
+# PostgreSQL 15, Redis and an OpenLDAP directory (scripts/slapd.sh) are started privately on
+# 127.0.0.1 for the run and always stopped.
 #
 # Environment:
 #   WEBUI_TEST_SKIP_ASAN=1     only the release pass (packaging; quick local check)
@@ -71,8 +72,10 @@ tmp_root="$(mktemp -d /tmp/webui-test.XXXXXX)"
 chmod 711 "$tmp_root" # the postgres user must reach its data dir inside
 pg_data="$tmp_root/pg"
 redis_dir="$tmp_root/redis"
+slapd_dir="$tmp_root/slapd"
 pg_started=""
 redis_started=""
+slapd_started=""
 
 cleanup() {
   local rc=$?
@@ -85,6 +88,9 @@ cleanup() {
     if [[ -f "$redis_dir/redis.pid" ]] && kill -0 "$(cat "$redis_dir/redis.pid")" 2>/dev/null; then
       kill "$(cat "$redis_dir/redis.pid")"
     fi
+  fi
+  if [[ -n "$slapd_started" ]]; then
+    scripts/slapd.sh stop "$slapd_dir" >/dev/null 2>&1
   fi
   rm -rf "$tmp_root"
   exit "$rc"
@@ -121,6 +127,13 @@ redis-cli -h 127.0.0.1 -p "$redis_port" ping | grep -q PONG || {
   cat "$redis_dir/redis.log" >&2
   exit 1
 }
+
+# The directory of the ldap plugin's tests (plugins/ldap/tests): ldap:// with StartTLS and ldaps://
+# on free ports, a test CA, a small tree. Tests add their own entries, so one serves both passes.
+log "starting slapd (scripts/slapd.sh)"
+slapd_started=1
+slapd_env="$(scripts/slapd.sh start "$slapd_dir")"
+eval "$slapd_env"
 
 # A fresh database and an empty Redis for each pass: no state leaks from one pass to the next.
 reset_services() {

@@ -257,6 +257,10 @@ class DirectoryServices {
       const IssuedToken t = s.auth_.IssueToken(id);
       json out = {{"token", t.token}, {"token_type", "Bearer"}, {"expires_at", nullptr}};
       if (t.expires_at) out["expires_at"] = *t.expires_at;
+      // What a plugin signing the user in (ldap) must answer like sign-in: the session's
+      // permissions and sign-in's cookie, whose policy (SameSite, Secure) is auth's.
+      out["permissions"] = s.auth_.EffectivePermissions(id);
+      out["cookie"] = s.auth_.SessionCookie(t.token, t.expires_at);
       return std::optional(Dump(out));
     });
   }

@@ -1337,6 +1337,11 @@ TEST_F(Auth, ServiceTokenRoleChangeAndGroupsTakeEffectOnTheNextRequest) {
   EXPECT_EQ(tok.Json()["token_type"], "Bearer");
   EXPECT_TRUE(tok.Json()["expires_at"].is_null());
   const std::string token = tok.Json()["token"];
+  // With sign-in's permissions and cookie, so a plugin signing users in answers like sign-in.
+  EXPECT_TRUE(tok.Json()["permissions"].is_object()) << tok.body;
+  EXPECT_TRUE(tok.Json()["permissions"].contains("chat")) << tok.body;
+  EXPECT_EQ(tok.Json().value("cookie", "").rfind("token=" + token + "; HttpOnly; Path=/", 0), 0u)
+      << tok.body;
   auto me = h->Get("/api/v1/auths/", Bearer(token));
   ASSERT_EQ(me.status, 200) << me.body;
   EXPECT_EQ(me.Json()["id"], id);

@@ -96,7 +96,8 @@ class Users {
     });
     return r ? *r : nlohmann::json{{"users", nlohmann::json::array()}, {"total", 0}};
   }
-  // {"token", "token_type", "expires_at"} as sign-in answers; nullopt when there is no such user.
+  // {"token", "token_type", "expires_at", "permissions", "cookie"} as sign-in answers and sends
+  // (services/users.h); nullopt when there is no such user.
   std::optional<nlohmann::json> IssueToken(std::string_view id) const {
     auto s =
         detail::FindService(host_, WH_SERVICE_USERS_V1, WH_SDK_NEEDS(wh_users_v1, issue_token));

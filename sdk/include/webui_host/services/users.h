@@ -45,8 +45,11 @@ typedef struct wh_users_v1 {
   /* {"users": [UserModel...], "total": n}, ordered by created_at; `limit` 0 means no limit. */
   wh_status (*list)(void* service_user, uint64_t skip, uint64_t limit, wh_str_sink sink,
                     void* sink_user);
-  /* Signs `id` in: writes {"token": "...", "token_type": "Bearer", "expires_at": n|null}, the
-   * same JWT and expiry (JWT_EXPIRES_IN) as POST /api/v1/auths/signin. */
+  /* Signs `id` in: writes {"token": "...", "token_type": "Bearer", "expires_at": n|null,
+   * "permissions": {...}, "cookie": "token=...; ..."}, the same JWT and expiry (JWT_EXPIRES_IN)
+   * as POST /api/v1/auths/signin, the session's permissions as sign-in answers them, and the
+   * Set-Cookie value sign-in sends (auth's SameSite/Secure policy). Older auth plugins write only
+   * the first three. */
   wh_status (*issue_token)(void* service_user, wh_str id, wh_str_sink sink, void* sink_user);
   /* Sets the password of `id`, hashed by auth (bcrypt, the configured cost). As Open WebUI's
    * admin password change (POST /api/v1/users/{id}/update), tokens already issued stay valid;
