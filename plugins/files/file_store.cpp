@@ -65,6 +65,12 @@ json ToModel(const FileRow& row, bool full, bool with_content) {
   return out;
 }
 
+std::string StringField(const json& obj, const char* key, const std::string& fallback) {
+  if (!obj.is_object()) return fallback;
+  auto it = obj.find(key);
+  return it != obj.end() && it->is_string() ? it->get<std::string>() : fallback;
+}
+
 std::int64_t NowSeconds() {
   return std::chrono::duration_cast<std::chrono::seconds>(
              std::chrono::system_clock::now().time_since_epoch())
@@ -92,11 +98,11 @@ void FileStore::Migrate() {
 }
 
 void FileStore::Insert(const FileRow& row) {
-  host_.Exec("INSERT INTO file (" + std::string(kColumns) +
-                 ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-             {row.id, row.user_id, row.hash, row.filename, row.path, sdk::json::Dump(row.data),
-              sdk::json::Dump(row.meta), AccessControlText(row.access_control), row.created_at,
-              row.updated_at});
+  host_.Exec(
+      "INSERT INTO file (" + std::string(kColumns) + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+      {row.id, row.user_id, row.hash, row.filename, row.path, sdk::json::Dump(row.data),
+       sdk::json::Dump(row.meta), AccessControlText(row.access_control), row.created_at,
+       row.updated_at});
 }
 
 std::optional<FileRow> FileStore::Get(const std::string& id) {

@@ -36,6 +36,9 @@ json ToModel(const FileRow& row, bool full, bool with_content = true);
 
 std::int64_t NowSeconds();
 
+// obj[key] when it is a string, else `fallback` (rows written by others may hold null or numbers).
+std::string StringField(const json& obj, const char* key, const std::string& fallback = "");
+
 class FileStore {
  public:
   explicit FileStore(sdk::Host& host) : host_(host) {}

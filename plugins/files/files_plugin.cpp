@@ -66,7 +66,7 @@ std::optional<sdk::Host::ServiceRef> FindProcessor(const sdk::Host& host) {
 // The built-in extraction: the text of a text-like file (valid UTF-8, a BOM dropped), or
 // nullopt (not text, too large, not UTF-8): completed without content.
 std::optional<std::string> ExtractText(const FileRow& row, const Storage& storage) {
-  const std::string type = row.meta.value("content_type", "");
+  const std::string type = StringField(row.meta, "content_type");
   if (!row.path || !IsTextLike(type, row.filename)) return std::nullopt;
   const auto size = storage.Size(*row.path);
   if (!size || *size > kMaxTextBytes) return std::nullopt;
@@ -80,7 +80,9 @@ std::optional<std::string> ExtractText(const FileRow& row, const Storage& storag
   return s;
 }
 
-void AppendTo(void* user, wh_str piece) { static_cast<std::string*>(user)->append(sdk::FromWh(piece)); }
+void AppendTo(void* user, wh_str piece) {
+  static_cast<std::string*>(user)->append(sdk::FromWh(piece));
+}
 
 struct ProcessorCancel {
   const std::function<bool()>* cancelled;
@@ -151,7 +153,8 @@ FileRow FilesPlugin::Create(NewFile file) {
         if (!want.empty() && want.front() == '.') want.remove_prefix(1);
         if (sdk::IEquals(want, ext)) ok = true;
       }
-      if (!ok) throw sdk::BadRequest(sdk::messages::Default("File type " + ext + " is not allowed"));
+      if (!ok)
+        throw sdk::BadRequest(sdk::messages::Default("File type " + ext + " is not allowed"));
     }
   }
   row.id = NewFileId();
@@ -162,10 +165,11 @@ FileRow FilesPlugin::Create(NewFile file) {
                                       : storage_->PutFile(file.source_path, stored);
   const auto size = storage_->Size(*row.path);
   row.data = file.process ? json{{"status", "pending"}} : json::object();
-  row.meta = {{"name", row.filename},
-              {"content_type", file.content_type.empty() ? json() : json(ValidUtf8(file.content_type))},
-              {"size", size.value_or(file.size)},
-              {"data", file.client_meta.is_object() ? file.client_meta : json::object()}};
+  row.meta = {
+      {"name", row.filename},
+      {"content_type", file.content_type.empty() ? json() : json(ValidUtf8(file.content_type))},
+      {"size", size.value_or(file.size)},
+      {"data", file.client_meta.is_object() ? file.client_meta : json::object()}};
   row.created_at = row.updated_at = NowSeconds();
   try {
     store_->Insert(row);
@@ -194,8 +198,9 @@ bool FilesPlugin::MayAccess(const FileRow& file, const Asker& who, std::string_v
 }
 
 bool FilesPlugin::Delete(const FileRow& file) {
-  tasks_.Cancel(file.id);
+  // The row goes first: a processing cut short by the cancel then records nothing.
   const bool deleted = store_->Delete(file.id);
+  tasks_.Cancel(file.id);
   if (file.path) {
     try {
       storage_->Remove(*file.path);
@@ -271,8 +276,7 @@ void FilesPlugin::Process(const std::string& id, const std::optional<std::string
         } else {
           if (auto c = result->find("content"); c != result->end() && c->is_string())
             text = c->get<std::string>();
-          if (auto m = result->find("meta"); m != result->end() && m->is_object())
-            meta.update(*m);
+          if (auto m = result->find("meta"); m != result->end() && m->is_object()) meta.update(*m);
         }
       } else {
         error = out.empty() ? std::string("Processing failed.") : ValidUtf8(out);
@@ -315,8 +319,9 @@ void FilesPlugin::OnAuthChanged(std::string_view user_id) {
     std::size_t n = 0;
     for (const auto& f : store_->List(std::string(user_id)))
       if (Delete(f)) ++n;
-    if (n > 0) host_->Info("deleted the " + std::to_string(n) + " files of removed user " +
-                           std::string(user_id));
+    if (n > 0)
+      host_->Info("deleted the " + std::to_string(n) + " files of removed user " +
+                  std::string(user_id));
   } catch (const std::exception& e) {
     // An outage: keep everything (deleting on a guess would lose data).
     host_->Warn(std::string("could not check a changed user: ") + e.what());

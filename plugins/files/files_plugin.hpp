@@ -60,12 +60,13 @@ class FilesPlugin : public sdk::Plugin {
   bool Delete(const FileRow& file);
   // Runs processing of `id` now, on this thread (POST .../data/content/update): `content` is
   // the text to use instead of extracting. Returns the row afterwards.
-  std::optional<FileRow> ProcessNow(const std::string& id, const std::optional<std::string>& content);
+  std::optional<FileRow> ProcessNow(const std::string& id,
+                                    const std::optional<std::string>& content);
   // The most bytes one upload may have (FILE_MAX_SIZE, read at start).
   std::int64_t max_upload_bytes() const { return max_upload_bytes_; }
 
  private:
-  void AddRoutes();  // routes.cpp
+  void AddRoutes();          // routes.cpp
   void OfferFilesService();  // service.cpp
   void OnAuthChanged(std::string_view user_id);
   // Queues background processing of `id`; marks the file failed when the queue is full.

@@ -73,21 +73,21 @@ struct TypeByExtension {
 // The allow-list (T23): what a browser shows without running anything. No SVG (it carries
 // scripts), no HTML or XML.
 constexpr TypeByExtension kServable[] = {
-    {"png", "image/png"},        {"jpg", "image/jpeg"},         {"jpeg", "image/jpeg"},
-    {"gif", "image/gif"},        {"webp", "image/webp"},        {"avif", "image/avif"},
-    {"bmp", "image/bmp"},        {"pdf", "application/pdf"},    {"txt", "text/plain"},
-    {"md", "text/markdown"},     {"csv", "text/csv"},           {"json", "application/json"},
-    {"mp3", "audio/mpeg"},       {"wav", "audio/wav"},          {"ogg", "audio/ogg"},
-    {"oga", "audio/ogg"},        {"m4a", "audio/mp4"},          {"aac", "audio/aac"},
-    {"flac", "audio/flac"},      {"weba", "audio/webm"},        {"mp4", "video/mp4"},
-    {"webm", "video/webm"},      {"ogv", "video/ogg"},          {"mov", "video/quicktime"},
+    {"png", "image/png"},    {"jpg", "image/jpeg"},      {"jpeg", "image/jpeg"},
+    {"gif", "image/gif"},    {"webp", "image/webp"},     {"avif", "image/avif"},
+    {"bmp", "image/bmp"},    {"pdf", "application/pdf"}, {"txt", "text/plain"},
+    {"md", "text/markdown"}, {"csv", "text/csv"},        {"json", "application/json"},
+    {"mp3", "audio/mpeg"},   {"wav", "audio/wav"},       {"ogg", "audio/ogg"},
+    {"oga", "audio/ogg"},    {"m4a", "audio/mp4"},       {"aac", "audio/aac"},
+    {"flac", "audio/flac"},  {"weba", "audio/webm"},     {"mp4", "video/mp4"},
+    {"webm", "video/webm"},  {"ogv", "video/ogg"},       {"mov", "video/quicktime"},
     {"m4v", "video/mp4"},
 };
 
 // Declared types accepted as they are (the same families, plus common aliases).
 constexpr std::string_view kServableAliases[] = {
-    "audio/x-wav", "audio/wave", "audio/mp3",  "audio/x-m4a", "audio/webm",
-    "audio/x-flac", "image/jpg", "text/x-markdown", "audio/opus", "audio/mp4"};
+    "audio/x-wav",  "audio/wave", "audio/mp3",       "audio/x-m4a", "audio/webm",
+    "audio/x-flac", "image/jpg",  "text/x-markdown", "audio/opus",  "audio/mp4"};
 
 bool Servable(std::string_view type) {
   for (const auto& t : kServable)
@@ -98,12 +98,11 @@ bool Servable(std::string_view type) {
 }
 
 constexpr std::string_view kTextExtensions[] = {
-    "txt",  "md",   "markdown", "rst",  "csv",   "tsv",  "json", "jsonl", "ndjson", "xml",
-    "yaml", "yml",  "toml",     "ini",  "cfg",   "conf", "log",  "py",    "js",     "mjs",
-    "ts",   "tsx",  "jsx",      "c",    "h",     "cpp",  "hpp",  "cc",    "cxx",    "java",
-    "go",   "rs",   "rb",       "php",  "sh",    "bash", "zsh",  "sql",   "html",   "htm",
-    "css",  "scss", "kt",       "swift", "r",    "lua",  "pl",   "tex",   "cs",     "scala",
-    "vue",  "svelte"};
+    "txt", "md",   "markdown", "rst", "csv",  "tsv",   "json", "jsonl", "ndjson", "xml", "yaml",
+    "yml", "toml", "ini",      "cfg", "conf", "log",   "py",   "js",    "mjs",    "ts",  "tsx",
+    "jsx", "c",    "h",        "cpp", "hpp",  "cc",    "cxx",  "java",  "go",     "rs",  "rb",
+    "php", "sh",   "bash",     "zsh", "sql",  "html",  "htm",  "css",   "scss",   "kt",  "swift",
+    "r",   "lua",  "pl",       "tex", "cs",   "scala", "vue",  "svelte"};
 
 bool AttrChar(unsigned char c) {
   // RFC 5987 attr-char: ALPHA / DIGIT / "!" / "#" / "$" / "&" / "+" / "-" / "." / "^" / "_" /

@@ -61,47 +61,47 @@ void FilesPlugin::AddRoutes() {
   };
 
   // --- POST / : upload (multipart, spooled to disk by the host, 413 before the body) ---
-  host.Route(
-      "POST", "/api/v1/files/", Auth::kVerified,
-      sdk::RouteOptions{.max_body_bytes = max_upload_bytes_, .body = sdk::Body::kMultipart},
-      [this](Request& req, Response& res) {
-        const Asker who = AskerOf(req);
-        auto part = req.FormFile("file");
-        if (!part) throw sdk::Unprocessable("missing", "file", "Field required");
-        if (part->size > static_cast<std::uint64_t>(max_upload_bytes_))
-          throw sdk::TooLarge("Request body too large (limit " +
-                              std::to_string(max_upload_bytes_) + " bytes)");
-        json client_meta = json::object();
-        if (auto m = req.FormField("metadata"); m && !m->value.empty()) {
-          auto parsed = sdk::json::Parse(m->value);
-          if (!parsed || !(parsed->is_object() || parsed->is_null()))
-            throw sdk::BadRequest(sdk::messages::Default("Invalid metadata format"));
-          if (parsed->is_object()) client_meta = std::move(*parsed);
-        }
-        const bool process = QueryFlag(req, "process", true);
-        NewFile file;
-        file.owner_id = who.id;
-        file.client_name = std::string(part->filename);
-        file.content_type = std::string(part->content_type);
-        file.client_meta = std::move(client_meta);
-        file.process = process;
-        file.source_path = std::string(part->file_path);
-        file.size = part->size;
-        FileRow row = Create(std::move(file));
-        if (process && !QueryFlag(req, "process_in_background", true)) {
-          // The caller wants the processed row: wait for the background task (never run here).
-          const auto until = std::chrono::steady_clock::now() + kForegroundWait;
-          while (row.Status() == "pending" && std::chrono::steady_clock::now() < until &&
-                 WaitWhileConnected(res, std::chrono::milliseconds(200))) {
-            auto now = store_->Get(row.id);
-            if (!now) throw sdk::NotFound();
-            row = std::move(*now);
-          }
-        }
-        json out = ToModel(row, true);
-        out["status"] = true;
-        sdk::Reply(res, out);
-      });
+  host.Route("POST", "/api/v1/files/", Auth::kVerified,
+             sdk::RouteOptions{.max_body_bytes = max_upload_bytes_, .body = sdk::Body::kMultipart},
+             [this](Request& req, Response& res) {
+               const Asker who = AskerOf(req);
+               auto part = req.FormFile("file");
+               if (!part) throw sdk::Unprocessable("missing", "file", "Field required");
+               if (part->size > static_cast<std::uint64_t>(max_upload_bytes_))
+                 throw sdk::TooLarge("Request body too large (limit " +
+                                     std::to_string(max_upload_bytes_) + " bytes)");
+               json client_meta = json::object();
+               if (auto m = req.FormField("metadata"); m && !m->value.empty()) {
+                 auto parsed = sdk::json::Parse(m->value);
+                 if (!parsed || !(parsed->is_object() || parsed->is_null()))
+                   throw sdk::BadRequest(sdk::messages::Default("Invalid metadata format"));
+                 if (parsed->is_object()) client_meta = std::move(*parsed);
+               }
+               const bool process = QueryFlag(req, "process", true);
+               NewFile file;
+               file.owner_id = who.id;
+               file.client_name = std::string(part->filename);
+               file.content_type = std::string(part->content_type);
+               file.client_meta = std::move(client_meta);
+               file.process = process;
+               file.source_path = std::string(part->file_path);
+               file.size = part->size;
+               FileRow row = Create(std::move(file));
+               if (process && !QueryFlag(req, "process_in_background", true)) {
+                 // The caller wants the processed row: wait for the background task (never run
+                 // here).
+                 const auto until = std::chrono::steady_clock::now() + kForegroundWait;
+                 while (row.Status() == "pending" && std::chrono::steady_clock::now() < until &&
+                        WaitWhileConnected(res, std::chrono::milliseconds(200))) {
+                   auto now = store_->Get(row.id);
+                   if (!now) throw sdk::NotFound();
+                   row = std::move(*now);
+                 }
+               }
+               json out = ToModel(row, true);
+               out["status"] = true;
+               sdk::Reply(res, out);
+             });
 
   // --- GET / : the caller's files (an admin's: all), a bare array as 0.6.32 answers ---
   host.Route("GET", "/api/v1/files/", Auth::kVerified, [this](Request& req, Response& res) {
@@ -123,27 +123,28 @@ void FilesPlugin::AddRoutes() {
     sdk::Reply(res, ToModel(visible(req, "read"), true));
   });
 
-  host.Route("GET", "/api/v1/files/{id}/data/content", Auth::kVerified,
-             [visible](Request& req, Response& res) {
-               const FileRow row = visible(req, "read");
-               auto c = row.data.find("content");
-               sdk::Reply(res, {{"content", c != row.data.end() && c->is_string() ? *c : json("")}});
-             });
+  host.Route(
+      "GET", "/api/v1/files/{id}/data/content", Auth::kVerified,
+      [visible](Request& req, Response& res) {
+        const FileRow row = visible(req, "read");
+        auto c = row.data.find("content");
+        sdk::Reply(res, {{"content", c != row.data.end() && c->is_string() ? *c : json("")}});
+      });
 
   // --- POST /{id}/data/content/update: new text, processed again (synchronously, as 0.6.32) ---
-  host.Route("POST", "/api/v1/files/{id}/data/content/update", Auth::kVerified,
-             [this, visible](Request& req, Response& res) {
-               const FileRow row = visible(req, "write");
-               const json body = sdk::JsonBody(req);
-               const std::string content = sdk::RequiredString(body, "content");
-               auto after = ProcessNow(row.id, content);
-               if (!after) throw sdk::NotFound();
-               if (after->Status() == "failed")
-                 throw sdk::BadRequest(sdk::messages::Default(after->data.value("error", "")));
-               auto c = after->data.find("content");
-               sdk::Reply(res,
-                          {{"content", c != after->data.end() && c->is_string() ? *c : json("")}});
-             });
+  host.Route(
+      "POST", "/api/v1/files/{id}/data/content/update", Auth::kVerified,
+      [this, visible](Request& req, Response& res) {
+        const FileRow row = visible(req, "write");
+        const json body = sdk::JsonBody(req);
+        const std::string content = sdk::RequiredString(body, "content");
+        auto after = ProcessNow(row.id, content);
+        if (!after) throw sdk::NotFound();
+        if (after->Status() == "failed")
+          throw sdk::BadRequest(sdk::messages::Default(StringField(after->data, "error")));
+        auto c = after->data.find("content");
+        sdk::Reply(res, {{"content", c != after->data.end() && c->is_string() ? *c : json("")}});
+      });
 
   // --- GET /{id}/content: the bytes, streamed from storage; bearer or the `token` cookie (the
   // auth plugin reads both for every route) ---
@@ -163,8 +164,8 @@ void FilesPlugin::AddRoutes() {
           res.Error(416, "Range Not Satisfiable");
           return;
         }
-        const std::string name = row.meta.value("name", row.filename);
-        const Served served = ServedType(row.meta.value("content_type", ""), name);
+        const std::string name = StringField(row.meta, "name", row.filename);
+        const Served served = ServedType(StringField(row.meta, "content_type"), name);
         const bool as_attachment = !served.inline_ok || QueryFlag(req, "attachment", false);
         // T23: only allow-listed types are named; everything else is an octet-stream download.
         // X-Content-Type-Options: nosniff comes with every answer of the host.
@@ -174,8 +175,7 @@ void FilesPlugin::AddRoutes() {
         if (range.kind == ByteRange::Kind::kPartial) {
           res.Status(206);
           res.Header("Content-Range", "bytes " + std::to_string(range.first) + "-" +
-                                          std::to_string(range.last) + "/" +
-                                          std::to_string(*size));
+                                          std::to_string(range.last) + "/" + std::to_string(*size));
           in->seekg(static_cast<std::streamoff>(range.first));
           left = range.last - range.first + 1;
         }
@@ -212,7 +212,7 @@ void FilesPlugin::AddRoutes() {
                  if (status.empty()) return;  // a legacy row: nothing to wait for
                  if (status != "pending") {
                    json done{{"status", status}};
-                   if (status == "failed") done["error"] = row.data.value("error", "");
+                   if (status == "failed") done["error"] = StringField(row.data, "error");
                    res.Write(Event(done));
                    return;
                  }

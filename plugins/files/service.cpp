@@ -127,8 +127,7 @@ wh_status CheckAccess(void* user, wh_str user_id, wh_str role, wh_str file_id, w
   });
 }
 
-wh_status Update(void* user, wh_str file_id, wh_str patch_json, wh_str_sink sink,
-                 void* sink_user) {
+wh_status Update(void* user, wh_str file_id, wh_str patch_json, wh_str_sink sink, void* sink_user) {
   FilesPlugin& self = Self(user);
   return Guarded(self, "update", [&] {
     auto patch = sdk::json::Parse(sdk::FromWh(patch_json));
@@ -156,8 +155,8 @@ wh_status Update(void* user, wh_str file_id, wh_str patch_json, wh_str_sink sink
   });
 }
 
-const wh_files_v1 kFilesV1 = {
-    sizeof(wh_files_v1), &Store, &Get, &Read, &LocalPath, &Remove, &CheckAccess, &Update, {}};
+const wh_files_v1 kFilesV1 = {sizeof(wh_files_v1), &Store,  &Get, &Read, &LocalPath, &Remove,
+                              &CheckAccess,        &Update, {}};
 
 }  // namespace
 

@@ -52,11 +52,12 @@ class FilesConsumer : public sdk::Plugin {
                  const sdk::Files files(*host_);
                  const auto bytes = files.ReadAll(id);
                  const auto path = files.LocalPath(id);
-                 json out{{"row", files.Get(id).value_or(json())},
-                          {"hex", bytes ? json(ToHex(*bytes)) : json()},
-                          {"local_path_readable", path && std::ifstream(*path).good()},
-                          {"readable", Opt(files.CheckAccess(caller.id, caller.role, id, "read"))},
-                          {"writable", Opt(files.CheckAccess(caller.id, caller.role, id, "write"))}};
+                 json out{
+                     {"row", files.Get(id).value_or(json())},
+                     {"hex", bytes ? json(ToHex(*bytes)) : json()},
+                     {"local_path_readable", path && std::ifstream(*path).good()},
+                     {"readable", Opt(files.CheckAccess(caller.id, caller.role, id, "read"))},
+                     {"writable", Opt(files.CheckAccess(caller.id, caller.role, id, "write"))}};
                  sdk::Reply(res, out);
                });
     host.Route("DELETE", "/api/v1/test-files/{id}", sdk::Auth::kVerified,

@@ -22,15 +22,15 @@ json calls = json::array();
 json removed = json::array();
 
 wh_status Process(void*, wh_str file_json, wh_str path, wh_str options_json,
-                  int (*cancelled)(void*), void* cancel_user, wh_str_sink sink,
-                  void* sink_user) {
+                  int (*cancelled)(void*), void* cancel_user, wh_str_sink sink, void* sink_user) {
   try {
     const json file = json::parse(sdk::FromWh(file_json));
     const json options = json::parse(sdk::FromWh(options_json));
     const std::string name = file["meta"]["name"];
     {
       std::lock_guard lock(mu);
-      calls.push_back({{"id", file["id"]}, {"path", std::string(sdk::FromWh(path))}, {"options", options}});
+      calls.push_back(
+          {{"id", file["id"]}, {"path", std::string(sdk::FromWh(path))}, {"options", options}});
     }
     if (name.rfind("held", 0) == 0) {
       const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(120);
@@ -49,11 +49,12 @@ wh_status Process(void*, wh_str file_json, wh_str path, wh_str options_json,
       sink(sink_user, sdk::ToWh(error));
       return WH_ERROR;
     }
-    const std::string text = "processed: " + (options.contains("content")
-                                                  ? options["content"].get<std::string>()
-                                                  : name);
+    const std::string text =
+        "processed: " +
+        (options.contains("content") ? options["content"].get<std::string>() : name);
     const std::string out =
-        json{{"content", text}, {"meta", {{"collection_name", "file-" + file["id"].get<std::string>()}}}}
+        json{{"content", text},
+             {"meta", {{"collection_name", "file-" + file["id"].get<std::string>()}}}}
             .dump();
     sink(sink_user, sdk::ToWh(out));
     return WH_OK;

@@ -37,9 +37,8 @@ class Files {
   }
   std::optional<nlohmann::json> Get(std::string_view id) const {
     const auto [vt, user] = Find(WH_SDK_FILES_NEEDS(get));
-    return detail::JsonCall("files.get", [&](wh_str_sink sink, void* u) {
-      return vt->get(user, ToWh(id), sink, u);
-    });
+    return detail::JsonCall(
+        "files.get", [&](wh_str_sink sink, void* u) { return vt->get(user, ToWh(id), sink, u); });
   }
   // Every piece of the bytes, in order, to `on_piece`; false when there is no such file.
   bool Read(std::string_view id, const std::function<void(std::string_view)>& on_piece) const {
