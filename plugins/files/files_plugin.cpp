@@ -19,7 +19,8 @@ namespace webui::files {
 namespace {
 
 constexpr std::int64_t kMiB = 1024 * 1024;
-// Without FILE_MAX_SIZE Open WebUI takes any size; a bound keeps one upload from filling the disk.
+// Without RAG_FILE_MAX_SIZE Open WebUI takes any size; a bound keeps one upload from filling the
+// disk.
 constexpr std::int64_t kDefaultMaxUploadMiB = 512;
 // The built-in extraction reads text files up to this size; larger ones complete without content.
 constexpr std::uint64_t kMaxTextBytes = 8 * kMiB;
@@ -30,10 +31,24 @@ std::string Trim(std::string_view s) {
   return std::string(s);
 }
 
-// FILE_MAX_SIZE is in MB (Open WebUI's unit), a positive number.
+// The first of `names` set to something other than blanks.
+std::optional<std::string> FirstEnv(const sdk::Host& host, std::initializer_list<const char*> names,
+                                    const char** which) {
+  for (const char* name : names) {
+    if (auto v = host.Env(name); v && !Trim(*v).empty()) {
+      *which = name;
+      return Trim(*v);
+    }
+  }
+  return std::nullopt;
+}
+
+// Open WebUI's RAG_FILE_MAX_SIZE (FILE_MAX_SIZE is its setting's name, accepted too), in MB, a
+// positive number.
 std::int64_t MaxUploadBytes(const sdk::Host& host) {
-  auto v = host.Env("FILE_MAX_SIZE");
-  if (!v || Trim(*v).empty()) return kDefaultMaxUploadMiB * kMiB;
+  const char* name = "";
+  auto v = FirstEnv(host, {"RAG_FILE_MAX_SIZE", "FILE_MAX_SIZE"}, &name);
+  if (!v) return kDefaultMaxUploadMiB * kMiB;
   double mb = 0;
   try {
     std::size_t used = 0;
@@ -44,7 +59,7 @@ std::int64_t MaxUploadBytes(const sdk::Host& host) {
     mb = -1;
   }
   if (!(mb > 0) || !std::isfinite(mb) || mb > 1024.0 * 1024.0)
-    throw sdk::Error(WH_INVALID, "FILE_MAX_SIZE: expected a size in MB, got '" + *v + "'");
+    throw sdk::Error(WH_INVALID, std::string(name) + ": expected a size in MB, got '" + *v + "'");
   return static_cast<std::int64_t>(mb * static_cast<double>(kMiB));
 }
 
@@ -115,6 +130,18 @@ void FilesPlugin::Shutdown() {
   tasks_.Shutdown();
 }
 
+std::int64_t FilesPlugin::CurrentMaxUploadBytes() const {
+  // Once a plugin (rag) declares Open WebUI's setting, an administrator's lower value applies
+  // too (the route's own limit, answered before the body, is fixed at start).
+  if (auto configured = host_->ConfigJson("rag.file.max_size")) {
+    if (auto mb = sdk::json::Parse(*configured); mb && mb->is_number() && mb->get<double>() > 0) {
+      const double bytes = mb->get<double>() * static_cast<double>(kMiB);
+      if (bytes < static_cast<double>(max_upload_bytes_)) return static_cast<std::int64_t>(bytes);
+    }
+  }
+  return max_upload_bytes_;
+}
+
 std::vector<std::string> FilesPlugin::AllowedExtensions() const {
   std::vector<std::string> out;
   // Once a plugin (rag) declares Open WebUI's setting, the administrator's value applies.
@@ -126,7 +153,8 @@ std::vector<std::string> FilesPlugin::AllowedExtensions() const {
       return out;
     }
   }
-  auto env = host_->Env("ALLOWED_FILE_EXTENSIONS");
+  const char* name = "";
+  auto env = FirstEnv(*host_, {"RAG_ALLOWED_FILE_EXTENSIONS", "ALLOWED_FILE_EXTENSIONS"}, &name);
   if (!env) return out;
   std::string_view rest = *env;
   while (!rest.empty()) {

@@ -62,8 +62,10 @@ class FilesPlugin : public sdk::Plugin {
   // the text to use instead of extracting. Returns the row afterwards.
   std::optional<FileRow> ProcessNow(const std::string& id,
                                     const std::optional<std::string>& content);
-  // The most bytes one upload may have (FILE_MAX_SIZE, read at start).
+  // The most bytes one upload may have (RAG_FILE_MAX_SIZE, read at start): the route's limit.
   std::int64_t max_upload_bytes() const { return max_upload_bytes_; }
+  // That, or the lower rag.file.max_size an administrator saved once a plugin declares it.
+  std::int64_t CurrentMaxUploadBytes() const;
 
  private:
   void AddRoutes();          // routes.cpp
@@ -75,7 +77,7 @@ class FilesPlugin : public sdk::Plugin {
   // records completed or failed on the row. `cancelled` ends it early (shutdown).
   void Process(const std::string& id, const std::optional<std::string>& content,
                const std::function<bool()>& cancelled);
-  // The allowed extensions (ALLOWED_FILE_EXTENSIONS, or rag's setting once it declares one);
+  // The allowed extensions (RAG_ALLOWED_FILE_EXTENSIONS, or rag's setting once it declares one);
   // empty: all.
   std::vector<std::string> AllowedExtensions() const;
 

@@ -61,47 +61,48 @@ void FilesPlugin::AddRoutes() {
   };
 
   // --- POST / : upload (multipart, spooled to disk by the host, 413 before the body) ---
-  host.Route("POST", "/api/v1/files/", Auth::kVerified,
-             sdk::RouteOptions{.max_body_bytes = max_upload_bytes_, .body = sdk::Body::kMultipart},
-             [this](Request& req, Response& res) {
-               const Asker who = AskerOf(req);
-               auto part = req.FormFile("file");
-               if (!part) throw sdk::Unprocessable("missing", "file", "Field required");
-               if (part->size > static_cast<std::uint64_t>(max_upload_bytes_))
-                 throw sdk::TooLarge("Request body too large (limit " +
-                                     std::to_string(max_upload_bytes_) + " bytes)");
-               json client_meta = json::object();
-               if (auto m = req.FormField("metadata"); m && !m->value.empty()) {
-                 auto parsed = sdk::json::Parse(m->value);
-                 if (!parsed || !(parsed->is_object() || parsed->is_null()))
-                   throw sdk::BadRequest(sdk::messages::Default("Invalid metadata format"));
-                 if (parsed->is_object()) client_meta = std::move(*parsed);
-               }
-               const bool process = QueryFlag(req, "process", true);
-               NewFile file;
-               file.owner_id = who.id;
-               file.client_name = std::string(part->filename);
-               file.content_type = std::string(part->content_type);
-               file.client_meta = std::move(client_meta);
-               file.process = process;
-               file.source_path = std::string(part->file_path);
-               file.size = part->size;
-               FileRow row = Create(std::move(file));
-               if (process && !QueryFlag(req, "process_in_background", true)) {
-                 // The caller wants the processed row: wait for the background task (never run
-                 // here).
-                 const auto until = std::chrono::steady_clock::now() + kForegroundWait;
-                 while (row.Status() == "pending" && std::chrono::steady_clock::now() < until &&
-                        WaitWhileConnected(res, std::chrono::milliseconds(200))) {
-                   auto now = store_->Get(row.id);
-                   if (!now) throw sdk::NotFound();
-                   row = std::move(*now);
-                 }
-               }
-               json out = ToModel(row, true);
-               out["status"] = true;
-               sdk::Reply(res, out);
-             });
+  host.Route(
+      "POST", "/api/v1/files/", Auth::kVerified,
+      sdk::RouteOptions{.max_body_bytes = max_upload_bytes_, .body = sdk::Body::kMultipart},
+      [this](Request& req, Response& res) {
+        const Asker who = AskerOf(req);
+        auto part = req.FormFile("file");
+        if (!part) throw sdk::Unprocessable("missing", "file", "Field required");
+        const std::int64_t limit = CurrentMaxUploadBytes();
+        if (part->size > static_cast<std::uint64_t>(limit))
+          throw sdk::TooLarge("Request body too large (limit " + std::to_string(limit) + " bytes)");
+        json client_meta = json::object();
+        if (auto m = req.FormField("metadata"); m && !m->value.empty()) {
+          auto parsed = sdk::json::Parse(m->value);
+          if (!parsed || !(parsed->is_object() || parsed->is_null()))
+            throw sdk::BadRequest(sdk::messages::Default("Invalid metadata format"));
+          if (parsed->is_object()) client_meta = std::move(*parsed);
+        }
+        const bool process = QueryFlag(req, "process", true);
+        NewFile file;
+        file.owner_id = who.id;
+        file.client_name = std::string(part->filename);
+        file.content_type = std::string(part->content_type);
+        file.client_meta = std::move(client_meta);
+        file.process = process;
+        file.source_path = std::string(part->file_path);
+        file.size = part->size;
+        FileRow row = Create(std::move(file));
+        if (process && !QueryFlag(req, "process_in_background", true)) {
+          // The caller wants the processed row: wait for the background task (never run
+          // here).
+          const auto until = std::chrono::steady_clock::now() + kForegroundWait;
+          while (row.Status() == "pending" && std::chrono::steady_clock::now() < until &&
+                 WaitWhileConnected(res, std::chrono::milliseconds(200))) {
+            auto now = store_->Get(row.id);
+            if (!now) throw sdk::NotFound();
+            row = std::move(*now);
+          }
+        }
+        json out = ToModel(row, true);
+        out["status"] = true;
+        sdk::Reply(res, out);
+      });
 
   // --- GET / : the caller's files (an admin's: all), a bare array as 0.6.32 answers ---
   host.Route("GET", "/api/v1/files/", Auth::kVerified, [this](Request& req, Response& res) {

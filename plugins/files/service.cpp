@@ -58,7 +58,7 @@ wh_status Store(void* user, wh_str owner_id, wh_str info_json, wh_str bytes, wh_
     file.bytes = sdk::FromWh(bytes);
     file.size = bytes.len;
     if (file.source_path.empty() &&
-        static_cast<std::int64_t>(file.bytes.size()) > self.max_upload_bytes())
+        static_cast<std::int64_t>(file.bytes.size()) > self.CurrentMaxUploadBytes())
       return WH_INVALID;
     SendJson(sink, sink_user, ToModel(self.Create(std::move(file)), true));
     return WH_OK;

@@ -111,7 +111,7 @@ class Files : public FilesSuite<Files> {
     o.env["WEBUI_PLUGINS_STRICT"] = "true";
     o.env["WEBUI_AUTH_BCRYPT_ROUNDS"] = "4";
     o.env["WEBUI_SECRET_KEY"] = "it-secret-for-the-files-plugin-tests";
-    o.env["FILE_MAX_SIZE"] = "8";
+    o.env["RAG_FILE_MAX_SIZE"] = "8";
     o.env["ALLOWED_FILE_EXTENSIONS"] = "md,txt,bin,html,svg,pdf,png,dat,x";
   }
 

@@ -9,7 +9,7 @@
  * access_control, created_at, updated_at (epoch seconds).
  *
  * Errors: WH_NOT_FOUND (no such file), WH_INVALID (bad JSON or field, unreadable source, more
- * bytes than FILE_MAX_SIZE), WH_UNAVAILABLE (database down: answer 503), WH_ERROR
+ * bytes than RAG_FILE_MAX_SIZE), WH_UNAVAILABLE (database down: answer 503), WH_ERROR
  * (storage failed). Nothing is written to `sink` on error, except by `read`, whose pieces may
  * already have gone out when the storage fails mid-file.
  */
