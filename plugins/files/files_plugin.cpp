@@ -24,6 +24,7 @@ constexpr std::int64_t kMiB = 1024 * 1024;
 constexpr std::int64_t kDefaultMaxUploadMiB = 512;
 // The built-in extraction reads text files up to this size; larger ones complete without content.
 constexpr std::uint64_t kMaxTextBytes = 8 * kMiB;
+constexpr const char* kInterrupted = "Processing was interrupted; upload the file again.";
 
 std::string Trim(std::string_view s) {
   while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
@@ -254,11 +255,19 @@ void FilesPlugin::StartProcessing(const std::string& id) {
   if (started == sdk::TaskRunner::Started::kOk) return;
   // kDuplicate cannot happen for a new id; kFull or a shutdown: say so on the row, so the
   // status stream ends instead of waiting for work nobody will do.
-  auto row = store_->Get(id);
-  if (!row) return;
-  row->data["status"] = "failed";
-  row->data["error"] = "Too many files are being processed; upload this one again later.";
-  store_->SaveData(id, row->data, row->hash, row->meta);
+  MarkFailed(id, "Too many files are being processed; upload this one again later.");
+}
+
+void FilesPlugin::MarkFailed(const std::string& id, const std::string& error) {
+  try {
+    auto row = store_->Get(id);
+    if (!row) return;
+    row->data["status"] = "failed";
+    row->data["error"] = error;
+    store_->SaveData(id, row->data, row->hash, row->meta);
+  } catch (const std::exception& e) {
+    host_->Warn("file " + id + ": cannot record its failure: " + e.what());
+  }
 }
 
 std::optional<FileRow> FilesPlugin::ProcessNow(const std::string& id,
@@ -270,12 +279,21 @@ std::optional<FileRow> FilesPlugin::ProcessNow(const std::string& id,
 void FilesPlugin::Process(const std::string& id, const std::optional<std::string>& content,
                           const std::function<bool()>& cancelled) {
   // Wait for a slot, still noticing a shutdown.
-  while (!slots_.try_acquire_for(std::chrono::milliseconds(200)))
-    if (cancelled()) return;
+  while (!slots_.try_acquire_for(std::chrono::milliseconds(200))) {
+    if (cancelled()) {
+      // Shutting down: the file would stay pending for good (its status stream with it).
+      MarkFailed(id, kInterrupted);
+      return;
+    }
+  }
   struct Release {
     std::counting_semaphore<kProcessing>& s;
     ~Release() { s.release(); }
   } release{slots_};
+  if (cancelled()) {
+    MarkFailed(id, kInterrupted);
+    return;
+  }
 
   auto row = store_->Get(id);
   if (!row) return;  // deleted meanwhile
@@ -307,7 +325,9 @@ void FilesPlugin::Process(const std::string& id, const std::optional<std::string
           if (auto m = result->find("meta"); m != result->end() && m->is_object()) meta.update(*m);
         }
       } else {
-        error = out.empty() ? std::string("Processing failed.") : ValidUtf8(out);
+        error = cancelled()   ? std::string(kInterrupted)
+                : out.empty() ? std::string("Processing failed.")
+                              : ValidUtf8(out);
       }
     } else if (content) {
       text = *content;
@@ -317,7 +337,7 @@ void FilesPlugin::Process(const std::string& id, const std::optional<std::string
   } catch (const std::exception& e) {
     error = std::string("Processing failed: ") + e.what();
   }
-  if (cancelled() && !error && !text) error = "Processing was interrupted; upload the file again.";
+  if (cancelled() && !error && !text) error = kInterrupted;
 
   if (error) {
     data["status"] = "failed";

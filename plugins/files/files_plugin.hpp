@@ -77,6 +77,8 @@ class FilesPlugin : public sdk::Plugin {
   // records completed or failed on the row. `cancelled` ends it early (shutdown).
   void Process(const std::string& id, const std::optional<std::string>& content,
                const std::function<bool()>& cancelled);
+  // Records data.status "failed" with `error` (never throws: called on the way out).
+  void MarkFailed(const std::string& id, const std::string& error);
   // The allowed extensions (RAG_ALLOWED_FILE_EXTENSIONS, or rag's setting once it declares one);
   // empty: all.
   std::vector<std::string> AllowedExtensions() const;

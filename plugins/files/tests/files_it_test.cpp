@@ -513,5 +513,46 @@ TEST_F(FilesWithProcessor, NewContentIsProcessedAgain) {
             404);
 }
 
+// A shutdown ends every file still processing or waiting for its turn as failed, so no status
+// stream waits for work nobody will do after the restart.
+TEST(FilesRestart, AShutdownLeavesNoFilePending) {
+  WH_REQUIRE_BACKEND();
+  Backend backend;
+  HostProcess::Options o;
+  o.env = backend.Env();
+  o.env["WEBUI_PLUGIN_PATH"] =
+      std::string(WEBUI_PLUGIN_BUILD_DIR) + ":" + PluginDir("good") + ":" + FILES_TEST_PLUGIN_DIR;
+  o.env["WEBUI_PLUGINS"] = "files,test_auth,test_files_processor";
+  o.data_dir = TempDir("files-restart");
+  const auto upload = [](int port, const std::string& name) {
+    auto r = Http(port, "POST", "/api/v1/files/", FilePart(name, "raw") + End(),
+                  With(As("user", "u1"), "Content-Type",
+                       std::string("multipart/form-data; boundary=") + kBoundary));
+    EXPECT_EQ(r.status, 200) << r.body;
+    return r.status == 200 ? r.Json().value("id", "") : "";
+  };
+  std::vector<std::string> ids;
+  {
+    HostProcess first(o);
+    std::string why;
+    ASSERT_TRUE(first.Start(&why)) << why;
+    // Four held files take every processing slot; the fifth waits for one.
+    for (int i = 0; i < 5; ++i) ids.push_back(upload(first.port(), "held-r" + std::to_string(i)));
+    ASSERT_TRUE(WaitFor([&] {
+      return Http(first.port(), "GET", "/api/v1/test-processor/calls").Json()["calls"].size() >= 4;
+    }));
+    EXPECT_EQ(first.Stop(), 0);
+  }
+  HostProcess second(o);
+  std::string why;
+  ASSERT_TRUE(second.Start(&why)) << why;
+  for (const auto& id : ids) {
+    auto r = Http(second.port(), "GET", "/api/v1/files/" + id, "", As("user", "u1"));
+    ASSERT_EQ(r.status, 200) << r.body;
+    EXPECT_EQ(r.Json()["data"]["status"], "failed") << r.body;
+    EXPECT_EQ(r.Json()["data"]["error"], "Processing was interrupted; upload the file again.");
+  }
+}
+
 }  // namespace
 }  // namespace webui::testing
