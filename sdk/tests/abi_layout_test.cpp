@@ -1,6 +1,8 @@
 // Freezes the ABI 1.x layout. If one of these fails, a change moved or resized something a built
 // plugin relies on: revert it, or append instead (minor bump), or bump WH_ABI_MAJOR on purpose.
 #include <webui_host/abi.h>
+#include <webui_host/services/file_processor.h>
+#include <webui_host/services/files.h>
 #include <webui_host/services/users.h>
 #include <webui_host/sdk.hpp>
 
@@ -63,6 +65,19 @@ static_assert(offsetof(wh_users_v1, issue_token) == 56);
 static_assert(offsetof(wh_users_v1, set_password) == 64);
 static_assert(offsetof(wh_users_v1, reserved) == 72);
 static_assert(sizeof(wh_users_v1) == 104);
+
+// files.v1: seven calls, then 6 reserved slots.
+static_assert(offsetof(wh_files_v1, store) == 8);
+static_assert(offsetof(wh_files_v1, read) == 24);
+static_assert(offsetof(wh_files_v1, check_access) == 48);
+static_assert(offsetof(wh_files_v1, update) == 56);
+static_assert(offsetof(wh_files_v1, reserved) == 64);
+static_assert(sizeof(wh_files_v1) == 112);
+// file_processor.v1: process, removed, then 4 reserved slots.
+static_assert(offsetof(wh_file_processor_v1, process) == 8);
+static_assert(offsetof(wh_file_processor_v1, removed) == 16);
+static_assert(offsetof(wh_file_processor_v1, reserved) == 24);
+static_assert(sizeof(wh_file_processor_v1) == 56);
 #endif
 
 TEST(AbiLayout, VersionAndSignature) {
