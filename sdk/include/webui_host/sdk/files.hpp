@@ -36,19 +36,20 @@ class Files {
     return DoStore(owner_id, info, {}, path);
   }
   std::optional<nlohmann::json> Get(std::string_view id) const {
-    const auto [vt, user] = Find(WH_SDK_FILES_NEEDS(get));
-    return detail::JsonCall(
-        "files.get", [&](wh_str_sink sink, void* u) { return vt->get(user, ToWh(id), sink, u); });
+    const Provider p = Find(WH_SDK_FILES_NEEDS(get));
+    return detail::JsonCall("files.get", [&](wh_str_sink sink, void* u) {
+      return p.vt->get(p.user, ToWh(id), sink, u);
+    });
   }
   // Every piece of the bytes, in order, to `on_piece`; false when there is no such file.
   bool Read(std::string_view id, const std::function<void(std::string_view)>& on_piece) const {
-    const auto [vt, user] = Find(WH_SDK_FILES_NEEDS(read));
+    const Provider p = Find(WH_SDK_FILES_NEEDS(read));
     struct Ctx {
       const std::function<void(std::string_view)>* fn;
       std::exception_ptr error;
     } ctx{&on_piece, nullptr};
-    const wh_status st = vt->read(
-        user, ToWh(id),
+    const wh_status st = p.vt->read(
+        p.user, ToWh(id),
         [](void* u, wh_str piece) {
           auto* c = static_cast<Ctx*>(u);
           if (c->error) return;
@@ -71,17 +72,17 @@ class Files {
     return out;
   }
   std::optional<std::string> LocalPath(std::string_view id) const {
-    const auto [vt, user] = Find(WH_SDK_FILES_NEEDS(local_path));
+    const Provider p = Find(WH_SDK_FILES_NEEDS(local_path));
     std::string out;
-    const wh_status st = vt->local_path(user, ToWh(id), &detail::AppendSink, &out);
+    const wh_status st = p.vt->local_path(p.user, ToWh(id), &detail::AppendSink, &out);
     if (st == WH_NOT_FOUND) return std::nullopt;
     detail::StatusCall("files.local_path", st);
     return out;
   }
   // False when there was no such file.
   bool Remove(std::string_view id) const {
-    const auto [vt, user] = Find(WH_SDK_FILES_NEEDS(remove));
-    const wh_status st = vt->remove(user, ToWh(id));
+    const Provider p = Find(WH_SDK_FILES_NEEDS(remove));
+    const wh_status st = p.vt->remove(p.user, ToWh(id));
     if (st == WH_NOT_FOUND) return false;
     detail::StatusCall("files.remove", st);
     return true;
@@ -90,19 +91,19 @@ class Files {
   // file (answer 404 either way: a file one may not see does not exist for them).
   std::optional<bool> CheckAccess(std::string_view user_id, std::string_view role,
                                   std::string_view id, std::string_view access) const {
-    const auto [vt, user] = Find(WH_SDK_FILES_NEEDS(check_access));
+    const Provider p = Find(WH_SDK_FILES_NEEDS(check_access));
     int allowed = 0;
     const wh_status st =
-        vt->check_access(user, ToWh(user_id), ToWh(role), ToWh(id), ToWh(access), &allowed);
+        p.vt->check_access(p.user, ToWh(user_id), ToWh(role), ToWh(id), ToWh(access), &allowed);
     if (st == WH_NOT_FOUND) return std::nullopt;
     detail::StatusCall("files.check_access", st);
     return allowed != 0;
   }
   std::optional<nlohmann::json> Update(std::string_view id, const nlohmann::json& patch) const {
-    const auto [vt, user] = Find(WH_SDK_FILES_NEEDS(update));
+    const Provider p = Find(WH_SDK_FILES_NEEDS(update));
     const std::string in = patch.dump();
     return detail::JsonCall("files.update", [&](wh_str_sink sink, void* u) {
-      return vt->update(user, ToWh(id), ToWh(in), sink, u);
+      return p.vt->update(p.user, ToWh(id), ToWh(in), sink, u);
     });
   }
 
@@ -117,10 +118,10 @@ class Files {
   }
   nlohmann::json DoStore(std::string_view owner_id, const nlohmann::json& info,
                          std::string_view bytes, std::string_view path) const {
-    const auto [vt, user] = Find(WH_SDK_FILES_NEEDS(store));
+    const Provider p = Find(WH_SDK_FILES_NEEDS(store));
     const std::string in = info.dump();
     auto r = detail::JsonCall("files.store", [&](wh_str_sink sink, void* u) {
-      return vt->store(user, ToWh(owner_id), ToWh(in), ToWh(bytes), ToWh(path), sink, u);
+      return p.vt->store(p.user, ToWh(owner_id), ToWh(in), ToWh(bytes), ToWh(path), sink, u);
     });
     if (!r) throw Error(WH_NOT_FOUND, "files.store: no result");
     return *r;
