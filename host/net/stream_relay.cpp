@@ -912,10 +912,10 @@ class StreamRelay::Relay final : public RelayExchange {
     if (done()) return;
     finished_ = true;
     std::unique_ptr<RelayClient> client = std::move(client_);
-    if (client) Unregister(client->fd(), client_events_);
-    --owner_.live_;
     Report();
     if (!client) return;
+    Unregister(client->fd(), client_events_);
+    --owner_.live_;
     try {
       client->Finish(reusable);
     } catch (...) {
@@ -1005,8 +1005,9 @@ void StreamRelay::Adopt(std::unique_ptr<RelayClient> client, std::unique_ptr<Rel
   {
     std::lock_guard lock(mu_);
     if (accepting_) {
+      // A fetch without a client is no request in progress: the drain does not wait for it.
+      if (client) ++live_;
       incoming_.emplace_back(std::move(client), std::move(job));
-      ++live_;
       Wake();
       return;
     }

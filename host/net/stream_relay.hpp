@@ -154,7 +154,8 @@ class StreamRelay {
   void AbortAll();
   // AbortAll, a moment for the last bytes, then closes everything and ends the thread.
   void Stop();
-  // Exchanges whose client response is not finished (a gauge).
+  // Exchanges whose client response is not finished (a gauge; fetches without a client are not
+  // counted).
   std::size_t live() const { return live_.load(); }
 
  private:
