@@ -319,6 +319,12 @@ int Run(int argc, char** argv) {
       socket, front_options,
       [&pipeline](Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServerResponse& res,
                   net::WholeResponse& whole) { pipeline.Handle(req, res, &whole); });
+  // Plugins' own upstream exchanges (http_fetch_relay) run on the front's relay threads.
+  host.front = &front;
+  struct FrontGone {
+    plugins::HostServices& host;
+    ~FrontGone() { host.front = nullptr; }
+  } front_gone{host};
   late_gauges.relayed_streams = [&front] { return front.live_relays(); };
   late_gauges.socketio_connected = [io = sockets.get()] { return io->stats().connected; };
   late_gauges.socketio_sessions = [io = sockets.get()] { return io->stats().sessions; };

@@ -371,6 +371,11 @@ void HttpFront::AbortRelays() {
   for (auto& relay : relays_) relay->AbortAll();
 }
 
+void HttpFront::RelayFetch(std::unique_ptr<RelayJob> job) {
+  relays_[next_relay_.fetch_add(1, std::memory_order_relaxed) % relays_.size()]->Adopt(
+      nullptr, std::move(job));
+}
+
 void HttpFront::BeginShutdown() {
   stopping_ = true;
   if (wake_fd_ >= 0) {

@@ -80,6 +80,9 @@ class HttpFront {
   // Ends every relayed stream now (shutdown deadline): the plugin hears WH_ABORTED and the
   // client's stream gets its last event and its end.
   void AbortRelays();
+  // An upstream exchange with no client (http_fetch_relay): the job's handler consumes the
+  // answer on a relay thread. Before Start or after Stop it ends at once (kAborted).
+  void RelayFetch(std::unique_ptr<RelayJob> job);
 
  private:
   struct Connection;

@@ -36,6 +36,9 @@ using Clock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
 constexpr int kMaxRelayEvents = 256;
 constexpr auto kTickInterval = milliseconds(100);
+// A fetch without a client hears from its handler at least this often while the upstream is
+// silent (the http_fetch contract): the plugin may stop an exchange nobody waits for any more.
+constexpr auto kSilenceTick = milliseconds(250);
 constexpr std::size_t kReadBufferBytes = 16 * 1024;
 constexpr std::size_t kMaxUpstreamHeadBytes = 64 * 1024;
 // Reads per readiness event on a plain socket before other exchanges get their turn.
@@ -202,9 +205,13 @@ class StreamRelay::Relay final : public RelayExchange {
   };
 
   Relay(StreamRelay& owner, std::unique_ptr<RelayClient> client, std::unique_ptr<RelayJob> job)
-      : owner_(owner), client_(std::move(client)), job_(std::move(job)), up_(job_->upstream) {
+      : owner_(owner),
+        client_(std::move(client)),
+        job_(std::move(job)),
+        up_(job_->upstream),
+        fetch_only_(client_ == nullptr) {
     const auto now = Clock::now();
-    started_ = last_up_ = last_client_ = now;
+    started_ = last_up_ = last_client_ = last_piece_ = now;
     if (up_.total_timeout.count() > 0) total_deadline_ = now + up_.total_timeout;
     if (!job_->http11) job_->keep_alive = false;  // the body ends with the connection
     forward_ = job_->handler && job_->handler->forward_body();
@@ -212,14 +219,17 @@ class StreamRelay::Relay final : public RelayExchange {
 
   ~Relay() {
     CloseUpstream(true);
-    if (client_) {
-      Unregister(client_->fd(), client_events_);
+    if (!finished_) {
       Report();
-      client_->Finish(false);
+      if (client_) {
+        Unregister(client_->fd(), client_events_);
+        client_->Finish(false);
+      }
     }
   }
 
-  bool done() const { return client_ == nullptr; }
+  // The client's response is over (a fetch without a client: the exchange is).
+  bool done() const { return finished_; }
   bool ended() const { return ended_; }
 
   void Begin() {
@@ -271,6 +281,10 @@ class StreamRelay::Relay final : public RelayExchange {
                    "read timeout: no data from " + up_.where + " for " + Ms(up_.read_timeout));
       }
     }
+    if (fetch_only_ && !ended_ && now - last_piece_ >= kSilenceTick) {
+      last_piece_ = now;
+      if (!CallOnData({})) return End(RelayOutcome::kOk, handler_error_);
+    }
     if (Pending() > 0 && now - last_client_ >= up_.read_timeout) {
       spdlog::debug("relay: a client read nothing for {}; dropped", Ms(up_.read_timeout));
       ClientGone();
@@ -297,6 +311,7 @@ class StreamRelay::Relay final : public RelayExchange {
   // --- RelayExchange (from the handler's callbacks, on this thread) ---
 
   RelayCall BeginStream(int status, std::string_view content_type) override {
+    if (fetch_only_) return RelayCall::kInvalid;
     if (client_gone_ || done()) return RelayCall::kClosed;
     if (state_ != ClientState::kNothing) return RelayCall::kConflict;
     if (status < 100 || status > 599) return RelayCall::kInvalid;
@@ -316,6 +331,7 @@ class StreamRelay::Relay final : public RelayExchange {
   }
 
   RelayCall Write(std::string_view bytes) override {
+    if (fetch_only_) return RelayCall::kInvalid;
     if (client_gone_ || done()) return RelayCall::kClosed;
     if (state_ != ClientState::kStreaming) return RelayCall::kConflict;
     if (bytes.empty() || job_->head_only) return RelayCall::kOk;
@@ -335,6 +351,7 @@ class StreamRelay::Relay final : public RelayExchange {
   }
 
   RelayCall Respond(int status, std::string_view content_type, std::string_view body) override {
+    if (fetch_only_) return RelayCall::kInvalid;
     if (client_gone_ || done()) return RelayCall::kClosed;
     if (state_ != ClientState::kNothing) return RelayCall::kConflict;
     if (status < 100 || status > 599 || HasCrLf(content_type)) return RelayCall::kInvalid;
@@ -648,6 +665,7 @@ class StreamRelay::Relay final : public RelayExchange {
       return true;
     });
     if (!decoded_.empty()) {
+      last_piece_ = Clock::now();
       const bool keep_going = CallOnData(decoded_);
       if (forward_ && state_ == ClientState::kStreaming) Write(decoded_);
       if (!keep_going) return End(RelayOutcome::kOk, handler_error_);
@@ -754,7 +772,7 @@ class StreamRelay::Relay final : public RelayExchange {
       } catch (...) {
       }
     }
-    if (!client_gone_) {
+    if (!client_gone_ && !fetch_only_) {
       if (state_ == ClientState::kNothing) {
         QueueWhole(502, "", FailureDetail(outcome));
       } else if (state_ == ClientState::kStreaming) {
@@ -849,7 +867,7 @@ class StreamRelay::Relay final : public RelayExchange {
 
  private:
   void SetClientInterest() {
-    if (done()) return;
+    if (done() || fetch_only_) return;
     // Never EPOLLIN: a pipelined request must not spin the loop; a departure shows as RDHUP.
     const std::uint32_t events = EPOLLRDHUP | (Pending() > 0 ? EPOLLOUT : 0u);
     epoll_event ev{};
@@ -892,10 +910,12 @@ class StreamRelay::Relay final : public RelayExchange {
 
   void FinishClient(bool reusable) {
     if (done()) return;
-    Unregister(client_->fd(), client_events_);
+    finished_ = true;
     std::unique_ptr<RelayClient> client = std::move(client_);
-    --owner_.live_;
     Report();
+    if (!client) return;
+    Unregister(client->fd(), client_events_);
+    --owner_.live_;
     try {
       client->Finish(reusable);
     } catch (...) {
@@ -906,6 +926,9 @@ class StreamRelay::Relay final : public RelayExchange {
   std::unique_ptr<RelayClient> client_;
   std::unique_ptr<RelayJob> job_;
   const RelayUpstream& up_;
+  const bool fetch_only_;         // http_fetch_relay: no client, the callbacks consume the answer
+  bool finished_ = false;         // the client's response (or the fetch) is over
+  Clock::time_point last_piece_;  // the handler last heard from the upstream (or a tick)
   Tag up_tag_{this, true};
   Tag client_tag_{this, false};
 
@@ -982,8 +1005,9 @@ void StreamRelay::Adopt(std::unique_ptr<RelayClient> client, std::unique_ptr<Rel
   {
     std::lock_guard lock(mu_);
     if (accepting_) {
+      // A fetch without a client is no request in progress: the drain does not wait for it.
+      if (client) ++live_;
       incoming_.emplace_back(std::move(client), std::move(job));
-      ++live_;
       Wake();
       return;
     }

@@ -146,13 +146,16 @@ class StreamRelay {
 
   void Start();
   // Takes an exchange over (any thread). Before Start or after Stop the exchange ends at once.
+  // Without a client (http_fetch_relay) the handler alone consumes the answer: the relay_*
+  // calls answer kInvalid, and OnData gets an empty chunk at least every 250 ms of silence.
   void Adopt(std::unique_ptr<RelayClient> client, std::unique_ptr<RelayJob> job);
   // Ends every exchange in progress with kAborted (the client's stream gets its last event and
   // its end). Does not wait.
   void AbortAll();
   // AbortAll, a moment for the last bytes, then closes everything and ends the thread.
   void Stop();
-  // Exchanges whose client response is not finished (a gauge).
+  // Exchanges whose client response is not finished (a gauge; fetches without a client are not
+  // counted).
   std::size_t live() const { return live_.load(); }
 
  private:

@@ -444,6 +444,106 @@ TEST_F(StreamRelayTest, ShutdownEndsTheStreamWithAnErrorEvent) {
   EXPECT_TRUE(EndsChunked(rest)) << rest;
 }
 
+// --- fetches without a client (http_fetch_relay) ------------------------------------------------
+
+// Keeps the body; counts the silence ticks; stops after `stop_after_ticks` of them (0: never).
+class FetchHandler final : public RelayHandler {
+ public:
+  FetchHandler(Ended& ended, int stop_after_ticks = 0)
+      : ended_(ended), stop_after_ticks_(stop_after_ticks) {}
+  ~FetchHandler() override {
+    std::lock_guard lock(ended_.mu);
+    ended_.released = true;
+    ended_.cv.notify_all();
+  }
+  bool forward_body() const override { return true; }
+  bool OnHead(RelayExchange& ex, int status, const RelayHeaders&) override {
+    // No client: nothing can be sent to one.
+    EXPECT_EQ(ex.BeginStream(200, "text/event-stream"), RelayCall::kInvalid);
+    EXPECT_EQ(ex.Respond(200, "text/plain", "x"), RelayCall::kInvalid);
+    std::lock_guard lock(ended_.mu);
+    ended_.head_status = status;
+    return true;
+  }
+  bool OnData(RelayExchange& ex, std::string_view chunk) override {
+    EXPECT_EQ(ex.Write("x"), RelayCall::kInvalid);
+    if (chunk.empty()) return stop_after_ticks_ == 0 || ++ticks_ < stop_after_ticks_;
+    kept_ += chunk;
+    std::lock_guard lock(ended_.mu);
+    ended_.data_bytes += chunk.size();
+    return true;
+  }
+  void OnEnd(RelayExchange&, RelayOutcome outcome, std::string_view message) override {
+    std::lock_guard lock(ended_.mu);
+    ended_.ended = true;
+    ended_.outcome = outcome;
+    ended_.message = kept_.empty() ? std::string(message) : kept_;
+  }
+
+ private:
+  Ended& ended_;
+  int stop_after_ticks_;
+  int ticks_ = 0;
+  std::string kept_;
+};
+
+std::unique_ptr<RelayJob> FetchJob(const std::string& url, std::unique_ptr<RelayHandler> handler) {
+  std::string error;
+  auto upstream = PrepareRelayUpstream("POST", url, {}, "{}", 2s, 10s, 0ms, error);
+  EXPECT_TRUE(upstream) << error;
+  auto job = std::make_unique<RelayJob>();
+  if (upstream) job->upstream = std::move(*upstream);
+  job->handler = std::move(handler);
+  return job;
+}
+
+TEST_F(StreamRelayTest, AFetchWithoutAClientHandsTheWholeBodyToItsHandler) {
+  const std::string body = "data: one\n\ndata: two\n\n";
+  Upstream upstream([&](int fd) {
+    SendAll(fd,
+            "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n" + Chunk(body) + "0\r\n\r\n");
+    char c;
+    ::recv(fd, &c, 1, 0);  // until the relay lets go
+  });
+  relay_.Adopt(nullptr, FetchJob(upstream.url(), std::make_unique<FetchHandler>(ended_)));
+  ASSERT_TRUE(ended_.WaitReleased(10s));
+  EXPECT_TRUE(ended_.ended);
+  EXPECT_EQ(ended_.outcome, RelayOutcome::kOk);
+  EXPECT_EQ(ended_.head_status, 200);
+  EXPECT_EQ(ended_.message, body);
+  EXPECT_EQ(relay_.live(), 0u);  // no client's response: never counted
+}
+
+TEST_F(StreamRelayTest, ASilentFetchTicksItsHandlerWhichCanDropTheUpstream) {
+  std::promise<Clock::time_point> upstream_saw_close;
+  Upstream upstream([&](int fd) {
+    // The head, then nothing: only the silence ticks reach the handler.
+    SendAll(fd, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n");
+    char body[2];
+    ::recv(fd, body, sizeof body, MSG_WAITALL);  // the request's "{}"
+    char c;
+    pollfd p{fd, POLLIN, 0};
+    ::poll(&p, 1, 10000);
+    ::recv(fd, &c, 1, MSG_DONTWAIT);
+    upstream_saw_close.set_value(Clock::now());
+  });
+  auto closed = upstream_saw_close.get_future();
+  const auto started = Clock::now();
+  relay_.Adopt(nullptr, FetchJob(upstream.url(), std::make_unique<FetchHandler>(ended_, 3)));
+  ASSERT_TRUE(ended_.WaitReleased(10s));
+  EXPECT_EQ(ended_.outcome, RelayOutcome::kOk);
+  ASSERT_EQ(closed.wait_for(5s), std::future_status::ready);
+  // Three ticks of at most 250 ms (plus the 100 ms loop), well before the 10 s read timeout.
+  EXPECT_LT(closed.get() - started, 3s);
+}
+
+TEST_F(StreamRelayTest, AFetchAfterStopEndsAtOnceAsAborted) {
+  relay_.Stop();
+  relay_.Adopt(nullptr, FetchJob("http://127.0.0.1:9/x", std::make_unique<FetchHandler>(ended_)));
+  ASSERT_TRUE(ended_.WaitReleased(1s));
+  EXPECT_EQ(ended_.outcome, RelayOutcome::kAborted);
+}
+
 // --- https upstreams --------------------------------------------------------------------------
 
 using webui::outbound::testing::WriteSelfSigned;

@@ -8,6 +8,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "net/http_front.hpp"
 #include "net/stream_relay.hpp"
 #include "outbound/http_client.hpp"
 #include "plugins/host_services.hpp"
@@ -716,48 +717,84 @@ class PluginRelay final : public net::RelayHandler {
   bool ended_ = false;
 };
 
+// Without a whole handler there is no release to call: refused without touching `user`.
+bool WholeHandler(const wh_relay_handler* handler) {
+  return handler != nullptr && handler->struct_size >= sizeof(wh_relay_handler);
+}
+
+// The plugin's handler, owned; null (release already called) when out of memory.
+std::unique_ptr<PluginRelay> WrapRelayHandler(const wh_relay_handler& handler, void* user) {
+  try {
+    return std::make_unique<PluginRelay>(handler, user);
+  } catch (...) {
+    if (handler.release != nullptr) handler.release(user);
+    return nullptr;
+  }
+}
+
+// The relay's job for `upstream` with `plugin` as its handler, or null when the request is
+// unusable (`plugin` is then still the caller's). Resolving blocks: this runs on the calling
+// thread, never on a relay thread.
+std::unique_ptr<net::RelayJob> PrepareRelayJob(const char* what, const wh_http_request* upstream,
+                                               std::unique_ptr<PluginRelay>& plugin) {
+  if (upstream == nullptr ||
+      upstream->struct_size < offsetof(wh_http_request, total_timeout_ms) + sizeof(uint32_t))
+    return nullptr;
+  net::RelayHeaders headers;
+  for (size_t i = 0; i < upstream->header_count; ++i)
+    headers.emplace_back(std::string(View(upstream->headers[i].name)),
+                         std::string(View(upstream->headers[i].value)));
+  // The same defaults as http_fetch (outbound::Request).
+  const outbound::Request defaults;
+  const auto ms = [](uint32_t value, std::chrono::milliseconds fallback) {
+    return value != 0 ? std::chrono::milliseconds(value) : fallback;
+  };
+  std::string error;
+  auto prepared = net::PrepareRelayUpstream(
+      View(upstream->method), View(upstream->url), headers, std::string(View(upstream->body)),
+      ms(upstream->connect_timeout_ms, defaults.connect_timeout),
+      ms(upstream->read_timeout_ms, defaults.read_timeout),
+      ms(upstream->total_timeout_ms, defaults.total_timeout), error);
+  if (!prepared) {
+    spdlog::debug("{} refused: {}", what, error);
+    return nullptr;
+  }
+  auto job = std::make_unique<net::RelayJob>();
+  job->upstream = std::move(*prepared);
+  job->handler = std::move(plugin);
+  return job;
+}
+
 wh_status ResRelay(wh_response_host_ptr* r, const wh_http_request* upstream,
                    const wh_relay_handler* handler, void* user) {
-  // Without a whole handler there is no release to call: refuse without touching `user`.
-  if (handler == nullptr || handler->struct_size < sizeof(wh_relay_handler)) return WH_INVALID;
-  std::unique_ptr<PluginRelay> plugin;
-  try {
-    plugin = std::make_unique<PluginRelay>(*handler, user);
-  } catch (...) {
-    if (handler->release != nullptr) handler->release(user);
-    return WH_ERROR;
-  }
+  if (!WholeHandler(handler)) return WH_INVALID;
+  std::unique_ptr<PluginRelay> plugin = WrapRelayHandler(*handler, user);
+  if (!plugin) return WH_ERROR;
   // From here on every early return releases the plugin's `user` (the unique_ptr).
   return Guard("res_relay", nullptr, nullptr, [&] {
-    if (upstream == nullptr ||
-        upstream->struct_size < offsetof(wh_http_request, total_timeout_ms) + sizeof(uint32_t))
-      return WH_INVALID;
-    net::RelayHeaders headers;
-    for (size_t i = 0; i < upstream->header_count; ++i)
-      headers.emplace_back(std::string(View(upstream->headers[i].name)),
-                           std::string(View(upstream->headers[i].value)));
-    // The same defaults as http_fetch (outbound::Request).
-    const outbound::Request defaults;
-    const auto ms = [](uint32_t value, std::chrono::milliseconds fallback) {
-      return value != 0 ? std::chrono::milliseconds(value) : fallback;
-    };
-    std::string error;
-    // Resolving blocks: done here, on the worker, never on the relay thread.
-    auto prepared = net::PrepareRelayUpstream(
-        View(upstream->method), View(upstream->url), headers, std::string(View(upstream->body)),
-        ms(upstream->connect_timeout_ms, defaults.connect_timeout),
-        ms(upstream->read_timeout_ms, defaults.read_timeout),
-        ms(upstream->total_timeout_ms, defaults.total_timeout), error);
-    if (!prepared) {
-      spdlog::debug("res_relay refused: {}", error);
-      return WH_INVALID;
-    }
-    auto job = std::make_unique<net::RelayJob>();
-    job->upstream = std::move(*prepared);
     PluginRelay* plugin_side = plugin.get();
-    job->handler = std::move(plugin);
+    auto job = PrepareRelayJob("res_relay", upstream, plugin);
+    if (!job) return WH_INVALID;
     if (!Ctx(r).BeginRelay(job)) return WH_CONFLICT;  // `job` still ours: released here
     plugin_side->set_handed_over();
+    return WH_OK;
+  });
+}
+
+wh_status HttpFetchRelay(wh_plugin_host_ptr* self, const wh_http_request* request,
+                         const wh_relay_handler* handler, void* user) {
+  if (!WholeHandler(handler)) return WH_INVALID;
+  std::unique_ptr<PluginRelay> plugin = WrapRelayHandler(*handler, user);
+  if (!plugin) return WH_ERROR;
+  return Guard("http_fetch_relay", nullptr, nullptr, [&] {
+    net::HttpFront* front = Rec(self).host->front.load();
+    if (front == nullptr) return WH_UNAVAILABLE;
+    PluginRelay* plugin_side = plugin.get();
+    auto job = PrepareRelayJob("http_fetch_relay", request, plugin);
+    if (!job) return WH_INVALID;
+    // Handed over: on_end comes from the relay (or from the job's end when it never ran).
+    plugin_side->set_handed_over();
+    front->RelayFetch(std::move(job));
     return WH_OK;
   });
 }
@@ -862,6 +899,7 @@ wh_host_api MakeTable() {
   t.relay_begin_stream = RelayBeginStream;
   t.relay_write = RelayWrite;
   t.relay_respond = RelayRespond;
+  t.http_fetch_relay = HttpFetchRelay;
   t.route_add_ex = RouteAddEx;
   t.req_form_part_count = ReqFormPartCount;
   t.req_form_part_at = ReqFormPartAt;

@@ -3,6 +3,8 @@
 
 #include <webui_host/abi.h>
 
+#include <atomic>
+
 #include "config/host_config.hpp"
 #include "config/persistent_config.hpp"
 #include "config/settings.hpp"
@@ -11,6 +13,10 @@
 #include "kv/kv_store.hpp"
 #include "plugins/service_registry.hpp"
 #include "storage/database.hpp"
+
+namespace webui::net {
+class HttpFront;
+}
 
 namespace webui::plugins {
 
@@ -23,6 +29,9 @@ struct HostServices {
   http::Router& router;
   http::Pipeline& pipeline;
   ServiceRegistry& services;
+  // The connection front once it serves (its relay threads carry http_fetch_relay); null
+  // during plugin init and after the front is gone.
+  std::atomic<net::HttpFront*> front{nullptr};
 };
 
 // The table handed to every plugin's init (static, lives for the whole process).

@@ -76,7 +76,13 @@ class ChatPlugin : public sdk::Plugin {
   void HandleCompletion(sdk::Request& req, sdk::Response& res);
   void StreamDirect(const ResolvedModel& rm, const json& payload, sdk::Response& res);
   struct BackgroundJob;
+  struct BackgroundProgress;
+  // A background completion on a task runner thread (a provider without chat_completion_async).
   void RunBackground(Task& task, const BackgroundJob& job);
+  // A background completion read on the host's relay; `task` is tracked by tasks_.
+  void StreamBackground(std::shared_ptr<Task> task, BackgroundJob job);
+  // Saves and announces the result, then the title (blocking: never on a relay thread).
+  void FinishBackground(BackgroundProgress& progress, const sdk::ServiceResult& call);
   void Emit(const BackgroundJob& job, const json& event);
   void GenerateTitle(const BackgroundJob& job, const std::string& answer);
 

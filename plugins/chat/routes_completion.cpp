@@ -173,9 +173,19 @@ void ChatPlugin::HandleCompletion(Request& req, Response& res) {
     job.messages = body.value("messages", json::array());
     job.background_tasks = body.value("background_tasks", json());
     job.local = local;
-    auto task_id =
-        tasks_->Start(chat_id, user.id, [this, job](Task& task) { RunBackground(task, job); });
-    // Shutting down, or TaskRegistry::kMaxRunning background completions already run.
+    std::optional<std::string> task_id;
+    if (rm.provider->HasChatAsync()) {
+      // Read on the host's relay: no thread waits for the model (a provider that cannot, below,
+      // gets one of the task runner's).
+      if (auto task = tasks_->Track(chat_id, user.id)) {
+        task_id = (*task)->id();
+        StreamBackground(std::move(*task), std::move(job));
+      }
+    } else {
+      task_id =
+          tasks_->Start(chat_id, user.id, [this, job](Task& task) { RunBackground(task, job); });
+    }
+    // Shutting down, or TaskRegistry's limit of background completions reached.
     if (!task_id) throw HttpError(503, sdk::kServiceUnavailable);
     sdk::Reply(res, json{{"status", true}, {"task_id", *task_id}});
     return;
@@ -283,47 +293,96 @@ void ChatPlugin::Emit(const BackgroundJob& job, const json& event) {
   }
 }
 
-void ChatPlugin::RunBackground(Task& task, const BackgroundJob& job) {
-  struct Ctx {
-    ChatPlugin* self;
-    const BackgroundJob* job;
-    Task* task;
-    bool stream;
-    std::string content;
-    json whole;
-    std::string stream_error;
-  } ctx{this, &job, &task, WantsStream(job.payload), {}, json(), {}};
+// What a background completion has received so far; fed piece by piece, on whichever thread
+// reads the model (a task runner thread, or the host's relay: nothing here blocks).
+struct ChatPlugin::BackgroundProgress {
+  BackgroundProgress(ChatPlugin* self, BackgroundJob job, std::shared_ptr<Task> task)
+      : self(self),
+        job(std::move(job)),
+        task(std::move(task)),
+        stream(WantsStream(this->job.payload)) {}
 
-  auto on_piece = [c = &ctx](std::string_view piece) -> bool {
-    if (c->task->Cancelled()) return false;
+  // false: stop reading (the task was stopped).
+  bool OnPiece(std::string_view piece) {
+    if (task->Cancelled()) return false;
     if (piece.empty()) return true;
     try {
       json chunk = sdk::json::Parse(piece).value_or(json(json::value_t::discarded));
       if (chunk.is_discarded()) return true;
-      if (!c->stream) {
-        c->whole = std::move(chunk);
+      if (!stream) {
+        whole = std::move(chunk);
         return true;
       }
       if (chunk.contains("error") && !chunk["error"].is_null()) {
         const json& e = chunk["error"];
-        c->stream_error = e.is_object() ? e.value("message", Dump(e)) : Dump(e);
-        c->self->Emit(*c->job, {{"type", "chat:completion"}, {"data", {{"error", e}}}});
+        stream_error = e.is_object() ? e.value("message", Dump(e)) : Dump(e);
+        self->Emit(job, {{"type", "chat:completion"}, {"data", {{"error", e}}}});
         return true;
       }
       if (chunk.contains("usage") && chunk["usage"].is_object())
-        c->self->Emit(*c->job,
-                      {{"type", "chat:completion"}, {"data", {{"usage", chunk["usage"]}}}});
+        self->Emit(job, {{"type", "chat:completion"}, {"data", {{"usage", chunk["usage"]}}}});
       const std::string delta = ChunkDeltaContent(chunk);
       if (!delta.empty()) {
-        c->content += delta;
+        content += delta;
         // Cumulative content, as upstream sends it: a late listener still shows everything.
-        c->self->Emit(*c->job, {{"type", "chat:completion"}, {"data", {{"content", c->content}}}});
+        self->Emit(job, {{"type", "chat:completion"}, {"data", {{"content", content}}}});
       }
     } catch (...) {
     }
     return true;
-  };
+  }
 
+  ChatPlugin* self;
+  BackgroundJob job;
+  std::shared_ptr<Task> task;
+  bool stream;
+  std::string content;
+  json whole;
+  std::string stream_error;
+};
+
+void ChatPlugin::RunBackground(Task& task, const BackgroundJob& job) {
+  // The runner owns `task` for as long as this runs: a non-owning handle to it.
+  BackgroundProgress progress(this, job, std::shared_ptr<Task>(&task, [](Task*) {}));
+  const sdk::ServiceResult call = job.model.provider->Chat(
+      Dump(job.payload), [&progress](std::string_view piece) { return progress.OnPiece(piece); });
+  FinishBackground(progress, call);
+}
+
+void ChatPlugin::StreamBackground(std::shared_ptr<Task> task, BackgroundJob job) {
+  // Pieces arrive on the relay thread; the end (database, title: blocking work) is posted to
+  // the registry's workers, and the task stays listed until that is done.
+  class Consumer final : public sdk::ModelProvider::ChatConsumer {
+   public:
+    explicit Consumer(std::shared_ptr<BackgroundProgress> progress)
+        : progress_(std::move(progress)) {}
+    bool OnPiece(std::string_view piece) override { return progress_->OnPiece(piece); }
+    void OnEnd(const sdk::ServiceResult& result) override {
+      auto progress = progress_;
+      ChatPlugin* self = progress->self;
+      const std::string id = progress->task->id();
+      const bool posted = self->tasks_->Post([progress, result] {
+        progress->self->FinishBackground(*progress, result);
+        progress->self->tasks_->Finish(progress->task->id());
+      });
+      if (!posted) self->tasks_->Finish(id);  // shutting down: nothing more is saved
+    }
+
+   private:
+    std::shared_ptr<BackgroundProgress> progress_;
+  };
+  const std::string request = Dump(job.payload);
+  const sdk::ModelProvider provider = *job.model.provider;
+  auto progress = std::make_shared<BackgroundProgress>(this, std::move(job), std::move(task));
+  if (!provider.ChatAsync(request, std::make_unique<Consumer>(progress))) {
+    FinishBackground(*progress, sdk::ServiceResult{WH_ERROR, 500, "the model provider refused"});
+    tasks_->Finish(progress->task->id());
+  }
+}
+
+void ChatPlugin::FinishBackground(BackgroundProgress& progress, const sdk::ServiceResult& call) {
+  const BackgroundJob& job = progress.job;
+  const Task& task = *progress.task;
   auto save = [&](json fields) {
     if (job.local) return;
     fields["id"] = job.message_id;
@@ -344,37 +403,36 @@ void ChatPlugin::RunBackground(Task& task, const BackgroundJob& job) {
     return nullptr;
   };
 
-  const std::string request = Dump(job.payload);
-  const sdk::ServiceResult call = job.model.provider->Chat(request, on_piece);
   const wh_status st = call.status;
   const std::string& error = call.error;
 
   if (task.Cancelled()) {
     Emit(job, {{"type", "chat:tasks:cancel"}});
-    save({{"content", ctx.content}, {"done", true}});
+    save({{"content", progress.content}, {"done", true}});
     return;
   }
-  if (!ctx.stream && st == WH_OK) {
-    ctx.content = CompletionContent(ctx.whole);
-    if (!ctx.content.empty()) Emit(job, {{"type", "chat:completion"}, {"data", ctx.whole}});
+  if (!progress.stream && st == WH_OK) {
+    progress.content = CompletionContent(progress.whole);
+    if (!progress.content.empty())
+      Emit(job, {{"type", "chat:completion"}, {"data", progress.whole}});
   }
   std::string failure;
   if (st != WH_OK)
     failure = ErrorText(st, error);
-  else if (!ctx.stream_error.empty())
-    failure = ctx.stream_error;
+  else if (!progress.stream_error.empty())
+    failure = progress.stream_error;
   if (!failure.empty()) {
     if (st != WH_OK)
       Emit(job, {{"type", "chat:completion"}, {"data", {{"error", {{"message", failure}}}}}});
-    save({{"content", ctx.content}, {"error", {{"content", failure}}}, {"done", true}});
+    save({{"content", progress.content}, {"error", {{"content", failure}}}, {"done", true}});
   } else {
-    save({{"content", ctx.content}, {"done", true}});
+    save({{"content", progress.content}, {"done", true}});
   }
   Emit(job, {{"type", "chat:completion"},
-             {"data", {{"done", true}, {"content", ctx.content}, {"title", chat_title()}}}});
+             {"data", {{"done", true}, {"content", progress.content}, {"title", chat_title()}}}});
   if (failure.empty() && !task.Cancelled()) {
     try {
-      GenerateTitle(job, ctx.content);
+      GenerateTitle(job, progress.content);
     } catch (const std::exception& e) {
       host_->Warn(std::string("title generation failed: ") + e.what());
     }

@@ -37,6 +37,59 @@ std::optional<std::string> TaskRegistry::Start(const std::string& chat_id,
   return std::nullopt;
 }
 
+std::optional<std::shared_ptr<Task>> TaskRegistry::Track(const std::string& chat_id,
+                                                         const std::string& user_id) {
+  TaskInfo info{NewUuid(), chat_id, user_id};
+  auto task = std::make_shared<Task>(info.id, "chat " + chat_id);
+  {
+    std::lock_guard lock(mu_);
+    if (shutting_down_ || tracked_.size() >= kMaxTracked) return std::nullopt;
+    active_[info.id] = info;
+    tracked_[info.id] = task;
+  }
+  if (board_ != nullptr) board_->Add(info, kAliveFor);
+  return task;
+}
+
+void TaskRegistry::Finish(const std::string& task_id) {
+  {
+    std::lock_guard lock(mu_);
+    if (tracked_.erase(task_id) == 0) return;
+    active_.erase(task_id);
+  }
+  if (board_ != nullptr) board_->Remove(task_id);
+}
+
+bool TaskRegistry::Post(std::function<void()> fn) {
+  std::lock_guard lock(mu_);
+  if (shutting_down_) return false;
+  posted_.push_back(std::move(fn));
+  if (idle_post_workers_ == 0 && post_workers_.size() < kPostWorkers)
+    post_workers_.emplace_back([this] { PostWorker(); });
+  else
+    posted_cv_.notify_one();
+  return true;
+}
+
+void TaskRegistry::PostWorker() {
+  std::unique_lock lock(mu_);
+  for (;;) {
+    ++idle_post_workers_;
+    posted_cv_.wait(lock, [this] { return shutting_down_ || !posted_.empty(); });
+    --idle_post_workers_;
+    // At shutdown what was posted still runs (it saves answers), then the worker ends.
+    if (posted_.empty()) return;
+    auto fn = std::move(posted_.front());
+    posted_.pop_front();
+    lock.unlock();
+    try {
+      fn();
+    } catch (...) {
+    }
+    lock.lock();
+  }
+}
+
 std::vector<TaskInfo> TaskRegistry::All() const {
   std::vector<TaskInfo> out;
   std::set<std::string> seen;
@@ -73,7 +126,14 @@ std::optional<std::string> TaskRegistry::OwnerOf(const std::string& task_id) con
   return std::nullopt;
 }
 
-bool TaskRegistry::StopLocal(const std::string& task_id) { return runner_.Cancel(task_id); }
+bool TaskRegistry::StopLocal(const std::string& task_id) {
+  if (runner_.Cancel(task_id)) return true;
+  std::lock_guard lock(mu_);
+  auto it = tracked_.find(task_id);
+  if (it == tracked_.end()) return false;
+  it->second->Cancel();
+  return true;
+}
 
 bool TaskRegistry::Stop(const std::string& task_id) {
   if (StopLocal(task_id)) return true;
@@ -86,7 +146,11 @@ bool TaskRegistry::Stop(const std::string& task_id) {
   return false;
 }
 
-size_t TaskRegistry::Running() const { return runner_.Running(); }
+size_t TaskRegistry::Running() const {
+  const size_t threaded = runner_.Running();
+  std::lock_guard lock(mu_);
+  return threaded + tracked_.size();
+}
 
 void TaskRegistry::RefreshLoop() {
   std::unique_lock lock(mu_);
@@ -113,6 +177,14 @@ void TaskRegistry::Shutdown() {
   if (refresher_.joinable()) refresher_.join();
   // Only the first call: the board may be gone by the destructor's.
   if (first && board_ != nullptr) board_->StopListening();
+  std::vector<std::thread> workers;
+  {
+    std::lock_guard lock(mu_);
+    for (auto& [id, task] : tracked_) task->Cancel();
+    workers.swap(post_workers_);
+  }
+  posted_cv_.notify_all();
+  for (auto& w : workers) w.join();
   runner_.Shutdown();  // cancels every task and joins every thread
 }
 

@@ -7,6 +7,7 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
@@ -54,6 +55,10 @@ class TaskRegistry {
   static constexpr std::chrono::milliseconds kRefreshEvery{15000};
   // Background completions running at once on this instance; more answer 503.
   static constexpr size_t kMaxRunning = 256;
+  // Background completions read on the host's relay (no thread each) at once; more answer 503.
+  static constexpr size_t kMaxTracked = 10000;
+  // Threads that run posted work (the end of a tracked task: saving, a title).
+  static constexpr size_t kPostWorkers = 4;
 
   // `board` may be null (this instance only); it must outlive the registry's Shutdown().
   explicit TaskRegistry(TaskBoard* board = nullptr);
@@ -64,6 +69,14 @@ class TaskRegistry {
   // Runs `fn` on its own thread; nullopt once shutting down or when kMaxRunning run.
   std::optional<std::string> Start(const std::string& chat_id, const std::string& user_id,
                                    std::function<void(Task&)> fn);
+  // A task that holds no thread (its work runs in callbacks elsewhere): listed and stoppable
+  // like the others until Finish. nullopt once shutting down or when kMaxTracked are tracked.
+  std::optional<std::shared_ptr<Task>> Track(const std::string& chat_id,
+                                             const std::string& user_id);
+  void Finish(const std::string& task_id);
+  // Runs `fn` on one of a few worker threads of the registry, in order of posting (work that
+  // must not run where it was decided, e.g. on a relay thread). False once shutting down.
+  bool Post(std::function<void()> fn);
   // Task ids of every instance; `user_id` empty = everybody's.
   std::vector<std::string> List(const std::string& user_id = {}) const;
   std::vector<std::string> ListByChat(const std::string& chat_id) const;
@@ -79,12 +92,18 @@ class TaskRegistry {
   bool StopLocal(const std::string& task_id);
   std::vector<TaskInfo> All() const;  // this instance's and the board's, each task once
   void RefreshLoop();
+  void PostWorker();
 
   TaskBoard* board_;
   mutable std::mutex mu_;
   std::condition_variable wake_;
   bool shutting_down_ = false;
-  std::map<std::string, TaskInfo> active_;  // what the runner runs, as listed
+  std::map<std::string, TaskInfo> active_;  // what the runner runs or is tracked, as listed
+  std::map<std::string, std::shared_ptr<Task>> tracked_;
+  std::deque<std::function<void()>> posted_;
+  std::condition_variable posted_cv_;
+  std::vector<std::thread> post_workers_;  // started as work arrives, up to kPostWorkers
+  size_t idle_post_workers_ = 0;
   std::thread refresher_;
   sdk::TaskRunner runner_{kMaxRunning};  // declared last: its threads end before the rest goes
 };

@@ -512,8 +512,8 @@ class OllamaPlugin : public providers::ConnectionProvider {
     return std::make_pair(idx, std::move(c));
   }
 
-  wh_status ServiceChat(json openai_req, providers::ServiceExchange& x, int* http_status,
-                        std::string* message) override {
+  wh_status ServiceChat(json openai_req, providers::ServiceExchange& x, providers::ChatPlan* plan,
+                        int* http_status, std::string* message) override {
     const std::string model = openai_req.value("model", json()).is_string()
                                   ? WithTag(openai_req["model"].get<std::string>())
                                   : std::string();
@@ -523,81 +523,95 @@ class OllamaPlugin : public providers::ConnectionProvider {
       *message = ModelNotFound(model);
       return WH_NOT_FOUND;
     }
-    const auto& [idx, c] = *conn;
+    const size_t idx = conn->first;
+    const Connections& c = conn->second;
     json payload = OpenAiToOllamaChat(openai_req);
     payload["model"] = StripPrefix(model, c.ConfigOf(idx));
     const bool want_stream = payload["stream"] == json(true);
     UpstreamCall call;
     call.path = "/api/chat";
     call.body = payload.dump();
-    const FetchRequest f = Call(c, idx, call);
+    plan->request = Call(c, idx, call);
 
     static std::atomic<uint64_t> counter{0};
-    ChatConverter conv("chatcmpl-ollama-" + std::to_string(NowSeconds()) + "-" +
-                           std::to_string(counter.fetch_add(1)),
-                       NowSeconds());
-    bool saw_done = false, pieces = false;
-    std::string stream_error;
-    providers::LineSplitter lines;
-    auto on_line = [&](std::string_view text) {
+    // What the NDJSON read has seen so far; shared by the plan's functions.
+    struct Read {
+      Read(std::string id, long long created) : conv(std::move(id), created) {}
+      ChatConverter conv;
+      providers::LineSplitter lines;
+      bool saw_done = false, pieces = false;
+      std::string stream_error;
+    };
+    auto r = std::make_shared<Read>("chatcmpl-ollama-" + std::to_string(NowSeconds()) + "-" +
+                                        std::to_string(counter.fetch_add(1)),
+                                    NowSeconds());
+    const std::string url = plan->request.url;
+    auto on_line = [this, r, &x, url](std::string_view text) {
       json line = sdk::json::Parse(text).value_or(json(json::value_t::discarded));
       if (line.is_discarded() || !line.is_object()) {
-        host().Warn("ollama: skipped a malformed stream line from " + f.url);
+        host().Warn("ollama: skipped a malformed stream line from " + url);
         return true;
       }
       if (line.contains("error")) {
-        stream_error =
+        r->stream_error =
             line["error"].is_string() ? line["error"].get<std::string>() : line["error"].dump();
         return false;
       }
       const bool done = line.value("done", json(false)) == json(true);
-      if (done) saw_done = true;
-      if (auto chunk = conv.Chunk(line)) {
-        pieces = true;
+      if (done) r->saw_done = true;
+      if (auto chunk = r->conv.Chunk(line)) {
+        r->pieces = true;
         if (!x.Emit(chunk->dump())) return false;
       }
       // The answer is complete: stop reading even if the upstream keeps the connection open.
       return !done;
     };
-    const providers::FetchOutcome out = x.Run(
-        host(), f,
-        [want_stream](int st, const providers::Headers&) { return want_stream && st < 400; },
-        [&](std::string_view chunk) { return lines.Feed(chunk, on_line); });
-    if (x.aborted()) return WH_ABORTED;
-    if (!saw_done) CountUpstreamError(idx, out.status, x.status());
-    if (x.streaming() && x.status() > 0) {
-      *http_status = x.status();
-      if (out.status == WH_OK && stream_error.empty() && !lines.AtBoundary()) {
-        // The last line may come without a newline.
-        std::string rest = lines.pending();
-        on_line(rest);
-        if (x.aborted()) return WH_ABORTED;
+    plan->streams = [want_stream](int st, const providers::Headers&) {
+      return want_stream && st < 400;
+    };
+    plan->on_stream = [r, on_line](std::string_view chunk) {
+      return r->lines.Feed(chunk, on_line);
+    };
+    plan->finish = [this, r, &x, url, idx, on_line](const providers::FetchOutcome& out,
+                                                    int* http_status, std::string* message) {
+      if (x.aborted()) return WH_ABORTED;
+      if (!r->saw_done) CountUpstreamError(idx, out.status, x.status());
+      if (x.streaming() && x.status() > 0) {
+        *http_status = x.status();
+        if (out.status == WH_OK && r->stream_error.empty() && !r->lines.AtBoundary()) {
+          // The last line may come without a newline.
+          std::string rest = r->lines.pending();
+          on_line(rest);
+          if (x.aborted()) return WH_ABORTED;
+        }
+        if (!r->stream_error.empty()) {
+          *message = "Ollama: " + r->stream_error;
+          if (!r->pieces) *http_status = 500;
+          return r->pieces ? WH_CLOSED : WH_ERROR;
+        }
+        if (out.status != WH_OK && out.status != WH_ABORTED) {
+          host().Warn("ollama: stream from " + url + " failed: " + out.error);
+          *message =
+              out.status == WH_TIMEOUT ? "upstream read timeout" : "upstream connection lost";
+          if (!r->pieces) *http_status = HttpStatusFor(out.status);
+          return out.status == WH_TIMEOUT ? WH_TIMEOUT : (r->pieces ? WH_CLOSED : WH_UNAVAILABLE);
+        }
+        if (!r->saw_done) {
+          *message = "Ollama ended the stream without finishing it";
+          return WH_CLOSED;
+        }
+        return WH_OK;
       }
-      if (!stream_error.empty()) {
-        *message = "Ollama: " + stream_error;
-        if (!pieces) *http_status = 500;
-        return pieces ? WH_CLOSED : WH_ERROR;
-      }
-      if (out.status != WH_OK && out.status != WH_ABORTED) {
-        host().Warn("ollama: stream from " + f.url + " failed: " + out.error);
-        *message = out.status == WH_TIMEOUT ? "upstream read timeout" : "upstream connection lost";
-        if (!pieces) *http_status = HttpStatusFor(out.status);
-        return out.status == WH_TIMEOUT ? WH_TIMEOUT : (pieces ? WH_CLOSED : WH_UNAVAILABLE);
-      }
-      if (!saw_done) {
-        *message = "Ollama ended the stream without finishing it";
-        return WH_CLOSED;
-      }
-      return WH_OK;
-    }
-    if (out.status != WH_OK) host().Warn("ollama: request to " + f.url + " failed: " + out.error);
-    json answer;
-    const wh_status st = x.Whole(
-        out,
-        [](const std::string& body) { return OllamaError(body).value_or(kConnectionErrorText); },
-        "Ollama: invalid JSON from upstream", &answer, http_status, message);
-    if (st != WH_OK) return st;
-    return x.Emit(conv.Completion(answer).dump()) ? WH_OK : WH_ABORTED;
+      if (out.status != WH_OK) host().Warn("ollama: request to " + url + " failed: " + out.error);
+      json answer;
+      const wh_status st = x.Whole(
+          out,
+          [](const std::string& body) { return OllamaError(body).value_or(kConnectionErrorText); },
+          "Ollama: invalid JSON from upstream", &answer, http_status, message);
+      if (st != WH_OK) return st;
+      return x.Emit(r->conv.Completion(answer).dump()) ? WH_OK : WH_ABORTED;
+    };
+    return WH_OK;
   }
 
   wh_status ServiceEmbeddings(std::string_view request, std::string* answer, int* http_status,

@@ -244,8 +244,8 @@ class OpenAiPlugin : public providers::ConnectionProvider {
   }
 
   // ---- model_provider.v1 ----
-  wh_status ServiceChat(json payload, providers::ServiceExchange& x, int* http_status,
-                        std::string* message) override {
+  wh_status ServiceChat(json payload, providers::ServiceExchange& x, providers::ChatPlan* plan,
+                        int* http_status, std::string* message) override {
     payload.erase("metadata");
     auto route = Resolve(ModelOf(payload));
     if (!route) {
@@ -254,67 +254,77 @@ class OpenAiPlugin : public providers::ConnectionProvider {
       return WH_NOT_FOUND;
     }
     const bool want_stream = payload.value("stream", json(false)) == json(true);
-    const FetchRequest f = ChatRequest(*route, std::move(payload), nullptr);
-    bool saw_end = false, saw_done = false;
-    providers::SseSplitter sse;
-    auto is_sse = [](int st, const Headers& hs) {
+    const size_t idx = route->idx;
+    plan->request = ChatRequest(*route, std::move(payload), nullptr);
+    struct Read {
+      providers::SseSplitter sse;
+      bool saw_end = false, saw_done = false;
+    };
+    auto r = std::make_shared<Read>();
+    const std::string url = plan->request.url;
+    plan->streams = [](int st, const Headers& hs) {
       return st < 400 &&
              HeaderValue(hs, "Content-Type").find("text/event-stream") != std::string::npos;
     };
-    const providers::FetchOutcome out = x.Run(host(), f, is_sse, [&](std::string_view chunk) {
-      return sse.Feed(chunk, [&](std::string_view data) {
+    plan->on_stream = [this, r, &x, url](std::string_view chunk) {
+      return r->sse.Feed(chunk, [&](std::string_view data) {
         if (data == "[DONE]") {
           // The answer is complete: stop reading even if the upstream keeps the connection open.
-          saw_end = saw_done = true;
+          r->saw_end = r->saw_done = true;
           return false;
         }
         json j = sdk::json::Parse(data).value_or(json(json::value_t::discarded));
         if (j.is_discarded()) {
           // Open WebUI skips a chunk it cannot parse and goes on with the stream.
-          host().Warn("openai: skipped a malformed stream chunk from " + f.url);
+          host().Warn("openai: skipped a malformed stream chunk from " + url);
           return true;
         }
         if (j.contains("choices") && j["choices"].is_array())
           for (const auto& c : j["choices"])
             if (c.is_object() && c.contains("finish_reason") && !c["finish_reason"].is_null())
-              saw_end = true;
+              r->saw_end = true;
         return x.Emit(data);
       });
-    });
-    if (x.aborted()) return WH_ABORTED;
-    if (!saw_done) CountUpstreamError(route->idx, out.status, x.status());
-    if (x.streaming()) {
-      *http_status = x.status();
-      if (out.status != WH_OK && !saw_done) {
-        host().Warn("openai: upstream stream from " + f.url + " failed: " + out.error);
-        *message = out.status == WH_TIMEOUT ? "upstream read timeout" : "upstream connection lost";
-        return out.status == WH_TIMEOUT ? WH_TIMEOUT : WH_CLOSED;
+    };
+    plan->finish = [this, r, &x, url, idx, want_stream](const providers::FetchOutcome& out,
+                                                        int* http_status, std::string* message) {
+      if (x.aborted()) return WH_ABORTED;
+      if (!r->saw_done) CountUpstreamError(idx, out.status, x.status());
+      if (x.streaming()) {
+        *http_status = x.status();
+        if (out.status != WH_OK && !r->saw_done) {
+          host().Warn("openai: upstream stream from " + url + " failed: " + out.error);
+          *message =
+              out.status == WH_TIMEOUT ? "upstream read timeout" : "upstream connection lost";
+          return out.status == WH_TIMEOUT ? WH_TIMEOUT : WH_CLOSED;
+        }
+        if (!r->saw_end) {
+          *message = "upstream ended the stream without finishing it";
+          return WH_CLOSED;
+        }
+        return WH_OK;
       }
-      if (!saw_end) {
-        *message = "upstream ended the stream without finishing it";
-        return WH_CLOSED;
+      json body;
+      const wh_status st = x.Whole(
+          out,
+          [](const std::string& text) {
+            return providers::UpstreamErrorText(text, kConnectionErrorText);
+          },
+          "upstream answered with invalid JSON", &body, http_status, message);
+      if (st != WH_OK) return st;
+      if (!want_stream) return x.Emit(body.dump()) ? WH_OK : WH_ABORTED;
+      // Asked to stream, got a whole completion: hand it over as one chunk.
+      body["object"] = "chat.completion.chunk";
+      if (body.contains("choices") && body["choices"].is_array()) {
+        for (auto& c : body["choices"]) {
+          if (!c.is_object()) continue;
+          c["delta"] = c.value("message", json::object());
+          c.erase("message");
+        }
       }
-      return WH_OK;
-    }
-    json body;
-    const wh_status st = x.Whole(
-        out,
-        [](const std::string& text) {
-          return providers::UpstreamErrorText(text, kConnectionErrorText);
-        },
-        "upstream answered with invalid JSON", &body, http_status, message);
-    if (st != WH_OK) return st;
-    if (!want_stream) return x.Emit(body.dump()) ? WH_OK : WH_ABORTED;
-    // Asked to stream, got a whole completion: hand it over as one chunk.
-    body["object"] = "chat.completion.chunk";
-    if (body.contains("choices") && body["choices"].is_array()) {
-      for (auto& c : body["choices"]) {
-        if (!c.is_object()) continue;
-        c["delta"] = c.value("message", json::object());
-        c.erase("message");
-      }
-    }
-    return x.Emit(body.dump()) ? WH_OK : WH_ABORTED;
+      return x.Emit(body.dump()) ? WH_OK : WH_ABORTED;
+    };
+    return WH_OK;
   }
 
   wh_status ServiceEmbeddings(std::string_view request, std::string* answer, int* http_status,

@@ -46,7 +46,9 @@ static_assert(offsetof(wh_host_api, authenticator_add) == 480);
 static_assert(offsetof(wh_host_api, route_add_ex) == 488);
 static_assert(offsetof(wh_host_api, req_form_part_count) == 496);
 static_assert(offsetof(wh_host_api, req_form_part_at) == 504);
-static_assert(sizeof(wh_host_api) == 512);
+// ...then outbound exchanges on the relay.
+static_assert(offsetof(wh_host_api, http_fetch_relay) == 512);
+static_assert(sizeof(wh_host_api) == 520);
 static_assert(sizeof(wh_route_options) == 64);
 static_assert(offsetof(wh_route_options, max_body_bytes) == 48);
 static_assert(sizeof(wh_form_part) == 96);

@@ -1,6 +1,8 @@
 // Streams through the host's relay (ABI 1.1): many concurrent /openai/chat/completions streams
 // cost no thread each, and a client that leaves mid-stream still closes the upstream at once
-// while hundreds of other streams are running.
+// while hundreds of other streams are running. The web UI's own path, background completions of
+// /api/chat/completions (chat plugin, model_provider.v1 chat_completion_async), likewise: no
+// thread per stream, the same saved answer as the blocking path, and a stop drops the upstream.
 #include <dirent.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -232,6 +234,160 @@ TEST_F(RelayedStreams, ClientLeavingMidStreamClosesTheUpstreamWithinOneSecondUnd
   for (const auto& r : upstream_->Requests("/v1/chat/completions", "gpt-slow"))
     if (r["completed"] == true) ++completed;
   EXPECT_EQ(completed, 100);  // the others were not disturbed
+}
+
+// --- the chat plugin's background completions ------------------------------------------------
+
+// Eighty words: the slow model's answer takes over twenty seconds (a token per 250 ms).
+std::string LongQuestion() {
+  std::string q;
+  for (int i = 0; i < 80; ++i) q += (i ? " w" : "w") + std::to_string(i);
+  return q;
+}
+
+// The most requests to `path` the upstream had open at the same moment.
+int MostOpenAtOnce(const std::vector<json>& requests) {
+  std::vector<std::pair<long long, int>> edges;
+  for (const auto& r : requests) {
+    if (!r["t_received"].is_number() || !r["t_closed"].is_number()) continue;
+    edges.emplace_back(r["t_received"].get<long long>(), 1);
+    edges.emplace_back(r["t_closed"].get<long long>(), -1);
+  }
+  std::sort(edges.begin(), edges.end());  // a close before an open at the same ms
+  int open = 0, most = 0;
+  for (const auto& [t, d] : edges) most = std::max(most, open += d);
+  return most;
+}
+
+class ChatOnTheRelay : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    WH_REQUIRE_BACKEND();
+    upstream_ = std::make_unique<UpstreamDouble>(
+        std::vector<std::string>{"--models", "gpt-slow,gpt-test,gpt-hang-mid"});
+    std::string why;
+    ASSERT_TRUE(upstream_->Start(&why)) << why;
+    HostProcess::Options o;
+    o.env = ProviderHostEnv(backend_);
+    o.env["WEBUI_PLUGINS"] = "chat,openai,test_auth";
+    o.env["OPENAI_API_BASE_URLS"] = upstream_->BaseUrl() + "/v1";
+    o.env["ENABLE_OLLAMA_API"] = "false";
+    o.env["AIOHTTP_CLIENT_TIMEOUT"] = "60";  // a hang lasts until somebody stops it
+    host_ = std::make_unique<HostProcess>(o);
+    ASSERT_TRUE(host_->Start(&why)) << why;
+    ASSERT_EQ(host_->Get("/api/models", who_).status, 200);
+  }
+
+  // A chat whose assistant message "a1" waits for its answer, as the web UI creates it.
+  std::string NewChat(const std::string& question) {
+    const json chat = {
+        {"title", "New Chat"},
+        {"history",
+         {{"messages",
+           {{"u1",
+             {{"id", "u1"}, {"role", "user"}, {"content", question}, {"childrenIds", {"a1"}}}},
+            {"a1", {{"id", "a1"}, {"role", "assistant"}, {"content", ""}, {"parentId", "u1"}}}}},
+          {"currentId", "a1"}}}};
+    auto r = host_->Post("/api/v1/chats/new", json{{"chat", chat}}.dump(), who_);
+    EXPECT_EQ(r.status, 200) << r.body;
+    return r.Json().value("id", "");
+  }
+
+  // The web UI's request for "a1" of `chat_id` ("local:..." stores nothing).
+  std::string Background(const std::string& chat_id, const std::string& model,
+                         const std::string& question) {
+    const json body = {{"model", model},
+                       {"stream", true},
+                       {"messages", {{{"role", "user"}, {"content", question}}}},
+                       {"session_id", "sid-1"},
+                       {"chat_id", chat_id},
+                       {"id", "a1"},
+                       {"background_tasks", {{"title_generation", false}}}};
+    auto r = host_->Post("/api/chat/completions", body.dump(), who_);
+    EXPECT_EQ(r.status, 200) << r.body;
+    return r.Json().value("task_id", "");
+  }
+
+  json Answer(const std::string& chat_id) {
+    return host_->Get("/api/v1/chats/" + chat_id, who_).Json()["chat"]["history"]["messages"]["a1"];
+  }
+
+  bool NoTasks(std::chrono::seconds within) {
+    const auto until = Clock::now() + within;
+    while (Clock::now() < until) {
+      if (host_->Get("/api/tasks", who_).Json()["tasks"].empty()) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    return false;
+  }
+
+  Backend backend_;
+  HeaderList who_ = As("admin", "relay-admin");
+  std::unique_ptr<UpstreamDouble> upstream_;
+  std::unique_ptr<HostProcess> host_;
+};
+
+TEST_F(ChatOnTheRelay, FiveHundredBackgroundCompletionsHoldNoThreadEach) {
+  const std::string question = LongQuestion();
+  // Two of them in real chats, to compare what is saved.
+  const std::vector<std::string> saved = {NewChat(question), NewChat(question)};
+  const int before = ThreadCount(host_->pid());
+  ASSERT_GT(before, 0);
+  ThreadWatch watch(host_->pid());
+  for (int i = 0; i < kStreams; ++i) {
+    const std::string chat_id = i < 2 ? saved[i] : "local:bg-" + std::to_string(i);
+    ASSERT_FALSE(Background(chat_id, "gpt-slow", question).empty()) << i;
+  }
+  // Every answer saved, the tasks gone.
+  ASSERT_TRUE(NoTasks(std::chrono::seconds(120))) << LogTail(host_->Log());
+  const int peak = watch.Stop();
+  const auto requests = upstream_->Requests("/v1/chat/completions", "gpt-slow");
+  ASSERT_EQ(static_cast<int>(requests.size()), kStreams);
+  int completed = 0;
+  for (const auto& r : requests)
+    if (r["completed"] == true) ++completed;
+  EXPECT_EQ(completed, kStreams) << LogTail(host_->Log());
+  // Most streams were open together (the requests went out over a few seconds, each answer
+  // lasts over twenty), yet the host's threads did not follow them.
+  EXPECT_GT(MostOpenAtOnce(requests), kStreams / 2);
+  EXPECT_LT(peak, kMaxHostThreads) << "threads before: " << before;
+
+  // The saved answer is the one the blocking path streams for the same question.
+  const StreamedResponse direct = PostStreaming(host_->port(), "/api/chat/completions",
+                                                ChatBody("gpt-slow", question, true), who_);
+  ASSERT_EQ(direct.status, 200);
+  const std::string expected = SseText(direct.lines);
+  ASSERT_EQ(expected.rfind("Hello! You said: w0 w1", 0), 0u) << expected;
+  for (const auto& chat_id : saved) {
+    const json a1 = Answer(chat_id);
+    EXPECT_EQ(a1["content"], expected) << a1.dump();
+    EXPECT_EQ(a1["done"], true);
+    EXPECT_FALSE(a1.contains("error")) << a1.dump();
+  }
+  EXPECT_EQ(host_->Get("/health").status, 200);
+}
+
+TEST_F(ChatOnTheRelay, StoppingABackgroundCompletionDropsItsUpstream) {
+  const std::string chat_id = NewChat("one two three");
+  const std::string task_id = Background(chat_id, "gpt-hang-mid", "one two three");
+  ASSERT_FALSE(task_id.empty());
+  // The upstream sent its two tokens and hangs: the task is listed until stopped.
+  ASSERT_FALSE(upstream_
+                   ->WaitFor([](const json& q) { return q["model"] == "gpt-hang-mid"; },
+                             std::chrono::seconds(10))
+                   .is_null());
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));  // the tokens on their way
+  const long long stopped_at = WallMs();
+  auto stop = host_->Post("/api/tasks/stop/" + task_id, "", who_);
+  ASSERT_EQ(stop.status, 200) << stop.body;
+  // Dropped at the next silence tick (250 ms), long before the 60 s read timeout.
+  ExpectClosedByClientWithinOneSecond(*upstream_, "model", "gpt-hang-mid", stopped_at);
+  ASSERT_TRUE(NoTasks(std::chrono::seconds(10)));
+  const json a1 = Answer(chat_id);
+  ASSERT_TRUE(a1["content"].is_string()) << a1.dump();
+  EXPECT_EQ(std::string("Hello! You").rfind(a1["content"].get<std::string>(), 0), 0u) << a1.dump();
+  EXPECT_EQ(a1["done"], true);
+  EXPECT_EQ(host_->Post("/api/tasks/stop/" + task_id, "", who_).status, 404);
 }
 
 }  // namespace

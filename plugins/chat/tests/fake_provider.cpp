@@ -284,8 +284,9 @@ class FakeProvider : public webui::sdk::Plugin {
 
  private:
   wh_model_provider_v1 vtable_{
-      sizeof(wh_model_provider_v1),        &ListModels, &HasModel, &ChatCompletion, &Embeddings,
-      {nullptr, nullptr, nullptr, nullptr}};
+      sizeof(wh_model_provider_v1),         &ListModels, &HasModel, &ChatCompletion, &Embeddings,
+      {nullptr, nullptr, nullptr, nullptr}, nullptr};  // no chat_completion_async: the chat
+                                                       // plugin's fallback (a thread per task)
 };
 
 }  // namespace

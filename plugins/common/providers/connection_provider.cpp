@@ -47,27 +47,29 @@ wh_status FailureStatus(wh_status transport) {
 // ---- ServiceExchange ----------------------------------------------------------------------
 
 bool ServiceExchange::Emit(std::string_view piece) {
-  if (!aborted_ && on_piece_(piece_user_, sdk::ToWh(piece)) != 0) aborted_ = true;
+  if (!aborted_ && !consumer_(piece)) aborted_ = true;
   return !aborted_;
 }
 
-FetchOutcome ServiceExchange::Run(sdk::Host& host, const sdk::FetchRequest& f,
-                                  const std::function<bool(int, const Headers&)>& streams,
-                                  const std::function<bool(std::string_view)>& on_stream) {
+bool ServiceExchange::Head(const ChatPlan& plan, int status, const Headers& headers) {
+  status_ = status;
+  streaming_ = plan.streams(status, headers);
+  return true;
+}
+
+bool ServiceExchange::Data(const ChatPlan& plan, std::string_view chunk) {
+  if (chunk.empty()) return Emit("");  // silence tick: the consumer may abort
+  if (streaming_) return plan.on_stream(chunk);
+  if (buffered_.size() + chunk.size() > kMaxWholeAnswer) return false;
+  buffered_.append(chunk);
+  return true;
+}
+
+FetchOutcome ServiceExchange::Run(sdk::Host& host, const ChatPlan& plan) {
   FetchCallbacks cb;
-  cb.on_head = [&](int status, const Headers& headers) {
-    status_ = status;
-    streaming_ = streams(status, headers);
-    return true;
-  };
-  cb.on_data = [&](std::string_view chunk) {
-    if (chunk.empty()) return Emit("");  // silence tick: the consumer may abort
-    if (streaming_) return on_stream(chunk);
-    if (buffered_.size() + chunk.size() > kMaxWholeAnswer) return false;
-    buffered_.append(chunk);
-    return true;
-  };
-  return StreamFetch(host, f, cb);
+  cb.on_head = [&](int status, const Headers& headers) { return Head(plan, status, headers); };
+  cb.on_data = [&](std::string_view chunk) { return Data(plan, chunk); };
+  return StreamFetch(host, plan.request, cb);
 }
 
 wh_status ServiceExchange::Whole(const FetchOutcome& out,
@@ -123,6 +125,7 @@ void ConnectionProvider::InitConnections(sdk::Host& host,
   provider_.has_model = &SvcHasModel;
   provider_.chat_completion = &SvcChat;
   provider_.embeddings = &SvcEmbeddings;
+  provider_.chat_completion_async = &SvcChatAsync;
   host.OfferService(WH_SERVICE_MODEL_PROVIDER_V1, &provider_, this);
 }
 
@@ -348,22 +351,147 @@ wh_status ConnectionProvider::SvcChat(void* self, wh_str request_json, wh_model_
   if (http_status == nullptr) http_status = &status_storage;
   std::string message;
   const wh_status st = Guarded(http_status, &message, [&] {
-    json payload =
-        sdk::json::Parse(sdk::FromWh(request_json)).value_or(json(json::value_t::discarded));
-    if (payload.is_discarded() || !payload.is_object()) {
-      *http_status = 400;
-      message = "Request body must be a JSON object";
-      return WH_INVALID;
-    }
-    ServiceExchange exchange(on_piece, piece_user);
-    const wh_status chat = static_cast<ConnectionProvider*>(self)->ServiceChat(
-        std::move(payload), exchange, http_status, &message);
+    auto* p = static_cast<ConnectionProvider*>(self);
+    ServiceExchange exchange(
+        [&](std::string_view piece) { return on_piece(piece_user, sdk::ToWh(piece)) == 0; });
+    ChatPlan plan;
+    wh_status chat = p->PlanChat(request_json, exchange, &plan, http_status, &message);
+    if (chat == WH_OK) chat = plan.finish(exchange.Run(*p->host_, plan), http_status, &message);
     if (!exchange.aborted()) return chat;
     message = "aborted by the consumer";
     return WH_ABORTED;
   });
   if (st != WH_OK) Sink(error, error_user, message);
   return st;
+}
+
+wh_status ConnectionProvider::PlanChat(wh_str request_json, ServiceExchange& exchange,
+                                       ChatPlan* plan, int* http_status, std::string* message) {
+  json payload =
+      sdk::json::Parse(sdk::FromWh(request_json)).value_or(json(json::value_t::discarded));
+  if (payload.is_discarded() || !payload.is_object()) {
+    *http_status = 400;
+    *message = "Request body must be a JSON object";
+    return WH_INVALID;
+  }
+  return ServiceChat(std::move(payload), exchange, plan, http_status, message);
+}
+
+namespace {
+
+// chat_completion_async: the plan run by the host's relay, the consumer's handler told of each
+// piece and, exactly once, of the result (also when the relay refused or never ran it).
+class RelayedChat final : public sdk::RelayHandler {
+ public:
+  RelayedChat(const wh_model_stream_handler& handler, void* user)
+      : handler_(handler), user_(user), exchange_([this](std::string_view piece) {
+          return handler_.on_piece(user_, sdk::ToWh(piece)) != 0;
+        }) {}
+  ~RelayedChat() override {
+    if (!ended_) Report(WH_UNAVAILABLE, 502, kConnectionErrorText);
+    if (handler_.release != nullptr) handler_.release(user_);
+  }
+  RelayedChat(const RelayedChat&) = delete;
+  RelayedChat& operator=(const RelayedChat&) = delete;
+
+  ServiceExchange& exchange() { return exchange_; }
+  ChatPlan& plan() { return plan_; }
+
+  // The result, once.
+  void Report(wh_status status, int http_status, const std::string& message) {
+    if (ended_) return;
+    ended_ = true;
+    if (handler_.on_end != nullptr)
+      handler_.on_end(user_, status, http_status, sdk::ToWh(status == WH_OK ? "" : message));
+  }
+
+  bool OnHead(sdk::Relay&, int status, const sdk::Headers& headers) override {
+    return Go(exchange_.Head(plan_, status, headers));
+  }
+  bool OnData(sdk::Relay&, std::string_view chunk) override {
+    return Go(exchange_.Data(plan_, chunk));
+  }
+  bool OnSilence(sdk::Relay&) override { return Go(exchange_.Data(plan_, {})); }
+
+  void OnEnd(sdk::Relay&, wh_status outcome, std::string_view message) override {
+    int http_status = 0;
+    std::string text;
+    wh_status st = Guarded(&http_status, &text, [&] {
+      return plan_.finish(FetchOutcome{Transport(outcome), std::string(message)}, &http_status,
+                          &text);
+    });
+    if (exchange_.aborted()) {
+      st = WH_ABORTED;
+      text = "aborted by the consumer";
+    }
+    Report(st, http_status, text);
+  }
+
+ private:
+  bool Go(bool keep_going) {
+    if (!keep_going) stopped_ = true;
+    return keep_going;
+  }
+  // The relay's outcome as http_fetch reports the same end, for the plan's finish: a callback
+  // that stopped reading is WH_ABORTED, a broken or cut answer (or the host shutting down)
+  // WH_CLOSED.
+  wh_status Transport(wh_status outcome) const {
+    if (stopped_) return WH_ABORTED;
+    switch (outcome) {
+      case WH_OK:
+      case WH_TIMEOUT:
+      case WH_UNAVAILABLE:
+        return outcome;
+      default:
+        return WH_CLOSED;
+    }
+  }
+
+  wh_model_stream_handler handler_;
+  void* user_;
+  ServiceExchange exchange_;
+  ChatPlan plan_;
+  bool stopped_ = false;
+  bool ended_ = false;
+};
+
+}  // namespace
+
+wh_status ConnectionProvider::SvcChatAsync(void* self, wh_str request_json,
+                                           const wh_model_stream_handler* handler, void* user) {
+  if (handler == nullptr || handler->struct_size < sizeof(wh_model_stream_handler) ||
+      handler->on_piece == nullptr)
+    return WH_INVALID;
+  std::unique_ptr<RelayedChat> chat;
+  try {
+    chat = std::make_unique<RelayedChat>(*handler, user);
+  } catch (...) {
+    if (handler->on_end != nullptr)
+      handler->on_end(user, WH_ERROR, 500, sdk::ToWh("out of memory"));
+    if (handler->release != nullptr) handler->release(user);
+    return WH_OK;
+  }
+  // From here every way out reports through `chat` (its destructor at the latest).
+  auto* p = static_cast<ConnectionProvider*>(self);
+  int http_status = 0;
+  std::string message;
+  const wh_status planned = Guarded(&http_status, &message, [&] {
+    return p->PlanChat(request_json, chat->exchange(), &chat->plan(), &http_status, &message);
+  });
+  if (planned != WH_OK) {
+    chat->Report(planned, http_status, message);
+    return WH_OK;
+  }
+  // A copy: `chat` (which holds the plan) is handed over in the same call.
+  const sdk::FetchRequest request = chat->plan().request;
+  try {
+    if (p->host_->FetchRelay(request, std::move(chat))) return WH_OK;
+  } catch (...) {
+  }
+  // Refused (older host, unusable request): the handler already reported 502 when it went.
+  p->host_->Warn(std::string(p->names_.plugin) + ": the relay refused the request to " +
+                 request.url);
+  return WH_OK;
 }
 
 wh_status ConnectionProvider::SvcEmbeddings(void* self, wh_str request_json, wh_str_sink sink,

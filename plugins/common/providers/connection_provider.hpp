@@ -68,23 +68,41 @@ struct UpstreamCall {
   const sdk::Caller* caller = nullptr;            // forwarded as X-OpenWebUI-User-* when enabled
 };
 
+// A prepared model_provider.v1 chat: the upstream request and how its answer is read. The
+// same plan runs on the caller's thread (chat_completion) or on the host's relay
+// (chat_completion_async), so each provider's wire format (SSE, NDJSON) is read by one piece of
+// code either way. Its functions run one at a time, on one thread at a time.
+struct ChatPlan {
+  sdk::FetchRequest request;
+  // From the head: true when the body is a stream (pieces go to on_stream), false to buffer it.
+  std::function<bool(int status, const Headers& headers)> streams;
+  // A piece of a streamed body; false stops reading (the answer is complete, or the consumer
+  // stopped it).
+  std::function<bool(std::string_view chunk)> on_stream;
+  // The call's result once the exchange is over (`out`: how the transport ended).
+  std::function<wh_status(const FetchOutcome& out, int* http_status, std::string* message)> finish;
+};
+
 // One model_provider.v1 chat exchange: hands pieces to the consumer, buffers a whole answer
 // (bounded), and remembers the upstream's status.
 class ServiceExchange {
  public:
-  ServiceExchange(wh_model_chunk_fn on_piece, void* piece_user)
-      : on_piece_(on_piece), piece_user_(piece_user) {}
+  // `consumer` gets every piece (empty: a silence tick) and returns false to stop.
+  explicit ServiceExchange(std::function<bool(std::string_view piece)> consumer)
+      : consumer_(std::move(consumer)) {}
 
   // False once the consumer asked to stop (it then stays false).
   bool Emit(std::string_view piece);
   bool aborted() const { return aborted_; }
 
-  // Runs `f`. `streams(status, headers)` decides from the head whether the body is a stream:
-  // then every piece goes to `on_stream`; otherwise it is buffered. Silence ticks go to the
-  // consumer either way.
-  FetchOutcome Run(sdk::Host& host, const sdk::FetchRequest& f,
-                   const std::function<bool(int, const Headers&)>& streams,
-                   const std::function<bool(std::string_view)>& on_stream);
+  // The transport's callbacks, whichever transport it is. Head decides with plan.streams
+  // whether the body is a stream: then every piece goes to plan.on_stream; otherwise it is
+  // buffered. An empty chunk is a silence tick, passed to the consumer either way. False: stop.
+  bool Head(const ChatPlan& plan, int status, const Headers& headers);
+  bool Data(const ChatPlan& plan, std::string_view chunk);
+
+  // Runs `plan` on this thread (blocking).
+  FetchOutcome Run(sdk::Host& host, const ChatPlan& plan);
   int status() const { return status_; }
   bool streaming() const { return streaming_; }
 
@@ -97,8 +115,7 @@ class ServiceExchange {
                   std::string* message) const;
 
  private:
-  wh_model_chunk_fn on_piece_;
-  void* piece_user_;
+  std::function<bool(std::string_view)> consumer_;
   bool aborted_ = false;
   bool streaming_ = false;
   int status_ = 0;
@@ -198,9 +215,11 @@ class ConnectionProvider : public sdk::Plugin {
   size_t ConnectionIndex(std::string_view raw, const Connections& c) const;
 
   // ---- model_provider.v1 ----
-  // `payload` is the consumer's OpenAI request, already known to be a JSON object.
-  virtual wh_status ServiceChat(json payload, ServiceExchange& exchange, int* http_status,
-                                std::string* message) = 0;
+  // Plans a chat for the consumer's OpenAI request `payload` (already known to be a JSON
+  // object): WH_OK with `plan` filled (its functions may use `exchange`, which outlives the
+  // plan), or the error at once (e.g. an unknown model).
+  virtual wh_status ServiceChat(json payload, ServiceExchange& exchange, ChatPlan* plan,
+                                int* http_status, std::string* message) = 0;
   // Writes the OpenAI embeddings answer to `answer` on WH_OK, else the error to `message`.
   virtual wh_status ServiceEmbeddings(std::string_view request, std::string* answer,
                                       int* http_status, std::string* message) = 0;
@@ -213,6 +232,11 @@ class ConnectionProvider : public sdk::Plugin {
   static int SvcHasModel(void* self, wh_str model_id);
   static wh_status SvcChat(void* self, wh_str request_json, wh_model_chunk_fn on_piece,
                            void* piece_user, int* http_status, wh_str_sink error, void* error_user);
+  // The consumer's request parsed and planned (ServiceChat).
+  wh_status PlanChat(wh_str request_json, ServiceExchange& exchange, ChatPlan* plan,
+                     int* http_status, std::string* message);
+  static wh_status SvcChatAsync(void* self, wh_str request_json,
+                                const wh_model_stream_handler* handler, void* user);
   static wh_status SvcEmbeddings(void* self, wh_str request_json, wh_str_sink sink, void* sink_user,
                                  int* http_status, wh_str_sink error, void* error_user);
 

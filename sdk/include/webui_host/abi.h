@@ -124,8 +124,8 @@ typedef struct wh_caller {
 } wh_caller;
 
 typedef enum wh_authn_result {
-  WH_AUTHN_NONE = 0,    /* no credentials in this request */
-  WH_AUTHN_OK = 1,      /* authn_accept() was called */
+  WH_AUTHN_NONE = 0,     /* no credentials in this request */
+  WH_AUTHN_OK = 1,       /* authn_accept() was called */
   WH_AUTHN_REJECTED = 2, /* authn_reject() was called (or a default 401 is used) */
   /* ABI 1.1: the credentials could not be checked (the directory, database or cache behind them
    * is down). The host answers 503 and asks nobody else: an outage is never a 401. */
@@ -164,8 +164,8 @@ typedef struct wh_route_options {
 /* One part of a multipart body; strings are host-owned and valid until the handler returns. */
 typedef struct wh_form_part {
   uint32_t struct_size;
-  wh_str name;         /* the form field's name */
-  wh_str filename;     /* as the client sent it, for display only (never a path); empty for fields */
+  wh_str name;     /* the form field's name */
+  wh_str filename; /* as the client sent it, for display only (never a path); empty for fields */
   wh_str content_type; /* as the client declared it; empty when it declared none */
   wh_str value;        /* plain fields: the text; file parts: empty */
   /* File parts: absolute path of the temporary file holding the bytes. The host deletes it when
@@ -250,8 +250,8 @@ typedef int (*wh_http_data_fn)(void* user, wh_str chunk);
  * one relay thread serves many streams. They receive a `wh_relay_host_ptr*` that is valid until
  * `on_end` returns; the relay_* calls are valid only inside these callbacks, on that thread.
  * relay_respond from on_head or on_data ends the exchange (the upstream is dropped; on_end
- * follows with WH_OK). Order: on_head at most once, on_data any number of times, on_end exactly once
- * (also when connecting failed, the client left or the host shuts down), then release. */
+ * follows with WH_OK). Order: on_head at most once, on_data any number of times, on_end exactly
+ * once (also when connecting failed, the client left or the host shuts down), then release. */
 
 typedef struct wh_relay_host_ptr wh_relay_host_ptr; /* one relayed exchange */
 
@@ -452,6 +452,21 @@ typedef struct wh_host_api {
   /* The parts of a WH_BODY_MULTIPART body, in the order they came; 0 for other routes. */
   size_t (*req_form_part_count)(const wh_request_host_ptr* req);
   wh_status (*req_form_part_at)(const wh_request_host_ptr* req, size_t index, wh_form_part* out);
+
+  /* -- ABI 1.1: outbound exchanges without a waiting thread -----------------------------------
+   * http_fetch driven by the host's relay thread: returns at once, and `handler`'s callbacks run
+   * on the relay thread as the upstream answers (same order and outcomes as for res_relay, except
+   * that no client is attached: relay_begin_stream, relay_write and relay_respond answer
+   * WH_INVALID, `forward_body` is ignored and the outcome is never WH_CLOSED). As with http_fetch,
+   * while the upstream is silent (also before on_head) on_data gets an empty chunk at least every
+   * 250 ms, so the plugin can stop an exchange its own consumer gave up. Non-zero from on_head or
+   * on_data drops the upstream; on_end follows with WH_OK. For work that outlives a request (a
+   * model's answer saved in the background). `handler` is copied; `user` lives until
+   * handler->release, which also comes (at once) when this returns an error: WH_INVALID (a bad
+   * request), WH_UNAVAILABLE (the relay is not running: during init or after shutdown). The name
+   * is resolved on the calling thread. */
+  wh_status (*http_fetch_relay)(wh_plugin_host_ptr* self, const wh_http_request* request,
+                                const wh_relay_handler* handler, void* user);
 } wh_host_api;
 
 /* True when `api` has field `field` (it was added in a minor this host has). */

@@ -78,6 +78,9 @@ class RelayHandler {
   // A piece of the upstream body (never empty). False: the answer is complete; the client's
   // response ends and the upstream is dropped.
   virtual bool OnData(Relay&, std::string_view /*chunk*/) { return true; }
+  // Host::FetchRelay only: the upstream has been silent for a while (at least every 250 ms of
+  // silence, also before OnHead). False drops the upstream (e.g. the consumer gave up).
+  virtual bool OnSilence(Relay&) { return true; }
   // The exchange is over (wh_relay_handler::on_end lists the outcomes). `message` is for the
   // log only: it may name the upstream. The handler may still Write (a final error event) or,
   // when nothing was sent, Respond.
@@ -374,7 +377,7 @@ inline int RelayHeadThunk(void* user, wh_relay_host_ptr* relay, int status,
 }
 inline int RelayDataThunk(void* user, wh_relay_host_ptr* relay, wh_str chunk) noexcept {
   HostRelay* r = HostRelay::Enter(user, relay);
-  if (chunk.len == 0) return 0;
+  if (chunk.len == 0) return r->run.Guard([&] { return r->handler->OnSilence(r->relay); }) ? 0 : 1;
   return r->run.Guard([&] { return r->handler->OnData(r->relay, FromWh(chunk)); }) ? 0 : 1;
 }
 inline void RelayEndThunk(void* user, wh_relay_host_ptr* relay, wh_status outcome,

@@ -281,6 +281,27 @@ class Host : public detail::Queries<Host> {
     if (!b.relay.started() && !b.relay.client_gone()) b.relay.RespondError(502, "Bad Gateway");
   }
 
+  // Fetch without a waiting thread (ABI 1.1, http_fetch_relay): returns at once and `handler`
+  // consumes the answer on the host's relay thread (its callbacks must not block). No client is
+  // attached: the Relay's calls answer false. OnSilence comes at least every 250 ms while the
+  // upstream is silent; false from any callback drops the upstream (OnEnd follows with WH_OK).
+  // False when the host cannot (older host, unusable request, relay not running): `handler` is
+  // then destroyed without OnEnd, as with Response::Relay.
+  bool FetchRelay(const FetchRequest& req, std::unique_ptr<RelayHandler> handler) {
+    if (handler == nullptr || !WH_HOST_HAS(api_, http_fetch_relay)) return false;
+    std::vector<wh_header> headers;
+    const wh_http_request raw = detail::RawRequest(req, headers);
+    wh_relay_handler h{};
+    h.struct_size = sizeof h;
+    h.on_head = &detail::RelayHeadThunk;
+    h.on_data = &detail::RelayDataThunk;
+    h.on_end = &detail::RelayEndThunk;
+    h.release = &detail::RelayReleaseThunk;
+    // From here the host owns the exchange: on failure it has already called release.
+    auto* user = new detail::HostRelay(api_, std::move(handler));
+    return api_->http_fetch_relay(self_, &raw, &h, user) == WH_OK;
+  }
+
   // -- services --
   // Offers `vtable` under `name` (services/*.h). The vtable and `service_user` stay owned by the
   // plugin and must stay valid until Shutdown returns (a static vtable, a member as user).

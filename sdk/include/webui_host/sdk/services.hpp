@@ -102,6 +102,60 @@ class ModelProvider {
     return r;
   }
 
+  // What ChatAsync hands the answer to. Both calls run on the host's relay thread, which serves
+  // many exchanges: they must not block (post slow work elsewhere). An exception counts as
+  // "stop" in OnPiece and is swallowed in OnEnd.
+  class ChatConsumer {
+   public:
+    virtual ~ChatConsumer() = default;
+    // A piece as Chat's on_piece gets it (empty: a silence tick); false stops the exchange.
+    virtual bool OnPiece(std::string_view piece) = 0;
+    // The result, once, after the last piece (WH_ABORTED when OnPiece stopped it).
+    virtual void OnEnd(const ServiceResult& result) = 0;
+  };
+
+  // True when the provider reads a chat without a waiting thread (chat_completion_async).
+  bool HasChatAsync() const {
+    return WEBUI_SDK_REACHES_(wh_model_provider_v1, size_, chat_completion_async) &&
+           vt_->chat_completion_async != nullptr;
+  }
+  // Chat without a waiting thread: returns at once; `consumer` gets the pieces and the result
+  // on the host's relay thread (possibly before this returns, for a request refused at once)
+  // and is destroyed after OnEnd. False (consumer untouched, destroyed here) when the provider
+  // has no such call: use Chat on a thread of your own.
+  bool ChatAsync(std::string_view request_json, std::unique_ptr<ChatConsumer> consumer) const {
+    if (!HasChatAsync() || consumer == nullptr) return false;
+    struct Thunks {
+      static int Piece(void* user, wh_str piece) noexcept {
+        try {
+          return static_cast<ChatConsumer*>(user)->OnPiece(FromWh(piece)) ? 1 : 0;
+        } catch (...) {
+          return 0;
+        }
+      }
+      static void End(void* user, wh_status status, int http_status, wh_str error) noexcept {
+        try {
+          ServiceResult r;
+          r.status = status;
+          r.http_status = http_status;
+          r.error = std::string(FromWh(error));
+          static_cast<ChatConsumer*>(user)->OnEnd(r);
+        } catch (...) {
+        }
+      }
+      static void Release(void* user) noexcept { delete static_cast<ChatConsumer*>(user); }
+    };
+    wh_model_stream_handler h{};
+    h.struct_size = sizeof h;
+    h.on_piece = &Thunks::Piece;
+    h.on_end = &Thunks::End;
+    h.release = &Thunks::Release;
+    ChatConsumer* user = consumer.release();
+    if (vt_->chat_completion_async(user_, ToWh(request_json), &h, user) == WH_OK) return true;
+    delete user;  // refused before any callback (the provider's header says so)
+    return false;
+  }
+
   // True when the provider's table has embeddings.
   bool HasEmbeddings() const {
     return WEBUI_SDK_REACHES_(wh_model_provider_v1, size_, embeddings) &&

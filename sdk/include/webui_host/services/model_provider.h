@@ -23,6 +23,23 @@ extern "C" {
  * the upstream request within a second and returns WH_ABORTED. */
 typedef int (*wh_model_chunk_fn)(void* user, wh_str piece);
 
+/* The consumer of chat_completion_async. Every callback runs on a host relay thread that serves
+ * many exchanges: none may block (no database, no outbound HTTP, no long-held lock).
+ * Order: on_piece any number of times, on_end exactly once, then release. on_end may come before
+ * chat_completion_async has returned (a request refused at once). */
+typedef struct wh_model_stream_handler {
+  uint32_t struct_size; /* sizeof(wh_model_stream_handler) of the consumer's SDK */
+  /* One piece, as wh_model_chunk_fn gets it (an EMPTY piece is a silence tick, at least every
+   * 250 ms). Returns non-zero to go on, 0 to stop: the provider drops the upstream at once and
+   * on_end follows with WH_ABORTED. */
+  int (*on_piece)(void* user, wh_str piece);
+  /* The result, as chat_completion returns it: `status`, the upstream's `http_status` (0 when it
+   * did not answer) and the error text (empty on WH_OK). */
+  void (*on_end)(void* user, wh_status status, int http_status, wh_str error);
+  /* Called once, last. */
+  void (*release)(void* user);
+} wh_model_stream_handler;
+
 typedef struct wh_model_provider_v1 {
   uint32_t struct_size;
 
@@ -52,6 +69,16 @@ typedef struct wh_model_provider_v1 {
                           void* sink_user, int* http_status, wh_str_sink error, void* error_user);
 
   void (*reserved[4])(void);
+
+  /* chat_completion without a waiting thread: returns at once, the upstream is read on the host's
+   * relay and `handler` gets the pieces and the result there (same pieces, statuses and texts as
+   * the blocking call). `handler` is copied; `user` lives until handler->release. Every outcome
+   * comes to on_end, also a failure found at once (a bad request, an unknown model): then
+   * before this returns. Returns WH_OK, or WH_INVALID for a NULL handler or one smaller than
+   * this header's (then no callback runs at all). NULL in providers built before it: call
+   * chat_completion on a thread of your own. */
+  wh_status (*chat_completion_async)(void* service_user, wh_str request_json,
+                                     const wh_model_stream_handler* handler, void* user);
 } wh_model_provider_v1;
 
 #ifdef __cplusplus
