@@ -10,6 +10,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <cstdlib>
+#include <exception>
 #include <memory>
 #include <mutex>
 #include <random>
@@ -29,14 +30,21 @@ namespace webui::kv::testing {
 using namespace std::chrono_literals;
 constexpr auto kDeadline = 10s;  // generous: the machine is shared, nothing here is timed
 
+// A condition that throws is not met yet: a replica still loading its first sync answers
+// `-LOADING`, a server in the middle of a failover refuses commands, and Poco's client turns both
+// into exceptions. The last try, at the deadline, lets the exception through, so a failure that
+// lasts shows its cause.
 template <typename Pred>
 bool PollUntil(Pred pred, std::chrono::milliseconds timeout = kDeadline) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (!pred()) {
+  for (;;) {
     if (std::chrono::steady_clock::now() >= deadline) return pred();
+    try {
+      if (pred()) return true;
+    } catch (const std::exception&) {
+    }
     std::this_thread::sleep_for(10ms);
   }
-  return true;
 }
 
 inline std::string RandomPrefix() {
