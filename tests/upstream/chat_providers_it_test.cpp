@@ -68,21 +68,6 @@ std::string ChatWithPendingReply(HostProcess& host, const HeaderList& who,
   return r.Json().value("id", "");
 }
 
-// Starts the web UI's background completion of "a1"; returns the task id.
-std::string StartBackground(HostProcess& host, const HeaderList& who, const std::string& chat_id,
-                            const std::string& model, const std::string& question) {
-  const json body = {{"model", model},
-                     {"stream", true},
-                     {"messages", {{{"role", "user"}, {"content", question}}}},
-                     {"session_id", "sid-1"},
-                     {"chat_id", chat_id},
-                     {"id", "a1"},
-                     {"background_tasks", {{"title_generation", false}}}};
-  auto r = host.Post("/api/chat/completions", body.dump(), who);
-  EXPECT_EQ(r.status, 200) << r.body;
-  return r.Json().value("task_id", "");
-}
-
 json TaskIds(HostProcess& host, const HeaderList& who, const std::string& chat_id) {
   return host.Get("/api/tasks/chat/" + chat_id, who).Json()["task_ids"];
 }

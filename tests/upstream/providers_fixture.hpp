@@ -281,4 +281,20 @@ inline std::string SseText(const std::vector<std::string>& lines) {
   return text;
 }
 
+// Starts the web UI's background completion of "a1"; returns the task id.
+inline std::string StartBackground(HostProcess& host, const HeaderList& who,
+                                   const std::string& chat_id, const std::string& model,
+                                   const std::string& question) {
+  const json body = {{"model", model},
+                     {"stream", true},
+                     {"messages", {{{"role", "user"}, {"content", question}}}},
+                     {"session_id", "sid-1"},
+                     {"chat_id", chat_id},
+                     {"id", "a1"},
+                     {"background_tasks", {{"title_generation", false}}}};
+  auto r = host.Post("/api/chat/completions", body.dump(), who);
+  EXPECT_EQ(r.status, 200) << r.body;
+  return r.Json().value("task_id", "");
+}
+
 }  // namespace webui::testing

@@ -296,16 +296,7 @@ class ChatOnTheRelay : public ::testing::Test {
   // The web UI's request for "a1" of `chat_id` ("local:..." stores nothing).
   std::string Background(const std::string& chat_id, const std::string& model,
                          const std::string& question) {
-    const json body = {{"model", model},
-                       {"stream", true},
-                       {"messages", {{{"role", "user"}, {"content", question}}}},
-                       {"session_id", "sid-1"},
-                       {"chat_id", chat_id},
-                       {"id", "a1"},
-                       {"background_tasks", {{"title_generation", false}}}};
-    auto r = host_->Post("/api/chat/completions", body.dump(), who_);
-    EXPECT_EQ(r.status, 200) << r.body;
-    return r.Json().value("task_id", "");
+    return StartBackground(*host_, who_, chat_id, model, question);
   }
 
   json Answer(const std::string& chat_id) {
