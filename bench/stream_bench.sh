@@ -13,13 +13,17 @@
 # bench/stream_upstream.js. The upstream and the client share CPU 1 and the host gets CPU 0 (in
 # production the model server is another machine): without that, on this 2-core machine the
 # three processes fight for the same cores and the ratio measures the scheduler, not the host.
-# BENCH_NO_PIN=1 runs everything unpinned. Usage: bench/stream_bench.sh [build-dir]
+# BENCH_NO_PIN=1 runs everything unpinned. BENCH_VIA=chat measures the web UI's direct path
+# instead, POST /api/chat/completions (the chat plugin, answered on the relay through
+# model_provider.v1 chat_completion_relay: SSE parsed and re-framed per chunk).
+# Usage: bench/stream_bench.sh [build-dir]
 set -euo pipefail
 # shellcheck source=bench/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 bench_init node
 BUILD=${1:-build-bench}
-bench_build "$BUILD" webui-host auth openai
+VIA=${BENCH_VIA:-openai}
+bench_build "$BUILD" webui-host auth openai chat
 bench_workdir wh-stream-bench
 
 PIN_HOST=(taskset -c 0); PIN_LOAD=(taskset -c 1)
@@ -30,6 +34,7 @@ UP_PORT=$NODE_PORT
 
 mkdir -p "$WORK/plugins"
 cp "$BUILD/plugins/auth.so" "$BUILD/plugins/openai.so" "$WORK/plugins/"
+[[ $VIA == chat ]] && cp "$BUILD/plugins/chat.so" "$WORK/plugins/"
 start_host host 0 WEBUI_PLUGIN_PATH="$WORK/plugins" \
   WEBUI_SECRET_KEY=bench-secret-bench-secret-bench-secret \
   OPENAI_API_BASE_URLS="http://127.0.0.1:$UP_PORT/v1" OPENAI_API_KEYS=x WEBUI_AUTH_BCRYPT_ROUNDS=4 \
@@ -41,6 +46,11 @@ curl -sf -H "Authorization: Bearer $TOKEN" "http://127.0.0.1:$HOST_PORT/openai/m
 
 direct=http://127.0.0.1:$UP_PORT/v1/chat/completions
 via=http://127.0.0.1:$HOST_PORT/openai/chat/completions
+if [[ $VIA == chat ]]; then
+  curl -sf -H "Authorization: Bearer $TOKEN" "http://127.0.0.1:$HOST_PORT/api/models" >/dev/null
+  via=http://127.0.0.1:$HOST_PORT/api/chat/completions
+fi
+echo "through webui-host: ${via#http://127.0.0.1:$HOST_PORT}"
 run() { "${PIN_LOAD[@]}" node bench/stream_client.js "$1" "$TOKEN" "$2" "$3" "$4"; }
 field() { python3 -c "import json,sys; print(json.loads(sys.argv[1])[sys.argv[2]])" "$1" "$2"; }
 

@@ -5,6 +5,7 @@
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <poll.h>
 #include <pthread.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
@@ -271,12 +272,12 @@ class StreamRelay::Relay final : public RelayExchange {
                                                " exceeded talking to " + up_.where);
       }
       if ((phase_ == Phase::kConnecting || phase_ == Phase::kHandshake) &&
-          now >= connect_deadline_) {
+          now >= connect_deadline_ && !UpstreamReady()) {
         return End(RelayOutcome::kTimeout,
                    "connecting to " + up_.where + " timed out after " + Ms(up_.connect_timeout));
       }
       if ((phase_ == Phase::kSending || phase_ == Phase::kReceiving) && !paused_ &&
-          now - last_up_ >= up_.read_timeout) {
+          now - last_up_ >= up_.read_timeout && !UpstreamReady()) {
         return End(RelayOutcome::kTimeout,
                    "read timeout: no data from " + up_.where + " for " + Ms(up_.read_timeout));
       }
@@ -285,10 +286,28 @@ class StreamRelay::Relay final : public RelayExchange {
       last_piece_ = now;
       if (!CallOnData({})) return End(RelayOutcome::kOk, handler_error_);
     }
+    // docs/security.md T39: a comment keeps proxies from cutting an idle event stream. Only
+    // between events (a forwarded upstream may have stopped inside one).
+    if (!ended_ && state_ == ClientState::kStreaming && sse_ && (!body_sent_ || tail_ == "\n\n") &&
+        now - last_write_ >= owner_.options_.keep_alive) {
+      Write(": keep-alive\n\n");
+    }
     if (Pending() > 0 && now - last_client_ >= up_.read_timeout) {
       spdlog::debug("relay: a client read nothing for {}; dropped", Ms(up_.read_timeout));
       ClientGone();
     }
+  }
+
+  // Whether the upstream socket is ready now for what this exchange waits on. A loop that fell
+  // behind (a saturated machine) handles at most kMaxRelayEvents events before its deadlines: a
+  // socket whose event it has not reached yet has not timed out, and is left to that event.
+  bool UpstreamReady() const {
+    if (up_fd_ < 0) return false;
+    // Connecting and sending wait to write; a TLS handshake (its hello went out at once) and a
+    // response wait to read.
+    const short want = phase_ == Phase::kConnecting || phase_ == Phase::kSending ? POLLOUT : POLLIN;
+    pollfd p{up_fd_, want, 0};
+    return ::poll(&p, 1, 0) > 0 && (p.revents & (want | POLLERR | POLLHUP)) != 0;
   }
 
   // Host shutdown.
@@ -319,7 +338,9 @@ class StreamRelay::Relay final : public RelayExchange {
     stream_type_ = content_type.empty() ? "application/octet-stream" : std::string(content_type);
     std::string head = StatusLine(status);
     head += "Content-Type: " + stream_type_ + "\r\n";
-    if (stream_type_.rfind("text/event-stream", 0) == 0) {
+    sse_ = stream_type_.rfind("text/event-stream", 0) == 0;
+    last_write_ = Clock::now();
+    if (sse_) {
       // Proxies (nginx) must pass each event at once.
       head += "Cache-Control: no-cache\r\nX-Accel-Buffering: no\r\n";
     }
@@ -336,6 +357,7 @@ class StreamRelay::Relay final : public RelayExchange {
     if (state_ != ClientState::kStreaming) return RelayCall::kConflict;
     if (bytes.empty() || job_->head_only) return RelayCall::kOk;
     ++writes_;
+    last_write_ = Clock::now();
     tail_ = std::string(bytes.substr(bytes.size() >= 2 ? bytes.size() - 2 : 0));
     body_sent_ = true;
     if (job_->http11) {
@@ -786,8 +808,12 @@ class StreamRelay::Relay final : public RelayExchange {
       job_->handler.reset();  // the plugin's release
     } catch (...) {
     }
-    if (outcome != RelayOutcome::kOk && outcome != RelayOutcome::kClientGone)
+    // An upstream that cannot be reached, stalls or breaks the protocol is the operator's to
+    // know (the client only gets a generic text); shutdown and departed clients are routine.
+    if (outcome == RelayOutcome::kAborted)
       spdlog::debug("relay ended: {}", message);
+    else if (outcome != RelayOutcome::kOk && outcome != RelayOutcome::kClientGone)
+      spdlog::warn("relay: {}", message);
     Flush();
   }
 
@@ -929,6 +955,8 @@ class StreamRelay::Relay final : public RelayExchange {
   const bool fetch_only_;         // http_fetch_relay: no client, the callbacks consume the answer
   bool finished_ = false;         // the client's response (or the fetch) is over
   Clock::time_point last_piece_;  // the handler last heard from the upstream (or a tick)
+  Clock::time_point last_write_;  // bytes last queued for the client's stream
+  bool sse_ = false;              // the client's stream is text/event-stream
   Tag up_tag_{this, true};
   Tag client_tag_{this, false};
 

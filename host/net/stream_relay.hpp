@@ -135,6 +135,9 @@ class RelayClient {
 struct RelayOptions {
   std::size_t max_client_queue = 1024 * 1024;      // bytes waiting for a client; beyond: pause
   std::chrono::milliseconds shutdown_flush{1000};  // last bytes to clients at Stop
+  // An event stream silent this long gets a comment between events, so proxies keep it open
+  // (docs/security.md T39).
+  std::chrono::milliseconds keep_alive{15000};
 };
 
 class StreamRelay {

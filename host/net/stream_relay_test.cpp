@@ -185,6 +185,7 @@ class TestHandler final : public RelayHandler {
 
 class StreamRelayTest : public ::testing::Test {
  protected:
+  explicit StreamRelayTest(RelayOptions options = {}) : relay_(options) {}
   void SetUp() override {
     relay_.Start();
     listen_fd_ = Listen(front_port_);
@@ -391,6 +392,40 @@ TEST_F(StreamRelayTest, ASilentUpstreamTimesOutAndTheStreamIsEnded) {
   EXPECT_EQ(ended_.outcome, RelayOutcome::kTimeout);
   EXPECT_NE(ended_.message.find("read timeout"), std::string::npos) << ended_.message;
   EXPECT_EQ(Dechunk(response), "data: one\n\n");
+}
+
+// docs/security.md T39 on the relay: an idle event stream gets comments, only between events.
+class StreamRelayKeepAliveTest : public StreamRelayTest {
+ protected:
+  StreamRelayKeepAliveTest() : StreamRelayTest(RelayOptions{.keep_alive = 300ms}) {}
+};
+
+TEST_F(StreamRelayKeepAliveTest, AnIdleEventStreamGetsCommentsOnlyBetweenEvents) {
+  std::promise<void> go_on;
+  auto go_on_future = go_on.get_future();
+  Upstream upstream([&](int fd) {
+    SendAll(fd,
+            "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n"
+            "Transfer-Encoding: chunked\r\n\r\n" +
+                Chunk("data: one\n\n"));
+    std::this_thread::sleep_for(1s);  // idle between events: comments
+    SendAll(fd, Chunk("data: tw"));
+    go_on_future.wait_for(10s);  // idle inside an event: none may be inserted
+    SendAll(fd, Chunk("o\n\n") + "0\r\n\r\n");
+    char c;
+    ::recv(fd, &c, 1, 0);
+  });
+  Relay(upstream.url(), std::make_unique<TestHandler>(ended_), 10s);
+  std::string first = ReadResponse(
+      [](const std::string& got) { return got.find("data: tw") != std::string::npos; });
+  std::this_thread::sleep_for(1s);
+  go_on.set_value();
+  const std::string response = first + ReadResponse(EndsChunked);
+  const std::string body = Dechunk(response);
+  ASSERT_EQ(body.rfind("data: one\n\n: keep-alive\n\n", 0), 0u) << body;
+  EXPECT_TRUE(body.ends_with("\n\ndata: two\n\n")) << body;
+  ASSERT_TRUE(ended_.WaitReleased(5s));
+  EXPECT_EQ(ended_.outcome, RelayOutcome::kOk);
 }
 
 TEST_F(StreamRelayTest, ARefusedConnectionIsUnavailableAndTheClientGets502) {

@@ -193,7 +193,74 @@ void ChatPlugin::HandleCompletion(Request& req, Response& res) {
   StreamDirect(rm, payload, res);
 }
 
+namespace {
+
+// The direct answer written on the host's relay (ModelProvider::ChatRelay): the same events the
+// blocking path below writes, without a thread waiting for the model. Keep-alive comments come
+// from the relay itself.
+class DirectAnswer final : public sdk::ModelProvider::ChatRelayConsumer {
+ public:
+  explicit DirectAnswer(bool stream) : stream_(stream) {}
+
+  bool OnPiece(sdk::Relay& client, std::string_view piece) override {
+    if (piece.empty()) return true;  // silence: the relay watches the client
+    if (!stream_) {
+      if (whole_.size() + piece.size() > kMaxWhole) return false;
+      whole_.append(piece);
+      return true;
+    }
+    if (!client.streaming() && !client.BeginStream(200, "text/event-stream")) return false;
+    std::string frame;
+    frame.reserve(piece.size() + 8);
+    frame.append("data: ").append(piece).append("\n\n");
+    return client.Write(frame);
+  }
+
+  void OnEnd(sdk::Relay& client, const sdk::ServiceResult& r) override {
+    if (r.status == WH_CLOSED && client.client_gone()) return;
+    if (stream_) {
+      if (r.ok()) {
+        if (!client.streaming()) client.BeginStream(200, "text/event-stream");
+        client.Write("data: [DONE]\n\n");
+      } else if (client.streaming()) {
+        // Never a silent truncation (docs/security.md T37).
+        const json event = {
+            {"error", {{"message", ErrorText(r.status, r.error)}, {"type", "upstream_error"}}}};
+        client.Write("data: " + Dump(event) + "\n\n");
+        client.Write("data: [DONE]\n\n");
+      } else {
+        client.RespondError(StatusFor(r.status, r.http_status), ErrorText(r.status, r.error));
+      }
+      return;
+    }
+    if (!r.ok()) {
+      client.RespondError(StatusFor(r.status, r.http_status), ErrorText(r.status, r.error));
+      return;
+    }
+    if (!sdk::json::Parse(whole_)) {
+      client.RespondError(502, "The model returned an invalid response");
+      return;
+    }
+    client.Respond(200, "application/json", whole_);
+  }
+
+ private:
+  // A whole (non-streamed) answer is held until it is checked; beyond this it is refused.
+  static constexpr std::size_t kMaxWhole = 64u << 20;
+  bool stream_;
+  std::string whole_;
+};
+
+}  // namespace
+
 void ChatPlugin::StreamDirect(const ResolvedModel& rm, const json& payload, Response& res) {
+  if (rm.provider->HasChatRelay()) {
+    const sdk::ServiceResult handed = rm.provider->ChatRelay(
+        Dump(payload), res, std::make_unique<DirectAnswer>(WantsStream(payload)));
+    if (handed.ok()) return;  // the relay answers
+    throw HttpError(StatusFor(handed.status, handed.http_status),
+                    ErrorText(handed.status, handed.error));
+  }
   struct Ctx {
     Response* res;
     bool stream;
@@ -422,6 +489,10 @@ void ChatPlugin::FinishBackground(BackgroundProgress& progress, const sdk::Servi
   else if (!progress.stream_error.empty())
     failure = progress.stream_error;
   if (!failure.empty()) {
+    // Nobody may be watching a background completion: the log is where an operator finds why
+    // an answer ended in an error.
+    host_->Warn("background completion " + task.id() + " of chat " + job.chat_id +
+                " failed: " + failure);
     if (st != WH_OK)
       Emit(job, {{"type", "chat:completion"}, {"data", {{"error", {{"message", failure}}}}}});
     save({{"content", progress.content}, {"error", {{"content", failure}}}, {"done", true}});

@@ -3,6 +3,7 @@
 #include <webui_host/abi.h>
 #include <webui_host/services/file_processor.h>
 #include <webui_host/services/files.h>
+#include <webui_host/services/model_provider.h>
 #include <webui_host/services/users.h>
 #include <webui_host/sdk.hpp>
 
@@ -80,6 +81,12 @@ static_assert(offsetof(wh_file_processor_v1, process) == 8);
 static_assert(offsetof(wh_file_processor_v1, removed) == 16);
 static_assert(offsetof(wh_file_processor_v1, reserved) == 24);
 static_assert(sizeof(wh_file_processor_v1) == 56);
+// model_provider.v1: four calls, 4 reserved slots, then the two relay-driven chats (appended).
+static_assert(offsetof(wh_model_provider_v1, embeddings) == 32);
+static_assert(offsetof(wh_model_provider_v1, chat_completion_async) == 72);
+static_assert(offsetof(wh_model_provider_v1, chat_completion_relay) == 80);
+static_assert(sizeof(wh_model_provider_v1) == 88);
+static_assert(sizeof(wh_model_relay_handler) == 32);
 #endif
 
 TEST(AbiLayout, VersionAndSignature) {

@@ -170,7 +170,8 @@ struct FakeProvider {
     *http_status = 200;
     return WH_OK;
   }
-  wh_model_provider_v1 vt{sizeof(wh_model_provider_v1), &List, &Has, &Chat, nullptr, {}, nullptr};
+  wh_model_provider_v1 vt{
+      sizeof(wh_model_provider_v1), &List, &Has, &Chat, nullptr, {}, nullptr, nullptr};
 };
 
 class Consumer : public Plugin {

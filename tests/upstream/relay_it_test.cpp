@@ -1,6 +1,7 @@
 // Streams through the host's relay (ABI 1.1): many concurrent /openai/chat/completions streams
 // cost no thread each, and a client that leaves mid-stream still closes the upstream at once
-// while hundreds of other streams are running. The web UI's own path, background completions of
+// while hundreds of other streams are running. The same for the web UI's direct path
+// (/api/chat/completions without a chat: chat_completion_relay). Background completions of
 // /api/chat/completions (chat plugin, model_provider.v1 chat_completion_async), likewise: no
 // thread per stream, the same saved answer as the blocking path, and a stop drops the upstream.
 #include <dirent.h>
@@ -150,6 +151,8 @@ class RelayedStreams : public ::testing::Test {
     ASSERT_TRUE(upstream_->Start(&why)) << why;
     HostProcess::Options o;
     o.env = ProviderHostEnv(backend_);
+    o.env["WEBUI_PLUGINS"] = "chat,openai,test_auth";
+    o.env["BYPASS_MODEL_ACCESS_CONTROL"] = "true";  // users reach the upstream's bare models
     o.env["OPENAI_API_BASE_URLS"] = upstream_->BaseUrl() + "/v1";
     o.env["ENABLE_OLLAMA_API"] = "false";
     // A loaded machine (ASan, 2 cores) may stall the upstream longer than the fixture's 2 s.
@@ -158,20 +161,29 @@ class RelayedStreams : public ::testing::Test {
     ASSERT_TRUE(host_->Start(&why)) << why;
     // The model list is cached before the streams start (its fetch runs on helper threads).
     ASSERT_EQ(host_->Get("/openai/models", As("user")).status, 200);
+    ASSERT_EQ(host_->Get("/api/models", As("user")).status, 200);
   }
+
+  void FiveHundredStreams(const std::string& path);
+  void LeaveMidStream(const std::string& path);
 
   Backend backend_;
   std::unique_ptr<UpstreamDouble> upstream_;
   std::unique_ptr<HostProcess> host_;
 };
 
-TEST_F(RelayedStreams, FiveHundredConcurrentStreamsCompleteWithoutAThreadEach) {
+// The proxy's path (openai plugin) and the web UI's direct path (chat plugin, answered by the
+// provider on the relay through model_provider.v1 chat_completion_relay) alike.
+constexpr const char* kProxyPath = "/openai/chat/completions";
+constexpr const char* kChatPath = "/api/chat/completions";
+
+void RelayedStreams::FiveHundredStreams(const std::string& path) {
   const int before = ThreadCount(host_->pid());
   ASSERT_GT(before, 0);
   ThreadWatch watch(host_->pid());
-  const std::string request = RawPost(
-      "/openai/chat/completions",
-      ChatBody("gpt-slow", "one two three four five six seven eight nine ten", true), As("user"));
+  const std::string request =
+      RawPost(path, ChatBody("gpt-slow", "one two three four five six seven eight nine ten", true),
+              As("user"));
   // Opened over two seconds, each lasting over three: all are open at once at the end of the
   // ramp, while no burst of simultaneous requests makes the host start a worker per request.
   std::vector<RawStream> streams(kStreams);
@@ -206,11 +218,10 @@ TEST_F(RelayedStreams, FiveHundredConcurrentStreamsCompleteWithoutAThreadEach) {
   EXPECT_EQ(host_->Get("/health").status, 200);
 }
 
-TEST_F(RelayedStreams, ClientLeavingMidStreamClosesTheUpstreamWithinOneSecondUnderLoad) {
+void RelayedStreams::LeaveMidStream(const std::string& path) {
   // A hundred other streams keep the relay busy meanwhile.
-  const std::string request =
-      RawPost("/openai/chat/completions",
-              ChatBody("gpt-slow", "one two three four five six seven eight", true), As("user"));
+  const std::string request = RawPost(
+      path, ChatBody("gpt-slow", "one two three four five six seven eight", true), As("user"));
   std::vector<RawStream> others(100);
   const auto t0 = Clock::now();
   for (size_t i = 0; i < others.size(); ++i) {
@@ -220,8 +231,8 @@ TEST_F(RelayedStreams, ClientLeavingMidStreamClosesTheUpstreamWithinOneSecondUnd
   }
   std::thread background([&others] { RunAll(others, std::chrono::seconds(60)); });
   const long long closed_at =
-      PostAndLeave(host_->port(), "/openai/chat/completions",
-                   ChatBody("gpt-slow", "a b c d e f g h i j k l", true), As("user"), "Hello!");
+      PostAndLeave(host_->port(), path, ChatBody("gpt-slow", "a b c d e f g h i j k l", true),
+                   As("user"), "Hello!");
   background.join();
   for (auto& s : others)
     if (s.fd >= 0) ::close(s.fd);
@@ -234,6 +245,36 @@ TEST_F(RelayedStreams, ClientLeavingMidStreamClosesTheUpstreamWithinOneSecondUnd
   for (const auto& r : upstream_->Requests("/v1/chat/completions", "gpt-slow"))
     if (r["completed"] == true) ++completed;
   EXPECT_EQ(completed, 100);  // the others were not disturbed
+}
+
+TEST_F(RelayedStreams, FiveHundredConcurrentStreamsCompleteWithoutAThreadEach) {
+  FiveHundredStreams(kProxyPath);
+}
+
+TEST_F(RelayedStreams, FiveHundredDirectChatCompletionsCompleteWithoutAThreadEach) {
+  FiveHundredStreams(kChatPath);
+}
+
+TEST_F(RelayedStreams, ClientLeavingMidStreamClosesTheUpstreamWithinOneSecondUnderLoad) {
+  LeaveMidStream(kProxyPath);
+}
+
+TEST_F(RelayedStreams, ClientLeavingADirectChatCompletionClosesTheUpstreamWithinOneSecond) {
+  LeaveMidStream(kChatPath);
+}
+
+// The direct path's other answers, as the blocking path gives them: a whole completion and an
+// unknown model.
+TEST_F(RelayedStreams, DirectChatCompletionAnswersWholeAndErrorsLikeTheBlockingPath) {
+  auto whole = host_->Post(kChatPath, ChatBody("gpt-test", "hello there", false), As("user"));
+  ASSERT_EQ(whole.status, 200) << whole.body;
+  EXPECT_EQ(whole.Json()["object"], "chat.completion") << whole.body;
+  EXPECT_NE(whole.Json()["choices"][0]["message"]["content"].get<std::string>().find("hello"),
+            std::string::npos)
+      << whole.body;
+  auto unknown = host_->Post(kChatPath, ChatBody("no-such-model", "x", true), As("user"));
+  EXPECT_EQ(unknown.status, 400) << unknown.body;  // Open WebUI's "Model not found"
+  EXPECT_TRUE(unknown.Json().contains("detail")) << unknown.body;
 }
 
 // --- the chat plugin's background completions ------------------------------------------------
@@ -333,7 +374,7 @@ TEST_F(ChatOnTheRelay, FiveHundredBackgroundCompletionsHoldNoThreadEach) {
   ASSERT_TRUE(NoTasks(std::chrono::seconds(120))) << LogTail(host_->Log());
   const int peak = watch.Stop();
   const auto requests = upstream_->Requests("/v1/chat/completions", "gpt-slow");
-  ASSERT_EQ(static_cast<int>(requests.size()), kStreams);
+  ASSERT_EQ(static_cast<int>(requests.size()), kStreams) << LogTail(host_->Log());
   int completed = 0;
   for (const auto& r : requests)
     if (r["completed"] == true) ++completed;

@@ -285,8 +285,8 @@ class FakeProvider : public webui::sdk::Plugin {
  private:
   wh_model_provider_v1 vtable_{
       sizeof(wh_model_provider_v1),         &ListModels, &HasModel, &ChatCompletion, &Embeddings,
-      {nullptr, nullptr, nullptr, nullptr}, nullptr};  // no chat_completion_async: the chat
-                                                       // plugin's fallback (a thread per task)
+      {nullptr, nullptr, nullptr, nullptr}, nullptr,     nullptr};  // no chat_completion_async nor
+  // chat_completion_relay: the chat plugin's fallbacks (a thread per task, a worker per stream)
 };
 
 }  // namespace

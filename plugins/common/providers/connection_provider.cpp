@@ -126,6 +126,7 @@ void ConnectionProvider::InitConnections(sdk::Host& host,
   provider_.chat_completion = &SvcChat;
   provider_.embeddings = &SvcEmbeddings;
   provider_.chat_completion_async = &SvcChatAsync;
+  provider_.chat_completion_relay = &SvcChatRelay;
   host.OfferService(WH_SERVICE_MODEL_PROVIDER_V1, &provider_, this);
 }
 
@@ -379,55 +380,65 @@ wh_status ConnectionProvider::PlanChat(wh_str request_json, ServiceExchange& exc
 
 namespace {
 
-// chat_completion_async: the plan run by the host's relay, the consumer's handler told of each
-// piece and, exactly once, of the result (also when the relay refused or never ran it).
-class RelayedChat final : public sdk::RelayHandler {
+// A chat plan run by the host's relay: each piece and, exactly once, the result go to a
+// consumer in another plugin (Piece / Result), with the client's side of the exchange when one
+// is attached (chat_completion_relay) or none (chat_completion_async).
+class RelayedChat : public sdk::RelayHandler {
  public:
-  RelayedChat(const wh_model_stream_handler& handler, void* user)
-      : handler_(handler), user_(user), exchange_([this](std::string_view piece) {
-          return handler_.on_piece(user_, sdk::ToWh(piece)) != 0;
-        }) {}
-  ~RelayedChat() override {
-    if (!ended_) Report(WH_UNAVAILABLE, 502, kConnectionErrorText);
-    if (handler_.release != nullptr) handler_.release(user_);
-  }
+  RelayedChat() : exchange_([this](std::string_view piece) { return Piece(client_, piece); }) {}
   RelayedChat(const RelayedChat&) = delete;
   RelayedChat& operator=(const RelayedChat&) = delete;
 
   ServiceExchange& exchange() { return exchange_; }
   ChatPlan& plan() { return plan_; }
 
-  // The result, once.
-  void Report(wh_status status, int http_status, const std::string& message) {
+  // The result, once (`client`: the relay's handle during a callback, else nullptr).
+  void Report(wh_relay_host_ptr* client, wh_status status, int http_status,
+              const std::string& message) {
     if (ended_) return;
     ended_ = true;
-    if (handler_.on_end != nullptr)
-      handler_.on_end(user_, status, http_status, sdk::ToWh(status == WH_OK ? "" : message));
+    Result(client, status, http_status, status == WH_OK ? std::string() : message);
   }
 
-  bool OnHead(sdk::Relay&, int status, const sdk::Headers& headers) override {
+  bool OnHead(sdk::Relay& relay, int status, const sdk::Headers& headers) override {
+    client_ = relay.handle();
     return Go(exchange_.Head(plan_, status, headers));
   }
-  bool OnData(sdk::Relay&, std::string_view chunk) override {
+  bool OnData(sdk::Relay& relay, std::string_view chunk) override {
+    client_ = relay.handle();
     return Go(exchange_.Data(plan_, chunk));
   }
-  bool OnSilence(sdk::Relay&) override { return Go(exchange_.Data(plan_, {})); }
+  bool OnSilence(sdk::Relay& relay) override {
+    client_ = relay.handle();
+    return Go(exchange_.Data(plan_, {}));
+  }
 
-  void OnEnd(sdk::Relay&, wh_status outcome, std::string_view message) override {
+  void OnEnd(sdk::Relay& relay, wh_status outcome, std::string_view message) override {
+    client_ = relay.handle();
     int http_status = 0;
     std::string text;
     wh_status st = Guarded(&http_status, &text, [&] {
       return plan_.finish(FetchOutcome{Transport(outcome), std::string(message)}, &http_status,
                           &text);
     });
-    if (exchange_.aborted()) {
+    if (outcome == WH_CLOSED) {
+      st = WH_CLOSED;
+      text = "the client closed the connection";
+    } else if (exchange_.aborted()) {
       st = WH_ABORTED;
       text = "aborted by the consumer";
     }
-    Report(st, http_status, text);
+    Report(client_, st, http_status, text);
   }
 
+ protected:
+  bool ended() const { return ended_; }
+
  private:
+  virtual bool Piece(wh_relay_host_ptr* client, std::string_view piece) = 0;
+  virtual void Result(wh_relay_host_ptr* client, wh_status status, int http_status,
+                      const std::string& error) = 0;
+
   bool Go(bool keep_going) {
     if (!keep_going) stopped_ = true;
     return keep_going;
@@ -447,12 +458,58 @@ class RelayedChat final : public sdk::RelayHandler {
     }
   }
 
-  wh_model_stream_handler handler_;
-  void* user_;
   ServiceExchange exchange_;
   ChatPlan plan_;
+  wh_relay_host_ptr* client_ = nullptr;
   bool stopped_ = false;
   bool ended_ = false;
+};
+
+// chat_completion_async: no client; the consumer hears of the result also when the relay refused
+// or never ran the exchange (then as an unreachable upstream).
+class BackgroundChat final : public RelayedChat {
+ public:
+  BackgroundChat(const wh_model_stream_handler& handler, void* user)
+      : handler_(handler), user_(user) {}
+  ~BackgroundChat() override {
+    if (!ended()) Report(nullptr, WH_UNAVAILABLE, 502, kConnectionErrorText);
+    if (handler_.release != nullptr) handler_.release(user_);
+  }
+
+ private:
+  bool Piece(wh_relay_host_ptr*, std::string_view piece) override {
+    return handler_.on_piece(user_, sdk::ToWh(piece)) != 0;
+  }
+  void Result(wh_relay_host_ptr*, wh_status status, int http_status,
+              const std::string& error) override {
+    if (handler_.on_end != nullptr) handler_.on_end(user_, status, http_status, sdk::ToWh(error));
+  }
+
+  wh_model_stream_handler handler_;
+  void* user_;
+};
+
+// chat_completion_relay: the consumer answers the attached client. When the relay refused the
+// exchange the consumer hears nothing (the caller still owns the response and answers it).
+class ClientChat final : public RelayedChat {
+ public:
+  ClientChat(const wh_model_relay_handler& handler, void* user) : handler_(handler), user_(user) {}
+  ~ClientChat() override {
+    if (handler_.release != nullptr) handler_.release(user_);
+  }
+
+ private:
+  bool Piece(wh_relay_host_ptr* client, std::string_view piece) override {
+    return handler_.on_piece(user_, client, sdk::ToWh(piece)) != 0;
+  }
+  void Result(wh_relay_host_ptr* client, wh_status status, int http_status,
+              const std::string& error) override {
+    if (handler_.on_end != nullptr && client != nullptr)
+      handler_.on_end(user_, client, status, http_status, sdk::ToWh(error));
+  }
+
+  wh_model_relay_handler handler_;
+  void* user_;
 };
 
 }  // namespace
@@ -462,9 +519,9 @@ wh_status ConnectionProvider::SvcChatAsync(void* self, wh_str request_json,
   if (handler == nullptr || handler->struct_size < sizeof(wh_model_stream_handler) ||
       handler->on_piece == nullptr)
     return WH_INVALID;
-  std::unique_ptr<RelayedChat> chat;
+  std::unique_ptr<BackgroundChat> chat;
   try {
-    chat = std::make_unique<RelayedChat>(*handler, user);
+    chat = std::make_unique<BackgroundChat>(*handler, user);
   } catch (...) {
     if (handler->on_end != nullptr)
       handler->on_end(user, WH_ERROR, 500, sdk::ToWh("out of memory"));
@@ -479,7 +536,7 @@ wh_status ConnectionProvider::SvcChatAsync(void* self, wh_str request_json,
     return p->PlanChat(request_json, chat->exchange(), &chat->plan(), &http_status, &message);
   });
   if (planned != WH_OK) {
-    chat->Report(planned, http_status, message);
+    chat->Report(nullptr, planned, http_status, message);
     return WH_OK;
   }
   // A copy: `chat` (which holds the plan) is handed over in the same call.
@@ -492,6 +549,52 @@ wh_status ConnectionProvider::SvcChatAsync(void* self, wh_str request_json,
   p->host_->Warn(std::string(p->names_.plugin) + ": the relay refused the request to " +
                  request.url);
   return WH_OK;
+}
+
+wh_status ConnectionProvider::SvcChatRelay(void* self, wh_str request_json,
+                                           wh_response_host_ptr* res,
+                                           const wh_model_relay_handler* handler, void* user,
+                                           int* http_status, wh_str_sink error, void* error_user) {
+  int status_storage = 0;
+  if (http_status == nullptr) http_status = &status_storage;
+  if (handler == nullptr || handler->struct_size < sizeof(wh_model_relay_handler) ||
+      handler->on_piece == nullptr || res == nullptr) {
+    if (handler != nullptr && handler->release != nullptr) handler->release(user);
+    *http_status = 500;
+    Sink(error, error_user, "chat_completion_relay: unusable handler");
+    return WH_INVALID;
+  }
+  std::unique_ptr<ClientChat> chat;
+  try {
+    chat = std::make_unique<ClientChat>(*handler, user);
+  } catch (...) {
+    if (handler->release != nullptr) handler->release(user);
+    *http_status = 500;
+    Sink(error, error_user, "out of memory");
+    return WH_ERROR;
+  }
+  // From here `chat` releases the consumer when it goes, whichever way that is.
+  auto* p = static_cast<ConnectionProvider*>(self);
+  std::string message;
+  const wh_status planned = Guarded(http_status, &message, [&] {
+    return p->PlanChat(request_json, chat->exchange(), &chat->plan(), http_status, &message);
+  });
+  if (planned != WH_OK) {
+    Sink(error, error_user, message);
+    return planned;
+  }
+  const sdk::FetchRequest request = chat->plan().request;
+  sdk::Response client(p->host_->api(), res);
+  try {
+    if (client.Relay(request, std::move(chat), /*forward_body=*/false)) return WH_OK;
+  } catch (...) {
+  }
+  // Refused (an older host, an unusable request): the response is still the caller's.
+  p->host_->Warn(std::string(p->names_.plugin) + ": the relay refused the request to " +
+                 request.url);
+  *http_status = 502;
+  Sink(error, error_user, kConnectionErrorText);
+  return WH_UNAVAILABLE;
 }
 
 wh_status ConnectionProvider::SvcEmbeddings(void* self, wh_str request_json, wh_str_sink sink,

@@ -237,6 +237,9 @@ class ConnectionProvider : public sdk::Plugin {
                      int* http_status, std::string* message);
   static wh_status SvcChatAsync(void* self, wh_str request_json,
                                 const wh_model_stream_handler* handler, void* user);
+  static wh_status SvcChatRelay(void* self, wh_str request_json, wh_response_host_ptr* res,
+                                const wh_model_relay_handler* handler, void* user, int* http_status,
+                                wh_str_sink error, void* error_user);
   static wh_status SvcEmbeddings(void* self, wh_str request_json, wh_str_sink sink, void* sink_user,
                                  int* http_status, wh_str_sink error, void* error_user);
 

@@ -31,6 +31,7 @@ enum class Auth {
 // the host's relay (Response::Relay) or, on the fallback path (Host::RelayBlocking), to the
 // Response of a handler that waits for the upstream. Valid during the callback only.
 class Response;
+class ModelProvider;
 namespace detail {
 struct HostRelay;
 struct BlockingRelay;
@@ -51,10 +52,15 @@ class Relay {
   bool started() const { return started_; }
   bool streaming() const { return streaming_; }
   bool client_gone() const { return client_gone_; }
+  // The host's handle of this exchange during the callback (nullptr on the fallback path), for
+  // handing the client to another plugin's callback through a service (model_provider.v1
+  // chat_completion_relay).
+  wh_relay_host_ptr* handle() const { return relay_; }
 
  private:
   friend struct detail::HostRelay;
   friend struct detail::BlockingRelay;
+  friend class ModelProvider;
   Relay(const wh_host_api* api, Response* res) : api_(api), res_(res) {}
   const wh_host_api* api_;
   wh_relay_host_ptr* relay_ = nullptr;  // set before each callback on the host's relay
@@ -329,7 +335,12 @@ class Response {
   bool Relay(const FetchRequest& upstream, std::unique_ptr<RelayHandler> handler,
              bool forward_body);
 
+  // The host's handle of this response, for a service that takes it over during the handler
+  // (model_provider.v1 chat_completion_relay); see ModelProvider::ChatRelay.
+  wh_response_host_ptr* handle() const { return res_; }
+
  private:
+  friend class ModelProvider;
   const wh_host_api* api_;
   wh_response_host_ptr* res_;
   bool started_ = false;

@@ -156,6 +156,84 @@ class ModelProvider {
     return false;
   }
 
+  // What ChatRelay hands the answer to: ChatConsumer's calls, each with the client's side of
+  // the relayed response (BeginStream / Write / Respond / RespondError, valid during the call).
+  // They run on the host's relay thread: never block. An exception counts as "stop" in OnPiece
+  // and is swallowed in OnEnd.
+  class ChatRelayConsumer {
+   public:
+    virtual ~ChatRelayConsumer() = default;
+    // A piece as Chat's on_piece gets it (empty: a silence tick); false stops the exchange.
+    virtual bool OnPiece(Relay& client, std::string_view piece) = 0;
+    // The result, once, after the last piece: WH_CLOSED when the client left, WH_ABORTED when
+    // OnPiece stopped it. Whatever it leaves unanswered the host answers 502.
+    virtual void OnEnd(Relay& client, const ServiceResult& result) = 0;
+  };
+
+  // True when the provider can answer a client itself on the host's relay
+  // (chat_completion_relay).
+  bool HasChatRelay() const {
+    return WEBUI_SDK_REACHES_(wh_model_provider_v1, size_, chat_completion_relay) &&
+           vt_->chat_completion_relay != nullptr;
+  }
+  // Answers `res` (the calling handler's response) with the chat completion without a waiting
+  // thread: the provider hands the response to the host's relay, and `consumer` turns each
+  // piece into what the client sees. ok(): handed over, the handler returns and sends nothing
+  // more; `consumer` is destroyed after OnEnd. Otherwise nothing was sent and the result says
+  // why, as Chat would (WH_NOT_FOUND: the provider has no such call, or `res` had started).
+  ServiceResult ChatRelay(std::string_view request_json, Response& res,
+                          std::unique_ptr<ChatRelayConsumer> consumer) const {
+    ServiceResult r;
+    if (!HasChatRelay() || consumer == nullptr || res.started_) {
+      r.status = WH_NOT_FOUND;
+      r.error = "the model provider " + plugin_ + " cannot relay a chat";
+      return r;
+    }
+    struct Box {
+      Box(const wh_host_api* api, std::unique_ptr<ChatRelayConsumer> c)
+          : consumer(std::move(c)), client(api, nullptr) {}
+      std::unique_ptr<ChatRelayConsumer> consumer;
+      Relay client;
+      static Box* Enter(void* user, wh_relay_host_ptr* relay) {
+        auto* box = static_cast<Box*>(user);
+        box->client.relay_ = relay;
+        return box;
+      }
+      static int Piece(void* user, wh_relay_host_ptr* relay, wh_str piece) noexcept {
+        Box* box = Enter(user, relay);
+        try {
+          return box->consumer->OnPiece(box->client, FromWh(piece)) ? 1 : 0;
+        } catch (...) {
+          return 0;
+        }
+      }
+      static void End(void* user, wh_relay_host_ptr* relay, wh_status status, int http_status,
+                      wh_str error) noexcept {
+        Box* box = Enter(user, relay);
+        try {
+          ServiceResult result;
+          result.status = status;
+          result.http_status = http_status;
+          result.error = std::string(FromWh(error));
+          box->consumer->OnEnd(box->client, result);
+        } catch (...) {
+        }
+      }
+      static void Release(void* user) noexcept { delete static_cast<Box*>(user); }
+    };
+    wh_model_relay_handler h{};
+    h.struct_size = sizeof h;
+    h.on_piece = &Box::Piece;
+    h.on_end = &Box::End;
+    h.release = &Box::Release;
+    // From here the provider owns `box`: it releases it also when it refuses.
+    auto* box = new Box(res.api_, std::move(consumer));
+    r.status = vt_->chat_completion_relay(user_, ToWh(request_json), res.res_, &h, box,
+                                          &r.http_status, detail::AppendSink, &r.error);
+    if (r.ok()) res.started_ = true;
+    return r;
+  }
+
   // True when the provider's table has embeddings.
   bool HasEmbeddings() const {
     return WEBUI_SDK_REACHES_(wh_model_provider_v1, size_, embeddings) &&

@@ -40,6 +40,25 @@ typedef struct wh_model_stream_handler {
   void (*release)(void* user);
 } wh_model_stream_handler;
 
+/* The consumer of chat_completion_relay: the callbacks of wh_model_stream_handler, each also
+ * given the client's relayed response, which it answers with relay_begin_stream / relay_write /
+ * relay_respond (abi.h; valid only inside the callback). They run on a host relay thread: none
+ * may block. Order: on_piece any number of times, on_end exactly once, then release. When the
+ * client goes away the provider drops the upstream and on_end gets WH_CLOSED (nothing can be
+ * written any more). */
+typedef struct wh_model_relay_handler {
+  uint32_t struct_size; /* sizeof(wh_model_relay_handler) of the consumer's SDK */
+  /* One piece (EMPTY: a silence tick, at least every 250 ms). Non-zero goes on, 0 stops (the
+   * upstream is dropped; on_end follows with WH_ABORTED). */
+  int (*on_piece)(void* user, wh_relay_host_ptr* relay, wh_str piece);
+  /* The result, as chat_completion returns it. If nothing was sent to the client yet and the
+   * consumer sends nothing here either, the host answers 502. */
+  void (*on_end)(void* user, wh_relay_host_ptr* relay, wh_status status, int http_status,
+                 wh_str error);
+  /* Called once, last. */
+  void (*release)(void* user);
+} wh_model_relay_handler;
+
 typedef struct wh_model_provider_v1 {
   uint32_t struct_size;
 
@@ -79,6 +98,18 @@ typedef struct wh_model_provider_v1 {
    * chat_completion on a thread of your own. */
   wh_status (*chat_completion_async)(void* service_user, wh_str request_json,
                                      const wh_model_stream_handler* handler, void* user);
+
+  /* chat_completion answered straight to a client without a waiting thread: during the caller's
+   * request handler, the provider hands `res` (that handler's response) to the host's relay
+   * (res_relay) and `handler` turns the pieces into the client's answer on the relay thread.
+   * WH_OK: handed over. The response is no longer the caller's (no res_* call on it any more);
+   * on_end and release follow. Any other status: nothing was handed over and nothing was sent,
+   * release has already been called, and *http_status / `error` say why exactly as
+   * chat_completion would (the caller answers). NULL in providers built before it. */
+  wh_status (*chat_completion_relay)(void* service_user, wh_str request_json,
+                                     wh_response_host_ptr* res,
+                                     const wh_model_relay_handler* handler, void* user,
+                                     int* http_status, wh_str_sink error, void* error_user);
 } wh_model_provider_v1;
 
 #ifdef __cplusplus
