@@ -38,11 +38,11 @@ std::string ExpansionError(const ExtractLimits& limits) {
 
 class Archive {
  public:
-  Archive(const std::string& path, const ExtractLimits& limits) : limits_(limits) {
-    int error = 0;
-    zip_ = zip_open(path.c_str(), ZIP_RDONLY, &error);
-    if (zip_ == nullptr)
+  // Takes `zip` (may be null: then the archive is not valid).
+  Archive(zip_t* zip, const ExtractLimits& limits) : limits_(limits), owned_(zip), zip_(zip) {
+    if (zip_ == nullptr) {
       throw ExtractFailure("the document could not be read (not a valid archive)");
+    }
     const zip_int64_t entries = zip_get_num_entries(zip_, 0);
     if (entries < 0) throw ExtractFailure("the document could not be read (not a valid archive)");
     if (entries > kMaxEntries) {
@@ -62,7 +62,6 @@ class Archive {
   }
   Archive(const Archive&) = delete;
   Archive& operator=(const Archive&) = delete;
-  ~Archive() { zip_discard(zip_); }
 
   bool Has(const std::string& name) const { return zip_name_locate(zip_, name.c_str(), 0) >= 0; }
 
@@ -119,7 +118,12 @@ class Archive {
   }
 
  private:
+  struct Discard {
+    void operator()(zip_t* zip) const { zip_discard(zip); }
+  };
+
   const ExtractLimits& limits_;
+  std::unique_ptr<zip_t, Discard> owned_;  // closed even when the constructor throws
   zip_t* zip_ = nullptr;
   std::size_t inflated_ = 0;
   bool over_budget_ = false;
@@ -532,12 +536,10 @@ std::string ZipType(Archive& archive) {
   return "application/zip";
 }
 
-}  // namespace
-
-Extracted ReadOoxml(const std::string& path, const ExtractLimits& limits) {
+Extracted ReadPackage(zip_t* zip, const ExtractLimits& limits) {
   Extracted result;
   try {
-    Archive archive(path, limits);
+    Archive archive(zip, limits);
     if (archive.Has("[Content_Types].xml")) {
       if (archive.Has("word/document.xml")) return ReadDocx(archive, limits);
       if (archive.Has("xl/workbook.xml")) return ReadXlsx(archive, limits);
@@ -549,6 +551,23 @@ Extracted ReadOoxml(const std::string& path, const ExtractLimits& limits) {
     result.error = failure.what();
   }
   return result;
+}
+
+}  // namespace
+
+Extracted ReadOoxml(const std::string& path, const ExtractLimits& limits) {
+  int error = 0;
+  return ReadPackage(zip_open(path.c_str(), ZIP_RDONLY, &error), limits);
+}
+
+Extracted ReadOoxmlBytes(std::string_view bytes, const ExtractLimits& limits) {
+  zip_error_t error;
+  zip_error_init(&error);
+  zip_source_t* source = zip_source_buffer_create(bytes.data(), bytes.size(), 0, &error);
+  zip_t* zip = source == nullptr ? nullptr : zip_open_from_source(source, ZIP_RDONLY, &error);
+  if (zip == nullptr && source != nullptr) zip_source_free(source);
+  zip_error_fini(&error);
+  return ReadPackage(zip, limits);
 }
 
 }  // namespace webui::rag
