@@ -414,6 +414,17 @@ TEST_F(FakeExtractorTest, GarbageAndFloodsAreErrors) {
   ExpectNoChildren();
 }
 
+TEST_F(FakeExtractorTest, TheServersSecretsStayOutOfTheChild) {
+  ::setenv("WEBUI_SECRET_KEY", "do-not-leak", 1);
+  ::setenv("ASAN_OPTIONS", "detect_leaks=1", 0);
+  UseScript("test -z \"$WEBUI_SECRET_KEY\" && test -n \"$ASAN_OPTIONS\" || kill -SEGV $$\n"
+            "printf '13\\n{\"done\":true}'");
+  const auto r = ExtractPdf();
+  ::unsetenv("WEBUI_SECRET_KEY");
+  EXPECT_TRUE(r.ok()) << r.error;
+  EXPECT_TRUE(r.documents.empty());
+}
+
 TEST_F(FakeExtractorTest, MissingExtractorIsAClearError) {
   ::setenv("WEBUI_RAG_EXTRACTOR", dir_.Path("nowhere").c_str(), 1);
   EXPECT_EQ(ExtractPdf().error, "the document extractor (webui-rag-extract) is not installed");

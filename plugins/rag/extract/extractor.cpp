@@ -1,8 +1,9 @@
 // Starting webui-rag-extract: posix_spawn (the host is multithreaded: no fork), stdin from
-// /dev/null, stdout a pipe, stderr inherited (parsers are silenced in the child, so what reaches
-// it is a sanitizer report or a fatal error worth the log), every other descriptor closed. The
-// child applies its rlimits itself before it opens the file (extractor_main.cpp); here the
-// wall-clock deadline and the output cap are enforced, and the child is always reaped.
+// /dev/null, stdout a pipe, an environment without the server's secrets, stderr inherited (parsers
+// are silenced in the child, so what reaches it is a sanitizer report or a fatal error worth the
+// log), every other descriptor closed. The child applies its rlimits itself before it opens the
+// file (extractor_main.cpp); here the wall-clock deadline and the output cap are enforced, and the
+// child is always reaped.
 #include "extractor.hpp"
 
 #include <dlfcn.h>
@@ -15,6 +16,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdint>
 #include <cstdlib>
 #include <string_view>
 #include <vector>
@@ -92,6 +94,25 @@ int Reap(pid_t pid, std::chrono::steady_clock::time_point deadline) {
   return status;
 }
 
+// The child's environment: only the sanitizers' options. The server's environment holds its
+// secrets (WEBUI_SECRET_KEY, database and provider credentials); a parser exploited by a hostile
+// file finds none of them.
+std::vector<std::string> ChildEnvironment() {
+  static constexpr std::string_view kKept[] = {"ASAN_OPTIONS=", "UBSAN_OPTIONS=", "LSAN_OPTIONS="};
+  std::vector<std::string> out;
+  for (char** entry = environ; entry != nullptr && *entry != nullptr; ++entry) {
+    const std::string_view variable(*entry);
+    for (const std::string_view prefix : kKept) {
+      if (variable.substr(0, prefix.size()) == prefix) out.emplace_back(variable);
+    }
+  }
+  return out;
+}
+
+std::size_t SaturatingAdd(std::size_t a, std::size_t b) {
+  return a > SIZE_MAX - b ? SIZE_MAX : a + b;
+}
+
 std::string Unreadable(Kind kind) {
   switch (kind) {
     case Kind::kPdf:
@@ -137,6 +158,11 @@ Extracted RunExtractor(const std::string& path, Kind kind, const ExtractLimits& 
   std::vector<char*> argv;
   for (const std::string& arg : args) argv.push_back(const_cast<char*>(arg.c_str()));
   argv.push_back(nullptr);
+  const std::vector<std::string> environment = ChildEnvironment();
+  std::vector<char*> envp;
+  for (const std::string& variable : environment)
+    envp.push_back(const_cast<char*>(variable.c_str()));
+  envp.push_back(nullptr);
 
   posix_spawn_file_actions_t actions;
   posix_spawnattr_t attr;
@@ -160,7 +186,7 @@ Extracted RunExtractor(const std::string& path, Kind kind, const ExtractLimits& 
 
   pid_t pid = -1;
   const int spawned =
-      ::posix_spawn(&pid, executable.c_str(), &actions, &attr, argv.data(), environ);
+      ::posix_spawn(&pid, executable.c_str(), &actions, &attr, argv.data(), envp.data());
   ::posix_spawn_file_actions_destroy(&actions);
   ::posix_spawnattr_destroy(&attr);
   write_end.Reset();
@@ -171,7 +197,9 @@ Extracted RunExtractor(const std::string& path, Kind kind, const ExtractLimits& 
 
   const auto deadline = std::chrono::steady_clock::now() + limits.time;
   // JSON escaping at most doubles clean text; metadata is a few bytes per document.
-  const std::size_t max_output = 2 * limits.text_bytes + 64 * limits.pages + (1u << 20);
+  const std::size_t max_output = SaturatingAdd(
+      SaturatingAdd(limits.text_bytes, limits.text_bytes),
+      SaturatingAdd(limits.pages > SIZE_MAX / 64 ? SIZE_MAX : 64 * limits.pages, 1u << 20));
   protocol::FrameReader frames(max_output);
   std::size_t output = 0;
   std::size_t text = 0;

@@ -70,6 +70,11 @@ bool WriteAll(std::string_view bytes) {
 
 void SilentXml(void*, const char*, ...) {}
 
+std::string MemoryError(const webui::rag::ExtractLimits& limits) {
+  return "the file needs more than " + webui::rag::SizeText(limits.memory_bytes) +
+         " of memory to extract";
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -89,24 +94,28 @@ int main(int argc, char** argv) {
   ApplyLimits(limits);
   xmlSetGenericErrorFunc(nullptr, SilentXml);
 
-  webui::rag::Extracted result;
   try {
-    result = webui::rag::ReadAnyKind(kind, argv[2], limits);
-  } catch (const std::bad_alloc&) {
-    result.documents.clear();
-    result.error = "the file needs more than " + webui::rag::SizeText(limits.memory_bytes) +
-                   " of memory to extract";
-  } catch (const std::exception&) {
-    result.documents.clear();
-    result.error = "the file could not be read";
-  }
-  for (const auto& document : result.documents) {
-    if (!WriteAll(webui::rag::protocol::EncodeFrame(
-            {{"document", {{"text", document.text}, {"metadata", document.metadata}}}}))) {
-      return 1;
+    webui::rag::Extracted result;
+    try {
+      result = webui::rag::ReadAnyKind(kind, argv[2], limits);
+    } catch (const std::bad_alloc&) {
+      result.documents.clear();
+      result.error = MemoryError(limits);
     }
+    for (const auto& document : result.documents) {
+      if (!WriteAll(webui::rag::protocol::EncodeFrame(
+              {{"document", {{"text", document.text}, {"metadata", document.metadata}}}}))) {
+        return 1;
+      }
+    }
+    const nlohmann::json last =
+        result.ok() ? nlohmann::json{{"done", true}} : nlohmann::json{{"error", result.error}};
+    return WriteAll(webui::rag::protocol::EncodeFrame(last)) ? 0 : 1;
+  } catch (const std::bad_alloc&) {
+    // Documents may have been written: the error frame still ends the stream as a failure.
+    WriteAll(webui::rag::protocol::EncodeFrame({{"error", MemoryError(limits)}}));
+  } catch (const std::exception&) {
+    WriteAll(webui::rag::protocol::EncodeFrame({{"error", "the file could not be read"}}));
   }
-  const nlohmann::json last =
-      result.ok() ? nlohmann::json{{"done", true}} : nlohmann::json{{"error", result.error}};
-  return WriteAll(webui::rag::protocol::EncodeFrame(last)) ? 0 : 1;
+  return 1;
 }
