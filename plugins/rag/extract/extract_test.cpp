@@ -154,6 +154,26 @@ TEST_F(ExtractFileTest, FiftyThousandPagesAreRefusedByCount) {
   EXPECT_LT(elapsed_, kBudget);
 }
 
+TEST_F(ExtractFileTest, MemoryLimitIsEnforced) {
+#if defined(__SANITIZE_ADDRESS__)
+  GTEST_SKIP() << "no RLIMIT_AS under AddressSanitizer";
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+  GTEST_SKIP() << "no RLIMIT_AS under AddressSanitizer";
+#endif
+#endif
+  const std::string path = dir_.Write("small.pdf", MakePdf({"Fits in memory"}));
+  ASSERT_TRUE(Extract(path).ok());
+  ExtractLimits limits;
+  limits.memory_bytes = 8u << 20;  // less than the extractor's libraries already map
+  const auto r = Extract(path, limits);
+  EXPECT_FALSE(r.ok());
+  EXPECT_TRUE(r.error == "the file needs more than 8 MB of memory to extract" ||
+              r.error == "the PDF could not be read")
+      << r.error;
+  ExpectNoChildren();
+}
+
 TEST_F(ExtractFileTest, CorruptPdfIsAnError) {
   const auto r = Extract(dir_.Write("bad.pdf", "%PDF-1.7\n1 0 obj << /Type /Catalog garbage"));
   EXPECT_EQ(r.error.rfind("the PDF could not be read", 0), 0u) << r.error;
@@ -417,8 +437,9 @@ TEST_F(FakeExtractorTest, GarbageAndFloodsAreErrors) {
 TEST_F(FakeExtractorTest, TheServersSecretsStayOutOfTheChild) {
   ::setenv("WEBUI_SECRET_KEY", "do-not-leak", 1);
   ::setenv("ASAN_OPTIONS", "detect_leaks=1", 0);
-  UseScript("test -z \"$WEBUI_SECRET_KEY\" && test -n \"$ASAN_OPTIONS\" || kill -SEGV $$\n"
-            "printf '13\\n{\"done\":true}'");
+  UseScript(
+      "test -z \"$WEBUI_SECRET_KEY\" && test -n \"$ASAN_OPTIONS\" || kill -SEGV $$\n"
+      "printf '13\\n{\"done\":true}'");
   const auto r = ExtractPdf();
   ::unsetenv("WEBUI_SECRET_KEY");
   EXPECT_TRUE(r.ok()) << r.error;

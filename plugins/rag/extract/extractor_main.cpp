@@ -3,7 +3,8 @@
 // The child process that parses one uploaded file for the rag plugin (extractor.cpp starts it):
 // it bounds itself first, before it opens the file, so a hostile PDF or archive meets the limits
 // whatever the parser does (docs/security.md T34), then writes the documents as frames on stdout
-// (protocol.hpp). Not meant to be run by hand, though it is harmless to.
+// (protocol.hpp). By hand, pipe its output (`... | cat`): with RLIMIT_FSIZE at 0, writing to a
+// regular file kills it (SIGXFSZ), which is the point.
 #include <libxml/parser.h>
 #include <libxml/xmlerror.h>
 #include <sys/resource.h>
