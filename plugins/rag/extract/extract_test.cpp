@@ -10,6 +10,7 @@
 
 #include <chrono>
 #include <cstdlib>
+#include <thread>
 
 #include "test_files.hpp"
 
@@ -95,6 +96,18 @@ TEST_F(ExtractFileTest, TextBeyondTheTextLimitIsAnError) {
   EXPECT_TRUE(r.documents.empty());
 }
 
+TEST_F(ExtractFileTest, TextMentioningPdfMagicStaysText) {
+  const auto r = Extract(dir_.Write("notes.md", "# Notes\nA PDF starts with %PDF-1.7.\n"), {},
+                         "notes.md", "text/markdown");
+  ASSERT_TRUE(r.ok()) << r.error;
+  EXPECT_EQ(Texts(r), "# Notes\nA PDF starts with %PDF-1.7.\n|");
+  // A real PDF with a few bytes of junk before its header is still one.
+  const auto pdf = Extract(dir_.Write("junk.pdf", "junk\n" + MakePdf({"Late header"})), {},
+                           "junk.pdf", "application/pdf");
+  ASSERT_TRUE(pdf.ok()) << pdf.error;
+  EXPECT_NE(pdf.documents[0].text.find("Late header"), std::string::npos);
+}
+
 TEST_F(ExtractFileTest, UnsupportedTypesAreNamed) {
   EXPECT_EQ(Extract(dir_.Write("x.png", "\x89PNG\r\n\x1a\n\0\0\0\rIHDR")).error,
             "unsupported file type image/png");
@@ -108,6 +121,41 @@ TEST_F(ExtractFileTest, UnsupportedTypesAreNamed) {
           .error,
       "unsupported file type application/msword");
   EXPECT_EQ(Extract(dir_.Path("missing")).error, "the file could not be opened");
+}
+
+TEST_F(ExtractFileTest, PasswordProtectedOfficeFilesAreNamedSo) {
+  std::string ole = "\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1" + std::string(2000, '\0');
+  for (const char c : std::string_view("EncryptedPackage")) ole += {c, '\0'};
+  ole += std::string(2000, '\0');
+  EXPECT_EQ(Extract(dir_.Write("secret.docx", ole), {}, "secret.docx",
+                    "application/vnd.openxmlformats-officedocument.wordprocessingml.document")
+                .error,
+            "the document is password-protected");
+}
+
+TEST_F(ExtractFileTest, ConcurrentExtractionsEachGetTheirOwnDocuments) {
+  // As the files plugin runs them: several at once, each child with its own pipe (a pipe end
+  // inherited by a sibling would hold its reader until the sibling exits).
+  std::vector<std::string> paths;
+  for (int i = 0; i < 8; ++i) {
+    paths.push_back(dir_.Write("doc" + std::to_string(i) + ".pdf",
+                               MakePdf({"Document " + std::to_string(i), "Second page"})));
+  }
+  std::vector<Extracted> results(paths.size());
+  std::vector<std::thread> threads;
+  for (std::size_t i = 0; i < paths.size(); ++i) {
+    threads.emplace_back([&results, &paths, i] {
+      results[i] = ExtractFile(paths[i], "doc.pdf", "application/pdf", {});
+    });
+  }
+  for (auto& t : threads) t.join();
+  for (std::size_t i = 0; i < results.size(); ++i) {
+    ASSERT_TRUE(results[i].ok()) << results[i].error;
+    ASSERT_EQ(results[i].documents.size(), 2u);
+    EXPECT_NE(results[i].documents[0].text.find("Document " + std::to_string(i)),
+              std::string::npos);
+  }
+  ExpectNoChildren();
 }
 
 // --- PDF -------------------------------------------------------------------------------------
