@@ -17,28 +17,74 @@ std::size_t CodePointLength(std::string_view s) { return utf8::CodePoints(s); }
 
 // LangChain's _split_text_with_regex with keep_separator=True ("start"): every piece after the
 // first begins with the separator; empty pieces are dropped. An empty separator splits into code
-// points.
-std::vector<std::string_view> SplitKeepingSeparator(std::string_view text, std::string_view sep) {
-  std::vector<std::string_view> pieces;
+// points. The pieces are handed to `take` one at a time: a 64 MB text without spaces is 64
+// million pieces, which are never held at once.
+template <typename Take>
+void ForEachPiece(std::string_view text, std::string_view sep, Take&& take) {
   if (sep.empty()) {
     for (std::size_t i = 0; i < text.size();) {
       std::size_t len = utf8::SequenceLength(static_cast<unsigned char>(text[i]));
       len = std::min(len, text.size() - i);
-      pieces.push_back(text.substr(i, len));
+      take(text.substr(i, len));
       i += len;
     }
-    return pieces;
+    return;
   }
   std::size_t begin = 0;
   std::size_t at = text.find(sep);
   while (at != std::string_view::npos) {
-    if (at > begin) pieces.push_back(text.substr(begin, at - begin));
+    if (at > begin) take(text.substr(begin, at - begin));
     begin = at;
     at = text.find(sep, at + sep.size());
   }
-  if (begin < text.size()) pieces.push_back(text.substr(begin));
-  return pieces;
+  if (begin < text.size()) take(text.substr(begin));
 }
+
+// LangChain's _merge_splits with an empty separator (keep_separator=True passes ""), fed one split
+// at a time: the current document is at most chunk_size long, so this holds O(chunk_size) splits
+// whatever the text's size. Includes the overlap carried into the next chunk and
+// strip_whitespace.
+class Merger {
+ public:
+  Merger(std::size_t size, std::size_t overlap, std::vector<std::string>& out)
+      : size_(size), overlap_(overlap), out_(out) {}
+
+  void Add(std::string_view split, std::size_t length) {
+    if (total_ + length > size_ && !current_.empty()) {
+      Emit();
+      while (total_ > overlap_ || (total_ + length > size_ && total_ > 0)) {
+        total_ -= current_.front().second;
+        current_.pop_front();
+      }
+    }
+    current_.emplace_back(split, length);
+    total_ += length;
+  }
+
+  // The last document of a run of splits; the merger starts afresh after it.
+  void Finish() {
+    Emit();
+    current_.clear();
+    total_ = 0;
+  }
+
+ private:
+  void Emit() {
+    if (current_.empty()) return;
+    // The splits are adjacent pieces of one text: their join is one contiguous view.
+    const char* begin = current_.front().first.data();
+    const char* end = current_.back().first.data() + current_.back().first.size();
+    const std::string_view joined =
+        utf8::Strip(std::string_view(begin, static_cast<std::size_t>(end - begin)));
+    if (!joined.empty()) out_.emplace_back(joined);
+  }
+
+  std::size_t size_;
+  std::size_t overlap_;
+  std::vector<std::string>& out_;
+  std::deque<std::pair<std::string_view, std::size_t>> current_;
+  std::size_t total_ = 0;
+};
 
 class RecursiveSplitter {
  public:
@@ -58,61 +104,24 @@ class RecursiveSplitter {
       }
     }
     const bool more_separators = !kSeparators[chosen].empty() && chosen + 1 < kCount;
-    std::vector<std::string_view> good;
-    for (const std::string_view piece : SplitKeepingSeparator(text, kSeparators[chosen])) {
-      if (length_(piece) < size_) {
-        good.push_back(piece);
-        continue;
+    Merger good(size_, overlap_, out);
+    ForEachPiece(text, kSeparators[chosen], [&](std::string_view piece) {
+      const std::size_t length = length_(piece);
+      if (length < size_) {
+        good.Add(piece, length);
+        return;
       }
-      if (!good.empty()) {
-        Merge(good, out);
-        good.clear();
-      }
+      good.Finish();
       if (more_separators) {
         SplitInto(piece, chosen + 1, out);
       } else {
         out.emplace_back(piece);
       }
-    }
-    if (!good.empty()) Merge(good, out);
+    });
+    good.Finish();
   }
 
  private:
-  // LangChain's _merge_splits with an empty separator (keep_separator=True passes ""), including
-  // the overlap carried into the next chunk and strip_whitespace.
-  void Merge(const std::vector<std::string_view>& splits, std::vector<std::string>& out) const {
-    std::vector<std::size_t> lengths;
-    lengths.reserve(splits.size());
-    for (const auto s : splits) lengths.push_back(length_(s));
-    std::size_t first = 0;  // current document = splits[first, i)
-    std::size_t total = 0;
-    for (std::size_t i = 0; i < splits.size(); ++i) {
-      const std::size_t len = lengths[i];
-      if (total + len > size_) {
-        if (i > first) {
-          Emit(splits, first, i, out);
-          while (total > overlap_ || (total + len > size_ && total > 0)) {
-            total -= lengths[first];
-            ++first;
-          }
-        }
-      }
-      total += len;
-    }
-    Emit(splits, first, splits.size(), out);
-  }
-
-  static void Emit(const std::vector<std::string_view>& splits, std::size_t first, std::size_t last,
-                   std::vector<std::string>& out) {
-    if (first >= last) return;
-    // The splits are adjacent pieces of one text: their join is one contiguous view.
-    const char* begin = splits[first].data();
-    const char* end = splits[last - 1].data() + splits[last - 1].size();
-    const std::string_view joined =
-        utf8::Strip(std::string_view(begin, static_cast<std::size_t>(end - begin)));
-    if (!joined.empty()) out.emplace_back(joined);
-  }
-
   std::size_t size_;
   std::size_t overlap_;
   LengthFn length_;

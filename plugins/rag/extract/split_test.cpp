@@ -44,6 +44,21 @@ TEST(RecursiveSplit, SizesAndIndexesAreCodePoints) {
   ExpectChunks(Split("ééé ééé", {"", 4, 1}), {{"ééé", 0}, {"ééé", 4}});
 }
 
+TEST(RecursiveSplit, TextWithoutSeparatorsIsCutIntoCharacterWindows) {
+  // No "\n\n", "\n" or " ": splits of one character, merged into windows of chunk_size that
+  // start chunk_size - overlap apart; the last holds what is left.
+  const std::string text(8'000'000, 'a');
+  const auto chunks = Split(text, {"", 1000, 100});
+  ASSERT_GT(chunks.size(), 8000u);
+  for (std::size_t i = 0; i + 1 < chunks.size(); ++i) {
+    ASSERT_EQ(chunks[i].text.size(), 1000u) << i;
+    ASSERT_EQ(chunks[i].start_index, 900 * i) << i;
+  }
+  EXPECT_EQ(chunks.back().start_index, 900 * (chunks.size() - 1));
+  EXPECT_EQ(chunks.back().start_index + chunks.back().text.size(), text.size());
+  EXPECT_GT(chunks.back().text.size(), 100u);
+}
+
 TEST(RecursiveSplit, EmptyAndBlankTextGiveNoChunks) {
   EXPECT_TRUE(Split("", {"", 10, 2}).empty());
   EXPECT_TRUE(Split(" \n\n \n", {"", 10, 2}).empty());
