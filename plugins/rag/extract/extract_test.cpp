@@ -248,11 +248,17 @@ TEST_F(ExtractFileTest, DocxParagraphsLinesAndTableCells) {
                        "<w:tc><w:p><w:r><w:t>r1c2</w:t></w:r></w:p></w:tc></w:tr>"
                        "<w:tr><w:tc><w:p/></w:tc><w:tc><w:p><w:r><w:t>r2c2</w:t></w:r></w:p>"
                        "</w:tc></w:tr></w:tbl><w:p><w:r><w:t>After</w:t></w:r></w:p>"));
+  zip.Add("word/footer1.xml",
+          "<w:ftr xmlns:w=\"w\"><w:p><w:r><w:t>Page footer</w:t></w:r></w:p></w:ftr>");
+  zip.Add("word/header1.xml",
+          "<w:hdr xmlns:w=\"w\"><w:p><w:r><w:t>Page header</w:t></w:r></w:p></w:hdr>");
   zip.Close();
   const auto r = Extract(path, {}, "doc.docx", "application/octet-stream");
   ASSERT_TRUE(r.ok()) << r.error;
   ASSERT_EQ(r.documents.size(), 1u);
-  EXPECT_EQ(r.documents[0].text, "Hello world\nA\tB\nC & D\nr1c1 more\tr1c2\n\tr2c2\nAfter");
+  // Headers first and footers last, as upstream's docx2txt reads them.
+  EXPECT_EQ(r.documents[0].text,
+            "Page header\nHello world\nA\tB\nC & D\nr1c1 more\tr1c2\n\tr2c2\nAfter\nPage footer");
 }
 
 TEST_F(ExtractFileTest, XlsxOneDocumentPerSheetRowsAndCells) {

@@ -291,10 +291,9 @@ std::map<std::string, std::string> ReadRelationships(Archive& archive, const std
 }
 
 // word/document.xml: paragraphs are lines, table cells are separated by tabs and rows by lines.
-Extracted ReadDocx(Archive& archive, const ExtractLimits& limits) {
-  std::size_t total = 0;
-  BoundedText text(limits, total);
-  XmlPart part(archive, "word/document.xml");
+// One WordprocessingML part (the body, a header, a footer) appended to `text`.
+void ReadWordPart(Archive& archive, const std::string& name, BoundedText& text) {
+  XmlPart part(archive, name);
   int run_depth = 0;     // inside w:r (w:tab and w:br count only there: w:tabs holds tab stops)
   bool in_text = false;  // inside w:t
   int table_depth = 0;
@@ -338,6 +337,46 @@ Extracted ReadDocx(Archive& archive, const ExtractLimits& limits) {
         cell_paragraph_ended = false;
       }
     }
+  }
+  if (!text.EndsWithBreak()) text.Append('\n');
+}
+
+// word/header3.xml -> 3 (word/header.xml -> 0); nullopt for any other name.
+std::optional<std::size_t> PartNumber(const std::string& name, std::string_view prefix) {
+  if (name.rfind(prefix, 0) != 0 || name.size() < prefix.size() + 4 ||
+      name.compare(name.size() - 4, 4, ".xml") != 0) {
+    return std::nullopt;
+  }
+  const char* begin = name.data() + prefix.size();
+  const char* end = name.data() + name.size() - 4;
+  std::size_t n = 0;
+  if (begin == end) return n;
+  const auto [stop, ec] = std::from_chars(begin, end, n);
+  if (ec != std::errc() || stop != end) return std::nullopt;
+  return n;
+}
+
+std::vector<std::string> NumberedParts(const Archive& archive, std::string_view prefix) {
+  std::vector<std::pair<std::size_t, std::string>> numbered;
+  for (const std::string& name : archive.Names()) {
+    if (const auto n = PartNumber(name, prefix)) numbered.emplace_back(*n, name);
+  }
+  std::sort(numbered.begin(), numbered.end());
+  std::vector<std::string> out;
+  for (auto& entry : numbered) out.push_back(std::move(entry.second));
+  return out;
+}
+
+// Headers, the body, then footers, as docx2txt (upstream's DOCX loader) reads them.
+Extracted ReadDocx(Archive& archive, const ExtractLimits& limits) {
+  std::size_t total = 0;
+  BoundedText text(limits, total);
+  for (const std::string& header : NumberedParts(archive, "word/header")) {
+    ReadWordPart(archive, header, text);
+  }
+  ReadWordPart(archive, "word/document.xml", text);
+  for (const std::string& footer : NumberedParts(archive, "word/footer")) {
+    ReadWordPart(archive, footer, text);
   }
   Extracted result;
   result.documents.push_back(Document{text.Take(), nlohmann::json::object()});
@@ -466,20 +505,6 @@ Extracted ReadXlsx(Archive& archive, const ExtractLimits& limits) {
   return result;
 }
 
-// ppt/slides/slide12.xml -> 12, else 0.
-std::size_t SlideNumber(const std::string& name) {
-  constexpr std::string_view kPrefix = "ppt/slides/slide";
-  if (name.rfind(kPrefix, 0) != 0 || name.size() <= kPrefix.size() + 4 ||
-      name.compare(name.size() - 4, 4, ".xml") != 0) {
-    return 0;
-  }
-  std::size_t n = 0;
-  const char* begin = name.data() + kPrefix.size();
-  const char* end = name.data() + name.size() - 4;
-  const auto [stop, ec] = std::from_chars(begin, end, n);
-  return ec == std::errc() && stop == end ? n : 0;
-}
-
 Extracted ReadPptx(Archive& archive, const ExtractLimits& limits) {
   // Slide order is the presentation's list; the slideN names are only a fallback.
   std::vector<std::string> slides;
@@ -492,14 +517,7 @@ Extracted ReadPptx(Archive& archive, const ExtractLimits& limits) {
       if (target != targets.end()) slides.push_back(target->second);
     }
   }
-  if (slides.empty()) {
-    std::vector<std::pair<std::size_t, std::string>> numbered;
-    for (const std::string& name : archive.Names()) {
-      if (const std::size_t n = SlideNumber(name); n > 0) numbered.emplace_back(n, name);
-    }
-    std::sort(numbered.begin(), numbered.end());
-    for (auto& entry : numbered) slides.push_back(std::move(entry.second));
-  }
+  if (slides.empty()) slides = NumberedParts(archive, "ppt/slides/slide");
   if (slides.size() > limits.pages) {
     throw ExtractFailure("the presentation has " + std::to_string(slides.size()) +
                          " slides, more than the " + std::to_string(limits.pages) + " allowed");
