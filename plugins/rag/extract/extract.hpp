@@ -18,8 +18,9 @@ namespace webui::rag {
 
 struct Document {
   std::string text;  // UTF-8
-  nlohmann::json
-      metadata;  // PDFs: {"page": 0-based}; sheets: {"sheet": name}; slides: {"slide": 1-based}
+  // PDFs: {"page": 0-based}; XLSX sheets: {"sheet": name}; PPTX slides: {"slide": 1-based};
+  // otherwise {}.
+  nlohmann::json metadata;
 };
 
 struct ExtractLimits {
@@ -45,7 +46,8 @@ Extracted ExtractFile(const std::string& path, const std::string& filename,
 
 // HTML (a web page, an .html upload) to text: scripts and styles dropped, block elements become
 // line breaks, whitespace collapsed. Never fetches anything. Bytes that are not UTF-8 are read as
-// Windows-1252.
+// Windows-1252. Runs in the calling process, in time linear in the input: cap what is fetched
+// before calling it (ExtractFile sends HTML files over 4 MiB to the extractor process).
 std::string HtmlToText(std::string_view html);
 
 }  // namespace webui::rag
