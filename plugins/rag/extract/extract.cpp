@@ -1,0 +1,58 @@
+// ExtractFile: sniff, then read small text and HTML here, and everything else in the extractor
+// child process (extractor.cpp), where a hostile file meets rlimits and a deadline.
+#include "extract.hpp"
+
+#include <fstream>
+#include <iterator>
+
+#include "extractor.hpp"
+#include "readers.hpp"
+#include "sniff.hpp"
+
+namespace webui::rag {
+namespace {
+
+// Text and HTML up to this size are read in the calling process: linear, bounded work.
+constexpr std::size_t kInProcessBytes = 4u << 20;
+
+}  // namespace
+
+Extracted ExtractFile(const std::string& path, const std::string& filename,
+                      const std::string& content_type, const ExtractLimits& limits) {
+  Extracted result;
+  try {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) {
+      result.error = "the file could not be opened";
+      return result;
+    }
+    std::string head(8192, '\0');
+    in.read(head.data(), static_cast<std::streamsize>(head.size()));
+    head.resize(static_cast<std::size_t>(in.gcount()));
+    in.clear();
+    in.seekg(0, std::ios::end);
+    const auto size = static_cast<std::size_t>(in.tellg());
+
+    const Sniffed sniffed = Sniff(head, filename, content_type);
+    if (sniffed.kind == Kind::kUnsupported) {
+      result.error = "unsupported file type " + sniffed.type;
+      return result;
+    }
+    if ((sniffed.kind == Kind::kText || sniffed.kind == Kind::kHtml) && size <= kInProcessBytes) {
+      in.seekg(0);
+      const std::string bytes((std::istreambuf_iterator<char>(in)),
+                              std::istreambuf_iterator<char>());
+      return ReadTextOrHtml(bytes, sniffed.kind, limits);
+    }
+    return RunExtractor(path, sniffed.kind, limits);
+  } catch (const std::bad_alloc&) {
+    result.documents.clear();
+    result.error = "the file is too large to extract";
+  } catch (const std::exception&) {
+    result.documents.clear();
+    result.error = "the file could not be read";
+  }
+  return result;
+}
+
+}  // namespace webui::rag
