@@ -29,6 +29,7 @@ void RagPlugin::Init(sdk::Host& host) {
   store_ = MakeVectorStore(host, options);
   store_->Migrate();
   embedder_ = std::make_unique<Embedder>(host);
+  repo_ = std::make_unique<KnowledgeRepo>(host);
   AddConfigRoutes();
   AddRetrievalRoutes();
   AddKnowledgeRoutes();

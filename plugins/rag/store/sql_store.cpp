@@ -101,7 +101,7 @@ const char* kSqliteSchema =
     "old.text);\n"
     "END;\n"
     "CREATE TABLE IF NOT EXISTS rag_collection (name TEXT NOT NULL PRIMARY KEY, version BIGINT "
-    "NOT NULL);";
+    "NOT NULL, user_id TEXT);";
 
 const char* kPostgresSchema =
     "CREATE TABLE IF NOT EXISTS rag_chunk (\n"
@@ -120,7 +120,7 @@ const char* kPostgresSchema =
     "CREATE INDEX IF NOT EXISTS rag_chunk_file ON rag_chunk (file_id);\n"
     "CREATE INDEX IF NOT EXISTS rag_chunk_tsv ON rag_chunk USING GIN (tsv);\n"
     "CREATE TABLE IF NOT EXISTS rag_collection (name TEXT NOT NULL PRIMARY KEY, version BIGINT "
-    "NOT NULL);";
+    "NOT NULL, user_id TEXT);";
 
 // Open WebUI 0.6.32's knowledge table (membership in data.file_ids).
 const char* kKnowledgeSchema =
@@ -255,6 +255,36 @@ class SqlStore : public VectorStore {
     InsertIn(tx, rows);
     tx.Commit();
     return static_cast<int64_t>(rows.size());
+  }
+
+  std::optional<std::string> Owner(const std::string& collection) override {
+    auto r = host_.QueryOne("SELECT user_id FROM rag_collection WHERE name = ?", {collection});
+    if (!r || r->IsNull(0)) return std::nullopt;
+    return r->Text(0);
+  }
+
+  void SetOwnerIfNone(const std::string& collection, const std::string& user_id) override {
+    host_.Exec(
+        "INSERT INTO rag_collection (name, version, user_id) VALUES (?, 1, ?) ON CONFLICT (name) "
+        "DO UPDATE SET user_id = COALESCE(rag_collection.user_id, excluded.user_id)",
+        {collection, user_id});
+  }
+
+  std::map<std::string, std::vector<float>> Vectors(const std::vector<std::string>& ids) override {
+    std::map<std::string, std::vector<float>> out;
+    if (ids.empty()) return out;
+    std::string sql = "SELECT id, vector FROM rag_chunk WHERE vector IS NOT NULL AND id IN (";
+    std::vector<sdk::Param> params;
+    for (std::size_t i = 0; i < ids.size(); ++i) {
+      sql += i ? ", ?" : "?";
+      params.emplace_back(ids[i]);
+    }
+    sql += ")";
+    host_.Exec(sql, params, [&](const sdk::Row& r) {
+      out[r.Text(0)] = UnpackVector(r.Text(1));
+      return true;
+    });
+    return out;
   }
 
   int64_t Count(const std::string& collection) override {

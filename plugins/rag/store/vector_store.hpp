@@ -11,6 +11,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -63,6 +64,13 @@ class VectorStore {
   virtual int64_t CopyFile(const std::string& from, const std::string& to,
                            const std::string& file_id) = 0;
   virtual int64_t Count(const std::string& collection) = 0;
+  // Who made a collection that is neither a file's nor a knowledge base's (/process/text): only
+  // they may read or change it (docs/security.md T15).
+  virtual std::optional<std::string> Owner(const std::string& collection) = 0;
+  virtual void SetOwnerIfNone(const std::string& collection, const std::string& user_id) = 0;
+  // The stored vectors of these chunks (chunks without one are left out).
+  virtual std::map<std::string, std::vector<float>> Vectors(
+      const std::vector<std::string>& ids) = 0;
   virtual bool Exists(const std::string& collection) { return Count(collection) > 0; }
   // Every chunk of a collection, in insertion order (full-context mode, tests).
   virtual std::vector<Hit> All(const std::string& collection) = 0;
