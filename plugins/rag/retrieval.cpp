@@ -248,9 +248,8 @@ void RagPlugin::AddRetrievalRoutes() {
                      auto path = files.LocalPath(file_id);
                      ProcessFile(*file, path.value_or(""), std::nullopt, {});
                    }
-                   const auto hash = (*file)["hash"];
-                   if (hash.is_string() &&
-                       store_->HashExists(*collection, hash.get<std::string>(), file_id))
+                   // A duplicate is this same file again, not another file with equal text.
+                   if (store_->FileIn(*collection, file_id))
                      throw sdk::BadRequest(kDuplicateContent);
                    store_->CopyFile(own, *collection, file_id);
                    out = {{"content", (*file)["data"].value("content", "")}};
