@@ -15,6 +15,21 @@ namespace {
 // Text and HTML up to this size are read in the calling process: linear, bounded work.
 constexpr std::size_t kInProcessBytes = 4u << 20;
 
+// Office stores a password-protected DOCX/XLSX/PPTX as an OLE2 container holding a stream named
+// "EncryptedPackage" (UTF-16 in the container's directory). Looked for in the first MiB.
+bool IsEncryptedOffice(std::ifstream& in) {
+  static constexpr std::string_view kOle2 = "\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1";
+  std::string bytes(1u << 20, '\0');
+  in.clear();
+  in.seekg(0);
+  in.read(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+  bytes.resize(static_cast<std::size_t>(in.gcount()));
+  if (bytes.compare(0, kOle2.size(), kOle2) != 0) return false;
+  std::string name;
+  for (const char c : std::string_view("EncryptedPackage")) name += {c, '\0'};
+  return bytes.find(name) != std::string::npos;
+}
+
 }  // namespace
 
 Extracted ExtractFile(const std::string& path, const std::string& filename,
@@ -34,6 +49,10 @@ Extracted ExtractFile(const std::string& path, const std::string& filename,
     const auto size = static_cast<std::size_t>(in.tellg());
 
     const Sniffed sniffed = Sniff(head, filename, content_type);
+    if (sniffed.kind == Kind::kUnsupported && IsEncryptedOffice(in)) {
+      result.error = "the document is password-protected";
+      return result;
+    }
     if (sniffed.kind == Kind::kUnsupported) {
       result.error = "unsupported file type " + sniffed.type;
       return result;

@@ -1,9 +1,11 @@
 // HtmlToText: libxml2's HTML parser (the tolerant one browsers' markup needs), then a walk of the
 // tree that keeps the visible text.
 #include <libxml/HTMLparser.h>
+#include <libxml/parser.h>
 #include <libxml/tree.h>
 
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 
@@ -109,6 +111,9 @@ struct DocFree {
 }  // namespace
 
 std::string HtmlToText(std::string_view html) {
+  // libxml2's global state must be set up once before threads parse at the same time.
+  static std::once_flag initialised;
+  std::call_once(initialised, xmlInitParser);
   std::string decoded = utf8::DecodeText(html);
   if (decoded.empty()) return {};
   // The bytes are UTF-8 now: the declared charset must not re-decode them.

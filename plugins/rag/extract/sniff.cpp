@@ -87,9 +87,13 @@ Sniffed Sniff(std::string_view head, std::string_view filename, std::string_view
   const std::string type = Lower(content_type.substr(0, content_type.find(';')));
   const std::string ext = Extension(filename);
 
-  // PDF readers accept the header anywhere in the first KiB.
-  if (head.substr(0, 1024).find("%PDF-") != std::string_view::npos)
+  // PDF readers accept the header anywhere in the first KiB; a text file that merely mentions
+  // "%PDF-" near its start stays text unless its name or type says PDF.
+  if (StartsWith(head, "%PDF-")) return {Kind::kPdf, "application/pdf"};
+  if (head.substr(0, 1024).find("%PDF-") != std::string_view::npos &&
+      (ext == "pdf" || type == "application/pdf" || !LooksLikeText(head))) {
     return {Kind::kPdf, "application/pdf"};
+  }
   if (StartsWith(head, "PK\x03\x04")) return {Kind::kOoxml, "application/zip"};
   if (StartsWith(head, "PK\x05\x06")) return {Kind::kUnsupported, "application/zip"};  // empty zip
   if (StartsWith(head, "\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1")) {
