@@ -21,14 +21,6 @@ using sdk::Response;
 
 namespace {
 
-constexpr const char* kDuplicateContent =
-    "Duplicate content detected. Please provide unique content to proceed.";
-constexpr const char* kFileNotProcessed =
-    "Extracted content is not available for this file. Please ensure that the file is processed "
-    "before proceeding.";
-constexpr const char* kFileExists =
-    "Uh-oh! This file is already registered. Please choose another file.";
-
 std::string FileIdOf(const json& body) {
   auto it = body.find("file_id");
   if (it == body.end() || it->is_null())

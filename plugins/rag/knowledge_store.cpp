@@ -8,8 +8,6 @@
 #include <chrono>
 #include <random>
 
-#include <openssl/sha.h>
-
 namespace webui::rag {
 
 using nlohmann::json;
@@ -44,33 +42,6 @@ std::optional<std::string> AccessText(const json& v) {
   return sdk::json::Dump(v);
 }
 }  // namespace
-
-int64_t NowSeconds() {
-  return std::chrono::duration_cast<std::chrono::seconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
-std::string NewUuid() {
-  thread_local std::mt19937_64 rng{std::random_device{}()};
-  static const char* hex = "0123456789abcdef";
-  std::string id(32, '0');
-  for (auto& c : id) c = hex[rng() & 15];
-  return id.substr(0, 8) + "-" + id.substr(8, 4) + "-4" + id.substr(13, 3) + "-a" +
-         id.substr(17, 3) + "-" + id.substr(20, 12);
-}
-
-std::string Sha256Hex(std::string_view bytes) {
-  unsigned char d[SHA256_DIGEST_LENGTH];
-  SHA256(reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size(), d);
-  static const char* hex = "0123456789abcdef";
-  std::string out;
-  for (unsigned char b : d) {
-    out.push_back(hex[b >> 4]);
-    out.push_back(hex[b & 15]);
-  }
-  return out;
-}
 
 std::vector<std::string> Knowledge::FileIds() const {
   std::vector<std::string> out;

@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "store/vector_store.hpp"
+#include "util.hpp"
 
 namespace webui::rag {
 
@@ -42,10 +43,6 @@ class KnowledgeRepo {
  private:
   sdk::Host& host_;
 };
-
-int64_t NowSeconds();
-std::string NewUuid();
-std::string Sha256Hex(std::string_view bytes);
 
 // One request's caller, with its groups fetched once, when first needed.
 class Viewer {

@@ -19,21 +19,12 @@ using nlohmann::json;
 
 namespace {
 
-constexpr const char* kEmptyContent =
-    "The content provided is empty. Please ensure that there is text or data present before "
-    "proceeding.";
-
 std::string ReadAll(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw std::runtime_error("The file's bytes could not be read");
   std::ostringstream out;
   out << in.rdbuf();
   return out.str();
-}
-
-std::string TrimSlash(std::string url) {
-  while (!url.empty() && url.back() == '/') url.pop_back();
-  return url;
 }
 
 std::string PercentEncode(std::string_view s) {

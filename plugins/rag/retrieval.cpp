@@ -20,8 +20,6 @@ using sdk::Response;
 namespace {
 
 constexpr double kRrfK = 60.0;
-constexpr const char* kDuplicateContent =
-    "Duplicate content detected. Please provide unique content to proceed.";
 
 std::string RequiredString(const json& body, const char* field) {
   auto it = body.find(field);

@@ -11,6 +11,7 @@
 
 #include "../settings.hpp"
 #include "../store/vector_store.hpp"
+#include "../util.hpp"
 
 namespace webui::rag {
 namespace {
@@ -19,11 +20,6 @@ using nlohmann::json;
 
 constexpr int kMaxAttempts = 5;
 constexpr int kMaxRetryAfterSeconds = 30;
-
-std::string TrimSlash(std::string url) {
-  while (!url.empty() && url.back() == '/') url.pop_back();
-  return url;
-}
 
 std::string HeaderValue(const sdk::Headers& headers, std::string_view name) {
   for (const auto& [k, v] : headers)

@@ -12,8 +12,7 @@
 #include <mutex>
 #include <random>
 
-#include <openssl/sha.h>
-
+#include "../util.hpp"
 #include "hnsw_index.hpp"
 #include "vector_store.hpp"
 
@@ -21,33 +20,6 @@ namespace webui::rag {
 namespace {
 
 using nlohmann::json;
-
-int64_t NowSeconds() {
-  return std::chrono::duration_cast<std::chrono::seconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
-std::string NewChunkId() {
-  thread_local std::mt19937_64 rng{std::random_device{}()};
-  static const char* hex = "0123456789abcdef";
-  std::string id(32, '0');
-  for (auto& c : id) c = hex[rng() & 15];
-  return id.substr(0, 8) + "-" + id.substr(8, 4) + "-4" + id.substr(13, 3) + "-a" +
-         id.substr(17, 3) + "-" + id.substr(20, 12);
-}
-
-std::string HexSha256(const std::string& s) {
-  unsigned char d[SHA256_DIGEST_LENGTH];
-  SHA256(reinterpret_cast<const unsigned char*>(s.data()), s.size(), d);
-  static const char* hex = "0123456789abcdef";
-  std::string out;
-  for (unsigned char b : d) {
-    out.push_back(hex[b >> 4]);
-    out.push_back(hex[b & 15]);
-  }
-  return out;
-}
 
 // The words of a query: runs of ASCII letters and digits, and of UTF-8 bytes (letters of other
 // scripts). Nothing else reaches the full-text query language, so no user text is an operator.
@@ -240,7 +212,7 @@ class SqlStore : public VectorStore {
         "file_id = ? ORDER BY seq",
         {from, file_id}, [&](const sdk::Row& r) {
           ChunkRecord c;
-          c.id = NewChunkId();
+          c.id = NewUuid();
           c.collection = to;
           c.file_id = file_id;
           c.text = r.Text(0);
@@ -375,12 +347,15 @@ class SqlStore : public VectorStore {
     for (const auto& c : chunks) {
       std::optional<sdk::Blob> vector;
       if (!c.vector.empty()) vector = sdk::Blob{PackVector(c.vector)};
+      // Params borrow their strings: every one must outlive the statement.
+      const std::string id = c.id.empty() ? NewUuid() : c.id;
+      const std::string metadata = sdk::json::Dump(c.metadata);
       std::vector<sdk::Param> params{
-          c.id.empty() ? NewChunkId() : c.id,
+          id,
           c.collection,
           c.file_id.empty() ? sdk::Param(nullptr) : sdk::Param(c.file_id),
           c.text,
-          sdk::json::Dump(c.metadata),
+          metadata,
           c.hash,
           vector ? sdk::Param(*vector) : sdk::Param(nullptr),
           now};
@@ -432,7 +407,7 @@ class SqlStore : public VectorStore {
       auto it = cache_.find(collection);
       if (it != cache_.end() && it->second->version() == version) return it->second;
     }
-    const std::filesystem::path base = options_.index_dir / HexSha256(collection);
+    const std::filesystem::path base = options_.index_dir / Sha256Hex(collection);
     std::shared_ptr<HnswIndex> index = HnswIndex::Load(base, version);
     if (!index) {
       std::vector<std::string> ids;
