@@ -23,7 +23,7 @@
 // Every other listed model streams the reply "Hello! You said: <last user text>" token by token.
 // An unlisted model gets the protocol's "model not found" (404).
 //
-// Embeddings: models named with "bow" answer a hashed bag of words (64 dimensions, texts that
+// Embeddings: models named with "bow" answer a hashed bag of words (512 dimensions, texts that
 // share words are near); POST /openai/deployments/<model>/embeddings is Azure OpenAI's path;
 // POST /v1/rerank scores documents by the share of the query's words they contain.
 //
@@ -123,12 +123,12 @@ function embeddingOf(text) {
   return v;
 }
 
-// Models named with "bow" get a hashed bag of words instead: 64 dimensions, one per hashed
+// Models named with "bow" get a hashed bag of words instead: 512 dimensions, one per hashed
 // lower-cased word, so texts sharing words are near each other (cosine), as real embeddings are.
 function bagOfWords(text) {
-  const v = new Array(64).fill(0);
+  const v = new Array(512).fill(0);
   for (const w of String(text).toLowerCase().match(/[a-z0-9]+/g) || []) {
-    v[crypto.createHash('sha256').update(w).digest()[0] % 64] += 1;
+    v[crypto.createHash('sha256').update(w).digest().readUInt16BE(0) % 512] += 1;
   }
   return v;
 }

@@ -503,7 +503,8 @@ TEST_F(RagVectors, ChunksAreEmbeddedInBatchesAndFoundByMeaning) {
             {{"k", 1}, {"hybrid", true}, {"k_reranker", 3}});
   EXPECT_EQ(r["mode"], "hybrid");
   ASSERT_EQ(r["documents"][0].size(), 1u);
-  EXPECT_NE(r["documents"][0][0].get<std::string>().find("compiler"), std::string::npos);
+  EXPECT_NE(r["documents"][0][0].get<std::string>().find("compiler"), std::string::npos)
+      << r.dump();
 }
 
 TEST_F(RagVectors, AddingToAKnowledgeBaseReusesTheVectors) {
