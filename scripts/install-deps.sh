@@ -12,7 +12,7 @@ build_pkgs=(
   g++ cmake ninja-build
   libpoco-dev libboost-dev libboost-filesystem-dev libspdlog-dev libsqlite3-dev libpq-dev
   nlohmann-json3-dev libcrypt-dev libldap-dev libpoppler-cpp-dev libzip-dev
-  libxml2-dev
+  libxml2-dev libhnswlib-dev
 )
 # Tests: GoogleTest, the PostgreSQL, Redis and OpenLDAP (scripts/slapd.sh) servers scripts/test.sh
 # starts, curl and python3 for the shell tests (free ports, HTTP checks).

@@ -23,6 +23,10 @@
 // Every other listed model streams the reply "Hello! You said: <last user text>" token by token.
 // An unlisted model gets the protocol's "model not found" (404).
 //
+// Embeddings: models named with "bow" answer a hashed bag of words (512 dimensions, texts that
+// share words are near); POST /openai/deployments/<model>/embeddings is Azure OpenAI's path;
+// POST /v1/rerank scores documents by the share of the query's words they contain.
+//
 // Test control (never needs the API key):
 //   GET  /_test/log     {"requests":[...]} what arrived, and how each exchange ended:
 //                       closed_by_client (the peer left before the response finished),
@@ -117,6 +121,19 @@ function embeddingOf(text) {
   const v = [];
   for (let i = 0; i < 8; i++) v.push(Number(((h[i] / 255) * 2 - 1).toFixed(6)));
   return v;
+}
+
+// Models named with "bow" get a hashed bag of words instead: 512 dimensions, one per hashed
+// lower-cased word, so texts sharing words are near each other (cosine), as real embeddings are.
+function bagOfWords(text) {
+  const v = new Array(512).fill(0);
+  for (const w of String(text).toLowerCase().match(/[a-z0-9]+/g) || []) {
+    v[crypto.createHash('sha256').update(w).digest().readUInt16BE(0) % 512] += 1;
+  }
+  return v;
+}
+function vectorFor(model, text) {
+  return /bow/.test(String(model)) ? bagOfWords(text) : embeddingOf(text);
 }
 
 function sleep(ms) {
@@ -288,7 +305,7 @@ function openaiEmbeddings(res, entry, body) {
   const inputs = Array.isArray(body.input) ? body.input : [body.input];
   return send(res, entry, 200, {
     object: 'list',
-    data: inputs.map((t, index) => ({ object: 'embedding', index, embedding: embeddingOf(t) })),
+    data: inputs.map((t, index) => ({ object: 'embedding', index, embedding: vectorFor(model, t) })),
     model,
     usage: { prompt_tokens: inputs.length, total_tokens: inputs.length },
   });
@@ -430,8 +447,25 @@ async function handle(req, res, rawBody) {
       'invalid_request_error', 'invalid_api_key');
   }
 
+  // Azure OpenAI: the deployment (model) is in the path, the key in an api-key header.
+  const azure = path.match(/^\/openai\/deployments\/([^/]+)\/embeddings$/);
+  if (azure && req.method === 'POST') {
+    return openaiEmbeddings(res, entry, { ...body, model: decodeURIComponent(azure[1]) });
+  }
+
   const route = `${req.method} ${path}`;
   switch (route) {
+    // A reranker (Open WebUI's external reranker): the share of the query's words in each document.
+    case 'POST /v1/rerank': {
+      const docs = Array.isArray(body.documents) ? body.documents : [];
+      const q = new Set(String(body.query || '').toLowerCase().match(/[a-z0-9]+/g) || []);
+      const results = docs.map((d, index) => {
+        const words = String(d).toLowerCase().match(/[a-z0-9]+/g) || [];
+        const hits = words.filter((w) => q.has(w)).length;
+        return { index, relevance_score: words.length ? hits / words.length : 0 };
+      }).sort((a, b) => b.relevance_score - a.relevance_score);
+      return send(res, entry, 200, { results: results.slice(0, body.top_n || results.length) });
+    }
     // OpenAI (also Ollama's OpenAI-compatible /v1 endpoints)
     case 'GET /v1/models':
     case 'GET /models':
@@ -465,7 +499,7 @@ async function handle(req, res, rawBody) {
       if (!findModel(model)) return ollamaNotFound(res, entry, model);
       const inputs = Array.isArray(body.input) ? body.input : [body.input];
       return send(res, entry, 200, {
-        model, embeddings: inputs.map(embeddingOf), total_duration: 1000, load_duration: 100,
+        model, embeddings: inputs.map((t) => vectorFor(model, t)), total_duration: 1000, load_duration: 100,
         prompt_eval_count: inputs.length,
       });
     }

@@ -1,0 +1,97 @@
+// The rag plugin: Open WebUI's /api/v1/retrieval and /api/v1/knowledge, and the processing of
+// uploads (file_processor.v1: extract, split, embed, store). See docs/modules/rag.md.
+#pragma once
+
+#include <webui_host/sdk.hpp>
+#include <webui_host/sdk/json.hpp>
+#include <webui_host/sdk/tasks.hpp>
+
+#include <atomic>
+#include <condition_variable>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "embed/embedder.hpp"
+#include "extract/extract.hpp"
+#include "knowledge_store.hpp"
+#include "store/vector_store.hpp"
+
+namespace webui::rag {
+
+class RagPlugin : public sdk::Plugin {
+ public:
+  void Init(sdk::Host& host) override;
+  void Shutdown() override;
+
+ private:
+  void AddConfigRoutes();
+  void AddRetrievalRoutes();
+  void AddKnowledgeRoutes();
+  void OfferFileProcessor();
+
+ public:
+  // ---- processing (processing.cpp) ----
+  // Extracts (or takes `content`), splits, embeds and stores `file` (a FileModel) into
+  // collection file-<id>; returns once committed: {"content", "meta": {"collection_name"}}.
+  // Throws std::runtime_error with the text the user sees.
+  nlohmann::json ProcessFile(const nlohmann::json& file, const std::string& path,
+                             const std::optional<std::string>& content,
+                             const std::function<bool()>& cancelled);
+  // The chunks of `text` as stored records of `collection` (metadata as Open WebUI's, vectors
+  // when an engine is set). Throws std::runtime_error (EMPTY_CONTENT when there is no chunk).
+  std::vector<ChunkRecord> MakeChunks(const std::vector<Document>& documents,
+                                      const std::string& collection,
+                                      const nlohmann::json& base_meta, const std::string& hash,
+                                      const std::function<bool()>& cancelled);
+
+  // ---- search (retrieval.cpp) ----
+  struct QueryOptions {
+    std::size_t k = 3, k_reranker = 3;
+    double r = 0;
+    bool hybrid = false;
+    double bm25_weight = 0.5;
+  };
+  struct QueryResult {
+    std::vector<Hit> hits;
+    std::string mode;  // "keyword" | "vector" | "hybrid"
+  };
+  // Searches collections the caller was already allowed to read.
+  QueryResult Query(const std::vector<std::string>& collections, const std::string& query,
+                    const QueryOptions& options);
+
+ private:
+  std::vector<Document> Extract(const nlohmann::json& file, const std::string& path,
+                                const std::function<bool()>& cancelled);
+  std::vector<Hit> Hybrid(const std::string& collection, const std::string& query,
+                          const std::vector<float>& qv, const QueryOptions& options);
+  std::vector<Hit> Rerank(const std::string& query, std::vector<Hit> hits,
+                          const std::vector<float>& qv);
+  // At most a few files are split and embedded at once (uploads queue up behind them).
+  class Slot {
+   public:
+    Slot(RagPlugin& p, const std::function<bool()>& cancelled);
+    ~Slot();
+    bool acquired() const { return acquired_; }
+
+   private:
+    RagPlugin& p_;
+    bool acquired_ = false;
+  };
+
+  sdk::Host* host_ = nullptr;
+  std::unique_ptr<VectorStore> store_;
+  std::unique_ptr<Embedder> embedder_;
+  std::unique_ptr<KnowledgeRepo> repo_;
+  std::atomic<bool> stopping_{false};
+  std::mutex slots_mu_;
+  std::condition_variable slots_cv_;
+  int slots_free_ = 2;
+};
+
+}  // namespace webui::rag
