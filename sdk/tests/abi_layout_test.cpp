@@ -3,6 +3,7 @@
 #include <webui_host/abi.h>
 #include <webui_host/services/file_processor.h>
 #include <webui_host/services/files.h>
+#include <webui_host/services/transcription.h>
 #include <webui_host/services/users.h>
 #include <webui_host/sdk.hpp>
 
@@ -80,6 +81,10 @@ static_assert(offsetof(wh_file_processor_v1, process) == 8);
 static_assert(offsetof(wh_file_processor_v1, removed) == 16);
 static_assert(offsetof(wh_file_processor_v1, reserved) == 24);
 static_assert(sizeof(wh_file_processor_v1) == 56);
+// transcription.v1: transcribe, then 4 reserved slots.
+static_assert(offsetof(wh_transcription_v1, transcribe) == 8);
+static_assert(offsetof(wh_transcription_v1, reserved) == 16);
+static_assert(sizeof(wh_transcription_v1) == 48);
 #endif
 
 TEST(AbiLayout, VersionAndSignature) {
