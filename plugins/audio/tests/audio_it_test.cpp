@@ -24,7 +24,7 @@ namespace fs = std::filesystem;
 using nlohmann::json;
 
 constexpr const char* kBoundary = "----whaudio7Hq2xLm0";
-constexpr const char* kStubBytes = "ID3\x04\x00stub-speech-bytes";
+constexpr const char* kStubBytes = "ID3-stub-speech-bytes!";  // 22 bytes
 constexpr const char* kFileNotSupported =
     "Oops! It seems like the file format you're trying to upload is not supported. Please upload "
     "a file with a supported format and try again.";
@@ -167,24 +167,27 @@ class AudioSuite : public SharedHostSuite<Suite> {
 
 // ---- OpenAI-compatible engines against the stub ------------------------------------------------
 
-Stub* g_stub = nullptr;
+// Started by the first Configure, stopped when the test process exits.
+Stub& TheStub() {
+  static Stub stub;
+  return stub;
+}
 
 class AudioOpenAi : public AudioSuite<AudioOpenAi> {
  public:
   static void Configure(HostProcess::Options& o) {
     Common(o);
-    if (!g_stub) g_stub = new Stub();  // lives as long as the test process
     o.env["AUDIO_TTS_ENGINE"] = "openai";
-    o.env["AUDIO_TTS_OPENAI_API_BASE_URL"] = g_stub->base();
+    o.env["AUDIO_TTS_OPENAI_API_BASE_URL"] = TheStub().base();
     o.env["AUDIO_TTS_OPENAI_API_KEY"] = "sk-stub-tts";
     o.env["AUDIO_TTS_VOICE"] = "alloy";
     o.env["AUDIO_STT_ENGINE"] = "openai";
     o.env["AUDIO_STT_MODEL"] = "whisper-1";
-    o.env["AUDIO_STT_OPENAI_API_BASE_URL"] = g_stub->base();
+    o.env["AUDIO_STT_OPENAI_API_BASE_URL"] = TheStub().base();
     // Room for four of the stub's 22-byte answers.
     o.env["WEBUI_AUDIO_CACHE_MAX_BYTES"] = "100";
   }
-  static Stub& stub() { return *g_stub; }
+  static Stub& stub() { return TheStub(); }
 };
 
 TEST_F(AudioOpenAi, RepeatedSpeechIsServedFromTheCacheAndADifferentVoiceIsNot) {

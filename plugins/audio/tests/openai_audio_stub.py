@@ -15,11 +15,13 @@ Prints its port on the first line of stdout, then serves until killed.
 import email.parser
 import email.policy
 import json
+import os
 import sys
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-SPEECH_BYTES = b"ID3\x04\x00stub-speech-bytes"
+SPEECH_BYTES = b"ID3-stub-speech-bytes!"
 lock = threading.Lock()
 stats = {"speech": 0, "transcriptions": 0, "last_speech": None, "last_auth": None,
          "transcription_forms": []}
@@ -87,7 +89,16 @@ class Handler(BaseHTTPRequestHandler):
         self.reply(404, {"error": {"message": "no such path"}})
 
 
+def exit_with_parent(parent):
+    # A test process that dies without stopping us must not leave us behind.
+    while True:
+        if os.getppid() != parent:
+            os._exit(0)
+        time.sleep(0.5)
+
+
 def main():
+    threading.Thread(target=exit_with_parent, args=(os.getppid(),), daemon=True).start()
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     server.daemon_threads = True
     print(server.server_address[1], flush=True)
