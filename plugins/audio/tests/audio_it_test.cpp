@@ -96,8 +96,6 @@ class AudioSuite : public SharedHostSuite<Suite> {
     o.env["WEBUI_PLUGINS_STRICT"] = "true";
     o.env["WEBUI_AUTH_BCRYPT_ROUNDS"] = "4";
     o.env["WEBUI_SECRET_KEY"] = "it-secret-for-the-audio-plugin-tests";
-    o.env["ENABLE_SIGNUP"] = "true";
-    o.env["DEFAULT_USER_ROLE"] = "pending";
     o.env["WEBUI_AUDIO_MAX_UPLOAD_BYTES"] = std::to_string(1 << 20);
   }
 
@@ -139,10 +137,13 @@ class AudioSuite : public SharedHostSuite<Suite> {
   }
   static const Account& Pending() {
     static const Account pending = [] {
-      Admin();  // the first sign-up becomes the admin
-      auto r = Call(
-          "POST", "/api/v1/auths/signup",
-          json{{"name", "Pat"}, {"email", "pat@example.com"}, {"password", "pw-pat"}}.dump(), {});
+      auto r = Call("POST", "/api/v1/auths/add",
+                    json{{"name", "Pat"},
+                         {"email", "pat@example.com"},
+                         {"password", "pw-pat"},
+                         {"role", "pending"}}
+                        .dump(),
+                    Admin().auth());
       EXPECT_EQ(r.status, 200) << r.body;
       EXPECT_EQ(r.Json().value("role", ""), "pending");
       return Account{r.Json().value("id", ""), r.Json().value("token", "")};
@@ -383,8 +384,9 @@ TEST_F(AudioLocal, EspeakSpeechIsPlayableMp3) {
   EXPECT_FALSE(fs::is_empty(SpeechCacheDir()));
   r = Call("GET", "/api/v1/audio/voices", "", Admin().auth());
   ASSERT_EQ(r.status, 200);
+  const json voices = r.Json()["voices"];
   bool has_en_us = false;
-  for (const json& v : r.Json()["voices"]) has_en_us = has_en_us || v["id"] == "en-us";
+  for (const json& v : voices) has_en_us = has_en_us || v["id"] == "en-us";
   EXPECT_TRUE(has_en_us) << r.body;
 }
 
