@@ -4,7 +4,8 @@
 #      for a sentence and a paragraph (distinct texts: the speech cache never answers)
 #   2. speech to text (webm/opus decode + pocketsphinx): real-time factor for a clip espeak-ng
 #      spoke (short and ~20 s), after one warm-up request that loads the model
-# Below 1 is faster than real time. Median of BENCH_RUNS.
+# Below 1 is faster than real time. Median of BENCH_RUNS. The load of the machine counts: run it
+# on an otherwise idle machine (uptime is printed).
 # Usage: bench/audio_bench.sh [build-dir]   (default: build-bench, built Release here)
 set -euo pipefail
 # shellcheck source=bench/lib.sh
@@ -51,7 +52,8 @@ stt() {  # stt <label> <text>
   for ((i = 0; i < RUNS; i++)); do
     t0=$(now)
     text=$(curl -sf -H "Authorization: Bearer $TOKEN" \
-      -F "file=@$clip;type=audio/wav;filename=recording.wav" "$URL/api/v1/audio/transcriptions")
+      -F "file=@$clip;type=audio/wav;filename=recording.wav" "$URL/api/v1/audio/transcriptions" |
+      python3 -c 'import json,sys; print(json.load(sys.stdin)["text"])')
     t1=$(now)
     ratios+=("$(rtf "$(awk -v a="$t0" -v b="$t1" 'BEGIN {print b - a}')" "$(seconds_of "$clip")")")
   done
@@ -59,7 +61,7 @@ stt() {  # stt <label> <text>
     "$(seconds_of "$clip")" "$(printf '%s\n' "${ratios[@]}" | median_line)" "$RUNS" "$text"
 }
 
-echo "audio bench: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
+echo "audio bench: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs);$(uptime | sed 's/.*,  *load/ load/')"
 tts sentence "$SENTENCE"
 tts paragraph "$PARAGRAPH"
 # Warm-up: the first transcription loads pocketsphinx's model (about a second).

@@ -40,7 +40,8 @@ std::string RandomHex(size_t bytes) {
 // client's name is display text only and never reaches a path (docs/security.md T25).
 std::string GeneratedName(std::string_view client_name) {
   std::string h = RandomHex(16);
-  h[12] = '4';
+  h[12] = '4';                                                           // version 4
+  h[16] = "89ab"[std::string_view("0123456789abcdef").find(h[16]) & 3];  // RFC 4122 variant
   std::string ext;
   const size_t dot = client_name.rfind('.');
   if (dot != std::string_view::npos && client_name.size() - dot - 1 <= 8) {
