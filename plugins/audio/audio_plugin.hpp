@@ -48,6 +48,9 @@ class AudioPlugin : public sdk::Plugin {
   std::string SpeechFromEspeak(const TtsSettings& tts, const nlohmann::json& payload);
   std::string TranscribeOpenAi(const SttSettings& stt, const std::string& path,
                                const std::string& language);
+  // `extension`: the container's, for the name the file is sent under.
+  std::string TranscribeOpenAiBytes(const SttSettings& stt, const std::string& bytes,
+                                    const std::string& extension, const std::string& language);
 
   sdk::Host* host_ = nullptr;
   Limits limits_;

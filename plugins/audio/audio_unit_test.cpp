@@ -112,7 +112,8 @@ TEST(LocalEngines, EspeakSpeaksMp3ThatDecodesAndPocketsphinxHearsIt) {
   EXPECT_LT(seconds, 3.0);
   const fs::path dir = FreshDir("stt");
   fs::create_directories(dir);
-  std::ofstream(dir / "speech.wav", std::ios::binary) << mp3;  // an MP3 under a .wav name
+  std::ofstream(dir / "speech.wav", std::ios::binary) << mp3;       // an MP3 under a .wav name
+  EXPECT_EQ(SniffExtension((dir / "speech.wav").string()), "mp3");  // the bytes, not the name
   auto pcm = DecodeToMono16k((dir / "speech.wav").string(), DecodeLimits{});
   Pocketsphinx ps("/usr/share/pocketsphinx/model/en-us");
   EXPECT_EQ(ps.Transcribe(pcm), "hello world");
@@ -129,6 +130,11 @@ TEST(LocalEngines, VoicesAreListedAndNotAudioIsRefused) {
   for (auto& v : voices) has_en_us = has_en_us || v.first == "en-us";
   EXPECT_TRUE(has_en_us);
   EXPECT_THROW(DecodedSeconds("this is plain text, not audio at all"), MediaError);
+  const fs::path text = FreshDir("text");
+  std::ofstream(text) << "this is plain text, not audio at all";
+  EXPECT_EQ(SniffExtension(text.string()), "bin");
+  EXPECT_EQ(SniffExtension(text.string() + ".missing"), "bin");
+  fs::remove(text);
 }
 
 }  // namespace

@@ -9,6 +9,7 @@ extern "C" {
 }
 
 #include <algorithm>
+#include <cstdio>
 #include <cstring>
 #include <memory>
 
@@ -173,6 +174,28 @@ void Decode(const std::string& path, const std::string* memory, const DecodeLimi
 
 void QuietMediaLogs() { av_log_set_level(AV_LOG_QUIET); }
 
+std::string SniffExtension(const std::string& path) {
+  constexpr size_t kProbeBytes = 64 * 1024;
+  std::vector<unsigned char> buf(kProbeBytes + AVPROBE_PADDING_SIZE, 0);
+  FILE* f = std::fopen(path.c_str(), "rb");
+  if (!f) return "bin";
+  const size_t n = std::fread(buf.data(), 1, kProbeBytes, f);
+  std::fclose(f);
+  AVProbeData probe{};
+  probe.filename = "";
+  probe.buf = buf.data();
+  probe.buf_size = static_cast<int>(n);
+  const AVInputFormat* format = av_probe_input_format(&probe, 1);
+  if (!format || !format->name) return "bin";
+  const std::string name = format->name;
+  // FFmpeg names demuxers by families ("matroska,webm", "mov,mp4,m4a,3gp,3g2,mj2").
+  if (name.find("webm") != std::string::npos) return "webm";
+  if (name.find("mp4") != std::string::npos) return "mp4";
+  for (const char* simple : {"wav", "mp3", "ogg", "flac", "aac", "aiff", "amr"})
+    if (name == simple) return simple;
+  return "bin";
+}
+
 std::vector<int16_t> DecodeToMono16k(const std::string& path, const DecodeLimits& limits) {
   std::vector<int16_t> out;
   Decode(path, nullptr, limits,
@@ -186,14 +209,14 @@ double DecodedSeconds(const std::string& bytes) {
   return static_cast<double>(samples) / kTargetRate;
 }
 
-std::string EncodeMp3(const std::vector<int16_t>& samples, int sample_rate) {
+std::string EncodeMp3(const std::vector<int16_t>& samples, int sample_rate, int64_t bit_rate) {
   const AVCodec* codec = avcodec_find_encoder_by_name("libmp3lame");
   if (!codec) throw MediaError("FFmpeg has no libmp3lame encoder");
   std::unique_ptr<AVCodecContext, CodecCloser> enc(avcodec_alloc_context3(codec));
   if (!enc) throw MediaError("out of memory");
   enc->sample_rate = sample_rate;
   enc->sample_fmt = AV_SAMPLE_FMT_S16P;  // mono: the same bytes as interleaved s16
-  enc->bit_rate = 64000;
+  enc->bit_rate = bit_rate;
   av_channel_layout_default(&enc->ch_layout, 1);
   int rc = avcodec_open2(enc.get(), codec, nullptr);
   if (rc < 0) throw MediaError("cannot open the MP3 encoder (" + AvText(rc) + ")");

@@ -34,12 +34,18 @@ struct DecodeLimits {
 // Throws MediaError.
 std::vector<int16_t> DecodeToMono16k(const std::string& path, const DecodeLimits& limits);
 
+// The usual file extension of the container in the file at `path`, from its bytes ("webm",
+// "ogg", "wav", "mp3", "mp4", "flac", ...), or "bin" when FFmpeg does not recognise it: the name
+// an upload is sent under to servers that look at the extension (OpenAI's does).
+std::string SniffExtension(const std::string& path);
+
 // Duration in seconds of the audio in `bytes` (decoded, not read from the header): what a test
 // or a sanity check uses to tell that the bytes play. Throws MediaError.
 double DecodedSeconds(const std::string& bytes);
 
-// `samples` (mono, `sample_rate` Hz) as an MP3 stream (libmp3lame, 64 kbit/s). Throws
+// `samples` (mono, `sample_rate` Hz) as an MP3 stream (libmp3lame, `bit_rate` bit/s). Throws
 // MediaError when the encoder is missing.
-std::string EncodeMp3(const std::vector<int16_t>& samples, int sample_rate);
+std::string EncodeMp3(const std::vector<int16_t>& samples, int sample_rate,
+                      int64_t bit_rate = 64000);
 
 }  // namespace webui::audio

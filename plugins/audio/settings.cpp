@@ -138,6 +138,8 @@ Limits LoadLimits(const sdk::Host& host) {
       EnvInt(host, "WEBUI_AUDIO_DECODE_TIMEOUT", l.decode_timeout_ms / 1000, 1) * 1000;
   l.tts_max_chars = static_cast<std::size_t>(
       EnvInt(host, "WEBUI_AUDIO_TTS_MAX_CHARS", static_cast<std::int64_t>(l.tts_max_chars), 1));
+  l.stt_openai_max_bytes =
+      EnvInt(host, "WEBUI_AUDIO_STT_OPENAI_MAX_BYTES", l.stt_openai_max_bytes, 1024);
   if (auto dir = host.Env("WEBUI_AUDIO_POCKETSPHINX_MODEL_DIR"); dir && !Trim(*dir).empty())
     l.pocketsphinx_model_dir = Trim(*dir);
   return l;

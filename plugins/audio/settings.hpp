@@ -38,6 +38,8 @@ struct Limits {
   double stt_max_seconds = 600;
   std::int64_t decode_timeout_ms = 60'000;
   std::size_t tts_max_chars = 10'000;
+  // Open WebUI's limit for one upload to an OpenAI-compatible STT server (20 MB).
+  std::int64_t stt_openai_max_bytes = 20ll << 20;
   std::string pocketsphinx_model_dir = "/usr/share/pocketsphinx/model/en-us";
 };
 

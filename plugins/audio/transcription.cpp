@@ -19,9 +19,9 @@ using sdk::Response;
 
 namespace {
 
-// OpenAI's upload limit; Open WebUI re-encodes and splits larger files (not done here yet: they
-// are refused with a clear 400).
-constexpr std::uintmax_t kOpenAiMaxBytes = 20ull << 20;
+// What Open WebUI re-encodes a file too large for the server to: 16 kHz mono MP3 at 32 kbit/s.
+constexpr int64_t kSplitBitRate = 32000;
+constexpr int kSplitRate = 16000;
 
 std::string RandomHex(size_t bytes) {
   std::string raw(bytes, '\0');
@@ -90,17 +90,51 @@ std::string AudioPlugin::TranscribeOpenAi(const SttSettings& stt, const std::str
   std::error_code ec;
   const auto size = std::filesystem::file_size(path, ec);
   if (ec) throw BadAudio("the upload could not be read");
-  if (size > kOpenAiMaxBytes)
-    throw BadAudio("files over 20 MB cannot be sent to an OpenAI-compatible STT server");
-  std::ifstream in(path, std::ios::binary);
-  const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (bytes.size() != size) throw BadAudio("the upload could not be read");
+  const auto limit = static_cast<std::uintmax_t>(limits_.stt_openai_max_bytes);
+  if (size <= limit) {
+    std::ifstream in(path, std::ios::binary);
+    std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    if (bytes.size() != size) throw BadAudio("the upload could not be read");
+    return TranscribeOpenAiBytes(stt, bytes, SniffExtension(path), language);
+  }
+  // Too large for the server: as Open WebUI, re-encode to 16 kHz mono 32 kbit/s MP3 and send it
+  // in pieces that each fit (decoding bounded like the local engine's), texts joined by spaces.
+  std::vector<int16_t> pcm;
+  try {
+    pcm = DecodeToMono16k(path, DecodeLimits{std::chrono::milliseconds(limits_.decode_timeout_ms),
+                                             limits_.stt_max_seconds});
+  } catch (const MediaError& e) {
+    throw BadAudio(e.what());
+  }
+  // Seconds per piece at the bit rate, with a tenth to spare for frame overhead.
+  const double seconds = static_cast<double>(limit) * 8.0 / kSplitBitRate * 0.9;
+  const auto step = std::max<size_t>(static_cast<size_t>(seconds * kSplitRate), kSplitRate / 10);
+  std::string text;
+  for (size_t at = 0; at < pcm.size(); at += step) {
+    const std::vector<int16_t> piece(
+        pcm.begin() + static_cast<std::ptrdiff_t>(at),
+        pcm.begin() + static_cast<std::ptrdiff_t>(std::min(pcm.size(), at + step)));
+    std::string part;
+    try {
+      part =
+          TranscribeOpenAiBytes(stt, EncodeMp3(piece, kSplitRate, kSplitBitRate), "mp3", language);
+    } catch (const MediaError& e) {
+      throw std::runtime_error(e.what());
+    }
+    if (!text.empty() && !part.empty()) text += ' ';
+    text += part;
+  }
+  return text;
+}
 
+std::string AudioPlugin::TranscribeOpenAiBytes(const SttSettings& stt, const std::string& bytes,
+                                               const std::string& extension,
+                                               const std::string& language) {
   auto attempt = [&](const std::string& lang) {
     const std::string boundary = "----webui-audio-" + RandomHex(12);
     std::string body = "--" + boundary +
                        "\r\nContent-Disposition: form-data; name=\"file\"; filename=\"" +
-                       GeneratedName(path) +
+                       GeneratedName("audio." + extension) +
                        "\"\r\nContent-Type: application/octet-stream\r\n\r\n" + bytes + "\r\n";
     body += FormPartText(boundary, "model", stt.model);
     if (!lang.empty()) body += FormPartText(boundary, "language", lang);

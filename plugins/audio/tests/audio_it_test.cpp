@@ -185,6 +185,8 @@ class AudioOpenAi : public AudioSuite<AudioOpenAi> {
     o.env["AUDIO_STT_ENGINE"] = "openai";
     o.env["AUDIO_STT_MODEL"] = "whisper-1";
     o.env["AUDIO_STT_OPENAI_API_BASE_URL"] = TheStub().base();
+    // Files over 4000 bytes are too large for this "server": re-encoded and split.
+    o.env["WEBUI_AUDIO_STT_OPENAI_MAX_BYTES"] = "4000";
     // Room for four of the stub's 22-byte answers.
     o.env["WEBUI_AUDIO_CACHE_MAX_BYTES"] = "100";
   }
@@ -265,6 +267,33 @@ TEST_F(AudioOpenAi, TranscriptionRetriesWithoutTheLanguageTheServerRefused) {
   EXPECT_EQ(forms[before]["fields"]["language"], "xx");
   EXPECT_EQ(forms[before]["fields"]["model"], "whisper-1");
   EXPECT_FALSE(forms[before + 1]["fields"].contains("language"));
+}
+
+TEST_F(AudioOpenAi, FilesTooLargeForTheServerAreReencodedAndSplit) {
+  const fs::path dir = TempDir("audio-split");
+  const std::string wav = (dir / "long.wav").string();
+  ASSERT_EQ(std::system(("espeak-ng -v en-us -w " + wav +
+                         " 'one two three four five six seven eight nine ten'")
+                            .c_str()),
+            0);
+  const std::string bytes = ReadFile(wav);
+  ASSERT_GT(bytes.size(), 4000u);
+  const size_t before = stub().Stats()["transcription_forms"].size();
+  auto r = Transcribe(User().auth(), "long.wav", bytes, "audio/wav");
+  ASSERT_EQ(r.status, 200) << r.body;
+  const json forms = stub().Stats()["transcription_forms"];
+  ASSERT_GE(forms.size(), before + 2);
+  std::string expected;
+  for (size_t i = before; i < forms.size(); ++i) {
+    EXPECT_LE(forms[i]["file_size"].get<int>(), 4000);
+    EXPECT_GT(forms[i]["file_size"].get<int>(), 0);
+    const std::string name = forms[i]["filename"];
+    EXPECT_EQ(name.substr(name.size() - 4), ".mp3");
+    expected += (expected.empty() ? "" : " ") + std::string("stub heard ") +
+                std::to_string(forms[i]["file_size"].get<int>()) + " bytes";
+  }
+  EXPECT_EQ(r.Json()["text"], expected);
+  fs::remove_all(dir);
 }
 
 TEST_F(AudioOpenAi, UploadsOffTheListOverTheLimitOrMalformedAreRefused) {

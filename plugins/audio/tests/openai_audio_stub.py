@@ -70,17 +70,18 @@ class Handler(BaseHTTPRequestHandler):
         if self.path == "/v1/audio/transcriptions":
             head = "Content-Type: " + self.headers.get("Content-Type", "") + "\r\n\r\n"
             msg = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(head.encode() + raw)
-            fields, file_size = {}, -1
+            fields, file_size, filename = {}, -1, None
             for part in msg.iter_parts():
                 name = part.get_param("name", header="content-disposition")
                 data = part.get_payload(decode=True) or b""
                 if part.get_filename() is not None:
-                    file_size = len(data)
+                    file_size, filename = len(data), part.get_filename()
                 else:
                     fields[name] = data.decode()
             with lock:
                 stats["transcriptions"] += 1
-                stats["transcription_forms"].append({"fields": fields, "file_size": file_size})
+                stats["transcription_forms"].append(
+                    {"fields": fields, "file_size": file_size, "filename": filename})
             if fields.get("language") == "xx":
                 return self.reply(400, {"error": {"message": "unsupported language"}})
             if file_size <= 0:
