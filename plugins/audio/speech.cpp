@@ -121,6 +121,8 @@ std::string AudioPlugin::SpeechFromEspeak(const TtsSettings& tts, const json& pa
   if (input == payload.end() || !input->is_string())
     throw sdk::BadRequest(sdk::messages::Default("'input' must be a string"));
   const std::string text = input->get<std::string>();
+  if (text.find_first_not_of(" \t\r\n") == std::string::npos)
+    throw sdk::BadRequest(sdk::messages::Default("'input' is empty"));
   if (text.size() > limits_.tts_max_chars)
     throw sdk::BadRequest(sdk::messages::Default(
         "the text is longer than " + std::to_string(limits_.tts_max_chars) + " characters"));

@@ -411,6 +411,9 @@ TEST_F(AudioLocal, EspeakSpeechIsPlayableMp3) {
   EXPECT_LT(seconds, 10.0);
   // Cached under CACHE_DIR/audio/speech.
   EXPECT_FALSE(fs::is_empty(SpeechCacheDir()));
+  r = Speech({{"input", "  "}}, Admin().auth());
+  EXPECT_EQ(r.status, 400);
+  EXPECT_EQ(r.Json()["detail"], "[ERROR: 'input' is empty]");
   r = Call("GET", "/api/v1/audio/voices", "", Admin().auth());
   ASSERT_EQ(r.status, 200);
   const json voices = r.Json()["voices"];
