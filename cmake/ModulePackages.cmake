@@ -4,7 +4,7 @@
 # database. Heavy libraries an optional module links stay off servers that do not install it.
 #
 # webui_add_module_package(<plugin target> NAME <name> SUMMARY <one line> DESCRIPTION <text>
-#                          [ENV_SNIPPET <file>])
+#                          [ENV_SNIPPET <file>] [DEB_DEPENDS <packages>])
 #   Puts the plugin's .so into the install component mod-<name>, which cmake/Packaging.cmake
 #   turns into webui-host-mod-<name> (.deb: Depends from dpkg-shlibdeps plus
 #   `webui-host (= <version>-<release>)`; .rpm: Requires from rpmbuild's dependency generator
@@ -15,11 +15,13 @@
 #   <sysconfdir>/webui-host/modules/<name>.env, a conffile, together with the systemd drop-in
 #   lib/systemd/system/webui-host.service.d/mod-<name>.conf that reads it with
 #   EnvironmentFile=- (systemd has no glob for EnvironmentFile=, so one drop-in per module).
+#   DEB_DEPENDS: what dpkg-shlibdeps cannot see, e.g. a data package the plugin opens at run
+#   time (audio: pocketsphinx-en-us, the speech model), a Depends list appended to the .deb's.
 #   SUMMARY: capitalised (rpmlint), under 80 columns, no final period. DESCRIPTION: lines under
 #   80 columns (lintian).
 
 function(webui_add_module_package target)
-  cmake_parse_arguments(M "" "NAME;SUMMARY;DESCRIPTION;ENV_SNIPPET" "" ${ARGN})
+  cmake_parse_arguments(M "" "NAME;SUMMARY;DESCRIPTION;ENV_SNIPPET;DEB_DEPENDS" "" ${ARGN})
   if(NOT M_NAME OR NOT M_SUMMARY OR NOT M_DESCRIPTION)
     message(FATAL_ERROR "webui_add_module_package(${target}): NAME, SUMMARY and DESCRIPTION are "
                         "required")
@@ -52,4 +54,5 @@ include(\"${PROJECT_SOURCE_DIR}/cmake/InstallModuleFiles.cmake\")"
   set_property(GLOBAL PROPERTY WEBUI_MODULE_${M_NAME}_SUMMARY "${M_SUMMARY}")
   set_property(GLOBAL PROPERTY WEBUI_MODULE_${M_NAME}_DESCRIPTION "${M_DESCRIPTION}")
   set_property(GLOBAL PROPERTY WEBUI_MODULE_${M_NAME}_ENV ${has_env})
+  set_property(GLOBAL PROPERTY WEBUI_MODULE_${M_NAME}_DEB_DEPENDS "${M_DEB_DEPENDS}")
 endfunction()

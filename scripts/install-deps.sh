@@ -13,11 +13,15 @@ build_pkgs=(
   libpoco-dev libboost-dev libboost-filesystem-dev libspdlog-dev libsqlite3-dev libpq-dev
   nlohmann-json3-dev libcrypt-dev libldap-dev libpoppler-cpp-dev libzip-dev
   libxml2-dev libhnswlib-dev
+  libespeak-ng-dev libpocketsphinx-dev libavformat-dev libavcodec-dev libswresample-dev
+  libavutil-dev
 )
 # Tests: GoogleTest, the PostgreSQL, Redis and OpenLDAP (scripts/slapd.sh) servers scripts/test.sh
-# starts, curl and python3 for the shell tests (free ports, HTTP checks).
+# starts, curl and python3 for the shell tests (free ports, HTTP checks, the audio plugin's
+# speech-server stub); the audio plugin's runtime data (espeak-ng's voices, pocketsphinx's en-us
+# model) and the espeak-ng and ffmpeg commands its tests make clips with.
 test_pkgs=(libgtest-dev libgmock-dev postgresql-15 redis-server slapd ldap-utils curl python3 file
-  openssl)
+  openssl espeak-ng pocketsphinx-en-us ffmpeg)
 # Benchmarks (bench/): wrk against the host, nginx as the yardstick.
 bench_pkgs=(wrk nginx-light)
 # Packaging (cpack -G DEB / -G RPM): dpkg-shlibdeps and rpmbuild; the checks of

@@ -4,6 +4,7 @@
 #include <webui_host/services/file_processor.h>
 #include <webui_host/services/files.h>
 #include <webui_host/services/model_provider.h>
+#include <webui_host/services/transcription.h>
 #include <webui_host/services/users.h>
 #include <webui_host/sdk.hpp>
 
@@ -87,6 +88,10 @@ static_assert(offsetof(wh_model_provider_v1, chat_completion_async) == 72);
 static_assert(offsetof(wh_model_provider_v1, chat_completion_relay) == 80);
 static_assert(sizeof(wh_model_provider_v1) == 88);
 static_assert(sizeof(wh_model_relay_handler) == 32);
+// transcription.v1: transcribe, then 4 reserved slots.
+static_assert(offsetof(wh_transcription_v1, transcribe) == 8);
+static_assert(offsetof(wh_transcription_v1, reserved) == 16);
+static_assert(sizeof(wh_transcription_v1) == 48);
 #endif
 
 TEST(AbiLayout, VersionAndSignature) {
