@@ -4,6 +4,7 @@
 // "completed" before a query can find the file (Open WebUI issue: empty context right after an
 // upload).
 #include <webui_host/services/file_processor.h>
+#include <webui_host/sdk/transcription.hpp>
 
 #include <fstream>
 #include <sstream>
@@ -75,6 +76,17 @@ std::vector<Document> RagPlugin::Extract(const json& file, const std::string& pa
   const std::string content_type = meta.is_object() ? Str(meta, "content_type") : "";
   const std::string engine = ReadString(*host_, keys::kExtractionEngine);
   if (cancelled && cancelled()) throw std::runtime_error("Cancelled");
+
+  // Open WebUI transcribes an audio upload (and webm, which recorders label video) into its
+  // text, through the audio module (transcription.v1) with its engine and allow-list.
+  if (content_type.rfind("audio/", 0) == 0 || content_type.rfind("video/webm", 0) == 0) {
+    const sdk::Transcription stt(*host_);
+    if (!stt.Available())
+      throw std::runtime_error("Audio files need the audio module for speech to text");
+    const json data = meta.is_object() ? meta.value("data", json::object()) : json::object();
+    const std::string language = data.is_object() ? Str(data, "language") : "";
+    return {Document{stt.Transcribe(path, content_type, language), json::object()}};
+  }
 
   if (engine == "tika" || engine == "external") {
     sdk::FetchRequest rq;

@@ -8,11 +8,13 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <thread>
 
 #include "../media.hpp"
 #include "it_support.hpp"
@@ -396,6 +398,8 @@ class AudioLocal : public AudioSuite<AudioLocal> {
     o.env["AUDIO_TTS_ENGINE"] = "transformers";
     o.env["AUDIO_TTS_VOICE"] = "en-us";
     o.env["AUDIO_STT_ENGINE"] = "";
+    // With files and rag: an audio upload is transcribed into its file's text.
+    o.env["WEBUI_PLUGINS"] = "auth,audio,files,rag,ui_defaults";
     // Users may neither speak nor listen; admins bypass the permissions.
     o.env["USER_PERMISSIONS_CHAT_TTS"] = "false";
     o.env["USER_PERMISSIONS_CHAT_STT"] = "false";
@@ -436,6 +440,33 @@ TEST_F(AudioLocal, PocketsphinxTranscribesWebmOpusLabelledWav) {
   r = Transcribe(Admin().auth(), "x.wav", "this is not audio", "audio/wav");
   EXPECT_EQ(r.status, 400);
   EXPECT_EQ(r.Json()["detail"].get<std::string>().rfind("[ERROR: ", 0), 0u) << r.body;
+  fs::remove_all(dir);
+}
+
+// Open WebUI's upload flow: an audio file uploaded to /api/v1/files is transcribed (rag's file
+// processor asks the audio module through transcription.v1) and its text becomes the file's
+// content, searchable like any document's.
+TEST_F(AudioLocal, AnAudioUploadIsTranscribedIntoTheFilesText) {
+  const fs::path dir = TempDir("audio-upload");
+  const std::string wav = (dir / "hi.wav").string(), webm = (dir / "hi.webm").string();
+  ASSERT_EQ(std::system(("espeak-ng -v en-us -s 150 -w " + wav + " 'hello world'").c_str()), 0);
+  ASSERT_EQ(std::system(("ffmpeg -loglevel error -y -i " + wav + " -c:a libopus " + webm).c_str()),
+            0);
+  auto r = Call("POST", "/api/v1/files/",
+                FilePart("recording.webm", ReadFile(webm), "audio/webm") + End(),
+                With(Admin().auth(), "Content-Type",
+                     std::string("multipart/form-data; boundary=") + kBoundary));
+  ASSERT_EQ(r.status, 200) << r.body;
+  const std::string id = r.Json().value("id", "");
+  json file;
+  for (int i = 0; i < 600; ++i) {  // processing runs in the background
+    file = Call("GET", "/api/v1/files/" + id, "", Admin().auth()).Json();
+    if (file["data"].value("status", "") != "pending") break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  ASSERT_EQ(file["data"].value("status", ""), "completed") << file.dump();
+  EXPECT_NE(file["data"].value("content", "").find("hello world"), std::string::npos)
+      << file.dump();
   fs::remove_all(dir);
 }
 
