@@ -2,6 +2,8 @@
 
 #include <espeak-ng/speak_lib.h>
 #include <pocketsphinx.h>
+#include <sphinxbase/cmn.h>
+#include <sphinxbase/feat.h>
 
 #include <cstring>
 #include <set>
@@ -83,8 +85,14 @@ std::string Pocketsphinx::Transcribe(const std::vector<int16_t>& samples) {
     if (!decoder_)
       throw std::runtime_error("pocketsphinx could not load its model from " + model_dir_ +
                                " (is pocketsphinx-en-us installed?)");
+    static_assert(sizeof(mfcc_t) == sizeof(float), "Debian's sphinxbase uses float features");
+    const cmn_t* cmn = ps_get_feat(static_cast<ps_decoder_t*>(decoder_))->cmn_struct;
+    initial_mean_.assign(cmn->cmn_mean, cmn->cmn_mean + cmn->veclen);
   }
   auto* ps = static_cast<ps_decoder_t*>(decoder_);
+  // Live normalisation carries its running mean from one clip to the next, so a clip's words
+  // would depend on the requests before it: every clip starts from the model's initial mean.
+  cmn_live_set(ps_get_feat(ps)->cmn_struct, initial_mean_.data());
   if (ps_start_utt(ps) < 0) throw std::runtime_error("pocketsphinx could not start");
   // Half a second of silence on both sides: the decoder normalises each utterance by its
   // mean (CMN), and clips cut right at the first word lose it without a quiet lead-in.

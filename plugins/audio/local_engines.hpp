@@ -47,6 +47,8 @@ class Pocketsphinx {
   std::string model_dir_;
   std::mutex mu_;
   void* decoder_ = nullptr;  // ps_decoder_t, loaded on first use (a second or so)
+  // The decoder's cepstral mean as loaded: every clip starts from it (see Transcribe).
+  std::vector<float> initial_mean_;
 };
 
 }  // namespace webui::audio
