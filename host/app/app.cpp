@@ -226,6 +226,7 @@ int Run(int argc, char** argv) {
   plugins::ServiceRegistry services;
   plugins::HostServices host{cfg, settings, persistent, *db, *kv, router, pipeline, services};
   plugins::PluginManager plugin_manager(host);
+  plugin_manager.KeepLibrariesLoaded();
   LateGauges late_gauges;  // filled before the front starts serving
   metrics::PluginMetrics plugin_metrics;
   std::unique_ptr<frontend::StaticSite> frontend_site;

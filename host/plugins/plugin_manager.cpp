@@ -86,7 +86,16 @@ PluginManager::PluginManager(HostServices& host) : host_(host) {
   host_record_.host = &host_;
 }
 
-PluginManager::~PluginManager() = default;
+PluginManager::~PluginManager() {
+  if (!keep_libraries_) return;
+  // Unloading at exit gains nothing and costs something: a library a plugin links (the audio
+  // module's codecs and recognisers) keeps what its constructors allocated in its own globals,
+  // which LeakSanitizer reports as leaked once the library is unmapped, and third-party
+  // destructors would run after the host's own. The handles go to a holder never destroyed.
+  static auto* const kept = new std::vector<std::shared_ptr<boost::dll::shared_library>>();
+  for (auto& r : records_)
+    if (r->library) kept->push_back(std::move(r->library));
+}
 
 PluginRecord* PluginManager::Find(const std::string& name) const {
   for (const auto& r : records_)

@@ -60,6 +60,9 @@ class PluginManager {
 
   explicit PluginManager(HostServices& host);
   ~PluginManager();
+  // For the process's own manager: its destructor leaves every plugin library mapped (see the
+  // destructor for why). Test fixtures that load and unload plugins do not call it.
+  void KeepLibrariesLoaded() { keep_libraries_ = true; }
 
   // Scans WEBUI_PLUGIN_PATH, refuses what is incompatible, initialises the rest in dependency
   // order. Throws FatalError (see above).
@@ -94,6 +97,7 @@ class PluginManager {
   HostServices& host_;
   mutable std::recursive_mutex mu_;
   std::vector<std::unique_ptr<PluginRecord>> records_;  // discovery order
+  bool keep_libraries_ = false;
   std::vector<PluginRecord*> init_order_;
   PluginRecord host_record_;
 };
