@@ -62,7 +62,8 @@ static_assert(offsetof(wh_relay_handler, release) == 32);
 static_assert(sizeof(wh_caller) == 72);
 static_assert(sizeof(wh_db_value) == 40);
 static_assert(sizeof(wh_migration) == 56);
-static_assert(sizeof(wh_http_request) == 88);
+static_assert(offsetof(wh_http_request, flags) == 88);
+static_assert(sizeof(wh_http_request) == 96);
 
 // users.v1: seven calls, then set_password in the first of what were 5 reserved slots.
 static_assert(offsetof(wh_users_v1, issue_token) == 56);

@@ -227,7 +227,18 @@ typedef struct wh_http_request {
   uint32_t connect_timeout_ms; /* 0 = host default */
   uint32_t read_timeout_ms;    /* longest silence between bytes; 0 = host default */
   uint32_t total_timeout_ms;   /* whole exchange; 0 = none */
+  /* ABI 1.1 append: WH_FETCH_* bits (a host reads them only when struct_size covers them). */
+  uint64_t flags;
 } wh_http_request;
+
+/* wh_http_request.flags. WH_FETCH_PUBLIC_ONLY is the guard for URLs a user (or a page, or an
+ * engine's answer) chose rather than an admin: the host parses the URL once, resolves the name
+ * once, refuses the exchange with WH_DENIED unless *every* address is a public unicast one (no
+ * loopback, private, link-local, shared, multicast, reserved, documentation or unspecified
+ * ranges, nor IPv4 inside IPv6), and connects to the address it checked, so a second lookup
+ * cannot rebind the name. Redirects are never followed by the host: each hop is a new request,
+ * checked again (sdk Host::FetchFollowing). */
+#define WH_FETCH_PUBLIC_ONLY ((uint64_t)1)
 
 /* Called once when the status line and headers arrived. Non-zero aborts the exchange. */
 typedef int (*wh_http_head_fn)(void* user, int status, const wh_header* headers, size_t count);

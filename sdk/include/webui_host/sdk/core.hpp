@@ -27,6 +27,14 @@ constexpr bool IEquals(std::string_view a, std::string_view b) noexcept {
   return true;
 }
 
+// ASCII lower case (header names, schemes, host names, tokens); locale-independent.
+inline std::string LowerAscii(std::string_view text) {
+  std::string out(text);
+  for (char& c : out)
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  return out;
+}
+
 namespace detail {
 // A wh_str_sink that appends to the std::string behind `user`.
 inline void AppendSink(void* user, wh_str value) {

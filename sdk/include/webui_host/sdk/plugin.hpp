@@ -265,6 +265,65 @@ class Host : public detail::Queries<Host> {
     return std::move(ctx.result);
   }
 
+  // Fetch with the body collected, following redirects itself: every hop is a new request to
+  // the host, so a `public_only` request is checked again at each one (a public page that
+  // redirects to 127.0.0.1 is refused). 301/302/303 turn into a GET without body, 307/308
+  // repeat the request; Authorization and Cookie headers are dropped once the origin changes.
+  // More than `max_redirects` hops: status WH_DENIED. The result is the last hop's, its
+  // `url` the URL that answered.
+  FetchResult FetchFollowing(FetchRequest req, const FollowOptions& options = {}) {
+    for (int hop = 0;; ++hop) {
+      std::size_t received = 0;
+      std::string body;
+      const FetchDataFn collect = [&](std::string_view chunk) {
+        received += chunk.size();
+        if (options.max_body_bytes != 0 && received > options.max_body_bytes) return false;
+        body.append(chunk);
+        return true;
+      };
+      FetchResult result = Fetch(req, collect);
+      if (result.status == WH_ABORTED && options.max_body_bytes != 0 &&
+          received > options.max_body_bytes) {
+        result.error = "the answer is larger than " + std::to_string(options.max_body_bytes) +
+                       " bytes";
+        return result;
+      }
+      result.body = std::move(body);
+      result.url = req.url;
+      const int code = result.http_status;
+      const bool redirect =
+          code == 301 || code == 302 || code == 303 || code == 307 || code == 308;
+      if (!result.ok() || !redirect) return result;
+      std::string location;
+      for (const auto& [name, value] : result.headers) {
+        if (IEquals(name, "location")) location = value;
+      }
+      if (location.empty()) return result;  // a 3xx without a target is the answer
+      if (hop >= options.max_redirects) {
+        result.status = WH_DENIED;
+        result.error = "more than " + std::to_string(options.max_redirects) + " redirects";
+        return result;
+      }
+      const std::string next = ResolveLocation(req.url, location);
+      if (next.empty()) {
+        result.status = WH_INVALID;
+        result.error = "unusable redirect target";
+        return result;
+      }
+      if (detail::OriginOf(next) != detail::OriginOf(req.url)) {
+        std::erase_if(req.headers, [](const auto& h) {
+          return IEquals(h.first, "authorization") || IEquals(h.first, "cookie") ||
+                 IEquals(h.first, "proxy-authorization");
+        });
+      }
+      if (code == 301 || code == 302 || code == 303) {
+        if (req.method != "GET" && req.method != "HEAD") req.method = "GET";
+        req.body.clear();
+      }
+      req.url = next;
+    }
+  }
+
   // The fallback of Response::Relay: runs `handler` on this thread while the upstream answers
   // (the thread is held for the whole exchange), with the same callbacks and outcomes, so one
   // handler serves both paths. If it sends nothing the client gets 502.
