@@ -1,1 +1,415 @@
-// placeholder
+// The images plugin through HTTP on the real binary, with the real auth and files plugins, against
+// images_stub.py (loopback stand-ins for an OpenAI-compatible image server, AUTOMATIC1111,
+// ComfyUI and Gemini, speaking their wire formats). Each generated image must come back through
+// /api/v1/files/<id>/content byte for byte as the stub made it.
+#include <string>
+
+#include "it_support.hpp"
+#include "script_server.hpp"
+
+namespace webui::testing {
+namespace {
+
+using nlohmann::json;
+
+const std::string kPngHead("\x89PNG\r\n\x1a\n", 8);
+const std::string kOpenAiPng = kPngHead + "openai-stub-image";
+const std::string kA1111Png = kPngHead + "a1111-stub-image";
+const std::string kComfyPng = kPngHead + "comfyui-stub-image";
+const std::string kGeminiPng = kPngHead + "gemini-stub-image";
+
+// Started by the first Configure, stopped when the test process exits.
+ScriptServer& TheStub() {
+  static ScriptServer stub(IMAGES_STUB_SCRIPT);
+  return stub;
+}
+// A second server that no test may make the host reach (the SSRF tests).
+ScriptServer& TheSink() {
+  static ScriptServer sink(IMAGES_STUB_SCRIPT);
+  return sink;
+}
+
+json Requests(const ScriptServer& s, const std::string& path_prefix) {
+  json out = json::array();
+  for (const json& r : Http(s.port(), "GET", "/stats").Json()["requests"])
+    if (r["path"].get<std::string>().rfind(path_prefix, 0) == 0) out.push_back(r);
+  return out;
+}
+
+HeaderList Bearer(const std::string& token) {
+  return {{"Authorization", "Bearer " + token}, {"Content-Type", "application/json"}};
+}
+
+template <typename Suite>
+class ImagesSuite : public SharedHostSuite<Suite> {
+ public:
+  static void Common(HostProcess::Options& o, const char* plugins = "auth,images,files,ui_defaults") {
+    o.env["WEBUI_PLUGIN_PATH"] = WEBUI_PLUGIN_BUILD_DIR;
+    o.env["WEBUI_PLUGINS"] = plugins;
+    o.env["WEBUI_PLUGINS_STRICT"] = "true";
+    o.env["WEBUI_AUTH_BCRYPT_ROUNDS"] = "4";
+    o.env["WEBUI_SECRET_KEY"] = "it-secret-for-the-images-plugin-tests";
+    o.env["ENABLE_IMAGE_GENERATION"] = "true";
+    o.env["IMAGE_GENERATION_ENGINE"] = "openai";
+    o.env["IMAGES_OPENAI_API_BASE_URL"] = TheStub().origin() + "/v1";
+    o.env["IMAGES_OPENAI_API_KEY"] = "sk-images-stub";
+    o.env["AUTOMATIC1111_BASE_URL"] = TheStub().origin();
+    o.env["AUTOMATIC1111_API_AUTH"] = "sd-user:sd-pass";
+    o.env["AUTOMATIC1111_CFG_SCALE"] = "7.5";
+    o.env["AUTOMATIC1111_SAMPLER"] = "Euler a";
+    o.env["COMFYUI_BASE_URL"] = TheStub().origin();
+    o.env["COMFYUI_API_KEY"] = "comfy-key";
+    o.env["COMFYUI_WORKFLOW_NODES"] =
+        R"([{"type":"prompt","key":"text","node_ids":["6"]},)"
+        R"({"type":"model","key":"ckpt_name","node_ids":["4"]},)"
+        R"({"type":"width","key":"width","node_ids":["5"]},)"
+        R"({"type":"height","key":"height","node_ids":["5"]},)"
+        R"({"type":"steps","key":"steps","node_ids":["3"]},)"
+        R"({"type":"seed","key":"seed","node_ids":["3"]}])";
+    o.env["IMAGES_GEMINI_API_BASE_URL"] = TheStub().origin() + "/gemini";
+    o.env["IMAGES_GEMINI_API_KEY"] = "gemini-key";
+    o.env["IMAGE_SIZE"] = "640x384";
+    o.env["IMAGE_STEPS"] = "12";
+  }
+
+ protected:
+  using Base = SharedHostSuite<Suite>;
+  struct Account {
+    std::string id, token;
+    HeaderList auth() const { return Bearer(token); }
+  };
+  static HttpResult Call(const std::string& method, const std::string& path,
+                         const std::string& body, const HeaderList& who) {
+    return Http(Base::host().port(), method, path, body, who);
+  }
+  static Account Signup() {
+    auto r = Call("POST", "/api/v1/auths/signup",
+                  json{{"name", "Root"}, {"email", "root@example.com"}, {"password", "pw-root"}}
+                      .dump(),
+                  {{"Content-Type", "application/json"}});
+    EXPECT_EQ(r.status, 200) << r.body;
+    return Account{r.Json().value("id", ""), r.Json().value("token", "")};
+  }
+  static const Account& Admin() {
+    static const Account admin = Signup();
+    return admin;
+  }
+  static Account Add(const std::string& name, const std::string& role) {
+    auto r = Call("POST", "/api/v1/auths/add",
+                  json{{"name", name},
+                       {"email", name + "@example.com"},
+                       {"password", "pw-" + name},
+                       {"role", role}}
+                      .dump(),
+                  Admin().auth());
+    EXPECT_EQ(r.status, 200) << r.body;
+    return Account{r.Json().value("id", ""), r.Json().value("token", "")};
+  }
+  static const Account& User() {
+    static const Account user = Add("alice", "user");
+    return user;
+  }
+  static const Account& Other() {
+    static const Account other = Add("bob", "user");
+    return other;
+  }
+  static const Account& Pending() {
+    static const Account pending = Add("pat", "pending");
+    return pending;
+  }
+  static HttpResult Generate(const json& body, const Account& who) {
+    return Call("POST", "/api/v1/images/generations", body.dump(), who.auth());
+  }
+  // The admin form with `patch` merged in, saved; the saved form.
+  static json UpdateConfig(const json& patch) {
+    json form = Call("GET", "/api/v1/images/config", "", Admin().auth()).Json();
+    form.merge_patch(patch);
+    auto r = Call("POST", "/api/v1/images/config/update", form.dump(), Admin().auth());
+    EXPECT_EQ(r.status, 200) << r.body;
+    return r.Json();
+  }
+  // The bytes behind a generation's [{"url"}] answer, read as `who`.
+  static std::string ImageBytes(const HttpResult& generated, const Account& who) {
+    EXPECT_EQ(generated.status, 200) << generated.body;
+    const json list = generated.Json();
+    EXPECT_TRUE(list.is_array() && list.size() == 1) << generated.body;
+    if (!list.is_array() || list.empty()) return {};
+    const std::string url = list[0].value("url", "");
+    EXPECT_EQ(url.rfind("/api/v1/files/", 0), 0u) << url;
+    EXPECT_EQ(url.substr(url.size() - 8), "/content") << url;
+    auto r = Call("GET", url, "", who.auth());
+    EXPECT_EQ(r.status, 200) << r.body;
+    return r.body;
+  }
+};
+
+// ---- engines ----------------------------------------------------------------------------------
+
+class ImagesEngines : public ImagesSuite<ImagesEngines> {
+ public:
+  static void Configure(HostProcess::Options& o) {
+    EXPECT_GT(TheStub().port(), 0);
+    Common(o);
+  }
+};
+
+TEST_F(ImagesEngines, OpenAiBase64ImageBecomesAFileOfTheCallerOnly) {
+  UpdateConfig({{"engine", "openai"}, {"enabled", true}});
+  auto r = Generate({{"prompt", "a red fox"}}, User());
+  EXPECT_EQ(ImageBytes(r, User()), kOpenAiPng);
+  // The row is the caller's: another user does not see it.
+  const std::string url = r.Json()[0]["url"];
+  EXPECT_EQ(Call("GET", url, "", Other().auth()).status, 404);
+  const json sent = Requests(TheStub(), "/v1/images/generations").back();
+  EXPECT_EQ(sent["auth"], "Bearer sk-images-stub");
+  const json body = json::parse(sent["body"].get<std::string>());
+  EXPECT_EQ(body["model"], "dall-e-2");
+  EXPECT_EQ(body["prompt"], "a red fox");
+  EXPECT_EQ(body["n"], 1);
+  EXPECT_EQ(body["size"], "640x384");
+  EXPECT_EQ(body["response_format"], "b64_json");
+  // The file row keeps the parameters, as upstream's meta.data.
+  const std::string id = url.substr(14, url.size() - 14 - 8);
+  const json file = Call("GET", "/api/v1/files/" + id, "", User().auth()).Json();
+  EXPECT_EQ(file["meta"]["content_type"], "image/png") << file.dump();
+  EXPECT_EQ(file["meta"]["data"]["prompt"], "a red fox") << file.dump();
+  EXPECT_EQ(file["filename"], "generated-image.png");
+}
+
+TEST_F(ImagesEngines, OpenAiUrlReplyOnTheEnginesOriginIsFetched) {
+  UpdateConfig({{"engine", "openai"}});
+  const size_t before = Requests(TheStub(), "/files/openai.png").size();
+  auto r = Generate({{"prompt", "url"}, {"model", "gpt-image-1"}}, User());
+  EXPECT_EQ(ImageBytes(r, User()), kOpenAiPng);
+  EXPECT_EQ(Requests(TheStub(), "/files/openai.png").size(), before + 1);
+  const json body =
+      json::parse(Requests(TheStub(), "/v1/images/generations").back()["body"].get<std::string>());
+  EXPECT_EQ(body["model"], "gpt-image-1");
+  EXPECT_FALSE(body.contains("response_format"));  // gpt-image-1 refuses it
+}
+
+TEST_F(ImagesEngines, UpstreamErrorIs400WithItsMessage) {
+  UpdateConfig({{"engine", "openai"}});
+  auto r = Generate({{"prompt", "status:429"}}, User());
+  EXPECT_EQ(r.status, 400);
+  EXPECT_EQ(r.Json()["detail"], "[ERROR: stub refuses status:429]");
+  // Bad forms: 422 as pydantic; n outside 1..WEBUI_IMAGES_MAX_N is 400.
+  EXPECT_EQ(Generate({{"model", "x"}}, User()).status, 422);
+  EXPECT_EQ(Generate({{"prompt", 5}}, User()).status, 422);
+  EXPECT_EQ(Generate({{"prompt", "x"}, {"n", 0}}, User()).status, 400);
+  EXPECT_EQ(Generate({{"prompt", "x"}, {"n", 1000}}, User()).status, 400);
+  EXPECT_EQ(Call("POST", "/api/v1/images/generations", "{not json", User().auth()).status, 422);
+}
+
+TEST_F(ImagesEngines, Automatic1111SendsBasicAuthAndItsParameters) {
+  UpdateConfig({{"engine", "automatic1111"}});
+  auto r = Generate({{"prompt", "a lighthouse"}, {"negative_prompt", "fog"}}, User());
+  EXPECT_EQ(ImageBytes(r, User()), kA1111Png);
+  const json sent = Requests(TheStub(), "/sdapi/v1/txt2img").back();
+  // The stub answers 401 to anything else, so a 200 above already says the header was right.
+  EXPECT_EQ(sent["auth"], "Basic c2QtdXNlcjpzZC1wYXNz");
+  const json body = json::parse(sent["body"].get<std::string>());
+  EXPECT_EQ(body["prompt"], "a lighthouse");
+  EXPECT_EQ(body["negative_prompt"], "fog");
+  EXPECT_EQ(body["width"], 640);
+  EXPECT_EQ(body["height"], 384);
+  EXPECT_EQ(body["steps"], 12);
+  EXPECT_EQ(body["batch_size"], 1);
+  EXPECT_EQ(body["cfg_scale"], 7.5);
+  EXPECT_EQ(body["sampler_name"], "Euler a");
+  EXPECT_FALSE(body.contains("scheduler"));
+}
+
+TEST_F(ImagesEngines, Automatic1111ModelsAndModelChoiceReachTheEngine) {
+  UpdateConfig({{"engine", "automatic1111"}, {"enabled", true}});
+  auto models = Call("GET", "/api/v1/images/models", "", User().auth());
+  ASSERT_EQ(models.status, 200) << models.body;
+  EXPECT_EQ(models.Json()[1], (json{{"id", "sdxl.safetensors [def]"}, {"name", "sdxl"}}));
+  auto r = Call("POST", "/api/v1/images/image/config/update",
+                json{{"MODEL", "sdxl.safetensors [def]"}, {"IMAGE_SIZE", "768x512"},
+                     {"IMAGE_STEPS", 30}}
+                    .dump(),
+                Admin().auth());
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.Json(), (json{{"MODEL", "sdxl.safetensors [def]"}, {"IMAGE_SIZE", "768x512"},
+                            {"IMAGE_STEPS", 30}}));
+  // The checkpoint was set on the engine, and GET reads it back from there.
+  r = Call("GET", "/api/v1/images/image/config", "", Admin().auth());
+  EXPECT_EQ(r.Json()["MODEL"], "sdxl.safetensors [def]") << r.body;
+  // Bad sizes and steps are 400 and change nothing.
+  for (const json& bad : {json{{"MODEL", "m"}, {"IMAGE_SIZE", "big"}, {"IMAGE_STEPS", 1}},
+                          json{{"MODEL", "m"}, {"IMAGE_SIZE", "auto"}, {"IMAGE_STEPS", 1}},
+                          json{{"MODEL", "m"}, {"IMAGE_SIZE", "1x1"}, {"IMAGE_STEPS", -1}}}) {
+    r = Call("POST", "/api/v1/images/image/config/update", bad.dump(), Admin().auth());
+    EXPECT_EQ(r.status, 400) << bad.dump();
+    EXPECT_EQ(r.Json()["detail"].get<std::string>().rfind("Invalid format", 0), 0u) << r.body;
+  }
+  EXPECT_EQ(Call("GET", "/api/v1/images/image/config", "", Admin().auth()).Json()["IMAGE_SIZE"],
+            "768x512");
+  // Put the size back for the other tests.
+  Call("POST", "/api/v1/images/image/config/update",
+       json{{"MODEL", ""}, {"IMAGE_SIZE", "640x384"}, {"IMAGE_STEPS", 12}}.dump(),
+       Admin().auth());
+}
+
+TEST_F(ImagesEngines, AFailingModelListIs400AndTurnsTheFeatureOff) {
+  UpdateConfig({{"engine", "automatic1111"}, {"enabled", true}});
+  Http(TheStub().port(), "POST", "/control", R"({"fail_models": true})");
+  auto r = Call("GET", "/api/v1/images/models", "", User().auth());
+  Http(TheStub().port(), "POST", "/control", R"({"fail_models": false})");
+  EXPECT_EQ(r.status, 400);
+  EXPECT_EQ(r.Json()["detail"], "[ERROR: models are gone]");
+  EXPECT_EQ(Call("GET", "/api/v1/images/config", "", Admin().auth()).Json()["enabled"], false);
+  // And disabled means 403 for everyone who asks for an image.
+  EXPECT_EQ(Generate({{"prompt", "x"}}, User()).status, 403);
+  EXPECT_EQ(Generate({{"prompt", "x"}}, Admin()).status, 403);
+  auto config = Call("GET", "/api/config", "", User().auth()).Json();
+  EXPECT_EQ(config["features"]["enable_image_generation"], false);
+  UpdateConfig({{"enabled", true}});
+  config = Call("GET", "/api/config", "", User().auth()).Json();
+  EXPECT_EQ(config["features"]["enable_image_generation"], true);
+}
+
+TEST_F(ImagesEngines, ComfyUiGetsTheSubstitutedWorkflowAndIsPolledToTheEnd) {
+  UpdateConfig({{"engine", "comfyui"}});
+  auto r = Generate({{"prompt", "a blue whale"}, {"model", "b.safetensors"}}, User());
+  EXPECT_EQ(ImageBytes(r, User()), kComfyPng);
+  const json queued = Requests(TheStub(), "/prompt").back();
+  EXPECT_EQ(queued["auth"], "Bearer comfy-key");
+  const json body = json::parse(queued["body"].get<std::string>());
+  EXPECT_EQ(body["client_id"], User().id);
+  const json& wf = body["prompt"];
+  EXPECT_EQ(wf["6"]["inputs"]["text"], "a blue whale");
+  EXPECT_EQ(wf["4"]["inputs"]["ckpt_name"], "b.safetensors");
+  EXPECT_EQ(wf["5"]["inputs"]["width"], 640);
+  EXPECT_EQ(wf["5"]["inputs"]["height"], 384);
+  EXPECT_EQ(wf["3"]["inputs"]["steps"], 12);
+  EXPECT_TRUE(wf["3"]["inputs"]["seed"].is_number_integer());
+  EXPECT_EQ(wf["9"]["class_type"], "SaveImage");  // the rest of the default workflow is there
+  // Polled until the stub had it (its third answer), then /view with the engine's key.
+  const json view = Requests(TheStub(), "/view").back();
+  EXPECT_EQ(view["auth"], "Bearer comfy-key");
+  EXPECT_GE(Requests(TheStub(), "/history/").size(), 3u);
+  // The model list: the model node's class (CheckpointLoaderSimple) from /object_info.
+  auto models = Call("GET", "/api/v1/images/models", "", User().auth());
+  EXPECT_EQ(models.Json(), json::parse(R"([{"id":"a.safetensors","name":"a.safetensors"},
+                                           {"id":"b.safetensors","name":"b.safetensors"}])"));
+}
+
+TEST_F(ImagesEngines, GeminiSendsItsKeyHeader) {
+  UpdateConfig({{"engine", "gemini"}});
+  auto r = Generate({{"prompt", "a castle"}}, User());
+  EXPECT_EQ(ImageBytes(r, User()), kGeminiPng);
+  const json sent = Requests(TheStub(), "/gemini/models/imagen-3.0-generate-002:predict").back();
+  EXPECT_EQ(sent["goog"], "gemini-key");
+  EXPECT_TRUE(sent["auth"].is_null());
+  const json body = json::parse(sent["body"].get<std::string>());
+  EXPECT_EQ(body["instances"]["prompt"], "a castle");
+  EXPECT_EQ(body["parameters"]["sampleCount"], 1);
+}
+
+TEST_F(ImagesEngines, ConfigIsForAdminsAndSavesWhatTheAdminPageSends) {
+  EXPECT_EQ(Call("GET", "/api/v1/images/config", "", User().auth()).status, 401);
+  EXPECT_EQ(Call("POST", "/api/v1/images/config/update", "{}", User().auth()).status, 401);
+  EXPECT_EQ(Call("GET", "/api/v1/images/image/config", "", User().auth()).status, 401);
+  EXPECT_EQ(Call("GET", "/api/v1/images/config/url/verify", "", User().auth()).status, 401);
+  EXPECT_EQ(Call("GET", "/api/v1/images/models", "", Pending().auth()).status, 401);
+  EXPECT_EQ(Generate({{"prompt", "x"}}, Pending()).status, 401);
+
+  const json original = Call("GET", "/api/v1/images/config", "", Admin().auth()).Json();
+  EXPECT_TRUE(original["comfyui"]["COMFYUI_WORKFLOW_NODES"].is_array());
+  EXPECT_EQ(original["automatic1111"]["AUTOMATIC1111_CFG_SCALE"], 7.5);
+  json form = original;
+  form["automatic1111"]["AUTOMATIC1111_CFG_SCALE"] = "4";
+  form["automatic1111"]["AUTOMATIC1111_SAMPLER"] = "";
+  form["comfyui"]["COMFYUI_BASE_URL"] = TheStub().origin() + "/";
+  auto r = Call("POST", "/api/v1/images/config/update", form.dump(), Admin().auth());
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.Json()["automatic1111"]["AUTOMATIC1111_CFG_SCALE"], 4.0);
+  EXPECT_TRUE(r.Json()["automatic1111"]["AUTOMATIC1111_SAMPLER"].is_null());
+  EXPECT_EQ(r.Json()["comfyui"]["COMFYUI_BASE_URL"], TheStub().origin());
+  // 422 leaves everything as it was.
+  json bad = original;
+  bad["enabled"] = false;
+  bad["comfyui"]["COMFYUI_WORKFLOW_NODES"] = "not a list";
+  r = Call("POST", "/api/v1/images/config/update", bad.dump(), Admin().auth());
+  EXPECT_EQ(r.status, 422);
+  bad = original;
+  bad.erase("gemini");
+  EXPECT_EQ(Call("POST", "/api/v1/images/config/update", bad.dump(), Admin().auth()).status, 422);
+  EXPECT_EQ(Call("GET", "/api/v1/images/config", "", Admin().auth()).Json()["enabled"], true);
+  ASSERT_EQ(Call("POST", "/api/v1/images/config/update", original.dump(), Admin().auth()).status,
+            200);
+}
+
+TEST_F(ImagesEngines, VerifyAsksTheEngineAndABadUrlTurnsTheFeatureOff) {
+  UpdateConfig({{"engine", "comfyui"}, {"enabled", true}});
+  auto r = Call("GET", "/api/v1/images/config/url/verify", "", Admin().auth());
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(r.body, "true");
+  UpdateConfig({{"engine", "automatic1111"}});
+  EXPECT_EQ(Call("GET", "/api/v1/images/config/url/verify", "", Admin().auth()).status, 200);
+  UpdateConfig({{"automatic1111", {{"AUTOMATIC1111_API_AUTH", "wrong:pw"}}}});
+  r = Call("GET", "/api/v1/images/config/url/verify", "", Admin().auth());
+  EXPECT_EQ(r.status, 400);
+  EXPECT_EQ(r.Json()["detail"],
+            "Oops! The URL you provided is invalid. Please double-check and try again.");
+  EXPECT_EQ(Call("GET", "/api/v1/images/config", "", Admin().auth()).Json()["enabled"], false);
+  UpdateConfig({{"enabled", true}, {"automatic1111", {{"AUTOMATIC1111_API_AUTH", "sd-user:sd-pass"}}}});
+}
+
+// An engine that answers with a URL elsewhere does not make this server fetch a private address
+// (docs/security.md T59): the sink, on another loopback port, must see no request at all.
+TEST_F(ImagesEngines, UrlReplyToAnotherNonPublicOriginIsRefusedAndNothingReachesIt) {
+  ASSERT_GT(TheSink().port(), 0);
+  UpdateConfig({{"engine", "openai"}});
+  for (const std::string& target :
+       {TheSink().origin() + "/files/openai.png", std::string("http://localhost:") +
+                                                      std::to_string(TheSink().port()) + "/x.png",
+        std::string("http://[::ffff:127.0.0.1]:") + std::to_string(TheSink().port()) + "/x.png"}) {
+    auto r = Generate({{"prompt", "url:" + target}}, User());
+    EXPECT_EQ(r.status, 400) << target << " " << r.body;
+    EXPECT_EQ(r.Json()["detail"],
+              "[ERROR: the image URL the engine answered with is not allowed]")
+        << target;
+  }
+  EXPECT_EQ(Requests(TheSink(), "/").size(), 0u);
+}
+
+// ---- permissions ------------------------------------------------------------------------------
+
+class ImagesRestricted : public ImagesSuite<ImagesRestricted> {
+ public:
+  static void Configure(HostProcess::Options& o) {
+    Common(o);
+    o.env["USER_PERMISSIONS_FEATURES_IMAGE_GENERATION"] = "false";
+  }
+};
+
+TEST_F(ImagesRestricted, UsersWithoutTheFeatureGet403AndAdminsPass) {
+  const size_t before = Requests(TheStub(), "/v1/images/generations").size();
+  auto r = Generate({{"prompt", "x"}}, User());
+  EXPECT_EQ(r.status, 403);
+  EXPECT_EQ(Requests(TheStub(), "/v1/images/generations").size(), before);
+  EXPECT_EQ(ImageBytes(Generate({{"prompt", "x"}}, Admin()), Admin()), kOpenAiPng);
+}
+
+// ---- without the files module -----------------------------------------------------------------
+
+class ImagesWithoutFiles : public ImagesSuite<ImagesWithoutFiles> {
+ public:
+  static void Configure(HostProcess::Options& o) { Common(o, "auth,images,ui_defaults"); }
+};
+
+TEST_F(ImagesWithoutFiles, GenerationsIs503AndTheEngineIsNotAsked) {
+  const size_t before = Requests(TheStub(), "/v1/images/generations").size();
+  auto r = Generate({{"prompt", "x"}}, User());
+  EXPECT_EQ(r.status, 503);
+  EXPECT_NE(r.Json()["detail"].get<std::string>().find("files module"), std::string::npos);
+  EXPECT_EQ(Requests(TheStub(), "/v1/images/generations").size(), before);
+  // The settings still work.
+  EXPECT_EQ(Call("GET", "/api/v1/images/config", "", Admin().auth()).status, 200);
+}
+
+}  // namespace
+}  // namespace webui::testing
