@@ -31,7 +31,8 @@ ScriptServer& TheSink() {
 
 json Requests(const ScriptServer& s, const std::string& path_prefix) {
   json out = json::array();
-  for (const json& r : Http(s.port(), "GET", "/stats").Json()["requests"])
+  const json stats = Http(s.port(), "GET", "/stats").Json();
+  for (const json& r : stats["requests"])
     if (r["path"].get<std::string>().rfind(path_prefix, 0) == 0) out.push_back(r);
   return out;
 }
@@ -43,7 +44,8 @@ HeaderList Bearer(const std::string& token) {
 template <typename Suite>
 class ImagesSuite : public SharedHostSuite<Suite> {
  public:
-  static void Common(HostProcess::Options& o, const char* plugins = "auth,images,files,ui_defaults") {
+  static void Common(HostProcess::Options& o,
+                     const char* plugins = "auth,images,files,ui_defaults") {
     o.env["WEBUI_PLUGIN_PATH"] = WEBUI_PLUGIN_BUILD_DIR;
     o.env["WEBUI_PLUGINS"] = plugins;
     o.env["WEBUI_PLUGINS_STRICT"] = "true";
@@ -59,13 +61,12 @@ class ImagesSuite : public SharedHostSuite<Suite> {
     o.env["AUTOMATIC1111_SAMPLER"] = "Euler a";
     o.env["COMFYUI_BASE_URL"] = TheStub().origin();
     o.env["COMFYUI_API_KEY"] = "comfy-key";
-    o.env["COMFYUI_WORKFLOW_NODES"] =
-        R"([{"type":"prompt","key":"text","node_ids":["6"]},)"
-        R"({"type":"model","key":"ckpt_name","node_ids":["4"]},)"
-        R"({"type":"width","key":"width","node_ids":["5"]},)"
-        R"({"type":"height","key":"height","node_ids":["5"]},)"
-        R"({"type":"steps","key":"steps","node_ids":["3"]},)"
-        R"({"type":"seed","key":"seed","node_ids":["3"]}])";
+    o.env["COMFYUI_WORKFLOW_NODES"] = R"([{"type":"prompt","key":"text","node_ids":["6"]},)"
+                                      R"({"type":"model","key":"ckpt_name","node_ids":["4"]},)"
+                                      R"({"type":"width","key":"width","node_ids":["5"]},)"
+                                      R"({"type":"height","key":"height","node_ids":["5"]},)"
+                                      R"({"type":"steps","key":"steps","node_ids":["3"]},)"
+                                      R"({"type":"seed","key":"seed","node_ids":["3"]}])";
     o.env["IMAGES_GEMINI_API_BASE_URL"] = TheStub().origin() + "/gemini";
     o.env["IMAGES_GEMINI_API_KEY"] = "gemini-key";
     o.env["IMAGE_SIZE"] = "640x384";
@@ -83,10 +84,10 @@ class ImagesSuite : public SharedHostSuite<Suite> {
     return Http(Base::host().port(), method, path, body, who);
   }
   static Account Signup() {
-    auto r = Call("POST", "/api/v1/auths/signup",
-                  json{{"name", "Root"}, {"email", "root@example.com"}, {"password", "pw-root"}}
-                      .dump(),
-                  {{"Content-Type", "application/json"}});
+    auto r =
+        Call("POST", "/api/v1/auths/signup",
+             json{{"name", "Root"}, {"email", "root@example.com"}, {"password", "pw-root"}}.dump(),
+             {{"Content-Type", "application/json"}});
     EXPECT_EQ(r.status, 200) << r.body;
     return Account{r.Json().value("id", ""), r.Json().value("token", "")};
   }
@@ -225,14 +226,15 @@ TEST_F(ImagesEngines, Automatic1111ModelsAndModelChoiceReachTheEngine) {
   auto models = Call("GET", "/api/v1/images/models", "", User().auth());
   ASSERT_EQ(models.status, 200) << models.body;
   EXPECT_EQ(models.Json()[1], (json{{"id", "sdxl.safetensors [def]"}, {"name", "sdxl"}}));
-  auto r = Call("POST", "/api/v1/images/image/config/update",
-                json{{"MODEL", "sdxl.safetensors [def]"}, {"IMAGE_SIZE", "768x512"},
-                     {"IMAGE_STEPS", 30}}
-                    .dump(),
-                Admin().auth());
+  auto r =
+      Call("POST", "/api/v1/images/image/config/update",
+           json{{"MODEL", "sdxl.safetensors [def]"}, {"IMAGE_SIZE", "768x512"}, {"IMAGE_STEPS", 30}}
+               .dump(),
+           Admin().auth());
   ASSERT_EQ(r.status, 200) << r.body;
-  EXPECT_EQ(r.Json(), (json{{"MODEL", "sdxl.safetensors [def]"}, {"IMAGE_SIZE", "768x512"},
-                            {"IMAGE_STEPS", 30}}));
+  EXPECT_EQ(
+      r.Json(),
+      (json{{"MODEL", "sdxl.safetensors [def]"}, {"IMAGE_SIZE", "768x512"}, {"IMAGE_STEPS", 30}}));
   // The checkpoint was set on the engine, and GET reads it back from there.
   r = Call("GET", "/api/v1/images/image/config", "", Admin().auth());
   EXPECT_EQ(r.Json()["MODEL"], "sdxl.safetensors [def]") << r.body;
@@ -248,8 +250,7 @@ TEST_F(ImagesEngines, Automatic1111ModelsAndModelChoiceReachTheEngine) {
             "768x512");
   // Put the size back for the other tests.
   Call("POST", "/api/v1/images/image/config/update",
-       json{{"MODEL", ""}, {"IMAGE_SIZE", "640x384"}, {"IMAGE_STEPS", 12}}.dump(),
-       Admin().auth());
+       json{{"MODEL", ""}, {"IMAGE_SIZE", "640x384"}, {"IMAGE_STEPS", 12}}.dump(), Admin().auth());
 }
 
 TEST_F(ImagesEngines, AFailingModelListIs400AndTurnsTheFeatureOff) {
@@ -355,7 +356,8 @@ TEST_F(ImagesEngines, VerifyAsksTheEngineAndABadUrlTurnsTheFeatureOff) {
   EXPECT_EQ(r.Json()["detail"],
             "Oops! The URL you provided is invalid. Please double-check and try again.");
   EXPECT_EQ(Call("GET", "/api/v1/images/config", "", Admin().auth()).Json()["enabled"], false);
-  UpdateConfig({{"enabled", true}, {"automatic1111", {{"AUTOMATIC1111_API_AUTH", "sd-user:sd-pass"}}}});
+  UpdateConfig(
+      {{"enabled", true}, {"automatic1111", {{"AUTOMATIC1111_API_AUTH", "sd-user:sd-pass"}}}});
 }
 
 // An engine that answers with a URL elsewhere does not make this server fetch a private address
@@ -364,12 +366,12 @@ TEST_F(ImagesEngines, UrlReplyToAnotherNonPublicOriginIsRefusedAndNothingReaches
   ASSERT_GT(TheSink().port(), 0);
   UpdateConfig({{"engine", "openai"}});
   for (const std::string& target :
-       {TheSink().origin() + "/files/openai.png", std::string("http://localhost:") +
-                                                      std::to_string(TheSink().port()) + "/x.png",
+       {TheSink().origin() + "/files/openai.png",
+        std::string("http://localhost:") + std::to_string(TheSink().port()) + "/x.png",
         std::string("http://[::ffff:127.0.0.1]:") + std::to_string(TheSink().port()) + "/x.png"}) {
     auto r = Generate({{"prompt", "url:" + target}}, User());
     EXPECT_EQ(r.status, 400) << target << " " << r.body;
-    EXPECT_EQ(r.Json()["detail"],
+    EXPECT_EQ(r.Json().is_object() ? r.Json()["detail"] : json(),
               "[ERROR: the image URL the engine answered with is not allowed]")
         << target;
   }
