@@ -1,6 +1,7 @@
 #include "images_plugin.hpp"
 
 #include <webui_host/services/files.h>
+#include <webui_host/services/image_generation.h>
 #include <webui_host/sdk/files.hpp>
 #include <webui_host/sdk/users.hpp>
 
@@ -16,6 +17,7 @@ using sdk::Response;
 namespace {
 
 // ERROR_MESSAGES.INVALID_URL.
+constexpr const char* kDisabled = "Image generation is disabled.";
 constexpr const char* kInvalidUrl =
     "Oops! The URL you provided is invalid. Please double-check and try again.";
 
@@ -55,6 +57,56 @@ GenerateForm ParseForm(const json& body, std::int64_t max_n) {
   return f;
 }
 
+// image_generation.v1 --------------------------------------------------------------------------
+void WriteText(wh_str_sink sink, void* sink_user, std::string_view text) {
+  if (sink) sink(sink_user, sdk::ToWh(text));
+}
+
+wh_status PermittedService(void* self, wh_str user_id, wh_str role, int* allowed) {
+  try {
+    *allowed = static_cast<ImagesPlugin*>(self)->Allowed(
+                   sdk::Caller{sdk::FromWh(user_id), sdk::FromWh(role), {}, {}})
+                   ? 1
+                   : 0;
+    return WH_OK;
+  } catch (const sdk::Error& e) {
+    return e.status();
+  } catch (...) {
+    return WH_ERROR;
+  }
+}
+
+wh_status GenerateService(void* self, wh_str user_id, wh_str role, wh_str request_json,
+                          wh_str_sink sink, void* sink_user) {
+  auto* plugin = static_cast<ImagesPlugin*>(self);
+  const sdk::Caller caller{sdk::FromWh(user_id), sdk::FromWh(role), {}, {}};
+  try {
+    if (!plugin->Allowed(caller)) {
+      WriteText(sink, sink_user, "image generation is off or not permitted for this user");
+      return WH_DENIED;
+    }
+    auto body = sdk::json::Parse(sdk::FromWh(request_json));
+    if (!body || !body->is_object()) {
+      WriteText(sink, sink_user, "the request is not a JSON object");
+      return WH_INVALID;
+    }
+    const json out = plugin->Generate(caller, ParseForm(*body, plugin->limits().max_n));
+    WriteText(sink, sink_user, out.dump());
+    return WH_OK;
+  } catch (const sdk::HttpError& e) {
+    WriteText(sink, sink_user, e.detail());
+    return e.status() == 503 ? WH_UNAVAILABLE : e.status() == 403 ? WH_DENIED : WH_INVALID;
+  } catch (const sdk::Error& e) {
+    WriteText(sink, sink_user, "image generation failed");
+    return e.status();
+  } catch (...) {
+    return WH_ERROR;
+  }
+}
+
+const wh_image_generation_v1 kImageGenerationVtable = {
+    sizeof(wh_image_generation_v1), &PermittedService, &GenerateService, {}};
+
 }  // namespace
 
 void ImagesPlugin::Init(sdk::Host& host) {
@@ -91,6 +143,12 @@ void ImagesPlugin::Init(sdk::Host& host) {
     if (!caller || (caller->role != "user" && !caller->IsAdmin())) return json::object();
     return json{{"features", {{"enable_image_generation", Load(*host_).enabled}}}};
   });
+
+  host.OfferService(WH_SERVICE_IMAGE_GENERATION_V1, &kImageGenerationVtable, this);
+}
+
+bool ImagesPlugin::Allowed(const sdk::Caller& caller) const {
+  return Load(*host_).enabled && Permitted(caller);
 }
 
 void ImagesPlugin::AddConfigRoutes() {

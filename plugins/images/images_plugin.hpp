@@ -1,8 +1,8 @@
 // The images plugin: Open WebUI 0.6.32's /api/v1/images (image generation through OpenAI-
 // compatible servers, Gemini/Imagen, AUTOMATIC1111 and ComfyUI, and its admin settings), and the
 // image_generation flag of /api/config. Every image becomes a file row of the caller through
-// files.v1. An optional module (package webui-host-mod-images); not installed, these routes
-// answer 404.
+// files.v1; other plugins reach it through image_generation.v1. An optional module (package
+// webui-host-mod-images); not installed, these routes answer 404.
 #pragma once
 
 #include <webui_host/sdk.hpp>
@@ -43,6 +43,9 @@ class ImagesPlugin : public sdk::Plugin {
   // [{"url": "/api/v1/files/<id>/content"}]. Throws sdk::HttpError (400 engine errors, 503 when
   // the files module is not loaded).
   nlohmann::json Generate(const sdk::Caller& caller, const GenerateForm& form);
+  // Generation is on and `caller` may use it (what image_generation.v1's `permitted` answers).
+  bool Allowed(const sdk::Caller& caller) const;
+  const Limits& limits() const { return limits_; }
 
  private:
   void AddConfigRoutes();
