@@ -69,7 +69,7 @@ class ImagesPlugin : public sdk::Plugin {
   // An image URL an engine answered with. On the engine's own origin (`engine_base`) it is
   // fetched as the engine is, with `engine_headers` (the admin trusts that origin); anywhere
   // else through the SSRF guard (public addresses only, redirects checked hop by hop) and
-  // without the engine's credentials (docs/security.md T59).
+  // without the engine's credentials (docs/security.md T26–T28).
   Generated FetchImage(const std::string& url, const std::string& engine_base,
                        const sdk::Headers& engine_headers);
   sdk::FetchRequest EngineRequest(std::string method, std::string url, sdk::Headers headers,

@@ -361,7 +361,7 @@ TEST_F(ImagesEngines, VerifyAsksTheEngineAndABadUrlTurnsTheFeatureOff) {
 }
 
 // An engine that answers with a URL elsewhere does not make this server fetch a private address
-// (docs/security.md T59): the sink, on another loopback port, must see no request at all.
+// (docs/security.md T26–T28): the sink, on another loopback port, must see no request at all.
 TEST_F(ImagesEngines, UrlReplyToAnotherNonPublicOriginIsRefusedAndNothingReachesIt) {
   ASSERT_GT(TheSink().port(), 0);
   UpdateConfig({{"engine", "openai"}});
