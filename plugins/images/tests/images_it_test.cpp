@@ -189,6 +189,14 @@ TEST_F(ImagesEngines, OpenAiUrlReplyOnTheEnginesOriginIsFetched) {
   EXPECT_FALSE(body.contains("response_format"));  // gpt-image-1 refuses it
 }
 
+TEST_F(ImagesEngines, RedirectWithinTheEnginesOriginIsFollowed) {
+  UpdateConfig({{"engine", "openai"}});
+  auto r = Generate({{"prompt", "url:" + TheStub().origin() + "/redirect?to=/files/openai.png"}},
+                    User());
+  EXPECT_EQ(ImageBytes(r, User()), kOpenAiPng);
+  EXPECT_EQ(Requests(TheStub(), "/files/openai.png").back()["auth"], "Bearer sk-images-stub");
+}
+
 TEST_F(ImagesEngines, UpstreamErrorIs400WithItsMessage) {
   UpdateConfig({{"engine", "openai"}});
   auto r = Generate({{"prompt", "status:429"}}, User());
@@ -367,6 +375,8 @@ TEST_F(ImagesEngines, UrlReplyToAnotherNonPublicOriginIsRefusedAndNothingReaches
   UpdateConfig({{"engine", "openai"}});
   for (const std::string& target :
        {TheSink().origin() + "/files/openai.png",
+        // A redirect from the engine's own origin is checked like any other URL.
+        TheStub().origin() + "/redirect?to=" + TheSink().origin() + "/files/openai.png",
         std::string("http://localhost:") + std::to_string(TheSink().port()) + "/x.png",
         std::string("http://[::ffff:127.0.0.1]:") + std::to_string(TheSink().port()) + "/x.png"}) {
     auto r = Generate({{"prompt", "url:" + target}}, User());
@@ -376,6 +386,30 @@ TEST_F(ImagesEngines, UrlReplyToAnotherNonPublicOriginIsRefusedAndNothingReaches
         << target;
   }
   EXPECT_EQ(Requests(TheSink(), "/").size(), 0u);
+}
+
+// ---- an allowed non-public image host ---------------------------------------------------------
+
+// The admin lets the sink through (WEBUI_FETCH_ALLOWED_HOSTS): the image is fetched, and the
+// engine's key does not go with it.
+class ImagesAllowedHost : public ImagesSuite<ImagesAllowedHost> {
+ public:
+  static void Configure(HostProcess::Options& o) {
+    Common(o);
+    o.env["WEBUI_FETCH_ALLOWED_HOSTS"] = "127.0.0.1:" + std::to_string(TheSink().port());
+  }
+};
+
+TEST_F(ImagesAllowedHost, ImageUrlOnAnotherOriginIsFetchedWithoutTheEnginesKey) {
+  ASSERT_GT(TheSink().port(), 0);
+  const size_t before = Requests(TheSink(), "/files/openai.png").size();
+  auto r = Generate({{"prompt", "url:" + TheSink().origin() + "/files/openai.png"}}, User());
+  EXPECT_EQ(ImageBytes(r, User()), kOpenAiPng);
+  const json seen = Requests(TheSink(), "/files/openai.png");
+  ASSERT_EQ(seen.size(), before + 1);
+  EXPECT_TRUE(seen.back()["auth"].is_null()) << seen.back().dump();
+  // The engine itself did get its key.
+  EXPECT_EQ(Requests(TheStub(), "/v1/images/generations").back()["auth"], "Bearer sk-images-stub");
 }
 
 // ---- permissions ------------------------------------------------------------------------------

@@ -7,6 +7,7 @@ formats (one server, distinct paths), plus a record of what each was sent.
                                    server (/files/openai.png), "url:<u>" answers {"url": u},
                                    "status:<n>" answers <n> with an OpenAI error body
     GET  /files/openai.png         OPENAI_PNG (the URL reply's image)
+    GET  /redirect?to=<u>          302 to <u>
   AUTOMATIC1111 (every path refuses a wrong `authorization` with 401):
     GET/POST /sdapi/v1/options     {"sd_model_checkpoint"}; POST sets it
     GET  /sdapi/v1/sd-models       [{title, model_name}]; 500 while "fail_models" is set
@@ -94,6 +95,13 @@ class Handler(BaseHTTPRequestHandler):
                 return self.reply(200, {"data": [{"url": prompt[4:]}]})
             return self.reply(200, {"data": [{"b64_json": base64.b64encode(OPENAI_PNG).decode()}]
                                     * int(payload.get("n", 1))})
+        if path == "/redirect":
+            target = parse_qs(url.query)["to"][0]
+            self.send_response(302)
+            self.send_header("Location", target)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
         if path == "/files/openai.png":
             return self.reply(200, OPENAI_PNG, "image/png")
         if path.startswith("/sdapi/"):
