@@ -130,7 +130,7 @@ void ImagesPlugin::Init(sdk::Host& host) {
              [this](Request& req, Response& res) {
                const sdk::Caller caller = req.RequireCaller();
                // 0.6.32 checks neither; this server does (the UI hides what these refuse).
-               if (!Load(*host_).enabled) throw sdk::Forbidden("Image generation is disabled.");
+               if (!Load(*host_).enabled) throw sdk::Forbidden(kDisabled);
                if (!Permitted(caller)) throw sdk::Forbidden();
                const GenerateForm form = ParseForm(sdk::JsonBody(req), limits_.max_n);
                sdk::Reply(res, Generate(caller, form));
