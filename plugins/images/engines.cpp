@@ -22,6 +22,8 @@ std::string TrimSlash(std::string url) {
 // What an engine's error answer says (OpenAI: error.message; others: error, detail), or its
 // status; never the engine's address.
 std::string UpstreamError(const char* engine, const sdk::FetchResult& r) {
+  if (r.status == WH_ABORTED) return std::string(engine) + " answered more than this server takes";
+  if (r.status == WH_DENIED) return std::string(engine) + " answered with a redirect";
   if (!r.ok()) return std::string(engine) + " is unreachable";
   if (auto parsed = sdk::json::Parse(r.body); parsed && parsed->is_object()) {
     if (auto err = parsed->find("error"); err != parsed->end()) {
@@ -39,7 +41,10 @@ std::string UpstreamError(const char* engine, const sdk::FetchResult& r) {
 json JsonAnswer(const char* engine, const sdk::FetchResult& r) {
   if (!r.ok() || r.http_status < 200 || r.http_status >= 300)
     throw EngineError(UpstreamError(engine, r));
-  auto parsed = sdk::json::Parse(r.body);
+  // The body was already bounded by Ask(); the parser's own size limit must not undercut that.
+  sdk::json::Limits limits;
+  limits.max_bytes = std::max(limits.max_bytes, r.body.size());
+  auto parsed = sdk::json::Parse(r.body, limits);
   if (!parsed || !parsed->is_object())
     throw EngineError(std::string(engine) + " answered something that is not a JSON object");
   return std::move(*parsed);
@@ -82,6 +87,20 @@ sdk::Headers ComfyAuth(const Settings& s) {
 }
 
 }  // namespace
+
+sdk::FetchResult ImagesPlugin::Ask(const sdk::FetchRequest& rq, std::size_t cap) {
+  // FetchFollowing for its bounded body; engines are not expected to redirect (a 3xx is an
+  // error), and their base URLs are the admin's, so no public_only.
+  sdk::FollowOptions follow;
+  follow.max_redirects = 0;
+  follow.max_body_bytes = cap == 0 ? kListCap : cap;
+  return host_->FetchFollowing(rq, follow);
+}
+
+std::size_t ImagesPlugin::AnswerCap(std::int64_t n) const {
+  // n images in base64 (4/3 of their bytes) plus room for the JSON around them.
+  return static_cast<std::size_t>(n) * (limits_.max_image_bytes / 3 * 4 + 4096) + (1u << 20);
+}
 
 sdk::FetchRequest ImagesPlugin::EngineRequest(std::string method, std::string url,
                                               sdk::Headers headers, std::string body) const {
@@ -162,8 +181,8 @@ std::vector<Generated> ImagesPlugin::OpenAi(const Settings& s, const GenerateFor
   if (!s.openai_api_version.empty()) url += "?api-version=" + QueryEscape(s.openai_api_version);
   sdk::Headers auth;
   if (!s.openai_api_key.empty()) auth.emplace_back("Authorization", "Bearer " + s.openai_api_key);
-  const json res =
-      JsonAnswer("the image server", host_->Fetch(EngineRequest("POST", url, auth, data.dump())));
+  const json res = JsonAnswer(
+      "the image server", Ask(EngineRequest("POST", url, auth, data.dump()), AnswerCap(form.n)));
   auto list = res.find("data");
   if (list == res.end() || !list->is_array()) throw EngineError("the answer has no data list");
   std::vector<Generated> out;
@@ -189,9 +208,9 @@ std::vector<Generated> ImagesPlugin::Gemini(const Settings& s, const GenerateFor
       {"instances", {{"prompt", form.prompt}}},
       {"parameters", {{"sampleCount", form.n}, {"outputOptions", {{"mimeType", "image/png"}}}}}};
   const std::string url = TrimSlash(s.gemini_base_url) + "/models/" + model + ":predict";
-  const json res =
-      JsonAnswer("Gemini", host_->Fetch(EngineRequest(
-                               "POST", url, {{"x-goog-api-key", s.gemini_api_key}}, data.dump())));
+  const json res = JsonAnswer(
+      "Gemini", Ask(EngineRequest("POST", url, {{"x-goog-api-key", s.gemini_api_key}}, data.dump()),
+                    AnswerCap(form.n)));
   auto list = res.find("predictions");
   if (list == res.end() || !list->is_array()) throw EngineError("the answer has no predictions");
   std::vector<Generated> out;
@@ -212,9 +231,9 @@ std::vector<Generated> ImagesPlugin::Automatic1111(const Settings& s, const Gene
   if (!s.a1111_sampler.is_null()) data["sampler_name"] = s.a1111_sampler;
   if (!s.a1111_scheduler.is_null()) data["scheduler"] = s.a1111_scheduler;
   const json res = JsonAnswer(
-      "AUTOMATIC1111",
-      host_->Fetch(EngineRequest("POST", TrimSlash(s.a1111_base_url) + "/sdapi/v1/txt2img",
-                                 BasicAuth(s), data.dump())));
+      "AUTOMATIC1111", Ask(EngineRequest("POST", TrimSlash(s.a1111_base_url) + "/sdapi/v1/txt2img",
+                                         BasicAuth(s), data.dump()),
+                           AnswerCap(form.n)));
   auto list = res.find("images");
   if (list == res.end() || !list->is_array()) throw EngineError("the answer has no images");
   json meta = data;
@@ -246,9 +265,8 @@ std::vector<Generated> ImagesPlugin::ComfyUi(const Settings& s, const GenerateFo
   }
   const sdk::Headers auth = ComfyAuth(s);
   const json queued = JsonAnswer(
-      "ComfyUI",
-      host_->Fetch(EngineRequest("POST", base + "/prompt", auth,
-                                 json{{"prompt", *workflow}, {"client_id", client_id}}.dump())));
+      "ComfyUI", Ask(EngineRequest("POST", base + "/prompt", auth,
+                                   json{{"prompt", *workflow}, {"client_id", client_id}}.dump())));
   const std::string prompt_id = queued.value("prompt_id", std::string());
   if (prompt_id.empty()) throw EngineError("ComfyUI answered no prompt_id");
 
@@ -261,7 +279,7 @@ std::vector<Generated> ImagesPlugin::ComfyUi(const Settings& s, const GenerateFo
   for (;;) {
     sdk::FetchRequest rq = EngineRequest("GET", base + "/history/" + QueryEscape(prompt_id), auth);
     rq.total_timeout_ms = 30'000;
-    const json history = JsonAnswer("ComfyUI", host_->Fetch(rq));
+    const json history = JsonAnswer("ComfyUI", Ask(rq));
     if (auto it = history.find(prompt_id); it != history.end() && it->is_object()) {
       const json& status = it->value("status", json::object());
       if (status.is_object() && status.value("status_str", std::string()) == "error")
@@ -308,8 +326,8 @@ json ImagesPlugin::Models(const Settings& s) {
     return json::array({{{"id", "imagen-3.0-generate-002"}, {"name", "imagen-3.0 generate-002"}}});
   if (s.engine == engines::kComfyUi) {
     const json info = JsonAnswer(
-        "ComfyUI", host_->Fetch(EngineRequest("GET", TrimSlash(s.comfyui_base_url) + "/object_info",
-                                              ComfyAuth(s))));
+        "ComfyUI",
+        Ask(EngineRequest("GET", TrimSlash(s.comfyui_base_url) + "/object_info", ComfyAuth(s))));
     // The class of the node mapped to "model", and the first of its inputs whose name ends in
     // "_name" (ckpt_name, unet_name, ...); else the checkpoint loader's list.
     json choices;
@@ -350,7 +368,7 @@ json ImagesPlugin::Models(const Settings& s) {
   }
   if (s.IsAutomatic1111()) {
     const json list = [&] {
-      const auto r = host_->Fetch(
+      const auto r = Ask(
           EngineRequest("GET", TrimSlash(s.a1111_base_url) + "/sdapi/v1/sd-models", BasicAuth(s)));
       if (!r.ok() || r.http_status != 200) throw EngineError(UpstreamError("AUTOMATIC1111", r));
       auto parsed = sdk::json::Parse(r.body);
@@ -373,10 +391,9 @@ std::string ImagesPlugin::CurrentModel(const Settings& s) {
   if (s.engine == engines::kGemini) return s.model.empty() ? "imagen-3.0-generate-002" : s.model;
   if (s.engine == engines::kComfyUi) return s.model;
   if (s.IsAutomatic1111()) {
-    const json options =
-        JsonAnswer("AUTOMATIC1111",
-                   host_->Fetch(EngineRequest(
-                       "GET", TrimSlash(s.a1111_base_url) + "/sdapi/v1/options", BasicAuth(s))));
+    const json options = JsonAnswer(
+        "AUTOMATIC1111",
+        Ask(EngineRequest("GET", TrimSlash(s.a1111_base_url) + "/sdapi/v1/options", BasicAuth(s))));
     return options.value("sd_model_checkpoint", std::string());
   }
   return s.model;
@@ -389,11 +406,11 @@ void ImagesPlugin::ChangeModel(const std::string& model) {
   try {
     const std::string options_url = TrimSlash(s.a1111_base_url) + "/sdapi/v1/options";
     json options =
-        JsonAnswer("AUTOMATIC1111", host_->Fetch(EngineRequest("GET", options_url, BasicAuth(s))));
+        JsonAnswer("AUTOMATIC1111", Ask(EngineRequest("GET", options_url, BasicAuth(s))));
     if (options.value("sd_model_checkpoint", std::string()) == model) return;
     // Only the one option (upstream posts back everything it read).
-    const auto r = host_->Fetch(EngineRequest("POST", options_url, BasicAuth(s),
-                                              json{{"sd_model_checkpoint", model}}.dump()));
+    const auto r = Ask(EngineRequest("POST", options_url, BasicAuth(s),
+                                     json{{"sd_model_checkpoint", model}}.dump()));
     if (!r.ok() || r.http_status >= 300) throw EngineError(UpstreamError("AUTOMATIC1111", r));
   } catch (const EngineError& e) {
     host_->Warn(std::string("images: could not set the AUTOMATIC1111 checkpoint: ") + e.what());

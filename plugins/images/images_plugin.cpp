@@ -198,7 +198,7 @@ void ImagesPlugin::AddConfigRoutes() {
                    return;
                  }
                  rq.total_timeout_ms = 15'000;
-                 const auto r = host_->Fetch(rq);
+                 const auto r = Ask(rq);
                  if (!r.ok() || r.http_status < 200 || r.http_status >= 300) {
                    // As upstream: a base URL that does not answer turns the feature off.
                    SetEnabled(*host_, false);

@@ -72,6 +72,12 @@ class ImagesPlugin : public sdk::Plugin {
   // without the engine's credentials (docs/security.md T26–T28).
   Generated FetchImage(const std::string& url, const std::string& engine_base,
                        const sdk::Headers& engine_headers);
+  // An engine's answer, its body bounded by `cap` (0: kListCap): past it, WH_ABORTED.
+  sdk::FetchResult Ask(const sdk::FetchRequest& rq, std::size_t cap = 0);
+  // The bound of an answer that carries `n` base64 images.
+  std::size_t AnswerCap(std::int64_t n) const;
+  // Lists, options, ComfyUI's history and /object_info (several MB with many custom nodes).
+  static constexpr std::size_t kListCap = std::size_t{32} << 20;
   sdk::FetchRequest EngineRequest(std::string method, std::string url, sdk::Headers headers,
                                   std::string body = {}) const;
 
