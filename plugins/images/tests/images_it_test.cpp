@@ -397,8 +397,18 @@ class ImagesAllowedHost : public ImagesSuite<ImagesAllowedHost> {
   static void Configure(HostProcess::Options& o) {
     Common(o);
     o.env["WEBUI_FETCH_ALLOWED_HOSTS"] = "127.0.0.1:" + std::to_string(TheSink().port());
+    o.env["WEBUI_IMAGES_MAX_BYTES"] = "1024";
   }
 };
+
+TEST_F(ImagesAllowedHost, ImagesOverTheSizeLimitAreRefusedDecodedOrFetched) {
+  auto r = Generate({{"prompt", "big"}}, User());
+  EXPECT_EQ(r.status, 400);
+  EXPECT_EQ(r.Json().value("detail", ""), "[ERROR: the image is larger than 1024 bytes]");
+  r = Generate({{"prompt", "url:" + TheSink().origin() + "/files/big.png"}}, User());
+  EXPECT_EQ(r.status, 400);
+  EXPECT_EQ(r.Json().value("detail", ""), "[ERROR: the image is too large]");
+}
 
 TEST_F(ImagesAllowedHost, ImageUrlOnAnotherOriginIsFetchedWithoutTheEnginesKey) {
   ASSERT_GT(TheSink().port(), 0);

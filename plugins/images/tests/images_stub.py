@@ -5,7 +5,9 @@ formats (one server, distinct paths), plus a record of what each was sent.
   OpenAI-compatible:
     POST /v1/images/generations    b64_json of OPENAI_PNG; prompt "url" answers {"url"} on this
                                    server (/files/openai.png), "url:<u>" answers {"url": u},
-                                   "status:<n>" answers <n> with an OpenAI error body
+                                   "status:<n>" answers <n> with an OpenAI error body, "big" a
+                                   4 KiB image
+    GET  /files/big.png            the same 4 KiB image
     GET  /files/openai.png         OPENAI_PNG (the URL reply's image)
     GET  /redirect?to=<u>          302 to <u>
   AUTOMATIC1111 (every path refuses a wrong `authorization` with 401):
@@ -40,6 +42,7 @@ OPENAI_PNG = PNG_HEAD + b"openai-stub-image"
 A1111_PNG = PNG_HEAD + b"a1111-stub-image"
 COMFY_PNG = PNG_HEAD + b"comfyui-stub-image"
 GEMINI_PNG = PNG_HEAD + b"gemini-stub-image"
+BIG_PNG = PNG_HEAD + b"x" * 4096
 A1111_AUTH = "Basic " + base64.b64encode(b"sd-user:sd-pass").decode()
 
 lock = threading.Lock()
@@ -91,6 +94,8 @@ class Handler(BaseHTTPRequestHandler):
                 port = self.server.server_address[1]
                 return self.reply(200, {"data": [
                     {"url": "http://127.0.0.1:%d/files/openai.png" % port}]})
+            if prompt == "big":
+                return self.reply(200, {"data": [{"b64_json": base64.b64encode(BIG_PNG).decode()}]})
             if prompt.startswith("url:"):
                 return self.reply(200, {"data": [{"url": prompt[4:]}]})
             return self.reply(200, {"data": [{"b64_json": base64.b64encode(OPENAI_PNG).decode()}]
@@ -102,6 +107,8 @@ class Handler(BaseHTTPRequestHandler):
             self.send_header("Content-Length", "0")
             self.end_headers()
             return
+        if path == "/files/big.png":
+            return self.reply(200, BIG_PNG, "image/png")
         if path == "/files/openai.png":
             return self.reply(200, OPENAI_PNG, "image/png")
         if path.startswith("/sdapi/"):
