@@ -166,11 +166,12 @@ class Parser {
     uint32_t v = 0;
     for (int i = 0; i < 4; ++i) {
       const char c = text_[pos_++];
+      const char lower = static_cast<char>(c | 0x20);  // ASCII letters only; digits come first
       v <<= 4;
       if (c >= '0' && c <= '9') {
         v |= static_cast<uint32_t>(c - '0');
-      } else if (sdk::LowerAscii(c) >= 'a' && sdk::LowerAscii(c) <= 'f') {
-        v |= static_cast<uint32_t>(sdk::LowerAscii(c) - 'a' + 10);
+      } else if (lower >= 'a' && lower <= 'f') {
+        v |= static_cast<uint32_t>(lower - 'a' + 10);
       } else {
         throw FilterError("invalid \\u escape");
       }
