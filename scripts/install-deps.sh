@@ -18,7 +18,7 @@ build_pkgs=(
 )
 # Tests: GoogleTest, the PostgreSQL, Redis and OpenLDAP (scripts/slapd.sh) servers scripts/test.sh
 # starts, curl and python3 for the shell tests (free ports, HTTP checks, the audio plugin's
-# speech-server stub); the audio plugin's runtime data (espeak-ng's voices, pocketsphinx's en-us
+# speech-server stub, the images plugin's engine stub); the audio plugin's runtime data (espeak-ng's voices, pocketsphinx's en-us
 # model) and the espeak-ng and ffmpeg commands its tests make clips with.
 test_pkgs=(libgtest-dev libgmock-dev postgresql-15 redis-server slapd ldap-utils curl python3 file
   openssl espeak-ng pocketsphinx-en-us ffmpeg)
