@@ -89,6 +89,7 @@ class ChatPlugin : public sdk::Plugin {
   void FinishBackground(BackgroundProgress& progress, const sdk::ServiceResult& call);
   void Emit(const BackgroundJob& job, const json& event);
   void EmitSources(const BackgroundJob& job);
+  void OnKnowledgeDeleted(std::string_view id);
   void GenerateTitle(const BackgroundJob& job, const std::string& answer);
 
   // This plugin's part of GET /api/config.

@@ -20,6 +20,9 @@ extern "C" {
 #endif
 
 #define WH_SERVICE_RETRIEVAL_V1 "retrieval.v1"
+/* Published by the provider (Host::Publish) when a knowledge base is deleted; the message is its
+ * id. The chat plugin drops it from its models' meta.knowledge, as Open WebUI does on deletion. */
+#define WH_CHANNEL_KNOWLEDGE_DELETED "webui-host:knowledge-deleted"
 
 typedef struct wh_retrieval_v1 {
   uint32_t struct_size;
