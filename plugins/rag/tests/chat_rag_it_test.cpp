@@ -271,22 +271,7 @@ TEST_F(ChatRag, AnotherUsersFileOrKnowledgeBaseGivesNothing) {
 
 TEST_F(ChatRag, BackgroundCompletionEmitsAndSavesTheSources) {
   const std::string id = AliceDoc();
-  const json chat = {{"title", "New Chat"},
-                     {"history",
-                      {{"messages",
-                        {{"u1",
-                          {{"id", "u1"},
-                           {"role", "user"},
-                           {"content", "alpacas"},
-                           {"parentId", nullptr},
-                           {"childrenIds", {"a1"}}}},
-                         {"a1",
-                          {{"id", "a1"},
-                           {"role", "assistant"},
-                           {"content", ""},
-                           {"parentId", "u1"},
-                           {"childrenIds", json::array()}}}}},
-                       {"currentId", "a1"}}}};
+  const json chat = PendingReplyChat("alpacas");
   auto c = Post("/api/v1/chats/new", {{"chat", chat}}, Alice().auth());
   ASSERT_EQ(c.status, 200) << c.body;
   const std::string chat_id = c.Json()["id"];
