@@ -1,5 +1,6 @@
 #include "chat_plugin.hpp"
 
+#include <webui_host/services/retrieval.h>
 #include <webui_host/sdk/json.hpp>
 #include <webui_host/sdk/users.hpp>
 
@@ -32,6 +33,8 @@ void ChatPlugin::Init(sdk::Host& host) {
   sdk::OfferApiConfigJson(host, [this](Request& req) { return ConfigContribution(req); });
   host.Subscribe(WH_CHANNEL_AUTH_CHANGED,
                  [this](std::string_view, std::string_view user_id) { OnAuthChanged(user_id); });
+  host.Subscribe(WH_CHANNEL_KNOWLEDGE_DELETED,
+                 [this](std::string_view, std::string_view id) { OnKnowledgeDeleted(id); });
   catalog_->Start();
 }
 
@@ -47,6 +50,27 @@ void ChatPlugin::OnAuthChanged(std::string_view user_id) {
   } catch (const std::exception& e) {
     // No users.v1 (a deployment without auth) or an outage: keep everything.
     host_->Warn(std::string("could not check a changed user: ") + e.what());
+  }
+}
+
+// A deleted knowledge base leaves the models that listed it (Open WebUI's delete_knowledge_by_id
+// rewrites every such model's meta.knowledge).
+void ChatPlugin::OnKnowledgeDeleted(std::string_view id) {
+  if (id.empty()) return;
+  try {
+    for (WorkspaceModel m : store_->ListModels()) {
+      if (!m.meta.is_object() || !m.meta.contains("knowledge") || !m.meta["knowledge"].is_array())
+        continue;
+      json kept = json::array();
+      for (const auto& k : m.meta["knowledge"])
+        if (!k.is_object() || k.value("id", json()) != json(id)) kept.push_back(k);
+      if (kept.size() == m.meta["knowledge"].size()) continue;
+      m.meta["knowledge"] = std::move(kept);
+      store_->UpdateModel(m);
+    }
+  } catch (const std::exception& e) {
+    // Retrieval skips a knowledge base that is gone: a dangling entry costs nothing.
+    host_->Warn(std::string("could not drop a deleted knowledge base from models: ") + e.what());
   }
 }
 

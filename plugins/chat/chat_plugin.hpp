@@ -74,7 +74,11 @@ class ChatPlugin : public sdk::Plugin {
 
   // -- completions (routes_completion.cpp) --
   void HandleCompletion(sdk::Request& req, sdk::Response& res);
-  void StreamDirect(const ResolvedModel& rm, const json& payload, sdk::Response& res);
+  void StreamDirect(const ResolvedModel& rm, const json& payload, const json& sources,
+                    sdk::Response& res);
+  // Context from the completion's files and the model's knowledge through retrieval.v1
+  // (completion_retrieval.cpp): injected into payload.messages; returns the citable sources.
+  json RetrieveContext(const User& user, const json& body, const ResolvedModel& rm, json& payload);
   struct BackgroundJob;
   struct BackgroundProgress;
   // A background completion on a task runner thread (a provider without chat_completion_async).
@@ -84,6 +88,8 @@ class ChatPlugin : public sdk::Plugin {
   // Saves and announces the result, then the title (blocking: never on a relay thread).
   void FinishBackground(BackgroundProgress& progress, const sdk::ServiceResult& call);
   void Emit(const BackgroundJob& job, const json& event);
+  void EmitSources(const BackgroundJob& job);
+  void OnKnowledgeDeleted(std::string_view id);
   void GenerateTitle(const BackgroundJob& job, const std::string& answer);
 
   // This plugin's part of GET /api/config.

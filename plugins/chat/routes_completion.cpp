@@ -33,6 +33,7 @@ struct ChatPlugin::BackgroundJob {
   json payload;           // the upstream request
   json messages;          // the conversation as sent (title generation)
   json background_tasks;  // {"title_generation": bool, ...}
+  json sources;           // retrieved for this completion (sent first, kept on the message)
   bool local = false;     // "local:" temporary chat: nothing is stored
 };
 
@@ -75,6 +76,18 @@ std::string ErrorText(wh_status st, const std::string& error) {
     default:
       return "Something went wrong :/";
   }
+}
+
+// 0.6.32 sends the retrieved sources ahead of the answer: the first SSE event of a stream, or
+// top-level fields of a whole answer (the model's own fields win).
+std::string SourcesEvent(const json& sources) {
+  return "data: " + Dump(json{{"sources", sources}}) + "\n\n";
+}
+
+json WithSources(json whole, const json& sources) {
+  if (sources.empty() || !whole.is_object() || whole.contains("sources")) return whole;
+  whole["sources"] = sources;
+  return whole;
 }
 
 bool WantsStream(const json& payload) {
@@ -160,6 +173,7 @@ void ChatPlugin::HandleCompletion(Request& req, Response& res) {
   json payload = BuildUpstreamBody(body);
   if (rm.info) payload = ApplyModelParams(payload, rm.info->params, ctx);
   payload["model"] = rm.upstream_id;
+  const json sources = RetrieveContext(user, body, rm, payload);
 
   if (!session_id.empty() && !chat_id.empty() && !message_id.empty()) {
     BackgroundJob job;
@@ -173,6 +187,7 @@ void ChatPlugin::HandleCompletion(Request& req, Response& res) {
     job.messages = body.value("messages", json::array());
     job.background_tasks = body.value("background_tasks", json());
     job.local = local;
+    job.sources = sources;
     std::optional<std::string> task_id;
     if (rm.provider->HasChatAsync()) {
       // Read on the host's relay: no thread waits for the model (a provider that cannot, below,
@@ -190,7 +205,7 @@ void ChatPlugin::HandleCompletion(Request& req, Response& res) {
     sdk::Reply(res, json{{"status", true}, {"task_id", *task_id}});
     return;
   }
-  StreamDirect(rm, payload, res);
+  StreamDirect(rm, payload, sources, res);
 }
 
 namespace {
@@ -200,7 +215,7 @@ namespace {
 // from the relay itself.
 class DirectAnswer final : public sdk::ModelProvider::ChatRelayConsumer {
  public:
-  explicit DirectAnswer(bool stream) : stream_(stream) {}
+  DirectAnswer(bool stream, json sources) : stream_(stream), sources_(std::move(sources)) {}
 
   bool OnPiece(sdk::Relay& client, std::string_view piece) override {
     if (piece.empty()) return true;  // silence: the relay watches the client
@@ -209,7 +224,7 @@ class DirectAnswer final : public sdk::ModelProvider::ChatRelayConsumer {
       whole_.append(piece);
       return true;
     }
-    if (!client.streaming() && !client.BeginStream(200, "text/event-stream")) return false;
+    if (!client.streaming() && !Begin(client)) return false;
     std::string frame;
     frame.reserve(piece.size() + 8);
     frame.append("data: ").append(piece).append("\n\n");
@@ -220,7 +235,7 @@ class DirectAnswer final : public sdk::ModelProvider::ChatRelayConsumer {
     if (r.status == WH_CLOSED && client.client_gone()) return;
     if (stream_) {
       if (r.ok()) {
-        if (!client.streaming()) client.BeginStream(200, "text/event-stream");
+        if (!client.streaming()) Begin(client);
         client.Write("data: [DONE]\n\n");
       } else if (client.streaming()) {
         // Never a silent truncation (docs/security.md T37).
@@ -237,32 +252,45 @@ class DirectAnswer final : public sdk::ModelProvider::ChatRelayConsumer {
       client.RespondError(StatusFor(r.status, r.http_status), ErrorText(r.status, r.error));
       return;
     }
-    if (!sdk::json::Parse(whole_)) {
+    auto parsed = sdk::json::Parse(whole_);
+    if (!parsed) {
       client.RespondError(502, "The model returned an invalid response");
       return;
     }
-    client.Respond(200, "application/json", whole_);
+    if (sources_.empty()) {
+      client.Respond(200, "application/json", whole_);
+      return;
+    }
+    client.Respond(200, "application/json", Dump(WithSources(std::move(*parsed), sources_)));
   }
 
  private:
+  bool Begin(sdk::Relay& client) {
+    if (!client.BeginStream(200, "text/event-stream")) return false;
+    return sources_.empty() || client.Write(SourcesEvent(sources_));
+  }
+
   // A whole (non-streamed) answer is held until it is checked; beyond this it is refused.
   static constexpr std::size_t kMaxWhole = 64u << 20;
   bool stream_;
+  json sources_;
   std::string whole_;
 };
 
 }  // namespace
 
-void ChatPlugin::StreamDirect(const ResolvedModel& rm, const json& payload, Response& res) {
+void ChatPlugin::StreamDirect(const ResolvedModel& rm, const json& payload, const json& sources,
+                              Response& res) {
   if (rm.provider->HasChatRelay()) {
     const sdk::ServiceResult handed = rm.provider->ChatRelay(
-        Dump(payload), res, std::make_unique<DirectAnswer>(WantsStream(payload)));
+        Dump(payload), res, std::make_unique<DirectAnswer>(WantsStream(payload), sources));
     if (handed.ok()) return;  // the relay answers
     throw HttpError(StatusFor(handed.status, handed.http_status),
                     ErrorText(handed.status, handed.error));
   }
   struct Ctx {
     Response* res;
+    const json* sources;
     bool stream;
     bool started = false;
     bool gone = false;
@@ -270,9 +298,16 @@ void ChatPlugin::StreamDirect(const ResolvedModel& rm, const json& payload, Resp
     std::string whole;
   } ctx;
   ctx.res = &res;
+  ctx.sources = &sources;
   ctx.stream = WantsStream(payload);
+  // A stream begins with the sources event, if any.
+  auto begin = [&ctx] {
+    ctx.res->BeginStream("text/event-stream");
+    ctx.started = true;
+    if (!ctx.sources->empty()) ctx.res->Write(SourcesEvent(*ctx.sources));
+  };
 
-  auto on_piece = [c = &ctx](std::string_view piece) -> bool {
+  auto on_piece = [c = &ctx, &begin](std::string_view piece) -> bool {
     try {
       if (piece.empty()) {  // silence tick: is anybody still listening?
         if (!c->res->ClientConnected()) {
@@ -292,10 +327,7 @@ void ChatPlugin::StreamDirect(const ResolvedModel& rm, const json& payload, Resp
         c->whole.append(piece);
         return true;
       }
-      if (!c->started) {
-        c->res->BeginStream("text/event-stream");
-        c->started = true;
-      }
+      if (!c->started) begin();
       std::string frame;
       frame.reserve(piece.size() + 8);
       frame.append("data: ").append(piece).append("\n\n");
@@ -322,7 +354,7 @@ void ChatPlugin::StreamDirect(const ResolvedModel& rm, const json& payload, Resp
   }
   if (ctx.stream) {
     if (st == WH_OK) {
-      if (!ctx.started) res.BeginStream("text/event-stream");
+      if (!ctx.started) begin();
       res.Write("data: [DONE]\n\n");
       return;
     }
@@ -341,7 +373,11 @@ void ChatPlugin::StreamDirect(const ResolvedModel& rm, const json& payload, Resp
   if (whole.is_discarded())
     throw sdk::UpstreamError(sdk::UpstreamError::Kind::kBadGateway,
                              "The model returned an invalid response");
-  res.Json(ctx.whole);
+  if (sources.empty()) {
+    res.Json(ctx.whole);
+    return;
+  }
+  res.Json(Dump(WithSources(std::move(whole), sources)));
 }
 
 // ---- background -------------------------------------------------------------------------------
@@ -357,6 +393,19 @@ void ChatPlugin::Emit(const BackgroundJob& job, const json& event) {
   for (const auto& emitter : emitters) {
     // 0.6 frontends listen to "chat-events", newer ones to "events".
     for (const char* name : {"chat-events", "events"}) emitter.Emit(to, name, text);
+  }
+}
+
+// The sources go out before the first piece of the answer and are kept on the assistant
+// message, so a reload still shows the citations (0.6.32 upserts them the same way).
+void ChatPlugin::EmitSources(const BackgroundJob& job) {
+  if (job.sources.empty()) return;
+  Emit(job, {{"type", "chat:completion"}, {"data", {{"sources", job.sources}}}});
+  if (job.local) return;
+  try {
+    store_->UpsertChatMessage(job.chat_id, job.message_id, {{"sources", job.sources}});
+  } catch (const std::exception& e) {
+    host_->LogError(std::string("could not save the sources of a message: ") + e.what());
   }
 }
 
@@ -409,6 +458,7 @@ struct ChatPlugin::BackgroundProgress {
 };
 
 void ChatPlugin::RunBackground(Task& task, const BackgroundJob& job) {
+  EmitSources(job);
   // The runner owns `task` for as long as this runs: a non-owning handle to it.
   BackgroundProgress progress(this, job, std::shared_ptr<Task>(&task, [](Task*) {}));
   const sdk::ServiceResult call = job.model.provider->Chat(
@@ -438,6 +488,7 @@ void ChatPlugin::StreamBackground(std::shared_ptr<Task> task, BackgroundJob job)
    private:
     std::shared_ptr<BackgroundProgress> progress_;
   };
+  EmitSources(job);
   const std::string request = Dump(job.payload);
   const sdk::ModelProvider provider = *job.model.provider;
   auto progress = std::make_shared<BackgroundProgress>(this, std::move(job), std::move(task));

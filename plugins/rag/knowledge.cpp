@@ -10,6 +10,8 @@
 #include <map>
 #include <stdexcept>
 
+#include <webui_host/services/retrieval.h>
+
 #include "rag_plugin.hpp"
 
 namespace webui::rag {
@@ -287,8 +289,9 @@ void RagPlugin::AddKnowledgeRoutes() {
                Knowledge k = writable(req, viewer);
                store_->DeleteCollection(k.id);
                repo_->Delete(k.id);
-               // Models that list it in meta.knowledge keep a dangling entry: the model table is
-               // the chat plugin's, and retrieval skips a knowledge base that is gone.
+               // Models that list it in meta.knowledge are the chat plugin's: it hears this and
+               // drops the entry (retrieval skips a knowledge base that is gone meanwhile).
+               host_->Publish(WH_CHANNEL_KNOWLEDGE_DELETED, k.id);
                sdk::Reply(res, true);
              });
 

@@ -34,6 +34,7 @@ void RagPlugin::Init(sdk::Host& host) {
   AddRetrievalRoutes();
   AddKnowledgeRoutes();
   OfferFileProcessor();
+  OfferRetrieval();
 }
 
 void RagPlugin::Shutdown() { stopping_ = true; }

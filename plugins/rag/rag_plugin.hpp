@@ -24,6 +24,9 @@
 
 namespace webui::rag {
 
+// Best score per distinct text, best first, at most k (Open WebUI merges results this way).
+std::vector<Hit> MergeByText(std::vector<Hit> hits, std::size_t k);
+
 class RagPlugin : public sdk::Plugin {
  public:
   void Init(sdk::Host& host) override;
@@ -34,6 +37,7 @@ class RagPlugin : public sdk::Plugin {
   void AddRetrievalRoutes();
   void AddKnowledgeRoutes();
   void OfferFileProcessor();
+  void OfferRetrieval();
 
  public:
   // ---- processing (processing.cpp) ----
@@ -64,6 +68,14 @@ class RagPlugin : public sdk::Plugin {
   // Searches collections the caller was already allowed to read.
   QueryResult Query(const std::vector<std::string>& collections, const std::string& query,
                     const QueryOptions& options);
+
+  // ---- retrieval.v1 (sources.cpp) ----
+  // The sources of a chat completion's `items` for `queries`, read as `viewer` (0.6.32 shape).
+  nlohmann::json Sources(Viewer& viewer, const nlohmann::json& items,
+                         const std::vector<std::string>& queries);
+  // RAG_TEMPLATE as configured; the default when blank.
+  std::string RagTemplate() const;
+  sdk::Host* host() const { return host_; }
 
  private:
   std::vector<Document> Extract(const nlohmann::json& file, const std::string& path,

@@ -59,21 +59,6 @@ std::size_t Count(std::optional<double> v, int64_t fallback) {
   return static_cast<std::size_t>(std::clamp(n, 0.0, 1000.0));
 }
 
-// Best score per distinct text, best first, at most k.
-std::vector<Hit> MergeByText(std::vector<Hit> hits, std::size_t k) {
-  std::map<std::string, Hit> best;
-  for (auto& h : hits) {
-    auto it = best.find(h.text);
-    if (it == best.end() || h.score > it->second.score) best[h.text] = std::move(h);
-  }
-  std::vector<Hit> out;
-  for (auto& [text, h] : best) out.push_back(std::move(h));
-  std::stable_sort(out.begin(), out.end(),
-                   [](const Hit& a, const Hit& b) { return a.score > b.score; });
-  if (out.size() > k) out.resize(k);
-  return out;
-}
-
 json Lists(const std::vector<Hit>& hits, bool with_ids) {
   json ids = json::array(), distances = json::array(), documents = json::array(),
        metadatas = json::array();
@@ -93,6 +78,20 @@ json Lists(const std::vector<Hit>& hits, bool with_ids) {
 std::string UserText(const std::exception& e) { return e.what(); }
 
 }  // namespace
+
+std::vector<Hit> MergeByText(std::vector<Hit> hits, std::size_t k) {
+  std::map<std::string, Hit> best;
+  for (auto& h : hits) {
+    auto it = best.find(h.text);
+    if (it == best.end() || h.score > it->second.score) best[h.text] = std::move(h);
+  }
+  std::vector<Hit> out;
+  for (auto& [text, h] : best) out.push_back(std::move(h));
+  std::stable_sort(out.begin(), out.end(),
+                   [](const Hit& a, const Hit& b) { return a.score > b.score; });
+  if (out.size() > k) out.resize(k);
+  return out;
+}
 
 RagPlugin::QueryResult RagPlugin::Query(const std::vector<std::string>& collections,
                                         const std::string& query, const QueryOptions& o) {

@@ -4,6 +4,7 @@
 #include <webui_host/services/file_processor.h>
 #include <webui_host/services/files.h>
 #include <webui_host/services/model_provider.h>
+#include <webui_host/services/retrieval.h>
 #include <webui_host/services/transcription.h>
 #include <webui_host/services/users.h>
 #include <webui_host/sdk.hpp>
@@ -93,6 +94,10 @@ static_assert(sizeof(wh_model_relay_handler) == 32);
 static_assert(offsetof(wh_transcription_v1, transcribe) == 8);
 static_assert(offsetof(wh_transcription_v1, reserved) == 16);
 static_assert(sizeof(wh_transcription_v1) == 48);
+// retrieval.v1: retrieve, then 4 reserved slots.
+static_assert(offsetof(wh_retrieval_v1, retrieve) == 8);
+static_assert(offsetof(wh_retrieval_v1, reserved) == 16);
+static_assert(sizeof(wh_retrieval_v1) == 48);
 #endif
 
 TEST(AbiLayout, VersionAndSignature) {

@@ -3,6 +3,10 @@
 
 #include <gtest/gtest.h>
 
+#include <string>
+
+#include <nlohmann/json.hpp>
+
 #include "host_process.hpp"
 
 namespace webui::testing {
@@ -63,5 +67,17 @@ class SharedHost : public SharedHostSuite<SharedHost> {
     o.env["AUDIT_LOG_LEVEL"] = "REQUEST_RESPONSE";
   }
 };
+
+// A chat as the web UI creates it before a background completion: the user's `question` (u1)
+// and the assistant message a1 waiting for its answer.
+inline nlohmann::json PendingReplyChat(const std::string& question) {
+  using nlohmann::json;
+  json user = {{"id", "u1"}, {"role", "user"}, {"content", question}, {"parentId", nullptr}};
+  user["childrenIds"] = {"a1"};
+  json assistant = {{"id", "a1"}, {"role", "assistant"}, {"content", ""}, {"parentId", "u1"}};
+  assistant["childrenIds"] = json::array();
+  return {{"title", "New Chat"},
+          {"history", {{"messages", {{"u1", user}, {"a1", assistant}}}, {"currentId", "a1"}}}};
+}
 
 }  // namespace webui::testing

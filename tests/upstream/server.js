@@ -123,17 +123,20 @@ function embeddingOf(text) {
   return v;
 }
 
-// Models named with "bow" get a hashed bag of words instead: 512 dimensions, one per hashed
-// lower-cased word, so texts sharing words are near each other (cosine), as real embeddings are.
-function bagOfWords(text) {
-  const v = new Array(512).fill(0);
+// Models named with "bow" get a hashed bag of words instead: 512 dimensions (or N for a name
+// ending in "-dN", e.g. "embed-bow-d768" for the rag bench), one per hashed lower-cased word, so
+// texts sharing words are near each other (cosine), as real embeddings are.
+function bagOfWords(text, dims) {
+  const v = new Array(dims).fill(0);
   for (const w of String(text).toLowerCase().match(/[a-z0-9]+/g) || []) {
-    v[crypto.createHash('sha256').update(w).digest().readUInt16BE(0) % 512] += 1;
+    v[crypto.createHash('sha256').update(w).digest().readUInt16BE(0) % dims] += 1;
   }
   return v;
 }
 function vectorFor(model, text) {
-  return /bow/.test(String(model)) ? bagOfWords(text) : embeddingOf(text);
+  const dims = /-d(\d+)$/.exec(String(model));
+  return /bow/.test(String(model)) ? bagOfWords(text, dims ? Math.min(4096, Number(dims[1])) : 512)
+    : embeddingOf(text);
 }
 
 function sleep(ms) {

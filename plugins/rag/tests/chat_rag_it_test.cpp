@@ -1,0 +1,380 @@
+// Retrieval in chat completions (retrieval.v1: rag offers, chat consumes) on the real binary with
+// auth, files, rag, chat and openai, the test upstream (tests/upstream/server.js) as embedding
+// service and model, and the chat tests' recording socket emitter: the model receives
+// RAG_TEMPLATE filled with the documents' text, the client gets `sources` (stream, JSON,
+// Socket.IO, saved on the message), and nobody retrieves from another user's file or knowledge
+// base (docs/security.md T12-T15). Without rag the completion answers without context.
+#include <string>
+
+#include "../extract/test_files.hpp"
+#include "rag_it_support.hpp"
+
+namespace webui::testing {
+namespace {
+
+using namespace rag_it;
+
+const std::string kSaffron =
+    "Saffron is picked by hand from crocus flowers in autumn. Each flower gives three red "
+    "threads.";
+const std::string kCompiler =
+    "The compiler inlines small functions and removes dead code before it emits machine code.";
+
+// The JSON events of an SSE body, without the final [DONE].
+std::vector<json> SseEvents(const std::string& body) {
+  std::vector<json> out;
+  std::size_t at = 0;
+  while ((at = body.find("data: ", at)) != std::string::npos) {
+    const std::size_t end = body.find("\n\n", at);
+    const std::string data = body.substr(at + 6, end - at - 6);
+    if (data != "[DONE]") out.push_back(json::parse(data));
+    at = end == std::string::npos ? body.size() : end;
+  }
+  return out;
+}
+
+void ChatEnv(HostProcess::Options& o, const std::string& plugins, const UpstreamDouble& up) {
+  o.env["WEBUI_PLUGIN_PATH"] = std::string(WEBUI_PLUGIN_BUILD_DIR) + ":" + CHAT_TEST_PLUGIN_DIR;
+  o.env["WEBUI_PLUGINS"] = plugins;
+  o.env["ENABLE_OPENAI_API"] = "true";
+  o.env["ENABLE_OLLAMA_API"] = "false";
+  o.env["OPENAI_API_BASE_URLS"] = up.BaseUrl() + "/v1";
+  o.env["OPENAI_API_KEYS"] = "sk-test";
+  o.env["OPENAI_API_CONFIGS"] = "{}";
+  o.env["BYPASS_MODEL_ACCESS_CONTROL"] = "true";
+  o.env["MODELS_CACHE_TTL"] = "1";
+}
+
+template <typename Suite>
+class ChatRagSuite : public RagSuite<Suite> {
+ protected:
+  using Base = RagSuite<Suite>;
+  using Account = typename Base::Account;
+  static void TearDownTestSuite() {
+    SharedHostSuite<Suite>::TearDownTestSuite();
+    delete upstream_;
+    upstream_ = nullptr;
+  }
+  static UpstreamDouble& Up() {
+    if (upstream_ == nullptr) {
+      upstream_ = new UpstreamDouble({"--models", "embed-bow,gpt-test", "--delay-ms", "1"});
+      std::string why;
+      if (!upstream_->Start(&why)) ADD_FAILURE() << why;
+    }
+    return *upstream_;
+  }
+  static json Completion(const std::string& question, const json& files, bool stream) {
+    return {{"model", "gpt-test"},
+            {"stream", stream},
+            {"messages", json::array({{{"role", "user"}, {"content", question}}})},
+            {"files", files}};
+  }
+  // The last chat request the model received.
+  static json LastModelRequest() {
+    auto seen = Up().Requests("/v1/chat/completions");
+    if (seen.empty()) return json();
+    return json::parse(seen.back()["body"].template get<std::string>());
+  }
+  static std::string SystemPrompt(const json& request) {
+    const json& m = request["messages"];
+    return m.is_array() && !m.empty() && m[0]["role"] == "system"
+               ? m[0]["content"].template get<std::string>()
+               : std::string();
+  }
+  static inline UpstreamDouble* upstream_ = nullptr;
+};
+
+class ChatRag : public ChatRagSuite<ChatRag> {
+ public:
+  static void Configure(HostProcess::Options& o) {
+    BaseEnv(o);
+    ChatEnv(o, "auth,files,rag,chat,openai,test_chat_emitter", Up());
+    o.env["RAG_EMBEDDING_ENGINE"] = "openai";
+    o.env["RAG_EMBEDDING_MODEL"] = "embed-bow";
+    o.env["RAG_OPENAI_API_BASE_URL"] = Up().BaseUrl() + "/v1";
+    o.env["RAG_OPENAI_API_KEY"] = "sk-test";
+    o.env["ENABLE_RAG_HYBRID_SEARCH"] = "true";
+  }
+
+ protected:
+  static const std::string& AliceDoc() {
+    static const std::string id = Upload(Alice(), "topics.md", kDocument).first;
+    return id;
+  }
+  // Alice's private knowledge base with two files.
+  static const json& AliceKb() {
+    static const json kb = [] {
+      json k = CreateKb(Alice(), "Alice notes", json::object());
+      for (const auto& [name, text] :
+           {std::pair{"saffron.md", kSaffron}, std::pair{"compiler.md", kCompiler}}) {
+        const std::string id = Upload(Alice(), name, text).first;
+        auto r = Post("/api/v1/knowledge/" + k["id"].get<std::string>() + "/file/add",
+                      {{"file_id", id}}, Alice().auth());
+        EXPECT_EQ(r.status, 200) << r.body;
+        k["file_ids"].push_back(id);
+      }
+      return k;
+    }();
+    return kb;
+  }
+};
+
+TEST_F(ChatRag, StreamedAnswerGetsTheDocumentAsContextAndSourcesFirst) {
+  const std::string id = AliceDoc();
+  const json files = json::array({{{"type", "file"}, {"id", id}, {"name", "topics.md"}}});
+  auto r = Post("/api/chat/completions",
+                Completion("How are alpacas shorn and herded?", files, true), Alice().auth());
+  ASSERT_EQ(r.status, 200) << r.body;
+  const auto events = SseEvents(r.body);
+  ASSERT_GE(events.size(), 2u) << r.body;
+  // The first event carries the sources, the file's chunks about alpacas among them.
+  ASSERT_TRUE(events[0].contains("sources")) << r.body;
+  const json& sources = events[0]["sources"];
+  ASSERT_EQ(sources.size(), 1u) << sources.dump();
+  EXPECT_EQ(sources[0]["source"]["id"], id);
+  EXPECT_EQ(sources[0]["source"]["name"], "topics.md");
+  ASSERT_FALSE(sources[0]["document"].empty());
+  EXPECT_NE(sources[0]["document"][0].get<std::string>().find("lpaca"), std::string::npos)
+      << sources.dump();
+  EXPECT_EQ(sources[0]["metadata"][0]["name"], "topics.md");
+  EXPECT_EQ(sources[0]["metadata"][0]["file_id"], id);
+  EXPECT_EQ(sources[0]["distances"].size(), sources[0]["document"].size());
+  EXPECT_EQ(r.body.substr(r.body.size() - 14), "data: [DONE]\n\n");
+
+  // The model got the default RAG template, filled, as the system message.
+  const std::string system = SystemPrompt(LastModelRequest());
+  EXPECT_EQ(system.rfind("### Task:\nRespond to the user query using the provided context", 0), 0u)
+      << system;
+  EXPECT_NE(system.find("<context>\n<source id=\"1\" name=\"topics.md\">"), std::string::npos)
+      << system;
+  EXPECT_NE(system.find("Alpacas are shorn once a year"), std::string::npos) << system;
+  EXPECT_NE(system.find("<user_query>\nHow are alpacas shorn and herded?\n</user_query>"),
+            std::string::npos)
+      << system;
+}
+
+TEST_F(ChatRag, WholeAnswerCarriesSourcesAndAnExistingSystemPromptFollowsTheContext) {
+  const std::string id = AliceDoc();
+  json body =
+      Completion("Which spice needs crocus flowers?",
+                 json::array({{{"type", "file"}, {"id", id}, {"name", "topics.md"}}}), false);
+  body["messages"].insert(body["messages"].begin(),
+                          json{{"role", "system"}, {"content", "Answer in one line."}});
+  auto r = Post("/api/chat/completions", body, Alice().auth());
+  ASSERT_EQ(r.status, 200) << r.body;
+  const json answer = r.Json();
+  ASSERT_TRUE(answer.contains("choices")) << r.body;
+  ASSERT_EQ(answer["sources"].size(), 1u) << r.body;
+  EXPECT_EQ(answer["sources"][0]["source"]["id"], id);
+  const json sent = LastModelRequest();
+  ASSERT_EQ(sent["messages"].size(), 2u) << sent.dump();
+  const std::string system = SystemPrompt(sent);
+  EXPECT_NE(system.find("Saffron is picked by hand"), std::string::npos) << system;
+  EXPECT_EQ(system.substr(system.size() - 20), "\nAnswer in one line.") << system;
+}
+
+TEST_F(ChatRag, PdfSourcesNameTheFileAndThePage) {
+  const std::string pdf = ::webui::rag::testing::MakePdf(
+      {"Alpacas hum to each other on the plateau", "Saffron threads are red and precious"});
+  const auto [id, events] = Upload(Alice(), "report.pdf", pdf, "application/pdf");
+  ASSERT_EQ(events.back(), json({{"status", "completed"}})) << events.back().dump();
+  auto r =
+      Post("/api/chat/completions",
+           Completion("Saffron threads red precious",
+                      json::array({{{"type", "file"}, {"id", id}, {"name", "report.pdf"}}}), false),
+           Alice().auth());
+  ASSERT_EQ(r.status, 200) << r.body;
+  const json s = r.Json()["sources"];
+  ASSERT_EQ(s.size(), 1u) << r.body;
+  bool page_two = false;
+  for (std::size_t i = 0; i < s[0]["document"].size(); ++i) {
+    const json& meta = s[0]["metadata"][i];
+    EXPECT_EQ(meta["name"], "report.pdf");
+    EXPECT_TRUE(meta.contains("page")) << meta.dump();
+    if (s[0]["document"][i].get<std::string>().find("Saffron") != std::string::npos)
+      page_two = meta["page"] == 1;  // 0-based, as Open WebUI's PyPDF loader
+  }
+  EXPECT_TRUE(page_two) << s.dump();
+  EXPECT_NE(SystemPrompt(LastModelRequest()).find("Saffron threads are red"), std::string::npos);
+}
+
+TEST_F(ChatRag, KnowledgeBaseWithTwoFilesSearchedOrWhole) {
+  const json& kb = AliceKb();
+  const std::string kb_id = kb["id"];
+  // Whole (context "full"): both files' text, named by their files.
+  auto r = Post("/api/chat/completions",
+                Completion("Tell me everything",
+                           json::array({{{"type", "collection"},
+                                         {"id", kb_id},
+                                         {"name", "Alice notes"},
+                                         {"context", "full"}}}),
+                           false),
+                Alice().auth());
+  ASSERT_EQ(r.status, 200) << r.body;
+  json s = r.Json()["sources"];
+  ASSERT_EQ(s.size(), 1u) << r.body;
+  EXPECT_EQ(s[0]["source"]["id"], kb_id);
+  EXPECT_EQ(s[0]["document"], json({kSaffron, kCompiler}));
+  EXPECT_EQ(s[0]["metadata"][0]["name"], "saffron.md");
+  EXPECT_EQ(s[0]["metadata"][1]["name"], "compiler.md");
+  EXPECT_FALSE(s[0].contains("distances"));
+  std::string system = SystemPrompt(LastModelRequest());
+  EXPECT_NE(system.find("<source id=\"1\" name=\"Alice notes\">" + kSaffron), std::string::npos)
+      << system;
+  EXPECT_NE(system.find("<source id=\"2\" name=\"Alice notes\">" + kCompiler), std::string::npos)
+      << system;
+
+  // Searched: the chunk that matches comes back from the knowledge base's collection.
+  r = Post(
+      "/api/chat/completions",
+      Completion("compiler inlines functions dead code",
+                 json::array({{{"type", "collection"}, {"id", kb_id}, {"name", "Alice notes"}}}),
+                 false),
+      Alice().auth());
+  ASSERT_EQ(r.status, 200) << r.body;
+  s = r.Json()["sources"];
+  ASSERT_EQ(s.size(), 1u) << r.body;
+  EXPECT_EQ(s[0]["document"][0], kCompiler) << s.dump();
+  EXPECT_EQ(s[0]["metadata"][0]["name"], "compiler.md");
+}
+
+TEST_F(ChatRag, AnotherUsersFileOrKnowledgeBaseGivesNothing) {
+  const std::string doc = AliceDoc();
+  const std::string kb_id = AliceKb()["id"];
+  const json attempts = json::array(
+      {{{"type", "file"}, {"id", doc}, {"name", "x"}},
+       {{"type", "file"}, {"id", doc}, {"name", "x"}, {"context", "full"}},
+       {{"collection_name", "file-" + doc}, {"name", "x"}},
+       {{"id", "file-" + doc}, {"legacy", true}, {"name", "x"}},
+       {{"type", "collection"}, {"id", kb_id}, {"name", "x"}},
+       {{"type", "collection"}, {"id", kb_id}, {"name", "x"}, {"context", "full"}},
+       {{"type", "collection"}, {"legacy", true}, {"collection_names", {kb_id}}, {"name", "x"}},
+       {{"type", "collection"},
+        {"id", kb_id},
+        {"name", "x"},
+        {"context", "full"},
+        {"data", {{"file_ids", AliceKb()["file_ids"]}}}}});
+  for (const bool stream : {false, true}) {
+    for (const auto& item : attempts) {
+      auto r = Post("/api/chat/completions",
+                    Completion("what do my notes say?", json::array({item}), stream), Bob().auth());
+      ASSERT_EQ(r.status, 200) << r.body;
+      EXPECT_EQ(r.body.find("sources"), std::string::npos) << item.dump() << "\n" << r.body;
+      const json sent = LastModelRequest();
+      EXPECT_EQ(sent["messages"].size(), 1u) << item.dump() << "\n" << sent.dump();
+      const std::string all = sent.dump();
+      for (const char* secret : {"Alpacas", "Saffron", "machine code"})
+        EXPECT_EQ(all.find(secret), std::string::npos) << item.dump() << " leaked " << secret;
+    }
+  }
+}
+
+TEST_F(ChatRag, BackgroundCompletionEmitsAndSavesTheSources) {
+  const std::string id = AliceDoc();
+  const json chat = PendingReplyChat("alpacas");
+  auto c = Post("/api/v1/chats/new", {{"chat", chat}}, Alice().auth());
+  ASSERT_EQ(c.status, 200) << c.body;
+  const std::string chat_id = c.Json()["id"];
+  ASSERT_EQ(Post("/api/v1/test-emitter/reset", json::object(), {}).status, 200);
+  json body =
+      Completion("How are alpacas shorn?",
+                 json::array({{{"type", "file"}, {"id", id}, {"name", "topics.md"}}}), true);
+  body["chat_id"] = chat_id;
+  body["id"] = "a1";
+  body["session_id"] = "sid-1";
+  auto r = Post("/api/chat/completions", body, Alice().auth());
+  ASSERT_EQ(r.status, 200) << r.body;
+  json saved;
+  const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (std::chrono::steady_clock::now() < until) {
+    saved =
+        Get("/api/v1/chats/" + chat_id, Alice().auth()).Json()["chat"]["history"]["messages"]["a1"];
+    if (saved.value("done", false)) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  ASSERT_TRUE(saved.value("done", false)) << saved.dump();
+  ASSERT_EQ(saved["sources"].size(), 1u) << saved.dump();
+  EXPECT_EQ(saved["sources"][0]["source"]["id"], id);
+  EXPECT_NE(saved["content"].get<std::string>().find("Hello! You said"), std::string::npos);
+
+  // The first chat:completion event of the session is the sources, before any content.
+  const json events = Get("/api/v1/test-emitter/events", {}).Json();
+  json first;
+  for (const auto& e : events)
+    if (e["to"] == "sid-1" && e["event"] == "chat-events" &&
+        e["data"]["data"]["type"] == "chat:completion") {
+      first = e["data"]["data"]["data"];
+      break;
+    }
+  ASSERT_TRUE(first.contains("sources")) << events.dump();
+  EXPECT_EQ(first["sources"][0]["source"]["id"], id);
+  EXPECT_NE(SystemPrompt(LastModelRequest()).find("Alpacas are shorn"), std::string::npos);
+}
+
+TEST_F(ChatRag, ModelKnowledgeIsSearchedAndADeletedBaseLeavesTheModel) {
+  // Alice's own knowledge base on a model of hers (admins create models; she reads it).
+  json kb = CreateKb(Alice(), "Spices", json::object());
+  const std::string kb_id = kb["id"];
+  const std::string file = Upload(Alice(), "spices.md", kSaffron).first;
+  ASSERT_EQ(
+      Post("/api/v1/knowledge/" + kb_id + "/file/add", {{"file_id", file}}, Alice().auth()).status,
+      200);
+  const json knowledge = json::array({{{"type", "collection"}, {"id", kb_id}, {"name", "Spices"}},
+                                      {{"type", "collection"}, {"id", "kept"}, {"name", "K"}}});
+  auto m = Post("/api/v1/models/create",
+                {{"id", "spice-bot"},
+                 {"base_model_id", "gpt-test"},
+                 {"name", "Spice bot"},
+                 {"meta", {{"knowledge", knowledge}}},
+                 {"params", json::object()},
+                 {"access_control", nullptr}},
+                Admin().auth());
+  ASSERT_EQ(m.status, 200) << m.body;
+  json body = Completion("crocus flowers saffron", json::array(), false);
+  body["model"] = "spice-bot";
+  auto r = Post("/api/chat/completions", body, Alice().auth());
+  ASSERT_EQ(r.status, 200) << r.body;
+  ASSERT_EQ(r.Json()["sources"].size(), 1u) << r.body;
+  EXPECT_EQ(r.Json()["sources"][0]["source"]["id"], kb_id);
+  EXPECT_NE(SystemPrompt(LastModelRequest()).find("Saffron is picked"), std::string::npos);
+
+  ASSERT_EQ(Call("DELETE", "/api/v1/knowledge/" + kb_id + "/delete", "", Alice().auth()).status,
+            200);
+  json meta;
+  const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (std::chrono::steady_clock::now() < until) {
+    meta = Get("/api/v1/models/model?id=spice-bot", Admin().auth()).Json()["meta"];
+    if (meta["knowledge"].size() == 1) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  EXPECT_EQ(meta["knowledge"], json::array({knowledge[1]})) << meta.dump();
+  r = Post("/api/chat/completions", body, Alice().auth());
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_FALSE(r.Json().contains("sources")) << r.body;
+}
+
+// ---- rag not loaded: the same request answers, without context ------------------------------
+
+class ChatNoRag : public ChatRagSuite<ChatNoRag> {
+ public:
+  static void Configure(HostProcess::Options& o) {
+    BaseEnv(o);
+    ChatEnv(o, "auth,files,chat,openai", Up());
+  }
+};
+
+TEST_F(ChatNoRag, FilesAreIgnoredAndTheModelStillAnswers) {
+  const json files = json::array({{{"type", "file"}, {"id", "no-such-file"}, {"name", "a.md"}},
+                                  {{"type", "collection"}, {"id", "no-such-kb"}}});
+  for (const bool stream : {false, true}) {
+    auto r =
+        Post("/api/chat/completions", Completion("one two three", files, stream), Alice().auth());
+    ASSERT_EQ(r.status, 200) << r.body;
+    EXPECT_NE(r.body.find("Hello!"), std::string::npos) << r.body;
+    EXPECT_EQ(r.body.find("sources"), std::string::npos) << r.body;
+    EXPECT_EQ(LastModelRequest()["messages"].size(), 1u);
+  }
+}
+
+}  // namespace
+}  // namespace webui::testing
