@@ -33,6 +33,7 @@ class RagPlugin : public sdk::Plugin {
   void AddConfigRoutes();
   void AddRetrievalRoutes();
   void AddKnowledgeRoutes();
+  void AddWebRoutes();  // web.cpp
   void OfferFileProcessor();
 
  public:
