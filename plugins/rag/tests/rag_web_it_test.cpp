@@ -385,8 +385,9 @@ TEST_F(RagWebLocal, BadUrlsAndPagesAreClear400s) {
   r = Post("/api/v1/retrieval/process/web", {{"url", 7}}, Token("alice"));
   EXPECT_EQ(r.status, 422) << r.body;
   // Other schemes even with local fetch on.
-  for (const std::string url :
-       {"file:///etc/passwd", "gopher://127.0.0.1:70/", "ftp://x/", "", "not a url", "http://"}) {
+  for (const std::string& url :
+       std::vector<std::string>{"file:///etc/passwd", "gopher://127.0.0.1:70/", "ftp://x/", "",
+                                "not a url", "http://"}) {
     r = LoadUrl(url);
     EXPECT_EQ(r.status, 400) << url << " " << r.body;
     EXPECT_EQ(r.Json()["detail"], kInvalidUrl) << url;
@@ -517,15 +518,15 @@ class RagWebGuard : public WebSuite<RagWebGuard> {
 
 TEST_F(RagWebGuard, T26InternalAddressesAreRefusedBeforeAnyConnection) {
   const std::string port = std::to_string(world().sink.port());
-  for (const std::string url :
-       {"http://127.0.0.1:" + port + "/", "http://[::1]:" + port + "/",
-        "http://0.0.0.0:" + port + "/", "http://localhost:" + port + "/",
-        "http://2130706433:" + port + "/", "http://0177.0.0.1:" + port + "/",
-        "http://0x7f.0.0.1:" + port + "/", "http://127.1:" + port + "/",
-        "http://[::ffff:127.0.0.1]:" + port + "/", "http://[::ffff:7f00:1]:" + port + "/",
-        "http://169.254.169.254/latest/meta-data/", "http://10.0.0.1/", "http://192.168.1.1/",
-        "http://[fd00::1]/", "file:///etc/passwd", "gopher://127.0.0.1:" + port + "/_x",
-        "HTTP://127.0.0.1:" + port + "/"}) {
+  for (const std::string& url : std::vector<std::string>{
+           "http://127.0.0.1:" + port + "/", "http://[::1]:" + port + "/",
+           "http://0.0.0.0:" + port + "/", "http://localhost:" + port + "/",
+           "http://2130706433:" + port + "/", "http://0177.0.0.1:" + port + "/",
+           "http://0x7f.0.0.1:" + port + "/", "http://127.1:" + port + "/",
+           "http://[::ffff:127.0.0.1]:" + port + "/", "http://[::ffff:7f00:1]:" + port + "/",
+           "http://169.254.169.254/latest/meta-data/", "http://10.0.0.1/", "http://192.168.1.1/",
+           "http://[fd00::1]/", "file:///etc/passwd", "gopher://127.0.0.1:" + port + "/_x",
+           "HTTP://127.0.0.1:" + port + "/"}) {
     auto r = LoadUrl(url);
     EXPECT_EQ(r.status, 400) << url << " " << r.body;
     EXPECT_EQ(r.Json()["detail"], kInvalidUrl) << url;
@@ -535,12 +536,12 @@ TEST_F(RagWebGuard, T26InternalAddressesAreRefusedBeforeAnyConnection) {
 
 TEST_F(RagWebGuard, T28AmbiguousUrlFormsAreRefused) {
   const std::string port = std::to_string(world().sink.port());
-  for (const std::string url :
-       {"http://allowed.example\\@127.0.0.1:" + port + "/",
-        "http://127.0.0.1:" + port + "#@example.com/", "http://x@127.0.0.1:" + port + "/",
-        "http://example.com:80@127.0.0.1:" + port + "/", "http://127.0.0.1\t:" + port + "/",
-        "http://127.0.0.1\n:" + port + "/", "http://127.0.0.1 :" + port + "/",
-        "http:/127.0.0.1:" + port + "/", "http:\\\\127.0.0.1:" + port + "/"}) {
+  for (const std::string& url : std::vector<std::string>{
+           "http://allowed.example\\@127.0.0.1:" + port + "/",
+           "http://127.0.0.1:" + port + "#@example.com/", "http://x@127.0.0.1:" + port + "/",
+           "http://example.com:80@127.0.0.1:" + port + "/", "http://127.0.0.1\t:" + port + "/",
+           "http://127.0.0.1\n:" + port + "/", "http://127.0.0.1 :" + port + "/",
+           "http:/127.0.0.1:" + port + "/", "http:\\\\127.0.0.1:" + port + "/"}) {
     auto r = LoadUrl(url);
     EXPECT_EQ(r.status, 400) << url << " " << r.body;
   }
@@ -556,8 +557,8 @@ TEST_F(RagWebGuard, T27RedirectsAreCheckedAtEveryHop) {
   EXPECT_NE(r.Json()["file"]["data"]["content"].get<std::string>().find("Alpacas"),
             std::string::npos);
   // A sixth is one too many; and any hop to the sink is refused.
-  for (const std::string path :
-       {"/hop/6/page", "/to-sink", "/to-sink-307", "/hop/5/sink", "/hop/6/sink"}) {
+  for (const std::string& path : std::vector<std::string>{"/hop/6/page", "/to-sink", "/to-sink-307",
+                                                          "/hop/5/sink", "/hop/6/sink"}) {
     r = LoadUrl(world().pages.Url(path));
     EXPECT_EQ(r.status, 400) << path << " " << r.body;
   }
