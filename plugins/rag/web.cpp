@@ -179,10 +179,9 @@ void RagPlugin::AddWebRoutes() {
     Slot slot(*this, {});
     if (!slot.acquired()) throw std::runtime_error("Cancelled");
     auto records = MakeChunks(docs, collection, base, Sha256Hex(all), {});
-    const std::optional<std::string> owner = store_->Owner(collection);
+    // The collection's owner (rag_collection) stays; only its chunks are replaced.
     store_->DeleteCollection(collection);
     store_->Insert(records);
-    if (owner) store_->SetOwnerIfNone(collection, *owner);
   };
 
   host.Route("POST", "/api/v1/retrieval/process/web", Auth::kVerified,

@@ -292,8 +292,10 @@ std::string MakeLockedPdf(const std::string& text, const std::string& password) 
   const int content =
       pdf.Add(PdfWriter::Stream(Rc4(object_key, "BT /F1 24 Tf 72 700 Td (" + text + ") Tj ET")));
   EXPECT_EQ(content, content_number);
+  const int font = pdf.Add("<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>");
   const int page = pdf.Add("<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents " +
-                           std::to_string(content) + " 0 R >>");
+                           std::to_string(content) + " 0 R /Resources << /Font << /F1 " +
+                           std::to_string(font) + " 0 R >> >> >>");
   const int encrypt = pdf.Add("<< /Filter /Standard /V 1 /R 2 /O <" + Hex(owner) + "> /U <" +
                               Hex(user) + "> /P -4 >>");
   pdf.Set(catalog, "<< /Type /Catalog /Pages 2 0 R >>");
