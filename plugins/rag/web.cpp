@@ -13,6 +13,7 @@
 #include <atomic>
 #include <stdexcept>
 #include <thread>
+#include <type_traits>
 
 #include "extract/utf8.hpp"
 #include "rag_plugin.hpp"
@@ -145,6 +146,21 @@ void ForEachConcurrently(std::size_t n, int64_t workers, const Fn& fn) {
   for (auto& t : pool) t.join();
 }
 
+// A Web Search page key of the type `fallback` has, else `fallback` (the page stores what the
+// admin sent: a number may arrive as a string).
+template <typename T>
+T WebValue(const json& web, const char* key, T fallback) {
+  auto it = web.find(key);
+  if (it == web.end()) return fallback;
+  if constexpr (std::is_same_v<T, bool>) {
+    return it->is_boolean() ? it->get<bool>() : fallback;
+  } else if constexpr (std::is_same_v<T, std::string>) {
+    return it->is_string() ? it->get<std::string>() : fallback;
+  } else {
+    return it->is_number() ? it->template get<T>() : fallback;
+  }
+}
+
 std::string Truncate63(std::string s) { return s.size() > 63 ? s.substr(0, 63) : s; }
 
 }  // namespace
@@ -199,7 +215,7 @@ void RagPlugin::AddWebRoutes() {
                const bool process = req.Query("process").value_or("true") != "false";
                Viewer viewer(*host_, req.RequireCaller());
                const json web = WebForm(*host_);
-               const std::string loader = web.value("WEB_LOADER_ENGINE", "");
+               const std::string loader = WebValue(web, "WEB_LOADER_ENGINE", std::string());
                if (!loader.empty() && loader != "safe_web")
                  throw sdk::BadRequest(sdk::messages::Default("The web loader '" + loader +
                                                               "' is not supported by this server"));
@@ -210,7 +226,7 @@ void RagPlugin::AddWebRoutes() {
                  throw sdk::BadRequest(sdk::messages::Default(e.what()));
                }
                json collection = nullptr;
-               if (process && !web.value("BYPASS_WEB_SEARCH_EMBEDDING_AND_RETRIEVAL", false)) {
+               if (process && !WebValue(web, "BYPASS_WEB_SEARCH_EMBEDDING_AND_RETRIEVAL", false)) {
                  const std::string name = chosen.empty() ? Truncate63(Sha256Hex(url)) : chosen;
                  const std::string target = claim(viewer, name, !chosen.empty());
                  const json base = {{"name", url}, {"source", url}, {"created_by", viewer.id()}};
@@ -251,14 +267,15 @@ void RagPlugin::AddWebRoutes() {
         const json web = WebForm(*host_);
         // Searching spends the admin's engine quota and makes the server load pages: only when
         // the admin turned web search on, and for users only with the features.web_search grant.
-        if (!web.value("ENABLE_WEB_SEARCH", false))
+        if (!WebValue(web, "ENABLE_WEB_SEARCH", false))
           throw sdk::Forbidden("Web search is not enabled");
         if (!viewer.HasPermission("features", "web_search", true)) throw sdk::Forbidden();
 
         // The searches, WEB_SEARCH_CONCURRENT_REQUESTS at a time; the first failure is the answer.
         std::vector<std::vector<SearchResult>> found(queries.size());
         std::vector<std::string> errors(queries.size());
-        ForEachConcurrently(queries.size(), web.value("WEB_SEARCH_CONCURRENT_REQUESTS", 10),
+        ForEachConcurrently(queries.size(),
+                            WebValue(web, "WEB_SEARCH_CONCURRENT_REQUESTS", int64_t{10}),
                             [&](std::size_t i) {
                               try {
                                 found[i] = SearchWeb(*host_, web, queries[i]);
@@ -281,7 +298,7 @@ void RagPlugin::AddWebRoutes() {
         // The pages (or, with BYPASS_WEB_SEARCH_WEB_LOADER, the snippets), each through the
         // guard; a page that fails is left out, as Open WebUI's loader skips it.
         std::vector<std::optional<Document>> loaded(urls.size());
-        if (web.value("BYPASS_WEB_SEARCH_WEB_LOADER", false)) {
+        if (WebValue(web, "BYPASS_WEB_SEARCH_WEB_LOADER", false)) {
           for (std::size_t i = 0; i < urls.size(); ++i)
             for (const auto& r : items)
               if (r.link == urls[i] && !r.snippet.empty() && !loaded[i])
@@ -293,7 +310,8 @@ void RagPlugin::AddWebRoutes() {
         } else {
           const bool public_only = !LocalFetchAllowed(*host_);
           ForEachConcurrently(
-              urls.size(), web.value("WEB_LOADER_CONCURRENT_REQUESTS", 10), [&](std::size_t i) {
+              urls.size(), WebValue(web, "WEB_LOADER_CONCURRENT_REQUESTS", int64_t{10}),
+              [&](std::size_t i) {
                 try {
                   Page p = LoadPage(*host_, urls[i], public_only);
                   loaded[i] =
@@ -316,7 +334,7 @@ void RagPlugin::AddWebRoutes() {
           if (std::find(filenames.begin(), filenames.end(), r.link) != filenames.end())
             result_items.push_back({{"link", r.link}, {"title", r.title}, {"snippet", r.snippet}});
 
-        if (web.value("BYPASS_WEB_SEARCH_EMBEDDING_AND_RETRIEVAL", false)) {
+        if (WebValue(web, "BYPASS_WEB_SEARCH_EMBEDDING_AND_RETRIEVAL", false)) {
           json out_docs = json::array();
           for (const auto& d : docs)
             out_docs.push_back({{"content", d.text}, {"metadata", d.metadata}});

@@ -175,7 +175,12 @@ std::vector<SearchResult> Engine(sdk::Host& host, const json& web, const std::st
     rq.headers.emplace_back("X-API-KEY", key);
     json items = Items(Call(host, "Serper", std::move(rq)), {"organic"});
     std::stable_sort(items.begin(), items.end(), [](const json& a, const json& b) {
-      return a.value("position", 0) < b.value("position", 0);
+      const auto position = [](const json& x) {
+        return x.is_object() && x.contains("position") && x["position"].is_number()
+                   ? x["position"].get<double>()
+                   : 0.0;
+      };
+      return position(a) < position(b);
     });
     return Collect(items, "link", "title", "snippet");
   }
