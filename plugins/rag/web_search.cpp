@@ -21,6 +21,13 @@ std::string Field(const json& obj, const char* key) {
   return it != obj.end() && it->is_string() ? it->get<std::string>() : std::string();
 }
 
+// A result's number field (a rank or a score), 0 when absent or not a number.
+double NumberField(const json& item, const char* key) {
+  if (!item.is_object()) return 0.0;
+  auto it = item.find(key);
+  return it != item.end() && it->is_number() ? it->get<double>() : 0.0;
+}
+
 const json& Items(const json& answer, std::initializer_list<const char*> path) {
   static const json empty = json::array();
   const json* at = &answer;
@@ -109,12 +116,7 @@ std::vector<SearchResult> Searxng(sdk::Host& host, const json& web, const std::s
   rq.headers = {{"Accept", "text/html"}, {"Accept-Language", "en-US,en;q=0.5"}};
   json items = Items(Call(host, "SearXNG", std::move(rq)), {"results"});
   std::stable_sort(items.begin(), items.end(), [](const json& a, const json& b) {
-    const auto score = [](const json& x) {
-      return x.is_object() && x.contains("score") && x["score"].is_number()
-                 ? x["score"].get<double>()
-                 : 0.0;
-    };
-    return score(a) > score(b);
+    return NumberField(a, "score") > NumberField(b, "score");
   });
   return Collect(items, "url", "title", "content");
 }
@@ -175,12 +177,7 @@ std::vector<SearchResult> Engine(sdk::Host& host, const json& web, const std::st
     rq.headers.emplace_back("X-API-KEY", key);
     json items = Items(Call(host, "Serper", std::move(rq)), {"organic"});
     std::stable_sort(items.begin(), items.end(), [](const json& a, const json& b) {
-      const auto position = [](const json& x) {
-        return x.is_object() && x.contains("position") && x["position"].is_number()
-                   ? x["position"].get<double>()
-                   : 0.0;
-      };
-      return position(a) < position(b);
+      return NumberField(a, "position") < NumberField(b, "position");
     });
     return Collect(items, "link", "title", "snippet");
   }
