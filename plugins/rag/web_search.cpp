@@ -228,9 +228,13 @@ std::string HostOf(std::string_view url) {
   return sdk::LowerAscii(authority.substr(0, authority.rfind(':')));
 }
 
-bool EndsWith(std::string_view s, std::string_view suffix) {
-  return !suffix.empty() && s.size() >= suffix.size() &&
-         s.substr(s.size() - suffix.size()) == suffix;
+// The host is `domain` or one of its subdomains (Open WebUI's endswith() also lets
+// "notexample.com" through for "example.com").
+bool InDomain(std::string_view host, std::string_view domain) {
+  if (domain.empty() || host.size() < domain.size()) return false;
+  if (host.substr(host.size() - domain.size()) != domain) return false;
+  return host.size() == domain.size() || host[host.size() - domain.size() - 1] == '.' ||
+         domain.front() == '.';
 }
 
 }  // namespace
@@ -256,10 +260,10 @@ bool DomainAllowed(std::string_view url, const json& filters) {
     if (!f.is_string()) continue;
     const std::string entry = sdk::LowerAscii(f.get<std::string>());
     if (!entry.empty() && entry.front() == '!') {
-      if (EndsWith(host, std::string_view(entry).substr(1))) return false;
+      if (InDomain(host, std::string_view(entry).substr(1))) return false;
     } else if (!entry.empty()) {
       any_allow = true;
-      allowed = allowed || EndsWith(host, entry);
+      allowed = allowed || InDomain(host, entry);
     }
   }
   return !any_allow || allowed;

@@ -28,8 +28,8 @@ struct SearchResult {
 std::vector<SearchResult> SearchWeb(sdk::Host& host, const nlohmann::json& web,
                                     const std::string& query);
 
-// WEB_SEARCH_DOMAIN_FILTER_LIST: a URL passes when its host ends with an entry; entries starting
-// with "!" exclude hosts instead; an empty list passes everything.
+// WEB_SEARCH_DOMAIN_FILTER_LIST: a URL passes when its host is an entry or a subdomain of one;
+// entries starting with "!" exclude such hosts instead; an empty list passes everything.
 bool DomainAllowed(std::string_view url, const nlohmann::json& filters);
 
 // `url` with `params` appended as its query (percent-encoded).
