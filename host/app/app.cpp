@@ -225,6 +225,11 @@ int Run(int argc, char** argv) {
   http::Pipeline pipeline(cfg, router);
   plugins::ServiceRegistry services;
   plugins::HostServices host{cfg, settings, persistent, *db, *kv, router, pipeline, services};
+  try {
+    host.fetch_allowed = outbound::AllowList::Parse(cfg.fetch_allowed_hosts);
+  } catch (const std::invalid_argument& e) {
+    throw config::ConfigError(e.what());
+  }
   plugins::PluginManager plugin_manager(host);
   plugin_manager.KeepLibrariesLoaded();
   LateGauges late_gauges;  // filled before the front starts serving

@@ -59,6 +59,7 @@ HostConfig HostConfig::FromSettings(const Settings& s, const std::string& defaul
   c.metrics_allow = TrustedProxies::Parse(s.String("WEBUI_METRICS_ALLOW", "127.0.0.1,::1"),
                                           "WEBUI_METRICS_ALLOW");
   c.metrics_token = s.String("WEBUI_METRICS_TOKEN", "");
+  c.fetch_allowed_hosts = s.String("WEBUI_FETCH_ALLOWED_HOSTS", "");
   c.log_level = s.OneOf("GLOBAL_LOG_LEVEL", c.log_level,
                         {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL", "TRACE"});
 

@@ -68,6 +68,9 @@ struct HostConfig {
   bool metrics_enabled = false;  // ENABLE_METRICS
   TrustedProxies metrics_allow = TrustedProxies::Parse("127.0.0.1,::1", "WEBUI_METRICS_ALLOW");
   std::string metrics_token;  // WEBUI_METRICS_TOKEN
+  // WEBUI_FETCH_ALLOWED_HOSTS: non-public destinations plugins' public-only fetches may reach
+  // (parsed by outbound::AllowList when the host starts).
+  std::string fetch_allowed_hosts;
 
   // Persistent config
   bool persistent_config = true;  // ENABLE_PERSISTENT_CONFIG

@@ -4,15 +4,10 @@
 #include <cctype>
 #include <charconv>
 
+#include <webui_host/sdk/core.hpp>
+
 namespace webui::kv {
 namespace {
-
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
 
 int HexValue(char c) {
   if (c >= '0' && c <= '9') return c - '0';
@@ -113,11 +108,11 @@ std::string HostText(const std::string& host) {
 bool ApplyQuery(std::string_view query, RedisEndpoint& endpoint, std::string* error) {
   for (const std::string_view pair : Split(query, '&')) {
     const auto eq = pair.find('=');
-    const std::string name = Lower(pair.substr(0, eq));
+    const std::string name = sdk::LowerAscii(pair.substr(0, eq));
     const std::string value =
         eq == std::string_view::npos ? std::string() : PercentDecode(pair.substr(eq + 1));
     if (name == "ssl_cert_reqs") {
-      const std::string mode = Lower(value);
+      const std::string mode = sdk::LowerAscii(value);
       if (mode == "none" || mode == "cert_none") {
         endpoint.tls_verify = false;
       } else if (mode == "required" || mode == "cert_required" || mode == "optional" ||
@@ -156,7 +151,7 @@ ParsedRedisUrl ParseRedisUrl(std::string_view url, const SentinelSettings& senti
     result.error = "REDIS_URL is not a redis:// URL";
     return result;
   }
-  result.scheme = Lower(url.substr(0, scheme_end));
+  result.scheme = sdk::LowerAscii(url.substr(0, scheme_end));
   const bool sentinel_scheme = result.scheme == "redis+sentinel";
   if (result.scheme != "redis" && result.scheme != "rediss" && !sentinel_scheme) {
     result.error = "REDIS_URL scheme '" + result.scheme +

@@ -135,12 +135,12 @@ RelayExchange& ClosedExchange() {
   return closed;
 }
 
-std::optional<RelayUpstream> PrepareRelayUpstream(std::string_view method, std::string_view url,
-                                                  const RelayHeaders& headers,
-                                                  const std::string& body,
-                                                  milliseconds connect_timeout,
-                                                  milliseconds read_timeout,
-                                                  milliseconds total_timeout, std::string& error) {
+std::optional<RelayUpstream> PrepareRelayUpstream(
+    std::string_view method, std::string_view url, const RelayHeaders& headers,
+    const std::string& body, milliseconds connect_timeout, milliseconds read_timeout,
+    milliseconds total_timeout, std::string& error, const outbound::AllowList* public_only,
+    bool* refused) {
+  if (refused != nullptr) *refused = false;
   if (connect_timeout.count() <= 0 || read_timeout.count() <= 0 || total_timeout.count() < 0) {
     error = "connect_timeout and read_timeout must be positive, total_timeout >= 0";
     return std::nullopt;
@@ -164,26 +164,22 @@ std::optional<RelayUpstream> PrepareRelayUpstream(std::string_view method, std::
   up.connect_timeout = std::min(connect_timeout, kLongest);
   up.read_timeout = std::min(read_timeout, kLongest);
   up.total_timeout = std::min(total_timeout, kLongest);
-
-  addrinfo hints{};
-  hints.ai_family = AF_UNSPEC;
-  hints.ai_socktype = SOCK_STREAM;
-  hints.ai_flags = AI_NUMERICSERV | AI_ADDRCONFIG;
-  addrinfo* found = nullptr;
-  const std::string port = std::to_string(target->port);
-  const int rc = ::getaddrinfo(target->host.c_str(), port.c_str(), &hints, &found);
-  if (rc != 0) {
-    up.resolve_error = "cannot resolve host of " + up.where + ": " + ::gai_strerror(rc);
-    return up;
+  if (public_only != nullptr) {
+    if (auto refusal = outbound::RefuseUrlForm(url, !target->userinfo.empty())) {
+      error = *refusal;
+      if (refused != nullptr) *refused = true;
+      return std::nullopt;
+    }
   }
-  for (addrinfo* a = found; a != nullptr; a = a->ai_next) {
-    if (a->ai_addrlen > sizeof(sockaddr_storage)) continue;
-    sockaddr_storage storage{};
-    std::memcpy(&storage, a->ai_addr, a->ai_addrlen);
-    up.addresses.emplace_back(storage, a->ai_addrlen);
+  up.addresses = outbound::Resolve(target->host, target->port, up.where, up.resolve_error);
+  if (public_only != nullptr && !up.addresses.empty()) {
+    if (auto refusal =
+            outbound::RefusePrivate(target->host, target->port, up.addresses, *public_only)) {
+      error = *refusal;
+      if (refused != nullptr) *refused = true;
+      return std::nullopt;
+    }
   }
-  ::freeaddrinfo(found);
-  if (up.addresses.empty()) up.resolve_error = "no address for " + up.where;
   return up;
 }
 

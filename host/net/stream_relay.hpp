@@ -28,6 +28,8 @@
 #include <utility>
 #include <vector>
 
+#include "outbound/destination.hpp"
+
 namespace Poco::Net {
 class HTTPServerRequest;
 }
@@ -95,14 +97,14 @@ struct RelayUpstream {
 };
 
 // Validates and resolves an outbound request for a relay (blocking: DNS). nullopt with `error`
-// set when the request itself is unusable (bad URL, method, header, timeout).
-std::optional<RelayUpstream> PrepareRelayUpstream(std::string_view method, std::string_view url,
-                                                  const RelayHeaders& headers,
-                                                  const std::string& body,
-                                                  std::chrono::milliseconds connect_timeout,
-                                                  std::chrono::milliseconds read_timeout,
-                                                  std::chrono::milliseconds total_timeout,
-                                                  std::string& error);
+// set when the request itself is unusable (bad URL, method, header, timeout). With
+// `public_only` (the allow-list of a WH_FETCH_PUBLIC_ONLY request) a destination that is not
+// public is refused the same way, and `*refused` says so.
+std::optional<RelayUpstream> PrepareRelayUpstream(
+    std::string_view method, std::string_view url, const RelayHeaders& headers,
+    const std::string& body, std::chrono::milliseconds connect_timeout,
+    std::chrono::milliseconds read_timeout, std::chrono::milliseconds total_timeout,
+    std::string& error, const outbound::AllowList* public_only = nullptr, bool* refused = nullptr);
 
 struct RelayJob {
   RelayUpstream upstream;

@@ -18,6 +18,7 @@
 #include <Poco/Net/NetSSL.h>
 #include <Poco/Net/SSLException.h>
 #include <Poco/Net/Socket.h>
+#include <Poco/Net/SocketAddress.h>
 #include <Poco/Net/StreamSocket.h>
 #include <Poco/Timespan.h>
 #include <sys/socket.h>
@@ -72,6 +73,8 @@ class ConnectingSession : public Base {
  public:
   using Base::Base;
   void Connect() { this->reconnect(); }
+  // Connects to `address` (already resolved and checked); TLS still verifies the URL's host.
+  void ConnectTo(const Poco::Net::SocketAddress& address) { this->connect(address); }
 };
 
 struct TlsSetup {
@@ -142,6 +145,8 @@ class Exchange {
   std::string method_;
   detail::Target target_;
   std::string where_;  // scheme://host:port, safe for messages
+  // public_only: the checked addresses, connected to directly (no second lookup).
+  std::vector<ResolvedAddress> addresses_;
   milliseconds read_timeout_{0};
   std::unique_ptr<Poco::Net::HTTPClientSession> session_;
   Clock::time_point total_deadline_ = Clock::time_point::max();
@@ -176,6 +181,16 @@ Result Exchange::Run() {
   where_ = target_.Describe();
   auto head = detail::BuildRequestHead(method_, target_, request_.headers, request_.body, error);
   if (!head) return Make(Outcome::kInvalid, error);
+  if (request_.public_only) {
+    if (auto refused = RefuseUrlForm(request_.url, !target_.userinfo.empty()))
+      return Make(Outcome::kRefused, *refused);
+    addresses_ = Resolve(target_.host, target_.port, where_, error);
+    if (addresses_.empty()) return Make(Outcome::kConnectError, error);
+    static const AllowList kNone;
+    if (auto refused = RefusePrivate(target_.host, target_.port, addresses_,
+                                     request_.allowed ? *request_.allowed : kNone))
+      return Make(Outcome::kRefused, *refused);
+  }
 
   if (auto failed = Connect()) return *failed;
   last_progress_ = Clock::now();
@@ -204,24 +219,47 @@ std::optional<Result> Exchange::Connect() {
                             duration_cast<milliseconds>(total_deadline_ - now) + milliseconds(1));
   }
   // Opens the connection (and TLS session) through Poco's session; no proxy is ever used.
-  const auto open = [&](auto session) {
+  // `address`: the checked address of a public-only request, connected to directly (a fresh
+  // session per address: a socket whose connect failed is not reused).
+  const auto open = [&](auto session, const ResolvedAddress* address) {
     session->setProxyConfig(Poco::Net::HTTPClientSession::ProxyConfig());
     session->setTimeout(ToTimespan(connect_timeout), ToTimespan(send_timeout),
                         ToTimespan(kReceiveTimeout));
-    session->Connect();
+    if (address == nullptr) {
+      session->Connect();
+    } else {
+      session->ConnectTo(Poco::Net::SocketAddress(
+          reinterpret_cast<const sockaddr*>(&address->first), address->second));
+    }
     session_ = std::move(session);
   };
-  try {
+  const auto attempt = [&](const ResolvedAddress* address) -> std::optional<Result> {
     if (target_.secure) {
       const TlsSetup& tls = ClientTls();
       if (!tls.context) {
         return Make(Outcome::kConnectError, "TLS is not available: " + tls.error);
       }
       open(std::make_unique<ConnectingSession<Poco::Net::HTTPSClientSession>>(
-          target_.host, target_.port, tls.context));
+               target_.host, target_.port, tls.context),
+           address);
     } else {
       open(std::make_unique<ConnectingSession<Poco::Net::HTTPClientSession>>(target_.host,
-                                                                             target_.port));
+                                                                             target_.port),
+           address);
+    }
+    return std::nullopt;
+  };
+  try {
+    if (addresses_.empty()) return attempt(nullptr);
+    // The first checked address that accepts; the last failure is the one reported.
+    for (std::size_t i = 0;; ++i) {
+      try {
+        return attempt(&addresses_[i]);
+      } catch (const Poco::Net::SSLException&) {
+        throw;  // the peer answered: another address of the same name will not do better
+      } catch (const Poco::Exception&) {
+        if (i + 1 == addresses_.size()) throw;
+      }
     }
   } catch (const Poco::TimeoutException&) {
     return Make(Outcome::kTimeout,

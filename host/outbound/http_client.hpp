@@ -10,6 +10,8 @@
 #include <utility>
 #include <vector>
 
+#include "outbound/destination.hpp"
+
 namespace webui::outbound {
 
 using Headers = std::vector<std::pair<std::string, std::string>>;
@@ -22,6 +24,10 @@ struct Request {
   std::chrono::milliseconds connect_timeout{10000};
   std::chrono::milliseconds read_timeout{300000};  // longest silence between bytes
   std::chrono::milliseconds total_timeout{0};      // 0 = unbounded
+  // Only public addresses (destination.hpp), except what `allowed` names; the connection goes
+  // to the address that was checked.
+  bool public_only = false;
+  const AllowList* allowed = nullptr;
 };
 
 struct Callbacks {
@@ -40,6 +46,7 @@ enum class Outcome {
   kConnectError,   // DNS, refused, TLS handshake ...
   kInvalid,        // bad URL/method/header/timeout value
   kProtocolError,  // malformed response, connection reset mid-body
+  kRefused,        // public_only and the destination is not public (nothing was sent)
 };
 
 struct Result {

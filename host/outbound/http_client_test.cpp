@@ -916,5 +916,73 @@ TEST(FetchTest, HttpsRejectsAHostNameMismatch) {
   EXPECT_EQ(result.outcome, Outcome::kConnectError) << result.message;
 }
 
+// ---------------------------------------------------------------------------------------------
+// Public-only requests (docs/security.md T26–T28): refused before any byte leaves, unless the
+// admin's allow-list names the destination; then the checked address is the one connected to.
+
+TEST(FetchTest, PublicOnlyRequestsNeverReachALoopbackServer) {
+  TestServer sink([](TestServer&, Poco::Net::StreamSocket& s, const SeenRequest&) {
+    Send(s, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nno");
+  });
+  const std::string port = std::to_string(sink.port());
+  for (const std::string& url :
+       {sink.Url("/"), "http://localhost:" + port + "/", "http://[::1]:" + port + "/",
+        "http://2130706433:" + port + "/", "http://0177.0.0.1:" + port + "/",
+        "http://0x7f.1:" + port + "/", "http://[::ffff:127.0.0.1]:" + port + "/",
+        "http://0.0.0.0:" + port + "/", "http://user@127.0.0.1:" + port + "/",
+        "http://allowed.example\\@127.0.0.1:" + port + "/",
+        "http://127.0.0.1:" + port + "#@allowed.example/"}) {
+    Request request = Get(url);
+    request.public_only = true;
+    Collected c;
+    const Result result = Fetch(request, Collect(c));
+    EXPECT_EQ(result.outcome, Outcome::kRefused) << url << ": " << result.message;
+    EXPECT_EQ(c.heads, 0) << url;
+  }
+  std::this_thread::sleep_for(100ms);  // a connection would have been accepted by now
+  EXPECT_EQ(sink.connections(), 0);
+  // The same URL without the guard does connect: the sink was listening all along.
+  Collected c;
+  EXPECT_EQ(Fetch(Get(sink.Url("/")), Collect(c)).outcome, Outcome::kOk);
+  EXPECT_EQ(sink.connections(), 1);
+}
+
+TEST(FetchTest, TheAllowListLetsAPublicOnlyRequestReachOneLoopbackPort) {
+  TestServer server([](TestServer&, Poco::Net::StreamSocket& s, const SeenRequest&) {
+    Send(s, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
+  });
+  const AllowList allowed = AllowList::Parse("127.0.0.1:" + std::to_string(server.port()));
+  Request request = Get(server.Url("/page"));
+  request.public_only = true;
+  request.allowed = &allowed;
+  Collected c;
+  const Result result = Fetch(request, Collect(c));
+  ASSERT_EQ(result.outcome, Outcome::kOk) << result.message;
+  EXPECT_EQ(c.Body(), "ok");
+  // Another port of the same address is still refused.
+  request.url =
+      "http://127.0.0.1:" + std::to_string(server.port() == 65535 ? 1 : server.port() + 1) + "/";
+  EXPECT_EQ(Fetch(request, {}).outcome, Outcome::kRefused);
+}
+
+TEST(FetchTest, APinnedHttpsConnectionStillChecksTheCertificateName) {
+  TestServer server(
+      [](TestServer&, Poco::Net::StreamSocket& s, const SeenRequest&) {
+        Send(s, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
+      },
+      g_tls->trusted_cert, g_tls->trusted_key);
+  const AllowList allowed = AllowList::Parse("localhost,127.0.0.1");
+  Request request = Get(server.Url("/", "localhost"));
+  request.public_only = true;
+  request.allowed = &allowed;
+  Collected c;
+  Result result = Fetch(request, Collect(c));
+  ASSERT_EQ(result.outcome, Outcome::kOk) << result.message;
+  EXPECT_EQ(c.Body(), "ok");
+  request.url = server.Url("/", "127.0.0.1");  // the certificate names localhost only
+  result = Fetch(request, {});
+  EXPECT_EQ(result.outcome, Outcome::kConnectError) << result.message;
+}
+
 }  // namespace
 }  // namespace webui::outbound

@@ -584,8 +584,15 @@ wh_status KvUnsubscribe(wh_plugin_host_ptr* self, uint64_t id) {
 int KvIsShared(wh_plugin_host_ptr* self) { return Rec(self).host->kv.IsShared() ? 1 : 0; }
 
 // ---- outbound HTTP ----
-wh_status HttpFetch(wh_plugin_host_ptr*, const wh_http_request* request, wh_http_head_fn on_head,
-                    wh_http_data_fn on_data, void* user, wh_str_sink error, void* error_user) {
+// WH_FETCH_PUBLIC_ONLY, read only when the plugin's struct has `flags` (built before it: off).
+bool PublicOnly(const wh_http_request& request) {
+  return request.struct_size >= offsetof(wh_http_request, flags) + sizeof(uint64_t) &&
+         (request.flags & WH_FETCH_PUBLIC_ONLY) != 0;
+}
+
+wh_status HttpFetch(wh_plugin_host_ptr* self, const wh_http_request* request,
+                    wh_http_head_fn on_head, wh_http_data_fn on_data, void* user, wh_str_sink error,
+                    void* error_user) {
   return Guard("http_fetch", error, error_user, [&] {
     if (request == nullptr ||
         request->struct_size < offsetof(wh_http_request, total_timeout_ms) + sizeof(uint32_t))
@@ -603,6 +610,8 @@ wh_status HttpFetch(wh_plugin_host_ptr*, const wh_http_request* request, wh_http
       req.read_timeout = std::chrono::milliseconds(request->read_timeout_ms);
     if (request->total_timeout_ms)
       req.total_timeout = std::chrono::milliseconds(request->total_timeout_ms);
+    req.public_only = PublicOnly(*request);
+    req.allowed = &Rec(self).host->fetch_allowed;
     outbound::Callbacks cb;
     std::vector<wh_header> hs;
     cb.on_head = [&](int status, const outbound::Headers& headers) {
@@ -629,6 +638,8 @@ wh_status HttpFetch(wh_plugin_host_ptr*, const wh_http_request* request, wh_http
         return WH_INVALID;
       case outbound::Outcome::kProtocolError:
         return WH_CLOSED;
+      case outbound::Outcome::kRefused:
+        return WH_DENIED;
     }
     return WH_ERROR;
   });
@@ -736,7 +747,10 @@ std::unique_ptr<PluginRelay> WrapRelayHandler(const wh_relay_handler& handler, v
 // unusable (`plugin` is then still the caller's). Resolving blocks: this runs on the calling
 // thread, never on a relay thread.
 std::unique_ptr<net::RelayJob> PrepareRelayJob(const char* what, const wh_http_request* upstream,
-                                               std::unique_ptr<PluginRelay>& plugin) {
+                                               const outbound::AllowList& allowed,
+                                               std::unique_ptr<PluginRelay>& plugin,
+                                               wh_status& refusal) {
+  refusal = WH_INVALID;
   if (upstream == nullptr ||
       upstream->struct_size < offsetof(wh_http_request, total_timeout_ms) + sizeof(uint32_t))
     return nullptr;
@@ -750,13 +764,16 @@ std::unique_ptr<net::RelayJob> PrepareRelayJob(const char* what, const wh_http_r
     return value != 0 ? std::chrono::milliseconds(value) : fallback;
   };
   std::string error;
+  bool refused = false;
   auto prepared = net::PrepareRelayUpstream(
       View(upstream->method), View(upstream->url), headers, std::string(View(upstream->body)),
       ms(upstream->connect_timeout_ms, defaults.connect_timeout),
       ms(upstream->read_timeout_ms, defaults.read_timeout),
-      ms(upstream->total_timeout_ms, defaults.total_timeout), error);
+      ms(upstream->total_timeout_ms, defaults.total_timeout), error,
+      PublicOnly(*upstream) ? &allowed : nullptr, &refused);
   if (!prepared) {
     spdlog::debug("{} refused: {}", what, error);
+    if (refused) refusal = WH_DENIED;
     return nullptr;
   }
   auto job = std::make_unique<net::RelayJob>();
@@ -773,8 +790,11 @@ wh_status ResRelay(wh_response_host_ptr* r, const wh_http_request* upstream,
   // From here on every early return releases the plugin's `user` (the unique_ptr).
   return Guard("res_relay", nullptr, nullptr, [&] {
     PluginRelay* plugin_side = plugin.get();
-    auto job = PrepareRelayJob("res_relay", upstream, plugin);
-    if (!job) return WH_INVALID;
+    // No plugin record here: a public-only relay of a client's request gets no exceptions.
+    static const outbound::AllowList kNoExceptions;
+    wh_status refusal = WH_INVALID;
+    auto job = PrepareRelayJob("res_relay", upstream, kNoExceptions, plugin, refusal);
+    if (!job) return refusal;
     if (!Ctx(r).BeginRelay(job)) return WH_CONFLICT;  // `job` still ours: released here
     plugin_side->set_handed_over();
     return WH_OK;
@@ -790,8 +810,10 @@ wh_status HttpFetchRelay(wh_plugin_host_ptr* self, const wh_http_request* reques
     net::HttpFront* front = Rec(self).host->front.load();
     if (front == nullptr) return WH_UNAVAILABLE;
     PluginRelay* plugin_side = plugin.get();
-    auto job = PrepareRelayJob("http_fetch_relay", request, plugin);
-    if (!job) return WH_INVALID;
+    wh_status refusal = WH_INVALID;
+    auto job = PrepareRelayJob("http_fetch_relay", request, Rec(self).host->fetch_allowed, plugin,
+                               refusal);
+    if (!job) return refusal;
     // Handed over: on_end comes from the relay (or from the job's end when it never ran).
     plugin_side->set_handed_over();
     front->RelayFetch(std::move(job));

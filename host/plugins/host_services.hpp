@@ -11,6 +11,7 @@
 #include "http/pipeline.hpp"
 #include "http/router.hpp"
 #include "kv/kv_store.hpp"
+#include "outbound/destination.hpp"
 #include "plugins/service_registry.hpp"
 #include "storage/database.hpp"
 
@@ -32,6 +33,9 @@ struct HostServices {
   // The connection front once it serves (its relay threads carry http_fetch_relay); null
   // during plugin init and after the front is gone.
   std::atomic<net::HttpFront*> front{nullptr};
+  // Where public-only fetches (WH_FETCH_PUBLIC_ONLY) may go although not public; set from
+  // WEBUI_FETCH_ALLOWED_HOSTS before plugins load.
+  outbound::AllowList fetch_allowed{};
 };
 
 // The table handed to every plugin's init (static, lives for the whole process).

@@ -12,6 +12,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <webui_host/sdk/core.hpp>
 #include <webui_host/sdk/errors.hpp>
 
 namespace webui::chat {
@@ -27,7 +28,7 @@ inline constexpr const char* kModelNotFound = "Model not found";
 
 int64_t NowSeconds();
 std::string NewUuid();
-std::string LowerAscii(std::string_view text);
+using sdk::LowerAscii;
 bool StartsWith(std::string_view text, std::string_view prefix);
 
 // JSON text from the database (or a request) into an object; anything else becomes `fallback`.

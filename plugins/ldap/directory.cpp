@@ -57,7 +57,7 @@ bool IsConnectionLoss(int rc) {
 
 const std::vector<std::string>& Entry::Values(std::string_view name) const {
   static const std::vector<std::string> kNone;
-  auto it = attributes.find(Lower(name));
+  auto it = attributes.find(sdk::LowerAscii(name));
   return it == attributes.end() ? kNone : it->second;
 }
 
@@ -205,7 +205,7 @@ void Conversation::StartTls() {
     refuse("certificate validation", rc);
   // Open WebUI's default "ALL" is an OpenSSL cipher list; Debian's libldap uses GnuTLS, whose
   // priority strings have no "ALL" (the handshake would fail): it means libldap's default.
-  const std::string ciphers = Lower(endpoint_.ciphers);
+  const std::string ciphers = sdk::LowerAscii(endpoint_.ciphers);
   if (!ciphers.empty() && ciphers != "all") {
     if (int rc = ldap_set_option(ld_, LDAP_OPT_X_TLS_CIPHER_SUITE, endpoint_.ciphers.c_str());
         rc != LDAP_OPT_SUCCESS)
@@ -259,7 +259,7 @@ std::vector<Entry> Conversation::Search(const std::string& base, const std::stri
     BerElement* ber = nullptr;
     for (char* a = ldap_first_attribute(ld_, m, &ber); a != nullptr;
          a = ldap_next_attribute(ld_, m, ber)) {
-      auto& values = e.attributes[Lower(a)];
+      auto& values = e.attributes[sdk::LowerAscii(a)];
       if (berval** vals = ldap_get_values_len(ld_, m, a)) {
         for (int i = 0; vals[i] != nullptr; ++i)
           values.emplace_back(vals[i]->bv_val, vals[i]->bv_len);

@@ -155,16 +155,9 @@ class DnParser {
   size_t pos_ = 0;
 };
 
-bool IsCn(std::string_view type) { return Lower(type) == "cn" || type == "2.5.4.3"; }
+bool IsCn(std::string_view type) { return sdk::LowerAscii(type) == "cn" || type == "2.5.4.3"; }
 
 }  // namespace
-
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out)
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  return out;
-}
 
 std::optional<std::vector<Rdn>> ParseDn(std::string_view dn) { return DnParser(dn).Parse(); }
 
@@ -197,7 +190,7 @@ std::string EscapeFilterValue(std::string_view value) {
 
 std::string LoginFilter(std::string_view username_attribute, std::string_view user,
                         std::string_view extra) {
-  const std::string escaped = EscapeFilterValue(Lower(user));
+  const std::string escaped = EscapeFilterValue(sdk::LowerAscii(user));
   // One pass over the admin's text: what was substituted is never looked at again.
   std::string filters;
   for (size_t i = 0; i < extra.size();) {

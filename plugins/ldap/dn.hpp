@@ -3,6 +3,8 @@
 // Pure functions, no libldap: unit-tested and fuzzed (tests/fuzz/ldap_dn_fuzz.cpp).
 #pragma once
 
+#include <webui_host/sdk/core.hpp>
+
 #include <optional>
 #include <string>
 #include <string_view>
@@ -34,8 +36,5 @@ std::string EscapeFilterValue(std::string_view value);
 // WebUI's placeholders), and a filter written without its outer parentheses gets them.
 std::string LoginFilter(std::string_view username_attribute, std::string_view user,
                         std::string_view extra);
-
-// ASCII lower case (login names are compared case-insensitively, as Open WebUI's `lower()`).
-std::string Lower(std::string_view s);
 
 }  // namespace webui::ldap

@@ -118,10 +118,10 @@ void SyncGroups(const sdk::Host& host, const std::string& user_id,
   std::set<std::string> wanted;
   for (const auto& name : names) {
     // Group names compare as the directory compares cn: without regard to case.
-    const std::string key = Lower(name);
+    const std::string key = sdk::LowerAscii(name);
     std::optional<std::string> id;
     for (const auto& g : all)
-      if (g.is_object() && Lower(g.value("name", "")) == key) {
+      if (g.is_object() && sdk::LowerAscii(g.value("name", "")) == key) {
         id = g.value("id", "");
         break;
       }
@@ -168,15 +168,15 @@ void HandleLogin(const sdk::Host& host, sdk::Request& req, sdk::Response& res) {
     if (entries.empty()) Refuse(host, user, "no such entry");
     const Entry& entry = entries.front();
     const auto& names = entry.Values(s.attribute_for_username);
-    const std::string wanted = Lower(user);
+    const std::string wanted = sdk::LowerAscii(user);
     if (std::none_of(names.begin(), names.end(),
-                     [&](const std::string& n) { return Lower(n) == wanted; }))
+                     [&](const std::string& n) { return sdk::LowerAscii(n) == wanted; }))
       Refuse(host, user, "the entry's " + s.attribute_for_username + " differs");
     directory.Bind(entry.dn, password);
 
     const auto& mails = entry.Values(s.attribute_for_mail);
     who.dn = entry.dn;
-    who.email = mails.empty() ? "" : Lower(Trim(mails.front()));
+    who.email = mails.empty() ? "" : sdk::LowerAscii(Trim(mails.front()));
     if (who.email.empty()) Refuse(host, user, entry.dn + " has no " + s.attribute_for_mail);
     const auto& cn = entry.Values("cn");
     who.name = cn.empty() || Blank(cn.front()) ? names.front() : cn.front();

@@ -49,7 +49,7 @@ bool FormBool(const json& form, const char* field, bool fallback) {
   if (it->is_boolean()) return it->get<bool>();
   if (it->is_number_integer() && (*it == 0 || *it == 1)) return *it == 1;
   if (it->is_string()) {
-    const std::string s = Lower(it->get<std::string>());
+    const std::string s = sdk::LowerAscii(it->get<std::string>());
     if (s == "true" || s == "1" || s == "yes" || s == "on") return true;
     if (s == "false" || s == "0" || s == "no" || s == "off") return false;
   }

@@ -2,16 +2,10 @@
 
 #include <cstdint>
 
+#include <webui_host/sdk/core.hpp>
+
 namespace webui::scim {
 namespace {
-
-char AsciiLower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
-
-std::string AsciiLower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = AsciiLower(c);
-  return out;
-}
 
 bool IsSpace(char c) { return c == ' ' || c == '\t'; }
 
@@ -46,9 +40,10 @@ class Parser {
   // After "members[": `value eq "<id>"]` and nothing else.
   std::string MemberValue() {
     SkipSpaces();
-    if (AsciiLower(ReadPath()) != "value") throw FilterError("only 'value eq' selects members");
+    if (sdk::LowerAscii(ReadPath()) != "value")
+      throw FilterError("only 'value eq' selects members");
     RequireSpace();
-    if (AsciiLower(ReadWord()) != "eq") throw FilterError("only 'value eq' selects members");
+    if (sdk::LowerAscii(ReadWord()) != "eq") throw FilterError("only 'value eq' selects members");
     RequireSpace();
     std::string id = ParseString();
     SkipSpaces();
@@ -68,7 +63,7 @@ class Parser {
       out.push_back(ParseComparison());
       SkipSpaces();
       if (AtEnd()) return out;
-      const std::string word = AsciiLower(ReadWord());
+      const std::string word = sdk::LowerAscii(ReadWord());
       if (word != "and") {
         throw FilterError(word == "or" || word == "not"
                               ? "logical operator '" + word + "' is not supported, only 'and'"
@@ -104,13 +99,13 @@ class Parser {
 
   Comparison ParseComparison() {
     if (Peek() == '(') throw FilterError("grouping with parentheses is not supported");
-    std::string path = AsciiLower(ReadPath());
+    std::string path = sdk::LowerAscii(ReadPath());
     if (path.empty()) throw FilterError("expected an attribute name");
     StripSchema(path);
     if (Peek() == '[') path = ParseValuePath(path);
     const Attribute attribute = Resolve(path);
     RequireSpace();
-    const std::string op = AsciiLower(ReadWord());
+    const std::string op = sdk::LowerAscii(ReadWord());
     if (op != "eq") {
       static const char* const kKnown[] = {"ne", "co", "sw", "ew", "gt", "ge", "lt", "le", "pr"};
       for (const char* k : kKnown)
@@ -136,16 +131,16 @@ class Parser {
   std::string ParseValuePath(const std::string& path) {
     ++pos_;  // '['
     SkipSpaces();
-    const std::string sub = AsciiLower(ReadPath());
+    const std::string sub = sdk::LowerAscii(ReadPath());
     RequireSpace();
-    const std::string op = AsciiLower(ReadWord());
+    const std::string op = sdk::LowerAscii(ReadWord());
     RequireSpace();
     if (op != "eq") throw FilterError("only 'eq' is supported inside a value filter");
-    const std::string value = AsciiLower(ParseString());
+    const std::string value = sdk::LowerAscii(ParseString());
     SkipSpaces();
     if (Peek() != ']') throw FilterError("expected ']'");
     ++pos_;
-    const std::string rest = AsciiLower(ReadPath());
+    const std::string rest = sdk::LowerAscii(ReadPath());
     if (path == "emails" && sub == "type" && value == "work" && rest == ".value")
       return "emails[type eq \"work\"].value";
     throw FilterError("value filter on '" + path + "' is not supported");
@@ -174,8 +169,8 @@ class Parser {
       v <<= 4;
       if (c >= '0' && c <= '9') {
         v |= static_cast<uint32_t>(c - '0');
-      } else if (AsciiLower(c) >= 'a' && AsciiLower(c) <= 'f') {
-        v |= static_cast<uint32_t>(AsciiLower(c) - 'a' + 10);
+      } else if (sdk::LowerAscii(c) >= 'a' && sdk::LowerAscii(c) <= 'f') {
+        v |= static_cast<uint32_t>(sdk::LowerAscii(c) - 'a' + 10);
       } else {
         throw FilterError("invalid \\u escape");
       }
@@ -255,7 +250,7 @@ Filter ParseFilter(std::string_view text, Resource resource) {
 
 std::optional<std::string> ParseMemberValuePath(std::string_view path) {
   constexpr std::string_view kPrefix = "members[";
-  if (path.size() < kPrefix.size() || AsciiLower(path.substr(0, kPrefix.size())) != kPrefix)
+  if (path.size() < kPrefix.size() || sdk::LowerAscii(path.substr(0, kPrefix.size())) != kPrefix)
     return std::nullopt;
   if (path.size() > kMaxFilterBytes) throw FilterError("path is too long");
   return Parser(path.substr(kPrefix.size()), Resource::kGroup).MemberValue();

@@ -148,7 +148,7 @@ class GroupsResource {
     for (const auto& op : *ops) {
       if (!op.is_object())
         throw ScimError(400, "invalidSyntax", "Each operation must be an object");
-      const std::string kind = Lower(StringOr(op, "op"));
+      const std::string kind = sdk::LowerAscii(StringOr(op, "op"));
       if (kind != "add" && kind != "replace" && kind != "remove")
         throw ScimError(400, "invalidSyntax", "op must be add, replace or remove");
       const json* path = FindCi(op, "path");
@@ -184,7 +184,7 @@ class GroupsResource {
       case Attribute::kId:
         return StringOr(group, "id") == c.value;
       case Attribute::kDisplayName:
-        return Lower(StringOr(group, "name")) == Lower(c.value);
+        return sdk::LowerAscii(StringOr(group, "name")) == sdk::LowerAscii(c.value);
       case Attribute::kMemberValue:
         for (const auto& uid : group.value("user_ids", json::array()))
           if (uid.is_string() && uid.get<std::string>() == c.value) return true;
@@ -197,7 +197,7 @@ class GroupsResource {
   void Apply(const std::string& kind, const std::string& raw_path, const json* value,
              std::string_view self_id, std::optional<std::string>& name,
              std::vector<std::string>& members, std::set<std::string>& added) const {
-    std::string path = Lower(raw_path);
+    std::string path = sdk::LowerAscii(raw_path);
     if (path.rfind(kGroupSchemaPrefix, 0) == 0)
       path.erase(0, std::string_view(kGroupSchemaPrefix).size());
     const bool remove = kind == "remove";
@@ -278,7 +278,8 @@ class GroupsResource {
 
   void EnsureNameFree(const std::string& display, std::string_view self) const {
     for (const auto& g : groups_.List())
-      if (StringOr(g, "id") != self && Lower(StringOr(g, "name")) == Lower(display))
+      if (StringOr(g, "id") != self &&
+          sdk::LowerAscii(StringOr(g, "name")) == sdk::LowerAscii(display))
         throw ScimError(409, "uniqueness", "Group " + display + " already exists");
   }
 

@@ -19,7 +19,7 @@ std::set<std::string> TopLevelNames(std::string_view list) {
   std::set<std::string> out;
   while (!list.empty()) {
     const std::size_t comma = list.find(',');
-    std::string item = Lower(Trim(list.substr(0, comma)));
+    std::string item = sdk::LowerAscii(Trim(list.substr(0, comma)));
     list = comma == std::string_view::npos ? std::string_view() : list.substr(comma + 1);
     if (item.rfind("urn:", 0) == 0) {
       // The attribute follows the last ':' of the schema URN ("...:2.0:User:").
@@ -44,13 +44,6 @@ int64_t ParseInt(std::string_view text, std::string_view what) {
 }
 
 }  // namespace
-
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out)
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  return out;
-}
 
 nlohmann::json ErrorBody(int status, std::string_view scim_type, std::string_view detail) {
   nlohmann::json body = {{"schemas", {kErrorSchema}},
@@ -83,7 +76,7 @@ std::optional<std::string> BearerRefusal(std::optional<std::string_view> authori
   const std::string_view credential = Trim(rest.substr(space));
   if (credential.find_first_of(" \t") != std::string_view::npos)
     return "Invalid authorization format. Expected: Bearer <token>";
-  if (Lower(scheme) != "bearer") return "Invalid authentication scheme";
+  if (sdk::LowerAscii(scheme) != "bearer") return "Invalid authentication scheme";
   if (token.empty() || !ConstantTimeEquals(credential, token)) return "Invalid SCIM token";
   return std::nullopt;
 }
@@ -101,7 +94,7 @@ Paging ParsePaging(std::optional<std::string_view> start_index,
 bool ParseBool(const nlohmann::json& value, std::string_view what) {
   if (value.is_boolean()) return value.get<bool>();
   if (value.is_string()) {
-    const std::string s = Lower(value.get<std::string>());
+    const std::string s = sdk::LowerAscii(value.get<std::string>());
     if (s == "true") return true;
     if (s == "false") return false;
   }
@@ -109,7 +102,7 @@ bool ParseBool(const nlohmann::json& value, std::string_view what) {
 }
 
 bool Projection::Excludes(std::string_view top_level_attribute) const {
-  const std::string name = Lower(top_level_attribute);
+  const std::string name = sdk::LowerAscii(top_level_attribute);
   if (name == "id" || name == "schemas") return false;
   if (attributes) {
     const auto wanted = TopLevelNames(*attributes);
@@ -136,9 +129,9 @@ std::string StringOr(const nlohmann::json& obj, const char* key, std::string fal
 
 const nlohmann::json* FindCi(const nlohmann::json& obj, std::string_view name) {
   if (!obj.is_object()) return nullptr;
-  const std::string want = Lower(name);
+  const std::string want = sdk::LowerAscii(name);
   for (auto it = obj.begin(); it != obj.end(); ++it)
-    if (Lower(it.key()) == want) return &it.value();
+    if (sdk::LowerAscii(it.key()) == want) return &it.value();
   return nullptr;
 }
 

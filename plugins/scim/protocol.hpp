@@ -2,6 +2,8 @@
 // paging, Entra's string booleans and attribute projection (RFC 7644 §3.4.2.5, §3.9, §3.12).
 #pragma once
 
+#include <webui_host/sdk/core.hpp>
+
 #include <cstdint>
 #include <optional>
 #include <stdexcept>
@@ -67,9 +69,6 @@ struct Projection {
   bool Excludes(std::string_view top_level_attribute) const;
   void Apply(nlohmann::json& resource) const;
 };
-
-// Lower-cases ASCII.
-std::string Lower(std::string_view s);
 
 // obj[key] when it is a string, else `fallback`.
 std::string StringOr(const nlohmann::json& obj, const char* key, std::string fallback = "");

@@ -17,7 +17,7 @@ std::string Context::BaseUrl(const sdk::Request& req) const {
   }
   if (root.empty()) {
     // Behind a TLS-terminating proxy the original scheme arrives in X-Forwarded-Proto.
-    const bool https = Lower(req.Header("X-Forwarded-Proto").value_or("")) == "https";
+    const bool https = sdk::LowerAscii(req.Header("X-Forwarded-Proto").value_or("")) == "https";
     root =
         std::string(https ? "https://" : "http://") + std::string(req.Header("Host").value_or(""));
   }
@@ -73,7 +73,7 @@ namespace {
 
 bool Truthy(std::optional<std::string> v) {
   if (!v) return false;
-  const std::string s = Lower(*v);
+  const std::string s = sdk::LowerAscii(*v);
   return s == "true" || s == "1" || s == "yes" || s == "on";
 }
 

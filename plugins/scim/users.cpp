@@ -68,7 +68,7 @@ struct Draft {
     const std::string email = StringOr(user, "email");
     d.user_name = StringOr(scim, "userName", email);
     // An email userName kept for its case is stale once the email changed elsewhere.
-    if (LooksLikeEmail(d.user_name) && Lower(d.user_name) != email) d.user_name = email;
+    if (LooksLikeEmail(d.user_name) && sdk::LowerAscii(d.user_name) != email) d.user_name = email;
     d.display_name = StringOr(user, "name");
     const json name = scim.value("name", json::object());
     if (name.is_object() && StringOr(name, "formatted") == d.display_name) {
@@ -97,7 +97,7 @@ struct Draft {
 
   // The account email: userName when it is an email address, else the primary (or first) email.
   std::string AccountEmail() const {
-    if (LooksLikeEmail(user_name)) return Lower(user_name);
+    if (LooksLikeEmail(user_name)) return sdk::LowerAscii(user_name);
     const json* chosen = nullptr;
     for (const auto& e : emails)
       if (e.is_object() && e.value("primary", false) && e.contains("value")) chosen = &e;
@@ -106,7 +106,7 @@ struct Draft {
     if (!LooksLikeEmail(value))
       throw ScimError(400, "invalidValue",
                       "userName must be an email address, or emails must hold one");
-    return Lower(value);
+    return sdk::LowerAscii(value);
   }
 
   std::string Name() const {
@@ -146,7 +146,8 @@ struct Draft {
                         const std::string& account_email) {
     if (emails.empty() && value) emails = Emails(account_email);
     auto selected = [&](const json& e) {
-      return by_primary ? e.value("primary", false) : Lower(StringOr(e, "type")) == "work";
+      return by_primary ? e.value("primary", false)
+                        : sdk::LowerAscii(StringOr(e, "type")) == "work";
     };
     for (auto it = emails.begin(); it != emails.end(); ++it) {
       if (!it->is_object() || !selected(*it)) continue;
@@ -313,7 +314,7 @@ class UsersResource {
     for (const auto& op : *ops) {
       if (!op.is_object())
         throw ScimError(400, "invalidSyntax", "Each operation must be an object");
-      const std::string kind = Lower(StringOr(op, "op"));
+      const std::string kind = sdk::LowerAscii(StringOr(op, "op"));
       if (kind != "add" && kind != "replace" && kind != "remove")
         throw ScimError(400, "invalidSyntax", "op must be add, replace or remove");
       const json* path = FindCi(op, "path");
@@ -372,7 +373,8 @@ class UsersResource {
       throw Taken(d.user_name);
     if (LooksLikeEmail(d.user_name)) return;
     for (const auto& u : AllUsers())
-      if (StringOr(u, "id") != self && Lower(Draft::From(u).user_name) == Lower(d.user_name))
+      if (StringOr(u, "id") != self &&
+          sdk::LowerAscii(Draft::From(u).user_name) == sdk::LowerAscii(d.user_name))
         throw Taken(d.user_name);
   }
 
@@ -407,22 +409,23 @@ class UsersResource {
 
   static bool Matches(const json& user, const Comparison& c) {
     const Draft d = Draft::From(user);
-    const std::string want = Lower(c.value);
+    const std::string want = sdk::LowerAscii(c.value);
     switch (c.attribute) {
       case Attribute::kId:
         return StringOr(user, "id") == c.value;
       case Attribute::kExternalId:  // caseExact (RFC 7643 §3.1)
         return d.external_id && *d.external_id == c.value;
       case Attribute::kUserName:
-        return Lower(d.user_name) == want;
+        return sdk::LowerAscii(d.user_name) == want;
       case Attribute::kDisplayName:
-        return Lower(d.display_name) == want;
+        return sdk::LowerAscii(d.display_name) == want;
       case Attribute::kEmailValue:
       case Attribute::kWorkEmailValue:
         for (const auto& e : d.Emails(StringOr(user, "email"))) {
-          if (c.attribute == Attribute::kWorkEmailValue && Lower(StringOr(e, "type")) != "work")
+          if (c.attribute == Attribute::kWorkEmailValue &&
+              sdk::LowerAscii(StringOr(e, "type")) != "work")
             continue;
-          if (Lower(StringOr(e, "value")) == want) return true;
+          if (sdk::LowerAscii(StringOr(e, "value")) == want) return true;
         }
         return false;
       case Attribute::kMemberValue:
@@ -434,7 +437,7 @@ class UsersResource {
   // One PATCH operation on `path` (case-insensitive, with or without the User schema URN).
   void Apply(Draft& d, const std::string& kind, const std::string& raw_path, const json* value,
              const std::string& account_email, std::string_view self_id) const {
-    std::string path = Lower(raw_path);
+    std::string path = sdk::LowerAscii(raw_path);
     if (path.rfind(kUserSchemaPrefix, 0) == 0)
       path.erase(0, std::string_view(kUserSchemaPrefix).size());
     const bool remove = kind == "remove";

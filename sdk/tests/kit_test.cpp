@@ -278,6 +278,63 @@ TEST(Users, SetPasswordCallsTheProviderAndRefusesANullSlot) {
   }
 }
 
+TEST(Fetch, ResolveLocationFollowsRfc3986ForTheFormsServersSend) {
+  const std::string base = "https://Example.org:8443/a/b/c?q=1#f";
+  EXPECT_EQ(ResolveLocation(base, "http://other/x"), "http://other/x");
+  EXPECT_EQ(ResolveLocation(base, "//cdn.example/y"), "https://cdn.example/y");
+  EXPECT_EQ(ResolveLocation(base, "/root?z=2"), "https://example.org:8443/root?z=2");
+  EXPECT_EQ(ResolveLocation(base, "d"), "https://example.org:8443/a/b/d");
+  EXPECT_EQ(ResolveLocation(base, "../d/./e"), "https://example.org:8443/a/d/e");
+  EXPECT_EQ(ResolveLocation(base, "../../../../x"), "https://example.org:8443/x");
+  EXPECT_EQ(ResolveLocation(base, "?other"), "https://example.org:8443/a/b/c?other");
+  EXPECT_EQ(ResolveLocation("http://h", "p"), "http://h/p");
+  EXPECT_EQ(ResolveLocation(base, ""), "");
+  EXPECT_EQ(ResolveLocation("not a url", "/x"), "");
+}
+
+TEST(Fetch, FollowingRedirectsSendsEveryHopToTheHostAndDropsCredentialsAcrossOrigins) {
+  FakeHost fake;
+  fake.AnswerFetch("http://a/start", FakeFetchAnswer{WH_OK, 302, {{"location", "/next"}}, {}});
+  fake.AnswerFetch("http://a/next",
+                   FakeFetchAnswer{WH_OK, 307, {{"Location", "http://b/final"}}, {}});
+  fake.AnswerFetch("http://b/final", FakeFetchAnswer{WH_OK, 200, {}, {"do", "ne"}});
+  fake.AnswerFetch("http://l/0", FakeFetchAnswer{WH_OK, 301, {{"Location", "/0"}}, {}});
+  fake.AnswerFetch("http://big/", FakeFetchAnswer{WH_OK, 200, {}, {"aaaa", "bbbb"}});
+  ASSERT_EQ(fake.Load<Consumer>(), WH_OK);
+  Host& host = *Consumer::host_;
+
+  FetchRequest req;
+  req.method = "POST";
+  req.url = "http://a/start";
+  req.body = "{}";
+  req.headers = {{"Authorization", "Bearer k"}, {"Accept", "*/*"}};
+  req.public_only = true;
+  FetchResult r = host.FetchFollowing(req);
+  ASSERT_TRUE(r.ok()) << r.error;
+  EXPECT_EQ(r.http_status, 200);
+  EXPECT_EQ(r.body, "done");
+  EXPECT_EQ(r.url, "http://b/final");
+  const auto& seen = fake.fetches();
+  ASSERT_EQ(seen.size(), 3u);
+  for (const auto& f : seen) EXPECT_TRUE(f.public_only) << f.url;
+  EXPECT_EQ(seen[0].method, "POST");
+  EXPECT_EQ(seen[1].method, "GET");  // 302: a POST becomes a GET without body
+  EXPECT_EQ(seen[1].body, "");
+  EXPECT_EQ(seen[1].headers.size(), 2u);                     // same origin: credentials kept
+  EXPECT_EQ(seen[2].headers, (Headers{{"Accept", "*/*"}}));  // another origin: dropped
+
+  req = FetchRequest{};
+  req.url = "http://l/0";
+  r = host.FetchFollowing(req, FollowOptions{3, 0});
+  EXPECT_EQ(r.status, WH_DENIED);
+  EXPECT_EQ(fake.fetches().size(), 3u + 4u);  // the first request and three redirects
+
+  req.url = "http://big/";
+  r = host.FetchFollowing(req, FollowOptions{5, 5});
+  EXPECT_EQ(r.status, WH_ABORTED);
+  EXPECT_NE(r.error.find("larger than 5 bytes"), std::string::npos) << r.error;
+}
+
 TEST(Fetch, OnHeadSeesStatusAndHeadersBeforeTheBody) {
   FakeHost fake;
   fake.AnswerFetch("http://up/x", FakeFetchAnswer{WH_OK, 418, {{"X-A", "1"}}, {"he", "llo"}});

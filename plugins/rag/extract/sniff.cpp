@@ -5,15 +5,10 @@
 #include <cctype>
 #include <utility>
 
+#include <webui_host/sdk/core.hpp>
+
 namespace webui::rag {
 namespace {
-
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
 
 bool StartsWith(std::string_view s, std::string_view prefix) {
   return s.substr(0, prefix.size()) == prefix;
@@ -24,7 +19,7 @@ std::string Extension(std::string_view filename) {
   if (slash != std::string_view::npos) filename.remove_prefix(slash + 1);
   const auto dot = filename.rfind('.');
   if (dot == std::string_view::npos || dot == 0) return {};
-  return Lower(filename.substr(dot + 1));
+  return sdk::LowerAscii(filename.substr(dot + 1));
 }
 
 // Binary formats recognised by their magic, never extracted: the user learns what was sent.
@@ -65,7 +60,7 @@ bool LooksLikeText(std::string_view head) {
 }
 
 bool LooksLikeHtml(std::string_view head) {
-  std::string lower = Lower(head.substr(0, 1024));
+  std::string lower = sdk::LowerAscii(head.substr(0, 1024));
   std::string_view s = lower;
   if (StartsWith(s, "\xEF\xBB\xBF")) s.remove_prefix(3);
   while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
@@ -84,7 +79,7 @@ bool LooksLikeHtml(std::string_view head) {
 
 Sniffed Sniff(std::string_view head, std::string_view filename, std::string_view content_type) {
   head = head.substr(0, 8192);
-  const std::string type = Lower(content_type.substr(0, content_type.find(';')));
+  const std::string type = sdk::LowerAscii(content_type.substr(0, content_type.find(';')));
   const std::string ext = Extension(filename);
 
   // PDF readers accept the header anywhere in the first KiB; a text file that merely mentions

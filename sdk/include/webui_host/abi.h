@@ -474,7 +474,8 @@ typedef struct wh_host_api {
    * on_data drops the upstream; on_end follows with WH_OK. For work that outlives a request (a
    * model's answer saved in the background). `handler` is copied; `user` lives until
    * handler->release, which also comes (at once) when this returns an error: WH_INVALID (a bad
-   * request), WH_UNAVAILABLE (the relay is not running: during init or after shutdown). The name
+   * request), WH_DENIED (WH_FETCH_PUBLIC_ONLY and the destination is not public),
+   * WH_UNAVAILABLE (the relay is not running: during init or after shutdown). The name
    * is resolved on the calling thread. */
   wh_status (*http_fetch_relay)(wh_plugin_host_ptr* self, const wh_http_request* request,
                                 const wh_relay_handler* handler, void* user);

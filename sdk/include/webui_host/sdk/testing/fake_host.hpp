@@ -413,6 +413,7 @@ class FakeHost {
   struct FetchRecord {
     std::string method, url, body;
     Headers headers;
+    bool public_only = false;  // WH_FETCH_PUBLIC_ONLY (the fake host does not check addresses)
   };
   const std::vector<FetchRecord>& fetches() const { return fetches_; }
   const std::vector<std::pair<wh_log_level, std::string>>& logs() const { return logs_; }
@@ -813,7 +814,9 @@ class FakeHost {
     FetchRecord rec{std::string(FromWh(r->method)),
                     std::string(FromWh(r->url)),
                     std::string(FromWh(r->body)),
-                    {}};
+                    {},
+                    r->struct_size >= offsetof(wh_http_request, flags) + sizeof(uint64_t) &&
+                        (r->flags & WH_FETCH_PUBLIC_ONLY) != 0};
     for (size_t i = 0; i < r->header_count; ++i)
       rec.headers.emplace_back(std::string(FromWh(r->headers[i].name)),
                                std::string(FromWh(r->headers[i].value)));

@@ -1,0 +1,81 @@
+// The web UI's LDAP sign-in, in headless Chromium against a real OpenLDAP directory (started by
+// run-e2e.sh with E2E_LDAP=1): the login page opens in LDAP mode ("Sign in ... with LDAP"),
+// a wrong password shows an error and keeps the page, alice's directory password signs her in
+// (the first account becomes the admin), and the chat works for her. Then "Continue with
+// LDAP" toggles back to the e-mail form and forth.
+//   BASE=http://127.0.0.1:PORT CHROMIUM=/usr/bin/chromium node e2e-ldap.mjs
+import { chromium } from 'playwright-core';
+
+const BASE = process.env.BASE;
+const reply = 'Hello! You said: hi from alice';
+const step = (m) => console.log(`ok ${m}`);
+
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+  headless: true,
+  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+         '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+});
+const page = await browser.newPage();
+const errors = [];
+page.on('pageerror', (e) => errors.push(String(e)));
+const bodyHas = (t, timeout = 30000) =>
+  page.waitForFunction((x) => document.body.innerText.includes(x), t, { timeout });
+try {
+  await page.goto(`${BASE}/auth`);
+  await page.waitForSelector('input#username', { timeout: 30000 });
+  await bodyHas('with LDAP');
+  step('the login page opens in LDAP mode');
+
+  await page.fill('input#username', 'alice');
+  await page.fill('input[type="password"]', 'wrong-password');
+  await page.click('button[type="submit"]');
+  await bodyHas('LDAP authentication failed', 15000).catch(async () => {
+    // The toast text is the server's detail; any error toast and no chat page will do.
+    await page.waitForSelector('[data-sonner-toast]', { timeout: 15000 });
+  });
+  if (await page.$('#chat-input')) throw new Error('a wrong password opened the chat');
+  step('a wrong directory password is refused on the page');
+
+  await page.fill('input#username', 'alice');
+  await page.fill('input[type="password"]', 'alicepw');
+  await page.click('button[type="submit"]');
+  await page.waitForSelector('#chat-input', { timeout: 30000 });
+  const who = await page.evaluate(async () => {
+    const r = await fetch('/api/v1/auths/', { headers: { Authorization: `Bearer ${localStorage.token}` } });
+    return r.json();
+  });
+  if (who.email !== 'alice@example.org' || who.role !== 'admin')
+    throw new Error(`signed in as ${JSON.stringify(who)}`);
+  step('alice signed in with her directory password (first account: admin)');
+
+  await page.click('#chat-input');
+  await page.keyboard.type('hi from alice');
+  await page.keyboard.press('Enter');
+  await bodyHas(reply);
+  step('the chat answers alice');
+
+  await page.evaluate(async () => {
+    await fetch('/api/v1/auths/signout', { headers: { Authorization: `Bearer ${localStorage.token}` } });
+    localStorage.removeItem('token');
+  });
+  await page.goto(`${BASE}/auth`);
+  await page.waitForSelector('input#username', { timeout: 30000 });
+  await page.getByText('Continue with Email').click();
+  await page.waitForSelector('input[type="email"]', { timeout: 10000 });
+  await page.getByText('Continue with LDAP').click();
+  await page.waitForSelector('input#username', { timeout: 10000 });
+  await page.fill('input#username', 'ALICE');  // login names are case-insensitive
+  await page.fill('input[type="password"]', 'alicepw');
+  await page.click('button[type="submit"]');
+  await page.waitForSelector('#chat-input', { timeout: 30000 });
+  step('"Continue with Email" / "Continue with LDAP" toggle, and alice signs in again');
+  if (errors.length) console.log(`page errors seen: ${errors.join(' | ')}`);
+} catch (e) {
+  console.log(`FAIL ${e.message}`);
+  if (errors.length) console.log(`page errors: ${errors.join(' | ')}`);
+  await page.screenshot({ path: process.env.SHOT || '/tmp/e2e-failure.png' }).catch(() => {});
+  process.exitCode = 1;
+} finally {
+  await browser.close();
+}
