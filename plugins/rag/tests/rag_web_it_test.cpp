@@ -181,6 +181,7 @@ struct World {
     const std::string& p = s.path;
     if (p == "/alpacas") return {200, "text/html; charset=utf-8", kAlpacaPage, ""};
     if (p == "/saffron.txt") return {200, "text/plain", kSaffronText, ""};
+    if (p == "/huge.txt") return {200, "text/plain", std::string(5u << 20, 'a'), ""};
     if (p == "/image.png") return {200, "image/png", std::string("\x89PNG\r\n\x1a\n", 8), ""};
     if (p == "/to-sink") return {302, "text/plain", "", SinkUrl()};
     if (p == "/to-sink-307") return {307, "text/plain", "", SinkUrl()};
@@ -395,6 +396,12 @@ TEST_F(RagWebLocal, BadUrlsAndPagesAreClear400s) {
   r = LoadUrl(world().pages.Url("/nothing-here"));
   EXPECT_EQ(r.status, 400) << r.body;
   EXPECT_EQ(r.Json()["detail"], "[ERROR: The page answered HTTP 404]");
+  // Pages are cut off at 4 MiB while they arrive.
+  r = LoadUrl(world().pages.Url("/huge.txt"));
+  EXPECT_EQ(r.status, 400) << r.body.substr(0, 300);
+  EXPECT_NE(r.Json()["detail"].get<std::string>().find("larger than 4194304 bytes"),
+            std::string::npos)
+      << r.body.substr(0, 300);
   r = LoadUrl(world().pages.Url("/image.png"));
   EXPECT_EQ(r.status, 400) << r.body;
   EXPECT_NE(r.Json()["detail"].get<std::string>().find("image/png"), std::string::npos);
@@ -435,6 +442,17 @@ TEST_F(RagWebLocal, SearxngResultsAreLoadedIntoOneQueryableCollection) {
   EXPECT_EQ(r.status, 400) << r.body;
   EXPECT_EQ(r.Json()["detail"], "[ERROR: No results found from web search]");
   SetWeb({{"WEB_SEARCH_DOMAIN_FILTER_LIST", json::array()}});
+
+  // BYPASS_WEB_SEARCH_WEB_LOADER: the engine's snippets are the documents; no page is fetched.
+  const std::size_t fetched = world().pages.Requests("/alpacas").size();
+  SetWeb({{"BYPASS_WEB_SEARCH_WEB_LOADER", true}});
+  r = Post("/api/v1/retrieval/process/web/search", {{"queries", {"snippets only"}}},
+           Token("alice"));
+  SetWeb({{"BYPASS_WEB_SEARCH_WEB_LOADER", false}});
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.Json()["loaded_count"], 2) << r.body;
+  EXPECT_EQ(world().pages.Requests("/alpacas").size(), fetched);
+  EXPECT_EQ(Search(r.Json()["collection_names"][0], "plateaus")["documents"][0][0], "plateaus");
 
   // With the bypass: the pages' text in the answer, nothing stored.
   SetWeb({{"BYPASS_WEB_SEARCH_EMBEDDING_AND_RETRIEVAL", true}});
