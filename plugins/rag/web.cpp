@@ -227,6 +227,12 @@ void RagPlugin::AddWebRoutes() {
                }
                json collection = nullptr;
                if (process && !WebValue(web, "BYPASS_WEB_SEARCH_EMBEDDING_AND_RETRIEVAL", false)) {
+                 // A page replaces its collection's chunks: never a file's or a knowledge base's,
+                 // whose
+                 // chunks are their files' (the knowledge base routes add pages as files instead).
+                 if (chosen.rfind("file-", 0) == 0 || (!chosen.empty() && repo_->Get(chosen)))
+                   throw sdk::BadRequest(sdk::messages::Default(
+                       "A web page is not stored into a file's or a knowledge base's collection"));
                  const std::string name = chosen.empty() ? Truncate63(Sha256Hex(url)) : chosen;
                  const std::string target = claim(viewer, name, !chosen.empty());
                  const json base = {{"name", url}, {"source", url}, {"created_by", viewer.id()}};

@@ -374,6 +374,15 @@ TEST_F(RagWebLocal, AnotherUsersPageCollectionIsNeitherReadNorOverwritten) {
   ASSERT_EQ(r.status, 200) << r.body;
   EXPECT_NE(r.Json()["collection_name"], mine);
   EXPECT_EQ(Search(r.Json()["collection_name"], "alpacas", "bob")["documents"][0].size(), 1u);
+  // Never into a knowledge base's or a file's collection, not even by an admin, who may write
+  // both: a page replaces the collection's chunks.
+  r = Post("/api/v1/knowledge/create", {{"name", "kb"}, {"description", "d"}}, Admin());
+  ASSERT_EQ(r.status, 200) << r.body;
+  const std::string kb = r.Json()["id"];
+  for (const std::string& name : std::vector<std::string>{kb, "file-1234"}) {
+    r = Post("/api/v1/retrieval/process/web", {{"url", url}, {"collection_name", name}}, Admin());
+    EXPECT_EQ(r.status, 400) << name << " " << r.body;
+  }
   // A collection name Bob chose but may not write: not found.
   r = Post("/api/v1/retrieval/process/web", {{"url", url}, {"collection_name", mine}},
            Token("bob"));
