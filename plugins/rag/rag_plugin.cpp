@@ -33,6 +33,7 @@ void RagPlugin::Init(sdk::Host& host) {
   AddConfigRoutes();
   AddRetrievalRoutes();
   AddKnowledgeRoutes();
+  AddWebRoutes();
   OfferFileProcessor();
   OfferRetrieval();
 }

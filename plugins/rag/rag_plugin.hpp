@@ -36,6 +36,7 @@ class RagPlugin : public sdk::Plugin {
   void AddConfigRoutes();
   void AddRetrievalRoutes();
   void AddKnowledgeRoutes();
+  void AddWebRoutes();  // web.cpp
   void OfferFileProcessor();
   void OfferRetrieval();
 

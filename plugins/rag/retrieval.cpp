@@ -394,13 +394,6 @@ void RagPlugin::AddRetrievalRoutes() {
     throw sdk::BadRequest(sdk::messages::Default(
         "Resetting uploads here is not supported: delete them with DELETE /api/v1/files/all"));
   });
-
-  // Web pages, YouTube and web search come with the SSRF guard (not in this release).
-  for (const char* path : {"/api/v1/retrieval/process/web", "/api/v1/retrieval/process/youtube",
-                           "/api/v1/retrieval/process/web/search"})
-    host.Route("POST", path, Auth::kVerified, [](Request&, Response&) {
-      throw sdk::BadRequest(sdk::messages::Default("web loading is not enabled"));
-    });
 }
 
 }  // namespace webui::rag

@@ -4,6 +4,8 @@
 
 #include <string_view>
 
+#include "extract/utf8.hpp"
+
 namespace webui::rag {
 namespace {
 
@@ -75,6 +77,41 @@ json DefaultWebForm() {
           {"YOUTUBE_LOADER_LANGUAGE", json::array({"en"})},
           {"YOUTUBE_LOADER_PROXY_URL", ""},
           {"YOUTUBE_LOADER_TRANSLATION", nullptr}};
+}
+
+// Open WebUI's comma-separated list variables (the host's own list syntax is ';'): items
+// stripped, empty ones dropped.
+json CommaList(std::string_view text) {
+  json list = json::array();
+  while (!text.empty()) {
+    const std::size_t comma = text.find(',');
+    const std::string_view item = utf8::Strip(text.substr(0, comma));
+    if (!item.empty()) list.push_back(std::string(item));
+    if (comma == std::string_view::npos) break;
+    text.remove_prefix(comma + 1);
+  }
+  return list;
+}
+
+// The Web Search page's defaults with Open WebUI's environment variables (named as the keys)
+// over them: booleans "true"/"false", numbers, comma-separated lists.
+json EnvWebForm(const sdk::Host& host) {
+  json form = DefaultWebForm();
+  for (auto it = form.begin(); it != form.end(); ++it) {
+    const auto env = host.Env(it.key());
+    if (!env) continue;
+    json& v = it.value();
+    if (v.is_boolean()) {
+      v = sdk::LowerAscii(*env) == "true";
+    } else if (v.is_number_integer()) {
+      if (auto n = sdk::json::Parse(*env); n && n->is_number_integer()) v = *n;
+    } else if (v.is_array()) {
+      v = CommaList(*env);
+    } else {
+      v = *env;
+    }
+  }
+  return form;
 }
 
 const char* TypeName(KeyType t) {
@@ -270,23 +307,12 @@ void DeclareSettings(sdk::Host& host) {
     std::string def = k.default_json ? k.default_json : Quoted(kDefaultRagTemplate);
     if (std::string_view(k.path) == keys::kAllowedExtensions) {
       // Open WebUI splits RAG_ALLOWED_FILE_EXTENSIONS on commas (the host's list syntax is ';').
-      json list = json::array();
-      if (auto env = FirstEnv(host, {"RAG_ALLOWED_FILE_EXTENSIONS", "ALLOWED_FILE_EXTENSIONS"})) {
-        std::string_view rest = *env;
-        while (!rest.empty()) {
-          const std::size_t comma = rest.find(',');
-          std::string item(rest.substr(0, comma));
-          const auto b = item.find_first_not_of(" \t"), e = item.find_last_not_of(" \t");
-          if (b != std::string::npos) list.push_back(item.substr(b, e - b + 1));
-          if (comma == std::string_view::npos) break;
-          rest.remove_prefix(comma + 1);
-        }
-      }
-      def = list.dump();
+      const auto env = FirstEnv(host, {"RAG_ALLOWED_FILE_EXTENSIONS", "ALLOWED_FILE_EXTENSIONS"});
+      def = (env ? CommaList(*env) : json::array()).dump();
     }
     host.DeclareConfig(k.path, k.env, def);
   }
-  host.DeclareConfig(keys::kWeb, "", DefaultWebForm().dump());
+  host.DeclareConfig(keys::kWeb, "", EnvWebForm(host).dump());
 
   host.DeclareConfig(keys::kEmbeddingEngine, "RAG_EMBEDDING_ENGINE", R"("")");
   host.DeclareConfig(keys::kEmbeddingModel, "RAG_EMBEDDING_MODEL",
@@ -336,13 +362,17 @@ bool ReadBool(const sdk::Host& host, const char* path, bool fallback) {
 json ConfigForm(const sdk::Host& host) {
   json out = {{"status", true}};
   for (const auto& k : ConfigKeys()) out[k.form_key] = Read(host, k.path);
-  json web = DefaultWebForm();
+  out["web"] = WebForm(host);
+  return out;
+}
+
+json WebForm(const sdk::Host& host) {
+  json web = EnvWebForm(host);
   const json stored = Read(host, keys::kWeb);
   if (stored.is_object()) web.update(stored);
   for (const char* a : kWebArrayKeys)
     if (!web[a].is_array()) web[a] = json::array();
-  out["web"] = std::move(web);
-  return out;
+  return web;
 }
 
 void SaveConfigForm(sdk::Host& host, const json& form) {

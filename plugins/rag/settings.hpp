@@ -63,7 +63,7 @@ inline constexpr const char* kFileMaxCount = "rag.file.max_count";
 inline constexpr const char* kImageWidth = "file.image_compression_width";
 inline constexpr const char* kImageHeight = "file.image_compression_height";
 inline constexpr const char* kAllowedExtensions = "rag.file.allowed_extensions";
-// The Web Search page's keys, one object (web loading is not this plugin's yet: stored and echoed).
+// The Web Search page's keys, one object (web.cpp and web_search.cpp read them through WebForm).
 inline constexpr const char* kWeb = "rag.web_form";
 // Environment only.
 inline constexpr const char* kHnswMinChunks = "rag.hnsw_min_chunks";
@@ -81,6 +81,8 @@ bool ReadBool(const sdk::Host& host, const char* path, bool fallback);
 
 // GET /api/v1/retrieval/config: status, every ConfigKeys() key and `web`.
 nlohmann::json ConfigForm(const sdk::Host& host);
+// The Web Search page's keys (`web` of GET /config): saved values over the environment's.
+nlohmann::json WebForm(const sdk::Host& host);
 // POST /api/v1/retrieval/config/update: checks every key's type first (422 naming the field, and
 // nothing saved), then saves the keys present and not null.
 void SaveConfigForm(sdk::Host& host, const nlohmann::json& form);

@@ -4,10 +4,12 @@
 #include "extract.hpp"
 
 #include <gtest/gtest.h>
+#include <openssl/evp.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 
+#include <array>
 #include <chrono>
 #include <cstdlib>
 #include <thread>
@@ -228,6 +230,93 @@ TEST_F(ExtractFileTest, CorruptPdfIsAnError) {
   std::string truncated = MakePdf({"Some text"});
   truncated.resize(truncated.size() / 2);
   EXPECT_FALSE(Extract(dir_.Write("half.pdf", truncated)).ok());
+  ExpectNoChildren();
+}
+
+// RC4 (the cipher of the PDF standard security handler, revision 2), written out: OpenSSL 3 keeps
+// it in the legacy provider only.
+std::string Rc4(const std::string& key, const std::string& data) {
+  std::array<unsigned char, 256> s{};
+  for (int i = 0; i < 256; ++i) s[static_cast<std::size_t>(i)] = static_cast<unsigned char>(i);
+  for (std::size_t i = 0, j = 0; i < 256; ++i) {
+    j = (j + s[i] + static_cast<unsigned char>(key[i % key.size()])) & 255;
+    std::swap(s[i], s[j]);
+  }
+  std::string out = data;
+  for (std::size_t n = 0, i = 0, j = 0; n < out.size(); ++n) {
+    i = (i + 1) & 255;
+    j = (j + s[i]) & 255;
+    std::swap(s[i], s[j]);
+    out[n] = static_cast<char>(out[n] ^ s[(s[i] + s[j]) & 255]);
+  }
+  return out;
+}
+
+std::string Md5(const std::string& data) {
+  unsigned char d[EVP_MAX_MD_SIZE];
+  unsigned int n = 0;
+  EVP_Digest(data.data(), data.size(), d, &n, EVP_md5(), nullptr);
+  return std::string(reinterpret_cast<char*>(d), n);
+}
+
+std::string Hex(const std::string& bytes) {
+  static const char* hex = "0123456789abcdef";
+  std::string out;
+  for (unsigned char b : bytes) {
+    out.push_back(hex[b >> 4]);
+    out.push_back(hex[b & 15]);
+  }
+  return out;
+}
+
+// A PDF locked with the user password `password` by the standard security handler (V1 R2,
+// 40-bit RC4: PDF 1.7 §7.6.3, algorithms 2-4), so that no reader opens it without the password.
+std::string MakeLockedPdf(const std::string& text, const std::string& password) {
+  static const std::string pad(
+      "\x28\xBF\x4E\x5E\x4E\x75\x8A\x41\x64\x00\x4E\x56\xFF\xFA\x01\x08"
+      "\x2E\x2E\x00\xB6\xD0\x68\x3E\x80\x2F\x0C\xA9\xFE\x64\x53\x69\x7A",
+      32);
+  const auto padded = [&](const std::string& pw) { return (pw + pad).substr(0, 32); };
+  const std::string id = Md5("webui-host locked pdf");
+  const std::string owner = Rc4(Md5(padded("owner-" + password)).substr(0, 5), padded(password));
+  const std::string perms("\xFC\xFF\xFF\xFF", 4);  // /P -4, little-endian
+  const std::string key = Md5(padded(password) + owner + perms + id).substr(0, 5);
+  const std::string user = Rc4(key, pad);
+
+  PdfWriter pdf;
+  const int catalog = pdf.Add("");
+  const int pages = pdf.Add("");
+  // The page's content stream, encrypted with its object's key (algorithm 1).
+  const int content_number = 3;
+  const std::string object_key = Md5(key + std::string("\x03\x00\x00\x00\x00", 5)).substr(0, 10);
+  const int content =
+      pdf.Add(PdfWriter::Stream(Rc4(object_key, "BT /F1 24 Tf 72 700 Td (" + text + ") Tj ET")));
+  EXPECT_EQ(content, content_number);
+  const int font = pdf.Add("<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>");
+  const int page = pdf.Add("<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents " +
+                           std::to_string(content) + " 0 R /Resources << /Font << /F1 " +
+                           std::to_string(font) + " 0 R >> >> >>");
+  const int encrypt = pdf.Add("<< /Filter /Standard /V 1 /R 2 /O <" + Hex(owner) + "> /U <" +
+                              Hex(user) + "> /P -4 >>");
+  pdf.Set(catalog, "<< /Type /Catalog /Pages 2 0 R >>");
+  pdf.Set(pages, "<< /Type /Pages /Kids [" + std::to_string(page) + " 0 R] /Count 1 >>");
+  std::string out = pdf.Finish(catalog);
+  const std::string root = "/Root " + std::to_string(catalog) + " 0 R";
+  out.replace(out.rfind(root), root.size(),
+              root + " /Encrypt " + std::to_string(encrypt) + " 0 R /ID [<" + Hex(id) + "> <" +
+                  Hex(id) + ">]");
+  return out;
+}
+
+TEST_F(ExtractFileTest, PasswordProtectedPdfIsNamedSo) {
+  const std::string locked = MakeLockedPdf("Locked away", "hunter2");
+  ASSERT_NE(locked.find("/Encrypt"), std::string::npos);
+  const auto r = Extract(dir_.Write("locked.pdf", locked), {}, "locked.pdf", "application/pdf");
+  EXPECT_EQ(r.error, "the PDF is password-protected");
+  EXPECT_TRUE(r.documents.empty());
+  // The same file with a lying name and type: still the PDF's own error.
+  EXPECT_EQ(Extract(dir_.Write("notes.txt", locked), {}, "notes.txt", "text/plain").error,
+            "the PDF is password-protected");
   ExpectNoChildren();
 }
 

@@ -323,13 +323,6 @@ TEST_F(RagKeyword, DeletingAFileDropsItsChunksEverywhere) {
   EXPECT_EQ(Get("/api/v1/knowledge/" + kid, Alice().auth()).Json()["files"], json::array());
 }
 
-TEST_F(RagKeyword, WebLoadingIsNotEnabledYet) {
-  auto r = Post("/api/v1/retrieval/process/web",
-                {{"url", "http://example.com"}, {"collection_name", ""}}, Alice().auth());
-  EXPECT_EQ(r.status, 400);
-  EXPECT_EQ(r.Json()["detail"], "[ERROR: web loading is not enabled]");
-}
-
 // ---- an embedding engine (the test upstream): vectors, hybrid, batching ----------------------
 
 class RagVectors : public RagSuite<RagVectors> {
