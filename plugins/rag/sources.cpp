@@ -20,7 +20,7 @@ namespace {
 // A chat payload names a handful of items and one to three queries; anything beyond these is
 // not a web UI's request and is ignored rather than searched.
 constexpr std::size_t kMaxItems = 64;
-constexpr std::size_t kMaxQueries = 8;
+constexpr std::size_t kMaxRetrievalQueries = 8;
 
 std::string TextOf(const json& obj, const char* key) {
   if (!obj.is_object()) return {};
@@ -198,7 +198,7 @@ wh_status Retrieve(void* self, wh_str user_id, wh_str role, wh_str request_json,
     std::vector<std::string> queries;
     if ((*request)["queries"].is_array())
       for (const auto& q : (*request)["queries"])
-        if (q.is_string() && !q.get<std::string>().empty() && queries.size() < kMaxQueries)
+        if (q.is_string() && !q.get<std::string>().empty() && queries.size() < kMaxRetrievalQueries)
           queries.push_back(q.get<std::string>());
     const std::string uid(sdk::FromWh(user_id));
     const std::string urole(sdk::FromWh(role));

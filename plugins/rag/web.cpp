@@ -36,7 +36,7 @@ constexpr const char* kInvalidUrl =
 // Pages are read whole before HtmlToText (linear, in this process): bounded before buffering.
 constexpr std::size_t kMaxPageBytes = 4u << 20;
 constexpr std::size_t kMaxUrlBytes = 2048;
-constexpr std::size_t kMaxQueries = 20;
+constexpr std::size_t kMaxSearchQueries = 20;
 
 // A failure whose text the user sees.
 struct WebError : std::runtime_error {
@@ -266,9 +266,9 @@ void RagPlugin::AddWebRoutes() {
             throw sdk::Unprocessable("string_type", "queries", "Input should be a valid string");
           queries.push_back(item.get<std::string>());
         }
-        if (queries.size() > kMaxQueries)
-          throw sdk::BadRequest(sdk::messages::Default("At most " + std::to_string(kMaxQueries) +
-                                                       " queries are searched at once"));
+        if (queries.size() > kMaxSearchQueries)
+          throw sdk::BadRequest(sdk::messages::Default(
+              "At most " + std::to_string(kMaxSearchQueries) + " queries are searched at once"));
         Viewer viewer(*host_, req.RequireCaller());
         const json web = WebForm(*host_);
         // Searching spends the admin's engine quota and makes the server load pages: only when
