@@ -1,5 +1,5 @@
 // The web UI's LDAP sign-in, in headless Chromium against a real OpenLDAP directory (started by
-// run-e2e.sh with E2E_LDAP=1): the login page opens in LDAP mode ("Sign in ... with LDAP"),
+// run-e2e.sh with E2E_LDAP=1): the login page opens in LDAP mode (Username, "Authenticate"),
 // a wrong password shows an error and keeps the page, alice's directory password signs her in
 // (the first account becomes the admin), and the chat works for her. Then "Continue with
 // LDAP" toggles back to the e-mail form and forth.
@@ -24,8 +24,9 @@ const bodyHas = (t, timeout = 30000) =>
 try {
   await page.goto(`${BASE}/auth`);
   await page.waitForSelector('input#username', { timeout: 30000 });
-  await bodyHas('with LDAP');
-  step('the login page opens in LDAP mode');
+  await bodyHas('Authenticate');
+  await bodyHas('Continue with Email');
+  step('the first page (no account yet) offers the LDAP form: Username, Authenticate');
 
   await page.fill('input#username', 'alice');
   await page.fill('input[type="password"]', 'wrong-password');

@@ -4,8 +4,9 @@
 # 0.6.x checkout), then:
 #   FRONTEND_BUILD_DIR=/path/to/build tests/frontend/run-e2e.sh [build-dir]
 # Needs Debian's chromium and `npm install playwright-core` somewhere on NODE_PATH (or in
-# tests/frontend). Starts the test model upstream and webui-host (auth, chat, openai), runs e2e.mjs.
-# E2E_LDAP=1: also a throwaway OpenLDAP directory and the ldap plugin, and runs e2e-ldap.mjs.
+# tests/frontend). Starts the test model upstream and webui-host with every plugin built (as
+# scripts/run.sh does; the web UI needs more than auth and chat, e.g. /api/v1/channels), runs
+# e2e.mjs. E2E_LDAP=1: also a throwaway OpenLDAP directory with ENABLE_LDAP, runs e2e-ldap.mjs.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 BUILD=$(realpath -m "${1:-build}")
@@ -22,7 +23,6 @@ UP_PID=$!
 for _ in $(seq 50); do [[ -s $WORK/up.port ]] && break; sleep 0.1; done
 # Port 8080 on localhost by default: frontends built for Open WebUI-compatible backends (e.g. the
 # 0.6.32-based knoxchat build) may open their Socket.IO connection to http://localhost:8080.
-PLUGINS=auth,chat,openai
 EXTRA_ENV=()
 if [[ ${E2E_LDAP:-0} == 1 ]]; then
   # A throwaway OpenLDAP directory (alice/alicepw ...), reached with StartTLS and the test CA.
@@ -30,7 +30,6 @@ if [[ ${E2E_LDAP:-0} == 1 ]]; then
   # shellcheck disable=SC1091
   source "$WORK/slapd.env"
   STOP_SLAPD=1
-  PLUGINS+=,ldap
   EXTRA_ENV=(ENABLE_LDAP=true LDAP_SERVER_HOST=127.0.0.1 LDAP_SERVER_PORT="${WEBUI_TEST_LDAP_URL##*:}"
     LDAP_USE_TLS=false WEBUI_LDAP_USE_STARTTLS=true LDAP_CA_CERT_FILE="$WEBUI_TEST_LDAP_CA"
     LDAP_APP_DN=cn=svc-webui,dc=example,dc=org LDAP_APP_PASSWORD=svcpw
@@ -38,7 +37,7 @@ if [[ ${E2E_LDAP:-0} == 1 ]]; then
   E2E_SCRIPT=${E2E_SCRIPT:-tests/frontend/e2e-ldap.mjs}
 fi
 env "${EXTRA_ENV[@]}" HOST=127.0.0.1 PORT=${E2E_PORT:-8080} WEBUI_PORT_FILE=$WORK/host.port DATA_DIR=$WORK/data \
-  WEBUI_PLUGIN_PATH=$BUILD/plugins WEBUI_PLUGINS=$PLUGINS \
+  WEBUI_PLUGIN_PATH=$BUILD/plugins \
   OPENAI_API_BASE_URLS=http://127.0.0.1:$(head -1 "$WORK/up.port")/v1 OPENAI_API_KEYS= \
   WEBUI_ACCESS_LOG=${WEBUI_ACCESS_LOG:-false} FRONTEND_BUILD_DIR=$FRONTEND_BUILD_DIR \
   "$BUILD/host/app/webui-host" >"$WORK/host.log" 2>&1 &
