@@ -7,6 +7,8 @@
 # tests/frontend). Starts the test model upstream and webui-host with every plugin built (as
 # scripts/run.sh does; the web UI needs more than auth and chat, e.g. /api/v1/channels), runs
 # e2e.mjs. E2E_LDAP=1: also a throwaway OpenLDAP directory with ENABLE_LDAP, runs e2e-ldap.mjs.
+# E2E_AUDIO=1: the offline speech engines and a fake microphone, runs e2e-audio.mjs.
+# E2E_SCRIPT=tests/frontend/e2e-rag.mjs: documents and knowledge bases with citations.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 BUILD=$(realpath -m "${1:-build}")
@@ -35,6 +37,13 @@ if [[ ${E2E_LDAP:-0} == 1 ]]; then
     LDAP_APP_DN=cn=svc-webui,dc=example,dc=org LDAP_APP_PASSWORD=svcpw
     LDAP_SEARCH_BASE=ou=people,dc=example,dc=org)
   E2E_SCRIPT=${E2E_SCRIPT:-tests/frontend/e2e-ldap.mjs}
+fi
+if [[ ${E2E_AUDIO:-0} == 1 ]]; then
+  # The offline engines, and a clip espeak-ng speaks as Chromium's fake microphone.
+  espeak-ng -v en-us -s 140 -w "$WORK/mic.wav" "hello world. hello world."
+  export MIC_WAV=$WORK/mic.wav
+  EXTRA_ENV=(AUDIO_TTS_ENGINE=transformers AUDIO_TTS_VOICE=en-us AUDIO_STT_ENGINE=)
+  E2E_SCRIPT=${E2E_SCRIPT:-tests/frontend/e2e-audio.mjs}
 fi
 env "${EXTRA_ENV[@]}" HOST=127.0.0.1 PORT=${E2E_PORT:-8080} WEBUI_PORT_FILE=$WORK/host.port DATA_DIR=$WORK/data \
   WEBUI_PLUGIN_PATH=$BUILD/plugins \
