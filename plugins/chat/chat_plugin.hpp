@@ -6,12 +6,14 @@
 #include <webui_host/sdk.hpp>
 #include <webui_host/sdk/json.hpp>
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <set>
 #include <string>
 
 #include "chat_logic.hpp"
+
 #include "model_catalog.hpp"
 #include "store.hpp"
 #include "task_board.hpp"
@@ -79,6 +81,11 @@ class ChatPlugin : public sdk::Plugin {
   // Context from the completion's files and the model's knowledge through retrieval.v1
   // (completion_retrieval.cpp): injected into payload.messages; returns the citable sources.
   json RetrieveContext(const User& user, const json& body, const ResolvedModel& rm, json& payload);
+  // With features.image_generation: an image of the last user message through
+  // image_generation.v1 (completion_images.cpp), status/files events through `emit`, the
+  // outcome told to the model in a system context line. Returns the image files ([] if none).
+  json GenerateImage(const User& user, const json& body, json& payload,
+                     const std::function<void(const json&)>& emit);
   struct BackgroundJob;
   struct BackgroundProgress;
   // A background completion on a task runner thread (a provider without chat_completion_async).

@@ -173,20 +173,33 @@ void ChatPlugin::HandleCompletion(Request& req, Response& res) {
   json payload = BuildUpstreamBody(body);
   if (rm.info) payload = ApplyModelParams(payload, rm.info->params, ctx);
   payload["model"] = rm.upstream_id;
+  const bool background = !session_id.empty() && !chat_id.empty() && !message_id.empty();
+  BackgroundJob job;
+  job.user = user;
+  job.chat_id = chat_id;
+  job.message_id = message_id;
+  job.session_id = session_id;
+  job.local = local;
+  // As 0.6.32, the image is made while the request waits (its events reach the web UI over
+  // Socket.IO, which only a background completion has), and kept on the assistant message.
+  GenerateImage(user, body, payload, [&](const json& event) {
+    if (!background) return;
+    Emit(job, event);
+    if (event.value("type", "") != "files" || local) return;
+    try {
+      store_->UpsertChatMessage(chat_id, message_id, {{"files", event["data"]["files"]}});
+    } catch (const std::exception& e) {
+      host_->LogError(std::string("could not save the image of a message: ") + e.what());
+    }
+  });
   const json sources = RetrieveContext(user, body, rm, payload);
 
-  if (!session_id.empty() && !chat_id.empty() && !message_id.empty()) {
-    BackgroundJob job;
-    job.user = user;
-    job.chat_id = chat_id;
-    job.message_id = message_id;
-    job.session_id = session_id;
+  if (background) {
     job.model_id = body.at("model").get<std::string>();
     job.model = rm;
     job.payload = payload;
     job.messages = body.value("messages", json::array());
     job.background_tasks = body.value("background_tasks", json());
-    job.local = local;
     job.sources = sources;
     std::optional<std::string> task_id;
     if (rm.provider->HasChatAsync()) {

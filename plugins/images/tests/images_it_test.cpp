@@ -4,8 +4,12 @@
 // /api/v1/files/<id>/content byte for byte as the stub made it.
 #include <string>
 
+#include <chrono>
+#include <thread>
+
 #include "it_support.hpp"
 #include "script_server.hpp"
+#include "upstream_double.hpp"
 
 namespace webui::testing {
 namespace {
@@ -455,6 +459,125 @@ TEST_F(ImagesWithoutFiles, GenerationsIs503AndTheEngineIsNotAsked) {
   EXPECT_EQ(Requests(TheStub(), "/v1/images/generations").size(), before);
   // The settings still work.
   EXPECT_EQ(Call("GET", "/api/v1/images/config", "", Admin().auth()).status, 200);
+}
+
+// ---- the chat's image toggle ------------------------------------------------------------------
+// chat + openai over the test upstream, images over the stub, and the chat tests' recording
+// socket emitter: a completion with features.image_generation draws the question first.
+
+UpstreamDouble& TheModel() {
+  static UpstreamDouble* model = [] {
+    auto* up = new UpstreamDouble({"--models", "gpt-test"});
+    std::string why;
+    if (!up->Start(&why)) ADD_FAILURE() << why;
+    return up;
+  }();
+  return *model;
+}
+
+class ChatImages : public ImagesSuite<ChatImages> {
+ public:
+  static void Configure(HostProcess::Options& o) {
+    Common(o, "auth,images,files,chat,openai,test_chat_emitter");
+    o.env["WEBUI_PLUGIN_PATH"] = std::string(WEBUI_PLUGIN_BUILD_DIR) + ":" + CHAT_TEST_PLUGIN_DIR;
+    o.env["ENABLE_OPENAI_API"] = "true";
+    o.env["ENABLE_OLLAMA_API"] = "false";
+    o.env["OPENAI_API_BASE_URLS"] = TheModel().BaseUrl() + "/v1";
+    o.env["OPENAI_API_KEYS"] = "sk-test";
+    o.env["BYPASS_MODEL_ACCESS_CONTROL"] = "true";
+  }
+
+ protected:
+  // A background completion (the web UI's path) of `question` with the toggle on; the saved
+  // assistant message once done, and the session's chat-events in order.
+  static std::pair<json, json> AskInChat(const std::string& question, bool toggle) {
+    auto c = Call("POST", "/api/v1/chats/new", json{{"chat", PendingReplyChat(question)}}.dump(),
+                  User().auth());
+    EXPECT_EQ(c.status, 200) << c.body;
+    const std::string chat_id = c.Json().value("id", "");
+    EXPECT_EQ(Call("POST", "/api/v1/test-emitter/reset", "{}", {}).status, 200);
+    json body = {{"model", "gpt-test"},
+                 {"stream", true},
+                 {"messages", json::array({{{"role", "user"}, {"content", question}}})},
+                 {"features", {{"image_generation", toggle}}},
+                 {"chat_id", chat_id},
+                 {"id", "a1"},
+                 {"session_id", "sid-img"}};
+    auto r = Call("POST", "/api/chat/completions", body.dump(), User().auth());
+    EXPECT_EQ(r.status, 200) << r.body;
+    json saved;
+    const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(15);
+    while (std::chrono::steady_clock::now() < until) {
+      saved = Call("GET", "/api/v1/chats/" + chat_id, "", User().auth())
+                  .Json()["chat"]["history"]["messages"]["a1"];
+      if (saved.value("done", false)) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    EXPECT_TRUE(saved.value("done", false)) << saved.dump();
+    json events = json::array();
+    for (const auto& e : Call("GET", "/api/v1/test-emitter/events", "", {}).Json())
+      if (e["to"] == "sid-img" && e["event"] == "chat-events") events.push_back(e["data"]["data"]);
+    return {saved, events};
+  }
+  static std::string ModelSystemPrompt() {
+    const auto seen = TheModel().Requests("/v1/chat/completions");
+    if (seen.empty()) return {};
+    const json m = json::parse(seen.back()["body"].get<std::string>())["messages"];
+    return m[0]["role"] == "system" ? m[0]["content"].get<std::string>() : std::string();
+  }
+};
+
+TEST_F(ChatImages, TheToggleDrawsTheQuestionShowsTheImageAndTellsTheModel) {
+  const size_t before = Requests(TheStub(), "/v1/images/generations").size();
+  auto [saved, events] = AskInChat("a lighthouse at dawn", true);
+  const json drawn = Requests(TheStub(), "/v1/images/generations");
+  ASSERT_EQ(drawn.size(), before + 1);
+  EXPECT_EQ(json::parse(drawn.back()["body"].get<std::string>())["prompt"], "a lighthouse at dawn");
+  // status (working) -> status (done) -> files, before the answer's content.
+  std::vector<std::string> order;
+  json files;
+  for (const auto& e : events) {
+    const std::string type = e.value("type", "");
+    if (type == "status" && e["data"].value("action", "") == "image_generation")
+      order.push_back(e["data"]["description"].get<std::string>());
+    if (type == "files") {
+      order.push_back("files");
+      files = e["data"]["files"];
+    }
+  }
+  EXPECT_EQ(order, (std::vector<std::string>{"Generating an image", "Generated an image", "files"}))
+      << events.dump();
+  ASSERT_EQ(files.size(), 1u) << events.dump();
+  EXPECT_EQ(files[0]["type"], "image");
+  // The image is the user's file, with the stub's bytes, and stays on the saved message.
+  auto bytes = Call("GET", files[0]["url"].get<std::string>(), "", User().auth());
+  EXPECT_EQ(bytes.status, 200);
+  EXPECT_EQ(bytes.body, kOpenAiPng);
+  EXPECT_EQ(saved["files"], files) << saved.dump();
+  EXPECT_NE(ModelSystemPrompt().find("User is shown the generated image"), std::string::npos)
+      << ModelSystemPrompt();
+}
+
+TEST_F(ChatImages, AFailedImageIsReportedAndTheModelToldWhy) {
+  auto [saved, events] = AskInChat("status:429", true);
+  bool error_status = false;
+  for (const auto& e : events) {
+    EXPECT_NE(e.value("type", ""), "files") << events.dump();
+    if (e.value("type", "") == "status" &&
+        e["data"].value("description", "") == "An error occurred while generating an image")
+      error_status = true;
+  }
+  EXPECT_TRUE(error_status) << events.dump();
+  EXPECT_NE(ModelSystemPrompt().find("Unable to generate an image"), std::string::npos);
+  EXPECT_NE(saved.value("content", "").find("Hello! You said"), std::string::npos);
+}
+
+TEST_F(ChatImages, WithoutTheToggleNothingIsDrawn) {
+  const size_t before = Requests(TheStub(), "/v1/images/generations").size();
+  auto [saved, events] = AskInChat("just talk", false);
+  EXPECT_EQ(Requests(TheStub(), "/v1/images/generations").size(), before);
+  EXPECT_EQ(ModelSystemPrompt(), "");
+  EXPECT_FALSE(saved.contains("files")) << saved.dump();
 }
 
 }  // namespace
