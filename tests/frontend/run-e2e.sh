@@ -8,6 +8,7 @@
 # scripts/run.sh does; the web UI needs more than auth and chat, e.g. /api/v1/channels), runs
 # e2e.mjs. E2E_LDAP=1: also a throwaway OpenLDAP directory with ENABLE_LDAP, runs e2e-ldap.mjs.
 # E2E_AUDIO=1: the offline speech engines and a fake microphone, runs e2e-audio.mjs.
+# E2E_IMAGES=1: the images module over its tests' stand-in engine, runs e2e-images.mjs.
 # E2E_SCRIPT=tests/frontend/e2e-rag.mjs: documents and knowledge bases with citations.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
@@ -15,7 +16,7 @@ BUILD=$(realpath -m "${1:-build}")
 : "${FRONTEND_BUILD_DIR:?set FRONTEND_BUILD_DIR to a built Open WebUI frontend}"
 WORK=$(mktemp -d /tmp/wh-e2e.XXXXXX)
 cleanup() {
-  kill ${HOST_PID:-} ${UP_PID:-} 2>/dev/null || true
+  kill ${HOST_PID:-} ${UP_PID:-} ${IMG_PID:-} 2>/dev/null || true
   [[ -z ${STOP_SLAPD:-} ]] || scripts/slapd.sh stop "$WORK/slapd" >/dev/null 2>&1 || true
   rm -rf "$WORK"
 }
@@ -44,6 +45,15 @@ if [[ ${E2E_AUDIO:-0} == 1 ]]; then
   export MIC_WAV=$WORK/mic.wav
   EXTRA_ENV=(AUDIO_TTS_ENGINE=transformers AUDIO_TTS_VOICE=en-us AUDIO_STT_ENGINE=)
   E2E_SCRIPT=${E2E_SCRIPT:-tests/frontend/e2e-audio.mjs}
+fi
+if [[ ${E2E_IMAGES:-0} == 1 ]]; then
+  # The images module over the tests' stand-in of an OpenAI-compatible image server.
+  IMAGES_STUB_DECODABLE=1 python3 plugins/images/tests/images_stub.py >"$WORK/img.port" &
+  IMG_PID=$!
+  for _ in $(seq 50); do [[ -s $WORK/img.port ]] && break; sleep 0.1; done
+  EXTRA_ENV=(ENABLE_IMAGE_GENERATION=true IMAGE_GENERATION_ENGINE=openai
+    IMAGES_OPENAI_API_BASE_URL=http://127.0.0.1:$(head -1 "$WORK/img.port")/v1 IMAGES_OPENAI_API_KEY=sk-stub)
+  E2E_SCRIPT=${E2E_SCRIPT:-tests/frontend/e2e-images.mjs}
 fi
 env "${EXTRA_ENV[@]}" HOST=127.0.0.1 PORT=${E2E_PORT:-8080} WEBUI_PORT_FILE=$WORK/host.port DATA_DIR=$WORK/data \
   WEBUI_PLUGIN_PATH=$BUILD/plugins \

@@ -41,6 +41,10 @@ PNG_HEAD = b"\x89PNG\r\n\x1a\n"
 OPENAI_PNG = PNG_HEAD + b"openai-stub-image"
 A1111_PNG = PNG_HEAD + b"a1111-stub-image"
 COMFY_PNG = PNG_HEAD + b"comfyui-stub-image"
+# The web UI end-to-end run (tests/frontend/e2e-images.mjs) needs a picture a browser decodes:
+# an 8x8 orange PNG in place of the OpenAI image.
+if os.environ.get("IMAGES_STUB_DECODABLE") == "1":
+    OPENAI_PNG = base64.b64decode("iVBORw0KGgoAAAANSUhEUgAAAAgAAAAICAIAAABLbSncAAAAEklEQVR4nGP438OAFWEXHbQSANXCYsHiPhRjAAAAAElFTkSuQmCC")
 GEMINI_PNG = PNG_HEAD + b"gemini-stub-image"
 BIG_PNG = PNG_HEAD + b"x" * 4096
 A1111_AUTH = "Basic " + base64.b64encode(b"sd-user:sd-pass").decode()
