@@ -8,6 +8,7 @@
 #include <webui_host/sdk/fetch.hpp>
 #include <webui_host/sdk/http.hpp>
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <deque>
@@ -284,15 +285,14 @@ class Host : public detail::Queries<Host> {
       FetchResult result = Fetch(req, collect);
       if (result.status == WH_ABORTED && options.max_body_bytes != 0 &&
           received > options.max_body_bytes) {
-        result.error = "the answer is larger than " + std::to_string(options.max_body_bytes) +
-                       " bytes";
+        result.error =
+            "the answer is larger than " + std::to_string(options.max_body_bytes) + " bytes";
         return result;
       }
       result.body = std::move(body);
       result.url = req.url;
       const int code = result.http_status;
-      const bool redirect =
-          code == 301 || code == 302 || code == 303 || code == 307 || code == 308;
+      const bool redirect = code == 301 || code == 302 || code == 303 || code == 307 || code == 308;
       if (!result.ok() || !redirect) return result;
       std::string location;
       for (const auto& [name, value] : result.headers) {
@@ -311,10 +311,14 @@ class Host : public detail::Queries<Host> {
         return result;
       }
       if (detail::OriginOf(next) != detail::OriginOf(req.url)) {
-        std::erase_if(req.headers, [](const auto& h) {
-          return IEquals(h.first, "authorization") || IEquals(h.first, "cookie") ||
-                 IEquals(h.first, "proxy-authorization");
-        });
+        // (remove_if, not std::erase_if: the SDK builds as C++17 too.)
+        req.headers.erase(std::remove_if(req.headers.begin(), req.headers.end(),
+                                         [](const auto& h) {
+                                           return IEquals(h.first, "authorization") ||
+                                                  IEquals(h.first, "cookie") ||
+                                                  IEquals(h.first, "proxy-authorization");
+                                         }),
+                          req.headers.end());
       }
       if (code == 301 || code == 302 || code == 303) {
         if (req.method != "GET" && req.method != "HEAD") req.method = "GET";
