@@ -597,8 +597,9 @@ TEST_F(RagWebGuard, SearchResultsNamingInternalAddressesAreSkipped) {
   // The engine (the admin's URL) is reached; of its results only the allowed host's pages load.
   auto r = Post("/api/v1/retrieval/process/web/search", {{"queries", {"alpacas"}}}, Token("alice"));
   ASSERT_EQ(r.status, 200) << r.body;
-  EXPECT_EQ(r.Json()["loaded_count"], 2) << r.body;
-  for (const auto& f : r.Json()["filenames"])
+  const json answer = r.Json();  // iterated below: a temporary's member would dangle
+  EXPECT_EQ(answer["loaded_count"], 2) << r.body;
+  for (const auto& f : answer["filenames"])
     EXPECT_EQ(f.get<std::string>().find(world().SinkUrl()), std::string::npos);
   EXPECT_EQ(world().sink.accepted(), 0);
 }
