@@ -4,46 +4,30 @@
 // clip espeak-ng spoke ("hello world", fed as the microphone) and the transcript lands in the
 // chat box.
 //   BASE=... MIC_WAV=/path/clip.wav CHROMIUM=/usr/bin/chromium node e2e-audio.mjs
-import { chromium } from 'playwright-core';
+import { bodyHas, open, run, signUpFirstAdmin, step } from './lib.mjs';
 
-const BASE = process.env.BASE;
-const step = (m) => console.log(`ok ${m}`);
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-  headless: true,
-  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-         '--disable-background-networking', '--disable-component-update', '--disable-sync',
-         '--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream',
-         `--use-file-for-fake-audio-capture=${process.env.MIC_WAV}`,
-         '--autoplay-policy=no-user-gesture-required'],
-});
-const context = await browser.newContext({ permissions: ['microphone'] });
-// The page plays speech through `new Audio(blobUrl)` elements that are never in the DOM: count
-// the ones that really start playing (the MP3 decoded).
-await context.addInitScript(() => {
-  const play = HTMLMediaElement.prototype.play;
-  HTMLMediaElement.prototype.play = function () {
-    this.addEventListener('playing', () => { window.__playing = (window.__playing || 0) + 1; });
-    return play.call(this);
-  };
-});
-const page = await context.newPage();
-const errors = [];
-page.on('pageerror', (e) => errors.push(String(e)));
-const bodyHas = (t, timeout = 30000) =>
-  page.waitForFunction((x) => document.body.innerText.includes(x), t, { timeout });
-try {
-  await page.goto(`${BASE}/`);
-  await page.waitForURL(/\/auth/, { timeout: 30000 });
-  await page.fill('input[autocomplete="name"]', 'Ada');
-  await page.fill('input[type="email"]', 'ada@example.com');
-  await page.fill('input[type="password"]', 'correct horse battery');
-  await page.click('button[type="submit"]');
-  await page.waitForSelector('#chat-input', { timeout: 30000 });
+await run(
+  await open({
+    args: ['--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream',
+           `--use-file-for-fake-audio-capture=${process.env.MIC_WAV}`,
+           '--autoplay-policy=no-user-gesture-required'],
+    context: { permissions: ['microphone'] },
+    // The page plays speech through `new Audio(blobUrl)` elements that are never in the DOM:
+    // count the ones that really start playing (the MP3 decoded).
+    init: () => {
+      const play = HTMLMediaElement.prototype.play;
+      HTMLMediaElement.prototype.play = function () {
+        this.addEventListener('playing', () => { window.__playing = (window.__playing || 0) + 1; });
+        return play.call(this);
+      };
+    },
+  }),
+  async (page) => {
+  await signUpFirstAdmin(page);
   await page.click('#chat-input');
   await page.keyboard.type('read this answer aloud');
   await page.keyboard.press('Enter');
-  await bodyHas('Hello! You said: read this answer aloud');
+  await bodyHas(page, 'Hello! You said: read this answer aloud');
   step('signed up; the answer streamed in');
 
   const speech = page.waitForResponse((r) => r.url().includes('/api/v1/audio/speech'),
@@ -71,12 +55,4 @@ try {
   await page.waitForFunction(() => /hello|world/i.test(document.querySelector('#chat-input')?.innerText ?? ''),
     null, { timeout: 15000 });
   step(`"Voice Input" transcribed the microphone: "${result.text}", now in the chat box`);
-  if (errors.length) console.log(`page errors seen: ${errors.join(' | ')}`);
-} catch (e) {
-  console.log(`FAIL ${e.message}`);
-  if (errors.length) console.log(`page errors: ${errors.join(' | ')}`);
-  await page.screenshot({ path: process.env.SHOT || '/tmp/e2e-failure.png' }).catch(() => {});
-  process.exitCode = 1;
-} finally {
-  await browser.close();
-}
+  });

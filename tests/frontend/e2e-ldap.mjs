@@ -4,34 +4,21 @@
 // (the first account becomes the admin), and the chat works for her. Then "Continue with
 // LDAP" toggles back to the e-mail form and forth.
 //   BASE=http://127.0.0.1:PORT CHROMIUM=/usr/bin/chromium node e2e-ldap.mjs
-import { chromium } from 'playwright-core';
+import { BASE, bodyHas, open, run, step } from './lib.mjs';
 
-const BASE = process.env.BASE;
 const reply = 'Hello! You said: hi from alice';
-const step = (m) => console.log(`ok ${m}`);
 
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-  headless: true,
-  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-         '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-});
-const page = await browser.newPage();
-const errors = [];
-page.on('pageerror', (e) => errors.push(String(e)));
-const bodyHas = (t, timeout = 30000) =>
-  page.waitForFunction((x) => document.body.innerText.includes(x), t, { timeout });
-try {
+await run(await open(), async (page) => {
   await page.goto(`${BASE}/auth`);
   await page.waitForSelector('input#username', { timeout: 30000 });
-  await bodyHas('Authenticate');
-  await bodyHas('Continue with Email');
+  await bodyHas(page, 'Authenticate');
+  await bodyHas(page, 'Continue with Email');
   step('the first page (no account yet) offers the LDAP form: Username, Authenticate');
 
   await page.fill('input#username', 'alice');
   await page.fill('input[type="password"]', 'wrong-password');
   await page.click('button[type="submit"]');
-  await bodyHas('LDAP authentication failed', 15000).catch(async () => {
+  await bodyHas(page, 'LDAP authentication failed', 15000).catch(async () => {
     // The toast text is the server's detail; any error toast and no chat page will do.
     await page.waitForSelector('[data-sonner-toast]', { timeout: 15000 });
   });
@@ -53,7 +40,7 @@ try {
   await page.click('#chat-input');
   await page.keyboard.type('hi from alice');
   await page.keyboard.press('Enter');
-  await bodyHas(reply);
+  await bodyHas(page, reply);
   step('the chat answers alice');
 
   await page.evaluate(async () => {
@@ -71,12 +58,4 @@ try {
   await page.click('button[type="submit"]');
   await page.waitForSelector('#chat-input', { timeout: 30000 });
   step('"Continue with Email" / "Continue with LDAP" toggle, and alice signs in again');
-  if (errors.length) console.log(`page errors seen: ${errors.join(' | ')}`);
-} catch (e) {
-  console.log(`FAIL ${e.message}`);
-  if (errors.length) console.log(`page errors: ${errors.join(' | ')}`);
-  await page.screenshot({ path: process.env.SHOT || '/tmp/e2e-failure.png' }).catch(() => {});
-  process.exitCode = 1;
-} finally {
-  await browser.close();
-}
+});

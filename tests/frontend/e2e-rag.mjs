@@ -2,41 +2,22 @@
 // attach a document in the chat box, ask, the answer streams with "1 Source" and the citation
 // names the document; then a knowledge base (made through the API) picked with '#' cites its file.
 //   BASE=http://127.0.0.1:PORT CHROMIUM=/usr/bin/chromium node e2e-rag.mjs
-import { chromium } from 'playwright-core';
+import { BASE, bodyHas, open, run, signUpFirstAdmin, step } from './lib.mjs';
 
-const BASE = process.env.BASE;
-const step = (m) => console.log(`ok ${m}`);
 const doc = 'Saffron threads are the dried stigmas of the crocus flower. '.repeat(4) +
   'A kilogram of saffron needs about one hundred and fifty thousand flowers.\n';
-
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-  headless: true,
-  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-         '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-});
-const page = await browser.newPage();
-const errors = [];
-page.on('pageerror', (e) => errors.push(String(e)));
-const bodyHas = (t, timeout = 30000) =>
-  page.waitForFunction((x) => document.body.innerText.includes(x), t, { timeout });
-const api = (path, init = {}) => page.evaluate(async ([p, i]) => {
+const api = (page, path, init = {}) => page.evaluate(async ([p, i]) => {
   const r = await fetch(p, { ...i, headers: { ...(i.headers || {}), Authorization: `Bearer ${localStorage.token}` } });
   return { status: r.status, body: await r.json().catch(() => null) };
 }, [path, init]);
-try {
-  await page.goto(`${BASE}/`);
-  await page.waitForURL(/\/auth/, { timeout: 30000 });
-  await page.fill('input[autocomplete="name"]', 'Ada');
-  await page.fill('input[type="email"]', 'ada@example.com');
-  await page.fill('input[type="password"]', 'correct horse battery');
-  await page.click('button[type="submit"]');
-  await page.waitForSelector('#chat-input', { timeout: 30000 });
+
+await run(await open(), async (page) => {
+  await signUpFirstAdmin(page);
   step('signed up; the chat page rendered');
 
   await page.setInputFiles('input[type="file"][multiple]', {
     name: 'saffron-notes.txt', mimeType: 'text/plain', buffer: Buffer.from(doc) });
-  await bodyHas('saffron-notes.txt');
+  await bodyHas(page, 'saffron-notes.txt');
   // The chip shows a spinner until the processing status stream says completed.
   await page.waitForFunction(async () => {
     const r = await fetch('/api/v1/files/', { headers: { Authorization: `Bearer ${localStorage.token}` } });
@@ -48,20 +29,20 @@ try {
   await page.click('#chat-input');
   await page.keyboard.type('How many flowers make a kilogram of saffron?');
   await page.keyboard.press('Enter');
-  await bodyHas('Hello! You said: How many flowers');
-  await bodyHas('1 Source');
+  await bodyHas(page, 'Hello! You said: How many flowers');
+  await bodyHas(page, '1 Source');
   step('the answer streamed with "1 Source"');
   await page.getByText('1 Source').click();
   await page.getByText('saffron-notes.txt').last().click();
-  await bodyHas('one hundred and fifty thousand flowers', 15000);
+  await bodyHas(page, 'one hundred and fifty thousand flowers', 15000);
   step('the citation opens and shows the document text');
   await page.keyboard.press('Escape');
 
-  const kb = await api('/api/v1/knowledge/create', { method: 'POST',
+  const kb = await api(page, '/api/v1/knowledge/create', { method: 'POST',
     headers: { 'Content-Type': 'application/json' },
     body: JSON.stringify({ name: 'Spices', description: 'notes about spices' }) });
-  const files = await api('/api/v1/files/');
-  const added = await api(`/api/v1/knowledge/${kb.body.id}/file/add`, { method: 'POST',
+  const files = await api(page, '/api/v1/files/');
+  const added = await api(page, `/api/v1/knowledge/${kb.body.id}/file/add`, { method: 'POST',
     headers: { 'Content-Type': 'application/json' },
     body: JSON.stringify({ file_id: files.body[0].id }) });
   if (added.status !== 200) throw new Error(`knowledge file/add: ${added.status}`);
@@ -72,15 +53,7 @@ try {
   await page.getByText('Spices').first().click();
   await page.keyboard.type('What are saffron threads?');
   await page.keyboard.press('Enter');
-  await bodyHas('Hello! You said:');
-  await bodyHas('1 Source');
+  await bodyHas(page, 'Hello! You said:');
+  await bodyHas(page, '1 Source');
   step("a knowledge base picked with '#' is searched and cited");
-  if (errors.length) console.log(`page errors seen: ${errors.join(' | ')}`);
-} catch (e) {
-  console.log(`FAIL ${e.message}`);
-  if (errors.length) console.log(`page errors: ${errors.join(' | ')}`);
-  await page.screenshot({ path: process.env.SHOT || '/tmp/e2e-failure.png' }).catch(() => {});
-  process.exitCode = 1;
-} finally {
-  await browser.close();
-}
+});

@@ -3,29 +3,12 @@
 // reload the chat, share it, sign out and sign in. Started by run-e2e.sh (which starts the host
 // and a test model upstream); needs playwright-core and a Chromium.
 //   BASE=http://127.0.0.1:PORT CHROMIUM=/usr/bin/chromium node e2e.mjs
-import { chromium } from 'playwright-core';
+import { BASE, bodyHas, open, run, signUpFirstAdmin, step } from './lib.mjs';
 
-const BASE = process.env.BASE;
 const reply = 'Hello! You said: one two three';
-const step = (m) => console.log(`ok ${m}`);
 
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-  headless: true,
-  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-         '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-});
-const page = await browser.newPage();
-const errors = [];
-page.on('pageerror', (e) => errors.push(String(e)));
-try {
-  await page.goto(`${BASE}/`);
-  await page.waitForURL(/\/auth/, { timeout: 30000 });
-  await page.fill('input[autocomplete="name"]', 'Ada');
-  await page.fill('input[type="email"]', 'ada@example.com');
-  await page.fill('input[type="password"]', 'correct horse battery');
-  await page.click('button[type="submit"]');
-  await page.waitForSelector('#chat-input', { timeout: 30000 });
+await run(await open(), async (page) => {
+  await signUpFirstAdmin(page);
   step('signed up as the first admin; the chat page rendered');
 
   await page.click('#chat-input');
@@ -61,12 +44,4 @@ try {
   await page.click('button[type="submit"]');
   await page.waitForSelector('#chat-input', { timeout: 30000 });
   step('signed out and signed in again');
-  if (errors.length) console.log(`page errors seen: ${errors.join(' | ')}`);
-} catch (e) {
-  console.log(`FAIL ${e.message}`);
-  if (errors.length) console.log(`page errors: ${errors.join(' | ')}`);
-  await page.screenshot({ path: process.env.SHOT || '/tmp/e2e-failure.png' }).catch(() => {});
-  process.exitCode = 1;
-} finally {
-  await browser.close();
-}
+});
