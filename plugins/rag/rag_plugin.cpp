@@ -38,7 +38,10 @@ void RagPlugin::Init(sdk::Host& host) {
   OfferRetrieval();
 }
 
-void RagPlugin::Shutdown() { stopping_ = true; }
+void RagPlugin::Shutdown() {
+  stopping_ = true;
+  if (store_) store_->Stop();
+}
 
 void RagPlugin::AddConfigRoutes() {
   sdk::Host& host = *host_;

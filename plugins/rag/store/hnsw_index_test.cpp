@@ -1,13 +1,16 @@
 // The HNSW index answers what exact cosine search answers: same top-k on a few thousand random
-// normalised vectors, and the same after a save and load; a stale or missing file is refused.
+// normalised vectors, after growing past its first capacity, after removals, concurrently with
+// additions, and after a save and load; a missing or inconsistent file is refused.
 #include "hnsw_index.hpp"
 
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <filesystem>
 #include <random>
+#include <thread>
 
 #include <unistd.h>
 
@@ -53,52 +56,139 @@ class HnswVersusExact : public ::testing::Test {
     }
     for (std::size_t i = 0; i < kQueries; ++i) queries.push_back(RandomUnit(rng, kDim));
   }
+  std::vector<std::pair<std::string, std::vector<float>>> Items(std::size_t from,
+                                                                std::size_t to) const {
+    std::vector<std::pair<std::string, std::vector<float>>> out;
+    for (std::size_t i = from; i < to; ++i) out.emplace_back(ids[i], vectors[i]);
+    return out;
+  }
+  // A small first capacity: the index must grow (several times) on the way.
+  std::unique_ptr<HnswIndex> Full() const {
+    auto index = HnswIndex::Create(kDim, 100);
+    for (std::size_t from = 0; from < kCount; from += 64)
+      EXPECT_EQ(index->Add(Items(from, std::min(kCount, from + 64))),
+                std::min<std::size_t>(64, kCount - from));
+    return index;
+  }
+  static std::vector<std::string> Ids(const std::vector<std::pair<std::string, double>>& found) {
+    std::vector<std::string> out;
+    for (const auto& f : found) out.push_back(f.first);
+    return out;
+  }
   std::vector<std::string> ids;
   std::vector<std::vector<float>> vectors, queries;
 };
 
 TEST_F(HnswVersusExact, TopKEqualsExactTopK) {
-  auto index = HnswIndex::Build(kDim, ids, vectors, 1);
+  auto index = Full();
   ASSERT_EQ(index->size(), kCount);
+  EXPECT_EQ(index->Add(Items(0, 10)), 0u) << "ids already in are not added twice";
   for (const auto& q : queries) {
     auto found = index->Search(q, kK);
     ASSERT_EQ(found.size(), kK);
-    std::vector<std::string> got;
-    for (std::size_t i = 0; i < found.size(); ++i) {
-      got.push_back(found[i].first);
-      if (i > 0) {
-        EXPECT_GE(found[i - 1].second, found[i].second) << "best first";
-      }
-    }
-    EXPECT_EQ(got, ExactTop(vectors, ids, q, kK));
+    for (std::size_t i = 1; i < found.size(); ++i)
+      EXPECT_GE(found[i - 1].second, found[i].second) << "best first";
+    EXPECT_EQ(Ids(found), ExactTop(vectors, ids, q, kK));
   }
 }
 
-TEST_F(HnswVersusExact, SavedIndexLoadsOnlyForItsVersion) {
+TEST_F(HnswVersusExact, RemovedIdsAreNeverFoundAndTheRestStillIs) {
+  auto index = Full();
+  std::vector<std::string> removed;
+  std::vector<std::vector<float>> kept_vectors;
+  std::vector<std::string> kept_ids;
+  for (std::size_t i = 0; i < kCount; ++i) {
+    if (i % 3 == 0) {
+      removed.push_back(ids[i]);
+    } else {
+      kept_ids.push_back(ids[i]);
+      kept_vectors.push_back(vectors[i]);
+    }
+  }
+  EXPECT_EQ(index->Remove(removed), removed.size());
+  EXPECT_EQ(index->Remove({removed[0], "never-there"}), 0u);
+  EXPECT_EQ(index->size(), kept_ids.size());
+  EXPECT_EQ(index->deleted(), removed.size());
+  EXPECT_EQ(index->Ids().size(), kept_ids.size());
+  for (const auto& q : queries)
+    EXPECT_EQ(Ids(index->Search(q, kK)), ExactTop(kept_vectors, kept_ids, q, kK));
+}
+
+TEST_F(HnswVersusExact, SearchesRunWhileRowsAreAdded) {
+  auto index = HnswIndex::Create(kDim, 64);
+  index->Add(Items(0, 500));
+  std::atomic<bool> done{false};
+  std::atomic<std::size_t> searched{0}, short_answers{0};
+  std::thread reader([&] {
+    while (!done) {
+      if (index->Search(queries[searched % kQueries], kK).size() != kK) ++short_answers;
+      ++searched;
+    }
+  });
+  for (std::size_t from = 500; from < kCount; from += 64)
+    index->Add(Items(from, std::min(kCount, from + 64)));
+  done = true;
+  reader.join();
+  EXPECT_GT(searched.load(), 0u);
+  EXPECT_EQ(short_answers.load(), 0u);
+  for (std::size_t i = 0; i < 10; ++i)
+    EXPECT_EQ(Ids(index->Search(queries[i], kK)), ExactTop(vectors, ids, queries[i], kK));
+}
+
+TEST_F(HnswVersusExact, SavedIndexLoadsWithItsStateAndRemovals) {
   const auto dir =
       std::filesystem::temp_directory_path() / ("rag-hnsw-test-" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir);
-  auto index = HnswIndex::Build(kDim, ids, vectors, 7);
+  auto index = Full();
+  index->Remove({ids[1], ids[2]});
+  index->MarkSynced(7, 4242);
   ASSERT_TRUE(index->Save(dir / "c"));
-  EXPECT_EQ(HnswIndex::Load(dir / "c", 8), nullptr) << "a newer collection version is stale";
-  EXPECT_EQ(HnswIndex::Load(dir / "missing", 7), nullptr);
-  auto loaded = HnswIndex::Load(dir / "c", 7);
+  EXPECT_EQ(HnswIndex::Load(dir / "missing"), nullptr);
+  auto loaded = HnswIndex::Load(dir / "c");
   ASSERT_NE(loaded, nullptr);
+  EXPECT_EQ(loaded->version(), 7);
+  EXPECT_EQ(loaded->max_seq(), 4242);
+  EXPECT_EQ(loaded->size(), kCount - 2);
+  EXPECT_EQ(loaded->deleted(), 2u);
   for (std::size_t i = 0; i < 10; ++i)
     EXPECT_EQ(loaded->Search(queries[i], kK), index->Search(queries[i], kK));
+  EXPECT_EQ(loaded->Add(Items(1, 2)), 1u) << "a removed id can come back";
+
+  // A sidecar that does not describe the index file (a crash between the two renames).
+  auto other = HnswIndex::Create(kDim, 16);
+  other->Add(Items(0, 5));
+  ASSERT_TRUE(other->Save(dir / "d"));
+  std::filesystem::copy_file(dir / "d.ids", dir / "c.ids",
+                             std::filesystem::copy_options::overwrite_existing);
+  EXPECT_EQ(HnswIndex::Load(dir / "c"), nullptr);
   std::filesystem::remove_all(dir);
 }
 
 TEST(HnswIndex, SearchScoresAreCosine) {
-  std::vector<std::string> ids = {"a", "b"};
-  std::vector<std::vector<float>> v = {{1, 0}, {0, 1}};
-  auto index = HnswIndex::Build(2, ids, v, 1);
+  auto index = HnswIndex::Create(2, 4);
+  index->Add({{"a", {1, 0}}, {"b", {0, 1}}, {"c", {1, 0, 0}}});
+  EXPECT_EQ(index->size(), 2u) << "a vector of another dimension is not added";
   auto found = index->Search({1, 0}, 5);
   ASSERT_EQ(found.size(), 2u);
   EXPECT_EQ(found[0].first, "a");
   EXPECT_NEAR(found[0].second, 1.0, 1e-6);
   EXPECT_NEAR(found[1].second, 0.0, 1e-6);
   EXPECT_TRUE(index->Search({1, 0, 0}, 1).empty()) << "another dimension finds nothing";
+}
+
+TEST(HnswIndex, DistanceIsExactForEveryLength) {
+  // The distance function works in blocks of 16 floats: lengths around the block edges.
+  for (std::size_t dim : {1u, 3u, 15u, 16u, 17u, 31u, 33u, 768u, 1536u}) {
+    std::mt19937 rng(static_cast<unsigned>(dim));
+    auto a = RandomUnit(rng, dim), b = RandomUnit(rng, dim);
+    double dot = 0;
+    for (std::size_t i = 0; i < dim; ++i) dot += static_cast<double>(a[i]) * b[i];
+    auto index = HnswIndex::Create(dim, 2);
+    index->Add({{"b", b}});
+    auto found = index->Search(a, 1);
+    ASSERT_EQ(found.size(), 1u) << dim;
+    EXPECT_NEAR(found[0].second, dot, 1e-5) << dim;
+  }
 }
 
 }  // namespace

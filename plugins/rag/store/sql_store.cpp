@@ -7,10 +7,15 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <condition_variable>
 #include <cstring>
+#include <deque>
 #include <map>
 #include <mutex>
 #include <random>
+#include <set>
+#include <thread>
+#include <unordered_map>
 
 #include "../util.hpp"
 #include "hnsw_index.hpp"
@@ -109,14 +114,31 @@ const char* kKnowledgeSchema =
     ");\n"
     "CREATE INDEX IF NOT EXISTS rag_knowledge_user ON knowledge (user_id);";
 
+const char* kSeqIndex =
+    "CREATE INDEX IF NOT EXISTS rag_chunk_collection_seq ON rag_chunk (collection_name, seq);";
+
 class SqlStore : public VectorStore {
  public:
-  SqlStore(sdk::Host& host, StoreOptions options) : host_(host), options_(std::move(options)) {}
+  SqlStore(sdk::Host& host, StoreOptions options)
+      : host_(host), options_(std::move(options)), worker_([this] { RunIndexer(); }) {}
+  ~SqlStore() override { Stop(); }
+
+  void Stop() override {
+    {
+      std::lock_guard lock(queue_mu_);
+      if (stopping_) return;
+      stopping_ = true;
+    }
+    queue_cv_.notify_all();
+    if (worker_.joinable()) worker_.join();
+  }
 
   void Migrate() override {
     host_.Migrate({
         {1, "rag_chunk with its full-text index, rag_collection", kSqliteSchema, kPostgresSchema},
         {2, "knowledge (Open WebUI 0.6.32)", kKnowledgeSchema, ""},
+        {3, "rag_chunk by collection and seq (the rows an HNSW index has not seen yet)", kSeqIndex,
+         ""},
     });
   }
 
@@ -125,6 +147,7 @@ class SqlStore : public VectorStore {
     auto tx = host_.Begin();
     InsertIn(tx, chunks);
     tx.Commit();
+    Changed(chunks.front().collection);
   }
 
   void ReplaceFile(const std::string& collection, const std::string& file_id,
@@ -135,6 +158,7 @@ class SqlStore : public VectorStore {
     Bump(tx, collection);
     InsertIn(tx, chunks);
     tx.Commit();
+    Changed(collection);
   }
 
   int64_t DeleteCollection(const std::string& collection) override {
@@ -142,6 +166,7 @@ class SqlStore : public VectorStore {
     const int64_t n = tx.Exec("DELETE FROM rag_chunk WHERE collection_name = ?", {collection});
     Bump(tx, collection);
     tx.Commit();
+    Changed(collection);
     return n;
   }
 
@@ -151,6 +176,7 @@ class SqlStore : public VectorStore {
                               {collection, file_id});
     Bump(tx, collection);
     tx.Commit();
+    Changed(collection);
     return n;
   }
 
@@ -160,6 +186,7 @@ class SqlStore : public VectorStore {
         tx.Exec("DELETE FROM rag_chunk WHERE collection_name = ? AND hash = ?", {collection, hash});
     Bump(tx, collection);
     tx.Commit();
+    Changed(collection);
     return n;
   }
 
@@ -174,6 +201,7 @@ class SqlStore : public VectorStore {
     const int64_t n = tx.Exec("DELETE FROM rag_chunk WHERE file_id = ?", {file_id});
     for (const auto& c : collections) Bump(tx, c);
     tx.Commit();
+    for (const auto& c : collections) Changed(c);
     return n;
   }
 
@@ -182,8 +210,12 @@ class SqlStore : public VectorStore {
     tx.Exec("DELETE FROM rag_chunk");
     tx.Exec("UPDATE rag_collection SET version = version + 1");
     tx.Commit();
-    std::lock_guard lock(cache_mu_);
-    cache_.clear();
+    std::vector<std::string> known;
+    {
+      std::lock_guard lock(state_mu_);
+      for (const auto& [name, state] : states_) known.push_back(name);
+    }
+    for (const auto& name : known) Changed(name);
   }
 
   bool HashExists(const std::string& collection, const std::string& hash,
@@ -226,6 +258,7 @@ class SqlStore : public VectorStore {
     Bump(tx, to);
     InsertIn(tx, rows);
     tx.Commit();
+    Changed(to);
     return static_cast<int64_t>(rows.size());
   }
 
@@ -278,33 +311,42 @@ class SqlStore : public VectorStore {
   std::vector<Hit> SearchVector(const std::string& collection, const std::vector<float>& query,
                                 std::size_t k) override {
     if (k == 0 || query.empty()) return {};
-    if (Count(collection) < static_cast<int64_t>(options_.hnsw_min_chunks))
+    const int64_t version = Version(collection);
+    std::shared_ptr<HnswIndex> index;
+    bool checked = false;
+    {
+      std::lock_guard lock(state_mu_);
+      auto& state = states_[collection];
+      index = state.index;
+      checked = state.checked_version == version;
+    }
+    if (!index || index->dim() != query.size()) {
+      // Small, or its index is still being built: exact. The indexer decides which (once per
+      // version; every write has already asked it).
+      if (!checked) Schedule(collection);
       return SearchVectorExact(collection, query, k);
-    auto index = IndexFor(collection);
-    if (!index || index->dim() != query.size()) return SearchVectorExact(collection, query, k);
-    return Fill(index->Search(query, k));
+    }
+    // A few more than k from the index: rows deleted since its last sync are dropped by Fill.
+    auto ranked = index->Search(query, k + kDeletedSlack);
+    if (index->version() != version) {
+      // Rows written since the last sync are not in the index yet: scored exactly (the indexer
+      // is catching up in the background, so this set is small).
+      Schedule(collection);
+      const std::string after = std::to_string(index->max_seq());
+      auto fresh = ScoreExact("collection_name = ? AND seq > " + after, {collection}, query, k);
+      ranked.insert(ranked.end(), fresh.begin(), fresh.end());
+      std::stable_sort(ranked.begin(), ranked.end(),
+                       [](const auto& a, const auto& b) { return a.second > b.second; });
+    }
+    auto hits = Fill(ranked);
+    if (hits.size() > k) hits.resize(k);
+    return hits;
   }
 
   std::vector<Hit> SearchVectorExact(const std::string& collection, const std::vector<float>& query,
                                      std::size_t k) override {
     if (k == 0 || query.empty()) return {};
-    // Scores first, text only for the winners: a large collection's text never leaves the DB.
-    std::vector<std::pair<double, std::string>> scored;
-    host_.Exec("SELECT id, vector FROM rag_chunk WHERE collection_name = ? AND vector IS NOT NULL",
-               {collection}, [&](const sdk::Row& r) {
-                 const std::string bytes = r.Text(1);
-                 if (bytes.size() != query.size() * sizeof(float)) return true;
-                 scored.emplace_back(DotBytes(bytes, query), r.Text(0));
-                 return true;
-               });
-    const std::size_t n = std::min(k, scored.size());
-    std::partial_sort(scored.begin(), scored.begin() + static_cast<std::ptrdiff_t>(n), scored.end(),
-                      [](const auto& a, const auto& b) {
-                        return a.first != b.first ? a.first > b.first : a.second < b.second;
-                      });
-    std::vector<std::pair<std::string, double>> top;
-    for (std::size_t i = 0; i < n; ++i) top.emplace_back(scored[i].second, scored[i].first);
-    return Fill(top);
+    return Fill(ScoreExact("collection_name = ?", {collection}, query, k));
   }
 
   std::vector<Hit> SearchKeyword(const std::string& collection, const std::string& query,
@@ -393,43 +435,200 @@ class SqlStore : public VectorStore {
     return s;
   }
 
-  std::shared_ptr<HnswIndex> IndexFor(const std::string& collection) {
-    const int64_t version = Version(collection);
+  // ---- the HNSW indexes, kept by one background thread ----
+  //
+  // Every write asks the indexer to look at its collection again; so does a query that finds no
+  // index. The indexer reads the collection's version, then its rows' ids, and brings the index
+  // to them: new rows added, removed rows marked deleted, the whole thing rebuilt only when it
+  // has no index yet, when the embedding dimension changed, or when more of it is deleted than
+  // alive. Queries never build: they use the index as it is and score the rows it has not seen
+  // yet exactly. A collection below hnsw_min_chunks has no index (exact search is cheaper).
+  struct CollectionState {
+    std::shared_ptr<HnswIndex> index;
+    int64_t checked_version = -1;  // the version the indexer last brought this collection to
+    bool tried_file = false;       // the persisted index was looked for
+    bool dirty = false;            // changed since it was last persisted
+  };
+
+  void Changed(const std::string& collection) { Schedule(collection); }
+
+  void Schedule(const std::string& collection) {
     {
-      std::lock_guard lock(cache_mu_);
-      auto it = cache_.find(collection);
-      if (it != cache_.end() && it->second->version() == version) return it->second;
+      std::lock_guard lock(queue_mu_);
+      if (stopping_ || !queued_.insert(collection).second) return;
+      queue_.push_back(collection);
     }
-    // One build at a time: two queries of a stale collection build it once.
-    std::lock_guard build(build_mu_);
+    queue_cv_.notify_one();
+  }
+
+  void RunIndexer() {
+    std::unique_lock lock(queue_mu_);
+    while (!stopping_) {
+      // Two quiet seconds persist what changed: not during a stream of uploads.
+      if (!queue_cv_.wait_for(lock, std::chrono::seconds(2),
+                              [&] { return stopping_ || !queue_.empty(); })) {
+        lock.unlock();
+        PersistDirty();
+        lock.lock();
+        continue;
+      }
+      if (stopping_) break;
+      const std::string collection = std::move(queue_.front());
+      queue_.pop_front();
+      queued_.erase(collection);
+      lock.unlock();
+      try {
+        Sync(collection);
+      } catch (const std::exception& e) {
+        host_.Warn(std::string("rag: could not update the vector index of a collection: ") +
+                   e.what());
+      }
+      lock.lock();
+    }
+  }
+
+  bool Stopping() {
+    std::lock_guard lock(queue_mu_);
+    return stopping_;
+  }
+
+  std::filesystem::path IndexBase(const std::string& collection) const {
+    return options_.index_dir / Sha256Hex(collection);
+  }
+
+  void Sync(const std::string& collection) {
+    const int64_t version = Version(collection);  // before the rows: a later write re-syncs
+    std::shared_ptr<HnswIndex> index;
+    bool try_file = false;
     {
-      std::lock_guard lock(cache_mu_);
-      auto it = cache_.find(collection);
-      if (it != cache_.end() && it->second->version() == version) return it->second;
+      std::lock_guard lock(state_mu_);
+      auto& state = states_[collection];
+      if (state.checked_version == version) return;
+      index = state.index;
+      try_file = !index && !state.tried_file;
+      state.tried_file = true;
     }
-    const std::filesystem::path base = options_.index_dir / Sha256Hex(collection);
-    std::shared_ptr<HnswIndex> index = HnswIndex::Load(base, version);
-    if (!index) {
+    if (try_file) {
+      index = HnswIndex::Load(IndexBase(collection));
+      if (index && index->version() == version) {
+        Publish(collection, index, version, /*dirty=*/false);  // as persisted: nothing to do
+        return;
+      }
+    }
+
+    std::unordered_map<std::string, int64_t> rows;
+    int64_t max_seq = 0;
+    host_.Exec("SELECT id, seq FROM rag_chunk WHERE collection_name = ? AND vector IS NOT NULL",
+               {collection}, [&](const sdk::Row& r) {
+                 const int64_t seq = r.Int(1);
+                 max_seq = std::max(max_seq, seq);
+                 rows.emplace(r.Text(0), seq);
+                 return true;
+               });
+    if (rows.size() < options_.hnsw_min_chunks) {
+      Publish(collection, nullptr, version);
+      std::error_code ec;
+      std::filesystem::remove(IndexBase(collection).string() + ".hnsw", ec);
+      std::filesystem::remove(IndexBase(collection).string() + ".ids", ec);
+      return;
+    }
+    // The newest row's dimension is the collection's now (the embedding model may have changed).
+    std::size_t dim = 0;
+    host_.Exec(
+        "SELECT vector FROM rag_chunk WHERE collection_name = ? AND vector IS NOT NULL ORDER BY "
+        "seq DESC LIMIT 1",
+        {collection}, [&](const sdk::Row& r) {
+          dim = r.Text(0).size() / sizeof(float);
+          return false;
+        });
+    if (dim == 0) return;
+    if (index && (index->dim() != dim || index->deleted() > index->size())) index = nullptr;
+    const bool fresh = !index;
+    if (fresh) index = HnswIndex::Create(dim, rows.size() + rows.size() / 4);
+
+    std::vector<std::string> gone;
+    if (!fresh) {
+      for (auto& id : index->Ids()) {
+        auto it = rows.find(id);
+        if (it == rows.end())
+          gone.push_back(std::move(id));
+        else
+          rows.erase(it);  // already in: what is left of `rows` is missing
+      }
+    }
+    std::vector<std::pair<int64_t, std::string>> missing;
+    missing.reserve(rows.size());
+    for (auto& [id, seq] : rows) missing.emplace_back(seq, id);
+    std::sort(missing.begin(), missing.end());
+    // Vectors in batches; each batch goes in while searches wait only for that batch.
+    constexpr std::size_t kBatch = 64;
+    for (std::size_t from = 0; from < missing.size(); from += kBatch) {
+      if (Stopping()) return;  // a half-updated index stays unpublished or marked stale
       std::vector<std::string> ids;
-      std::vector<std::vector<float>> vectors;
-      std::size_t dim = 0;
-      host_.Exec(
-          "SELECT id, vector FROM rag_chunk WHERE collection_name = ? AND vector IS NOT NULL "
-          "ORDER BY seq",
-          {collection}, [&](const sdk::Row& r) {
-            auto v = UnpackVector(r.Text(1));
-            if (dim == 0) dim = v.size();
-            ids.push_back(r.Text(0));
-            vectors.push_back(std::move(v));
-            return true;
-          });
-      if (dim == 0) return nullptr;
-      index = HnswIndex::Build(dim, ids, vectors, version);
-      if (!index->Save(base)) host_.Warn("rag: could not persist the HNSW index of a collection");
+      for (std::size_t i = from; i < std::min(missing.size(), from + kBatch); ++i)
+        ids.push_back(missing[i].second);
+      auto vectors = Vectors(ids);
+      std::vector<std::pair<std::string, std::vector<float>>> batch;
+      for (auto& id : ids) {
+        auto it = vectors.find(id);
+        if (it != vectors.end()) batch.emplace_back(id, std::move(it->second));
+      }
+      index->Add(batch);
     }
-    std::lock_guard lock(cache_mu_);
-    cache_[collection] = index;
-    return index;
+    index->Remove(gone);
+    index->MarkSynced(version, max_seq);
+    Publish(collection, index, version);
+  }
+
+  void Publish(const std::string& collection, std::shared_ptr<HnswIndex> index, int64_t version,
+               bool dirty = true) {
+    std::lock_guard lock(state_mu_);
+    auto& state = states_[collection];
+    state.dirty = dirty && index != nullptr;
+    state.index = std::move(index);
+    state.checked_version = version;
+  }
+
+  void PersistDirty() {
+    std::vector<std::pair<std::string, std::shared_ptr<HnswIndex>>> dirty;
+    {
+      std::lock_guard lock(state_mu_);
+      for (auto& [name, state] : states_)
+        if (state.dirty && state.index) {
+          dirty.emplace_back(name, state.index);
+          state.dirty = false;
+        }
+    }
+    for (const auto& [name, index] : dirty) {
+      if (Stopping()) return;
+      if (!index->Save(IndexBase(name)))
+        host_.Warn("rag: could not persist the HNSW index of a collection");
+    }
+  }
+
+  // (chunk id, cosine) of the best k rows of `where` (on rag_chunk, with `params`), best first.
+  // Scores first, text only later for the winners: a large collection's text never leaves the
+  // database.
+  std::vector<std::pair<std::string, double>> ScoreExact(const std::string& where,
+                                                         const std::vector<sdk::Param>& params,
+                                                         const std::vector<float>& query,
+                                                         std::size_t k) {
+    std::vector<std::pair<double, std::string>> scored;
+    host_.Exec("SELECT id, vector FROM rag_chunk WHERE " + where + " AND vector IS NOT NULL",
+               params, [&](const sdk::Row& r) {
+                 const std::string bytes = r.Text(1);
+                 if (bytes.size() != query.size() * sizeof(float)) return true;
+                 scored.emplace_back(DotBytes(bytes, query), r.Text(0));
+                 return true;
+               });
+    const std::size_t n = std::min(k, scored.size());
+    std::partial_sort(scored.begin(), scored.begin() + static_cast<std::ptrdiff_t>(n), scored.end(),
+                      [](const auto& a, const auto& b) {
+                        return a.first != b.first ? a.first > b.first : a.second < b.second;
+                      });
+    std::vector<std::pair<std::string, double>> top;
+    for (std::size_t i = 0; i < n; ++i) top.emplace_back(scored[i].second, scored[i].first);
+    return top;
   }
 
   // The rows of the ranked ids, in rank order (ids deleted meanwhile are left out).
@@ -457,10 +656,18 @@ class SqlStore : public VectorStore {
     return out;
   }
 
+  static constexpr std::size_t kDeletedSlack = 8;
+
   sdk::Host& host_;
   StoreOptions options_;
-  std::mutex cache_mu_, build_mu_;
-  std::map<std::string, std::shared_ptr<HnswIndex>> cache_;
+  std::mutex state_mu_;
+  std::map<std::string, CollectionState> states_;
+  std::mutex queue_mu_;
+  std::condition_variable queue_cv_;
+  std::deque<std::string> queue_;
+  std::set<std::string> queued_;
+  bool stopping_ = false;
+  std::thread worker_;  // last: it starts once everything above exists
 };
 
 }  // namespace

@@ -4,7 +4,8 @@
 // hash of a text). Keyword search uses the database's own persistent full-text index (SQLite FTS5,
 // PostgreSQL tsvector + GIN), kept in step by the database on every insert and delete. Vector
 // search is exact cosine over the collection, or an HNSW index (hnsw_index.hpp) once a collection
-// is large; both answer "higher is better" cosine scores.
+// is large, kept up to date by a background thread after every write (never built by a query);
+// both answer "higher is better" cosine scores.
 #pragma once
 
 #include <webui_host/sdk.hpp>
@@ -44,6 +45,8 @@ class VectorStore {
 
   // The tables and indexes (during Init).
   virtual void Migrate() = 0;
+  // Ends background work (the index keeper) before the plugin unloads; idempotent.
+  virtual void Stop() {}
   // Adds chunks, all or none.
   virtual void Insert(const std::vector<ChunkRecord>& chunks) = 0;
   // Replaces every chunk of `file_id` in `collection` with `chunks`, in one transaction.

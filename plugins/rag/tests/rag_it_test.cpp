@@ -2,7 +2,9 @@
 // chunks before their status stream completes, keyword / vector / hybrid search, knowledge bases
 // in Open WebUI 0.6.32's shapes, and the cross-user cases of docs/security.md T12-T16.
 #include <algorithm>
+#include <filesystem>
 #include <string>
+#include <thread>
 
 #include "rag_it_support.hpp"
 
@@ -325,17 +327,24 @@ TEST_F(RagKeyword, DeletingAFileDropsItsChunksEverywhere) {
 
 // ---- an embedding engine (the test upstream): vectors, hybrid, batching ----------------------
 
+// The test upstream serving `models` (embed-bow: a hashed bag of words) as the OpenAI embedding
+// engine of the host configured by `o`.
+UpstreamDouble* StartEmbedder(HostProcess::Options& o, const std::string& models) {
+  auto* upstream = new UpstreamDouble({"--models", models});
+  std::string why;
+  if (!upstream->Start(&why)) ADD_FAILURE() << why;
+  o.env["RAG_EMBEDDING_ENGINE"] = "openai";
+  o.env["RAG_EMBEDDING_MODEL"] = "embed-bow";
+  o.env["RAG_OPENAI_API_BASE_URL"] = upstream->BaseUrl() + "/v1";
+  o.env["RAG_OPENAI_API_KEY"] = "sk-test";
+  return upstream;
+}
+
 class RagVectors : public RagSuite<RagVectors> {
  public:
   static void Configure(HostProcess::Options& o) {
     BaseEnv(o);
-    upstream_ = new UpstreamDouble({"--models", "embed-bow,rerank-1"});
-    std::string why;
-    if (!upstream_->Start(&why)) ADD_FAILURE() << why;
-    o.env["RAG_EMBEDDING_ENGINE"] = "openai";
-    o.env["RAG_EMBEDDING_MODEL"] = "embed-bow";
-    o.env["RAG_OPENAI_API_BASE_URL"] = upstream_->BaseUrl() + "/v1";
-    o.env["RAG_OPENAI_API_KEY"] = "sk-test";
+    upstream_ = StartEmbedder(o, "embed-bow,rerank-1");
     o.env["RAG_EMBEDDING_BATCH_SIZE"] = "2";
   }
   static void TearDownTestSuite() {
@@ -435,6 +444,95 @@ TEST_F(RagVectors, ADeadEmbeddingServiceFailsTheFileAndTheServerStaysUp) {
   ASSERT_EQ(Post("/api/v1/retrieval/embedding/update", good, Admin().auth()).status, 200);
   auto [ok, ev] = Upload(Alice(), "back.md", "The service is back.");
   EXPECT_EQ(ev.back()["status"], "completed");
+}
+
+// Collections over WEBUI_RAG_HNSW_MIN_CHUNKS are searched through an HNSW index that a background
+// thread keeps up to date after every write: it exists (persisted) before any query, a file just
+// added is found at once, a removed one never again.
+class RagIndexed : public RagSuite<RagIndexed> {
+ public:
+  static void Configure(HostProcess::Options& o) {
+    BaseEnv(o);
+    upstream_ = StartEmbedder(o, "embed-bow");
+    o.env["WEBUI_RAG_HNSW_MIN_CHUNKS"] = "7";  // the knowledge base over it, each file under
+  }
+  static void TearDownTestSuite() {
+    SharedHostSuite<RagIndexed>::TearDownTestSuite();
+    delete upstream_;
+    upstream_ = nullptr;
+  }
+
+ protected:
+  static std::vector<std::filesystem::path> PersistedIndexes() {
+    std::vector<std::filesystem::path> out;
+    std::error_code ec;
+    for (const auto& e : std::filesystem::directory_iterator(host().data_dir() + "/vector_db", ec))
+      if (e.path().extension() == ".hnsw") out.push_back(e.path());
+    return out;
+  }
+  static std::string Top(const std::string& kid, const std::string& q, int k) {
+    json r = Query(Alice(), json::array({kid}), q, {{"k", k}});
+    EXPECT_EQ(r["mode"], "vector");
+    std::string all;
+    for (const auto& d : r["documents"][0]) all += d.get<std::string>() + "\n";
+    return all;
+  }
+  static inline UpstreamDouble* upstream_ = nullptr;
+};
+
+TEST_F(RagIndexed, TheIndexIsKeptInTheBackgroundAndFollowsEveryChange) {
+  const std::string kid = CreateKb(Alice(), "Indexed")["id"];
+  const std::string tea =
+      "# Tea\n\nTea leaves are withered, rolled and dried. Green tea is steamed or pan-fired "
+      "soon after picking, black tea is left to oxidise first, and both are sorted by leaf size."
+      "\n\n";
+  for (const auto& [name, text] : {std::pair{"one.md", kDocument}, {"two.md", tea + kDocument}}) {
+    auto [id, events] = Upload(Alice(), name, text);
+    ASSERT_EQ(events.back()["status"], "completed");
+    ASSERT_EQ(
+        Post("/api/v1/knowledge/" + kid + "/file/add", {{"file_id", id}}, Alice().auth()).status,
+        200);
+  }
+  // No query has been made: the index was built (and persisted after two quiet seconds) by the
+  // background thread. Only the knowledge base is large enough for one.
+  bool persisted = false;
+  for (int i = 0; i < 100 && !persisted; ++i) {
+    persisted = PersistedIndexes().size() == 1;
+    if (!persisted) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_TRUE(persisted) << PersistedIndexes().size() << " index files";
+  EXPECT_NE(Top(kid, "saffron crocus flowers", 1).find("affron"), std::string::npos);
+
+  // Added, then asked at once: found whether or not the index has caught up yet.
+  const std::string volcano =
+      "# Volcanoes\n\nLava flows from the volcano after the eruption. Volcanic ash covers the "
+      "villages, and the lava cools into black basalt on the slopes of the volcano.\n";
+  auto [vid, events] = Upload(Alice(), "volcano.md", volcano);
+  ASSERT_EQ(events.back()["status"], "completed");
+  ASSERT_EQ(
+      Post("/api/v1/knowledge/" + kid + "/file/add", {{"file_id", vid}}, Alice().auth()).status,
+      200);
+  EXPECT_NE(Top(kid, "volcano lava eruption basalt", 1).find("olcano"), std::string::npos);
+
+  // Removed, then asked at once and again later: never found.
+  ASSERT_EQ(
+      Post("/api/v1/knowledge/" + kid + "/file/remove", {{"file_id", vid}}, Alice().auth()).status,
+      200);
+  EXPECT_EQ(Top(kid, "volcano lava eruption basalt", 5).find("olcano"), std::string::npos);
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  const std::string later = Top(kid, "volcano lava eruption basalt", 5);
+  EXPECT_EQ(later.find("olcano"), std::string::npos);
+  EXPECT_NE(later.find("lpacas"), std::string::npos) << "the rest is still found: " << later;
+
+  // Deleting the knowledge base drops its index file.
+  ASSERT_EQ(Call("DELETE", "/api/v1/knowledge/" + kid + "/delete", "", Alice().auth()).status, 200);
+  bool dropped = false;
+  for (int i = 0; i < 100 && !dropped; ++i) {
+    dropped = PersistedIndexes().empty();
+    if (!dropped) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_TRUE(dropped) << PersistedIndexes().size() << " index files";
+  EXPECT_EQ(Get("/health", {}).status, 200);
 }
 
 }  // namespace
