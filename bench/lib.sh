@@ -95,7 +95,8 @@ _bench_stop() {
 _bench_cleanup() {
   local i
   for ((i = ${#BENCH_STARTED[@]} - 1; i >= 0; i--)); do _bench_stop "${BENCH_STARTED[i]}"; done
-  rm -rf "$WORK"
+  # BENCH_KEEP=1 leaves the work directory (logs, data) for a look afterwards.
+  [[ ${BENCH_KEEP:-} == 1 ]] && echo "kept: $WORK" || rm -rf "$WORK"
 }
 
 # Polls CHECK (a command) every 0.1 s while PID lives, up to BENCH_START_TIMEOUT; on failure

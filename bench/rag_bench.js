@@ -2,13 +2,17 @@
 // POST /api/v1/retrieval/process/text (PER_REQUEST paragraphs a request, each paragraph one chunk
 // of CHUNK_SIZE 200, CONCURRENCY requests at once), then times QUERIES hybrid searches through
 // POST /api/v1/retrieval/query/collection, one at a time, after WARMUP unrecorded ones.
-// Prints one JSON line: {chunks, ingest_seconds, chunks_per_second, queries, p50_ms, p99_ms,
-// max_ms, mode}.
-//   node bench/rag_bench.js BASE_URL TOKEN CHUNKS [QUERIES] [CONCURRENCY]
+// With INDEX_DIR (the host's DATA_DIR/vector_db) the queries wait until the HNSW index of the
+// collection has caught up with the ingestion (the background indexer persists it after two
+// quiet seconds): index_seconds is how long after the last chunk that took.
+// Prints one JSON line: {chunks, ingest_seconds, chunks_per_second, index_seconds, queries,
+// p50_ms, p99_ms, max_ms, mode}.
+//   node bench/rag_bench.js BASE_URL TOKEN CHUNKS [QUERIES] [CONCURRENCY] [INDEX_DIR]
 'use strict';
+const fs = require('fs');
 const http = require('http');
 
-const [base, token, chunksArg, queriesArg, concArg] = process.argv.slice(2);
+const [base, token, chunksArg, queriesArg, concArg, indexDir] = process.argv.slice(2);
 const CHUNKS = Number(chunksArg || 100000);
 const QUERIES = Number(queriesArg || 500);
 const CONCURRENCY = Number(concArg || 2);
@@ -104,13 +108,26 @@ async function query() {
   return { p50: at(0.5), p99: at(0.99), max: times[times.length - 1], mode };
 }
 
+async function indexReady() {
+  if (!indexDir) return null;
+  const t0 = process.hrtime.bigint();
+  const ready = () => fs.existsSync(indexDir) && fs.readdirSync(indexDir).some((f) => f.endsWith('.hnsw'));
+  while (!ready()) {
+    if (Number(process.hrtime.bigint() - t0) / 1e9 > 3600) throw new Error('no HNSW index after an hour');
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return Number(process.hrtime.bigint() - t0) / 1e9;
+}
+
 (async () => {
   const seconds = await ingest();
+  const indexSeconds = await indexReady();
   const q = await query();
   console.log(JSON.stringify({
     chunks: CHUNKS,
     ingest_seconds: Number(seconds.toFixed(1)),
     chunks_per_second: Math.round(CHUNKS / seconds),
+    index_seconds: indexSeconds === null ? null : Number(indexSeconds.toFixed(1)),
     queries: QUERIES,
     p50_ms: Number(q.p50.toFixed(2)),
     p99_ms: Number(q.p99.toFixed(2)),

@@ -5,7 +5,9 @@
 #      collection through /api/v1/retrieval/process/text, embedded by the test upstream's
 #      hashed bag of words (tests/upstream/server.js, model embed-bow-d768: 768 dimensions) in
 #      batches of 100, two requests at once: chunks per second, embedding included;
-#   2. queries: BENCH_QUERIES (default 500) hybrid searches (BM25 + HNSW vectors, fused, scored
+#   2. the HNSW index: how long after the last chunk the background indexer has it complete
+#      (persisted); the queries start then;
+#   3. queries: BENCH_QUERIES (default 500) hybrid searches (BM25 + HNSW vectors, fused, scored
 #      by the stored vectors' cosine) through /api/v1/retrieval/query/collection, one at a time:
 #      p50 and p99 latency, HTTP included.
 # The driver is bench/rag_bench.js. The load of the machine counts (uptime is printed).
@@ -31,5 +33,5 @@ URL=http://127.0.0.1:$BENCH_PORT
 TOKEN=$(signup_token "$URL" '{"name":"Root","email":"root@example.com","password":"pw-bench"}')
 
 echo "load: $(uptime)"
-node bench/rag_bench.js "$URL" "$TOKEN" "$CHUNKS" "$QUERIES" 2
+node bench/rag_bench.js "$URL" "$TOKEN" "$CHUNKS" "$QUERIES" 2 "$WORK/rag-data/vector_db"
 echo "database: $(du -sh "$WORK/rag-data" | cut -f1)  host RSS: $(rss_kb "$BENCH_PID") kB"

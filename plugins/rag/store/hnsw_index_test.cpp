@@ -177,8 +177,8 @@ TEST(HnswIndex, SearchScoresAreCosine) {
 }
 
 TEST(HnswIndex, DistanceIsExactForEveryLength) {
-  // The distance function works in blocks of 16 floats: lengths around the block edges.
-  for (std::size_t dim : {1u, 3u, 15u, 16u, 17u, 31u, 33u, 768u, 1536u}) {
+  // The distance function works in blocks of 32 floats: lengths around the block edges.
+  for (std::size_t dim : {1u, 3u, 15u, 16u, 17u, 31u, 32u, 33u, 63u, 65u, 768u, 1536u}) {
     std::mt19937 rng(static_cast<unsigned>(dim));
     auto a = RandomUnit(rng, dim), b = RandomUnit(rng, dim);
     double dot = 0;

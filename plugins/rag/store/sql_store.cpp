@@ -560,12 +560,14 @@ class SqlStore : public VectorStore {
     missing.reserve(rows.size());
     for (auto& [id, seq] : rows) missing.emplace_back(seq, id);
     std::sort(missing.begin(), missing.end());
-    // Vectors in batches; each batch goes in while searches wait only for that batch.
-    constexpr std::size_t kBatch = 64;
-    for (std::size_t from = 0; from < missing.size(); from += kBatch) {
+    // Vectors in batches. An index queries already use takes a few at a time (searches wait for
+    // at most that many insertions, about a millisecond each at 768 dimensions); a fresh one is
+    // not searched until it is published.
+    const std::size_t batch_size = fresh ? 256 : 8;
+    for (std::size_t from = 0; from < missing.size(); from += batch_size) {
       if (Stopping()) return;  // a half-updated index stays unpublished or marked stale
       std::vector<std::string> ids;
-      for (std::size_t i = from; i < std::min(missing.size(), from + kBatch); ++i)
+      for (std::size_t i = from; i < std::min(missing.size(), from + batch_size); ++i)
         ids.push_back(missing[i].second);
       auto vectors = Vectors(ids);
       std::vector<std::pair<std::string, std::vector<float>>> batch;
