@@ -88,6 +88,13 @@ class ChatPlugin : public sdk::Plugin {
                      const std::function<void(const json&)>& emit);
   struct BackgroundJob;
   struct BackgroundProgress;
+  // Whether a completion has work before the model (0.6.32's process_chat_payload): an image,
+  // a web search, files or the model's knowledge to retrieve from.
+  static bool HasWorkBeforeModel(const json& body, const ResolvedModel& rm);
+  // That work: the image (events through Emit when `emit`), then retrieval into `payload`.
+  // Returns the citable sources.
+  json PrepareCompletion(const BackgroundJob& job, const json& body, const ResolvedModel& rm,
+                         json& payload, bool emit);
   // A background completion on a task runner thread (a provider without chat_completion_async).
   void RunBackground(Task& task, const BackgroundJob& job);
   // A background completion read on the host's relay; `task` is tracked by tasks_.

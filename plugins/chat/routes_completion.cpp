@@ -180,45 +180,74 @@ void ChatPlugin::HandleCompletion(Request& req, Response& res) {
   job.message_id = message_id;
   job.session_id = session_id;
   job.local = local;
-  // As 0.6.32, the image is made while the request waits (its events reach the web UI over
-  // Socket.IO, which only a background completion has), and kept on the assistant message.
-  GenerateImage(user, body, payload, [&](const json& event) {
-    if (!background) return;
+  if (!background) {
+    const json sources = PrepareCompletion(job, body, rm, payload, /*emit=*/false);
+    StreamDirect(rm, payload, sources, res);
+    return;
+  }
+  job.model_id = body.at("model").get<std::string>();
+  job.model = rm;
+  job.payload = payload;
+  job.messages = body.value("messages", json::array());
+  job.background_tasks = body.value("background_tasks", json());
+  std::optional<std::string> task_id;
+  if (HasWorkBeforeModel(body, rm)) {
+    // An image, retrieval (maybe a task model's queries) or a web search comes first: seconds to
+    // minutes. As 0.6.32's process_chat, that runs in the task, after its id is answered, on a
+    // thread of the task runner that then waits for the model too.
+    task_id = tasks_->Start(chat_id, user.id, [this, job, body](Task& task) mutable {
+      try {
+        job.sources = PrepareCompletion(job, body, job.model, job.payload, /*emit=*/true);
+      } catch (const std::exception& e) {
+        // Each step reports its own failure to the user; the model still answers.
+        host_->Warn(std::string("preparing a chat completion failed: ") + e.what());
+      }
+      RunBackground(task, job);
+    });
+  } else if (rm.provider->HasChatAsync()) {
+    // Read on the host's relay: no thread waits for the model (a provider that cannot, below,
+    // gets one of the task runner's).
+    if (auto task = tasks_->Track(chat_id, user.id)) {
+      task_id = (*task)->id();
+      StreamBackground(std::move(*task), std::move(job));
+    }
+  } else {
+    task_id =
+        tasks_->Start(chat_id, user.id, [this, job](Task& task) { RunBackground(task, job); });
+  }
+  // Shutting down, or TaskRegistry's limit of background completions reached.
+  if (!task_id) throw HttpError(503, sdk::kServiceUnavailable);
+  sdk::Reply(res, json{{"status", true}, {"task_id", *task_id}});
+}
+
+bool ChatPlugin::HasWorkBeforeModel(const json& body, const ResolvedModel& rm) {
+  const json features = body.value("features", json::object());
+  const auto on = [&](const char* name) {
+    return features.is_object() && features.value(name, json()).is_boolean() &&
+           features[name].get<bool>();
+  };
+  const json files = body.value("files", json());
+  const json knowledge =
+      rm.info && rm.info->meta.is_object() ? rm.info->meta.value("knowledge", json()) : json();
+  return on("image_generation") || on("web_search") || (files.is_array() && !files.empty()) ||
+         (knowledge.is_array() && !knowledge.empty());
+}
+
+json ChatPlugin::PrepareCompletion(const BackgroundJob& job, const json& body,
+                                   const ResolvedModel& rm, json& payload, bool emit) {
+  // The image's events reach the web UI over Socket.IO, which only a background completion has;
+  // the image is kept on the assistant message.
+  GenerateImage(job.user, body, payload, [&](const json& event) {
+    if (!emit) return;
     Emit(job, event);
-    if (event.value("type", "") != "files" || local) return;
+    if (event.value("type", "") != "files" || job.local) return;
     try {
-      store_->UpsertChatMessage(chat_id, message_id, {{"files", event["data"]["files"]}});
+      store_->UpsertChatMessage(job.chat_id, job.message_id, {{"files", event["data"]["files"]}});
     } catch (const std::exception& e) {
       host_->LogError(std::string("could not save the image of a message: ") + e.what());
     }
   });
-  const json sources = RetrieveContext(user, body, rm, payload);
-
-  if (background) {
-    job.model_id = body.at("model").get<std::string>();
-    job.model = rm;
-    job.payload = payload;
-    job.messages = body.value("messages", json::array());
-    job.background_tasks = body.value("background_tasks", json());
-    job.sources = sources;
-    std::optional<std::string> task_id;
-    if (rm.provider->HasChatAsync()) {
-      // Read on the host's relay: no thread waits for the model (a provider that cannot, below,
-      // gets one of the task runner's).
-      if (auto task = tasks_->Track(chat_id, user.id)) {
-        task_id = (*task)->id();
-        StreamBackground(std::move(*task), std::move(job));
-      }
-    } else {
-      task_id =
-          tasks_->Start(chat_id, user.id, [this, job](Task& task) { RunBackground(task, job); });
-    }
-    // Shutting down, or TaskRegistry's limit of background completions reached.
-    if (!task_id) throw HttpError(503, sdk::kServiceUnavailable);
-    sdk::Reply(res, json{{"status", true}, {"task_id", *task_id}});
-    return;
-  }
-  StreamDirect(rm, payload, sources, res);
+  return RetrieveContext(job.user, body, rm, payload);
 }
 
 namespace {
