@@ -220,6 +220,9 @@ json ChatPlugin::ConfigContribution(const Request& req) const {
       caller && (caller->role == "user" || caller->IsAdmin())) {
     json dm = Setting("ui.default_models", "");
     out["default_models"] = dm.is_null() ? json("") : dm;
+    // The chat input asks /api/v1/tasks/auto/completions only when this is on.
+    out["features"] = {
+        {"enable_autocomplete_generation", SettingBool("task.autocomplete.enable", false)}};
   }
   return out;
 }

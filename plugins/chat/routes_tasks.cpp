@@ -164,7 +164,12 @@ void ChatPlugin::AddTaskRoutes() {
     const TaskModel::Answer a = task_model_->Run(task, prompt, extra);
     if (!a.ok) {
       host_->Warn("task completion failed: " + a.error);
-      throw HttpError(fail_status, *fail_detail ? std::string(fail_detail) : a.error);
+      // The endpoints that answer the failure itself get the upstream's own error text only
+      // when it answered one; a transport failure stays generic (docs/security.md T57).
+      std::string detail = fail_detail;
+      if (detail.empty())
+        detail = a.status > 0 && !a.error.empty() ? a.error : "Open WebUI: Server Connection Error";
+      throw HttpError(fail_status, detail);
     }
     sdk::Reply(res, a.completion);
   };

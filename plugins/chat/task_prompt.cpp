@@ -197,7 +197,7 @@ std::vector<std::string> ParseQueries(std::string_view answer) {
   // 0.6.32: an answer without a JSON object is itself the query.
   if (answer.find_first_not_of(" \t\r\n") == std::string_view::npos) return {};
   std::string whole(answer);
-  if (whole.size() > kMaxTaskItemBytes) whole = Head(whole, kMaxTaskItemBytes / 4);
+  if (whole.size() > kMaxWholeAnswerQueryBytes) whole = Head(whole, kMaxWholeAnswerQueryBytes / 4);
   return {whole};
 }
 

@@ -47,7 +47,9 @@ std::vector<std::string> ParseStringList(std::string_view answer, const char* ke
                                          std::size_t limit = 16);
 
 // Queries from a query-generation answer, as 0.6.32's middleware reads them: the "queries" of
-// the JSON object in it; when there is no parsable object the whole answer is the one query.
+// the JSON object in it; when there is no parsable object the whole answer is the one query
+// (cut to kMaxWholeAnswerQueryBytes: a model that echoes its prompt ends with the question).
+inline constexpr std::size_t kMaxWholeAnswerQueryBytes = 8000;
 std::vector<std::string> ParseQueries(std::string_view answer);
 
 }  // namespace webui::chat

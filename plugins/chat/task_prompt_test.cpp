@@ -31,7 +31,7 @@ TEST(TaskPrompt, GarbageAnswerIsItselfTheQueryAndBlankIsNothing) {
   EXPECT_TRUE(ParseQueries("").empty());
   EXPECT_TRUE(ParseQueries(" \n\t").empty());
   // A huge answer is cut, not carried whole into retrieval.
-  EXPECT_LE(ParseQueries(std::string(100000, 'q'))[0].size(), kMaxTaskItemBytes);
+  EXPECT_LE(ParseQueries(std::string(100000, 'q'))[0].size(), kMaxWholeAnswerQueryBytes);
 }
 
 TEST(TaskPrompt, TagsAndFollowUpsNeedTheirKeyAndAnArray) {

@@ -80,6 +80,7 @@ TEST_F(ChatTasks, ConfigHasEveryFieldWithItsDefaultAndOnlyAdminsUpdateIt) {
   form["AUTOCOMPLETE_GENERATION_INPUT_MAX_LENGTH"] = 200;
   form["QUERY_GENERATION_PROMPT_TEMPLATE"] = "Q {{MESSAGES}} <chat_history>";
   form["VOICE_MODE_PROMPT_TEMPLATE"] = nullptr;
+  form["ENABLE_AUTOCOMPLETE_GENERATION"] = true;
   EXPECT_EQ(Post("/api/v1/tasks/config/update", form, alice).status, 401);
   EXPECT_EQ(Get("/api/v1/tasks/config", alice).Json(), c);  // unchanged
 
@@ -87,6 +88,16 @@ TEST_F(ChatTasks, ConfigHasEveryFieldWithItsDefaultAndOnlyAdminsUpdateIt) {
   ASSERT_EQ(r.status, 200) << r.body;
   EXPECT_EQ(r.Json(), form);
   EXPECT_EQ(Get("/api/v1/tasks/config", alice).Json(), form);
+  // The chat input reads the autocomplete switch from /api/config; the input cap applies.
+  EXPECT_EQ(Get("/api/config", alice).Json()["features"]["enable_autocomplete_generation"], true);
+  r = Post("/api/v1/tasks/auto/completions",
+           {{"model", "fake-a1"}, {"prompt", std::string(201, 'x')}, {"type", "search query"}},
+           alice);
+  EXPECT_EQ(r.status, 400) << r.body;
+  r = Post("/api/v1/tasks/auto/completions",
+           {{"model", "fake-a1"}, {"prompt", "Hel"}, {"type", "search query"}}, alice);
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_FALSE(Content(r).empty());
 
   // A form missing a field, or with a wrong type, is refused whole.
   json missing = form;
@@ -99,6 +110,14 @@ TEST_F(ChatTasks, ConfigHasEveryFieldWithItsDefaultAndOnlyAdminsUpdateIt) {
   wrong["AUTOCOMPLETE_GENERATION_INPUT_MAX_LENGTH"] = "long";
   EXPECT_EQ(Post("/api/v1/tasks/config/update", wrong, Admin()).status, 422);
   EXPECT_EQ(Get("/api/v1/tasks/config", Admin()).Json(), form);
+  // pydantic's lax forms are accepted and stored normalised.
+  json lax = form;
+  lax["ENABLE_TAGS_GENERATION"] = "true";
+  lax["AUTOCOMPLETE_GENERATION_INPUT_MAX_LENGTH"] = "300";
+  r = Post("/api/v1/tasks/config/update", lax, Admin());
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.Json()["ENABLE_TAGS_GENERATION"], true);
+  EXPECT_EQ(r.Json()["AUTOCOMPLETE_GENERATION_INPUT_MAX_LENGTH"], 300);
 }
 
 TEST_F(ChatTasks, CompletionsAnswerTheTaskModelsCompletion) {
@@ -145,7 +164,8 @@ TEST_F(ChatTasks, CompletionsAnswerTheTaskModelsCompletion) {
   EXPECT_EQ(r.status, 404) << r.body;
   r = Post("/api/v1/tasks/title/completions", {{"model", ""}, {"messages", json::array()}}, alice);
   EXPECT_EQ(r.status, 400) << r.body;
-  EXPECT_EQ(Post("/api/v1/tasks/title/completions", body, {}).status, 401);
+  // No token at all: the host's "Not authenticated".
+  EXPECT_EQ(Post("/api/v1/tasks/title/completions", body, {}).status, 403);
 }
 
 TEST_F(ChatTasks, DisabledFeaturesAnswerAsUpstreamAndFailuresAreErrors) {
