@@ -6,7 +6,7 @@
 namespace webui::testing {
 namespace {
 
-class ChatTasks : public ChatHost {
+class ChatTaskModel : public ChatHost {
  protected:
   void SetUp() override {
     ChatHost::SetUp();
@@ -51,7 +51,7 @@ class ChatTasks : public ChatHost {
   json defaults_;
 };
 
-TEST_F(ChatTasks, ConfigHasEveryFieldWithItsDefaultAndOnlyAdminsUpdateIt) {
+TEST_F(ChatTaskModel, ConfigHasEveryFieldWithItsDefaultAndOnlyAdminsUpdateIt) {
   const auto alice = As("user", "alice");
   auto r = Get("/api/v1/tasks/config", alice);
   ASSERT_EQ(r.status, 200) << r.body;
@@ -120,7 +120,7 @@ TEST_F(ChatTasks, ConfigHasEveryFieldWithItsDefaultAndOnlyAdminsUpdateIt) {
   EXPECT_EQ(r.Json()["AUTOCOMPLETE_GENERATION_INPUT_MAX_LENGTH"], 300);
 }
 
-TEST_F(ChatTasks, CompletionsAnswerTheTaskModelsCompletion) {
+TEST_F(ChatTaskModel, CompletionsAnswerTheTaskModelsCompletion) {
   const auto alice = As("user", "alice");
   const json body = {
       {"model", "fake-a1"}, {"messages", Conversation("What is a quark?")}, {"chat_id", "c1"}};
@@ -168,7 +168,7 @@ TEST_F(ChatTasks, CompletionsAnswerTheTaskModelsCompletion) {
   EXPECT_EQ(Post("/api/v1/tasks/title/completions", body, {}).status, 403);
 }
 
-TEST_F(ChatTasks, DisabledFeaturesAnswerAsUpstreamAndFailuresAreErrors) {
+TEST_F(ChatTaskModel, DisabledFeaturesAnswerAsUpstreamAndFailuresAreErrors) {
   const auto alice = As("user", "alice");
   SetTaskConfig({{"ENABLE_TITLE_GENERATION", false},
                  {"ENABLE_TAGS_GENERATION", false},
@@ -209,7 +209,7 @@ TEST_F(ChatTasks, DisabledFeaturesAnswerAsUpstreamAndFailuresAreErrors) {
   EXPECT_EQ(r.Json()["detail"], "An internal error has occurred.");
 }
 
-TEST_F(ChatTasks, TaskModelSettingPicksTheModelAndAnUnknownOneFallsBack) {
+TEST_F(ChatTaskModel, TaskModelSettingPicksTheModelAndAnUnknownOneFallsBack) {
   const auto admin = Admin();
   const json body = {{"model", "fake-a1"}, {"messages", Conversation("hi")}};
   SetTaskConfig({{"TASK_MODEL_EXTERNAL", "fake-a2"}, {"TASK_MODEL", "fake-b1:latest"}});
@@ -227,14 +227,20 @@ TEST_F(ChatTasks, TaskModelSettingPicksTheModelAndAnUnknownOneFallsBack) {
   EXPECT_EQ(calls[0]["request"]["model"], "fake-b1:latest");
   EXPECT_EQ(calls[0]["request"]["max_tokens"], 1000);
 
-  SetTaskConfig({{"TASK_MODEL_EXTERNAL", "no-such-model"}});
-  ASSERT_EQ(Post("/api/v1/tasks/title/completions", body, admin).status, 200);
+  // A task model this user may not read (fake-a2 is not published) is not used for them.
+  ASSERT_EQ(Post("/api/v1/tasks/title/completions", body, As("user", "alice")).status, 200);
   calls = ProviderCalls();
   ASSERT_EQ(calls.size(), 2u);
   EXPECT_EQ(calls[1]["request"]["model"], "fake-a1");
+
+  SetTaskConfig({{"TASK_MODEL_EXTERNAL", "no-such-model"}});
+  ASSERT_EQ(Post("/api/v1/tasks/title/completions", body, admin).status, 200);
+  calls = ProviderCalls();
+  ASSERT_EQ(calls.size(), 3u);
+  EXPECT_EQ(calls[2]["request"]["model"], "fake-a1");
 }
 
-TEST_F(ChatTasks, BackgroundFollowUpsAndTagsAreEmittedAndSaved) {
+TEST_F(ChatTaskModel, BackgroundFollowUpsAndTagsAreEmittedAndSaved) {
   const auto alice = As("user", "alice");
   json chat = {{"title", "New Chat"},
                {"models", {"fake-a1"}},
@@ -298,7 +304,7 @@ TEST_F(ChatTasks, BackgroundFollowUpsAndTagsAreEmittedAndSaved) {
   EXPECT_TRUE(quoted);
 }
 
-TEST_F(ChatTasks, FailingBackgroundTasksNeverFailTheAnswer) {
+TEST_F(ChatTaskModel, FailingBackgroundTasksNeverFailTheAnswer) {
   const auto alice = As("user", "alice");
   json chat = {{"title", "Keep"},
                {"history",
@@ -334,7 +340,7 @@ TEST_F(ChatTasks, FailingBackgroundTasksNeverFailTheAnswer) {
   }
 }
 
-TEST_F(ChatTasks, RetrievalUsesGeneratedQueriesAndAnnouncesThem) {
+TEST_F(ChatTaskModel, RetrievalUsesGeneratedQueriesAndAnnouncesThem) {
   const auto alice = As("user", "alice");
   json chat = {{"title", "R"},
                {"history",
@@ -377,7 +383,7 @@ TEST_F(ChatTasks, RetrievalUsesGeneratedQueriesAndAnnouncesThem) {
   EXPECT_NE(system.find("QUERY What is in it?"), std::string::npos) << system;
 }
 
-TEST_F(ChatTasks, RetrievalFallsBackToTheQuestion) {
+TEST_F(ChatTaskModel, RetrievalFallsBackToTheQuestion) {
   const auto alice = As("user", "alice");
   const json files = json::array({{{"type", "file"}, {"id", "f1"}}});
   auto ask = [&](const std::string& question) {
