@@ -6,11 +6,16 @@
 
 #include <chrono>
 
+#include "task_model.hpp"
+
 namespace webui::chat {
 
 using sdk::Auth;
 using sdk::Request;
 using sdk::Response;
+
+ChatPlugin::ChatPlugin() = default;
+ChatPlugin::~ChatPlugin() = default;
 
 void ChatPlugin::Init(sdk::Host& host) {
   host_ = &host;
@@ -24,12 +29,15 @@ void ChatPlugin::Init(sdk::Host& host) {
   // Tasks are listed and stopped across instances through the shared key-value store.
   task_board_ = std::make_unique<KvTaskBoard>(host);
   tasks_ = std::make_unique<TaskRegistry>(task_board_.get());
+  task_model_ = std::make_unique<TaskModel>(
+      host, [this](const std::string& id, const User& user) { return Resolve(id, user); });
 
   AddBootRoutes();
   AddChatRoutes();
   AddFolderRoutes();
   AddModelRoutes();
   AddCompletionRoutes();
+  AddTaskRoutes();
   sdk::OfferApiConfigJson(host, [this](Request& req) { return ConfigContribution(req); });
   host.Subscribe(WH_CHANNEL_AUTH_CHANGED,
                  [this](std::string_view, std::string_view user_id) { OnAuthChanged(user_id); });
@@ -101,8 +109,24 @@ void ChatPlugin::DeclareSettings() {
   Declare("ui.banners", "WEBUI_BANNERS", "[]", true);
   Declare("task.model.default", "TASK_MODEL", "\"\"", true);
   Declare("task.model.external", "TASK_MODEL_EXTERNAL", "\"\"", true);
+  // The task model's settings (GET/POST /api/v1/tasks/config), with 0.6.32's paths and defaults.
   Declare("task.title.enable", "ENABLE_TITLE_GENERATION", "true", true);
   Declare("task.title.prompt_template", "TITLE_GENERATION_PROMPT_TEMPLATE", "\"\"", true);
+  Declare("task.image.prompt_template", "IMAGE_PROMPT_GENERATION_PROMPT_TEMPLATE", "\"\"", true);
+  Declare("task.autocomplete.enable", "ENABLE_AUTOCOMPLETE_GENERATION", "false", true);
+  Declare("task.autocomplete.input_max_length", "AUTOCOMPLETE_GENERATION_INPUT_MAX_LENGTH", "-1",
+          true);
+  Declare("task.autocomplete.prompt_template", "AUTOCOMPLETE_GENERATION_PROMPT_TEMPLATE", "\"\"",
+          true);
+  Declare("task.tags.enable", "ENABLE_TAGS_GENERATION", "true", true);
+  Declare("task.tags.prompt_template", "TAGS_GENERATION_PROMPT_TEMPLATE", "\"\"", true);
+  Declare("task.follow_up.enable", "ENABLE_FOLLOW_UP_GENERATION", "true", true);
+  Declare("task.follow_up.prompt_template", "FOLLOW_UP_GENERATION_PROMPT_TEMPLATE", "\"\"", true);
+  Declare("task.query.search.enable", "ENABLE_SEARCH_QUERY_GENERATION", "true", true);
+  Declare("task.query.retrieval.enable", "ENABLE_RETRIEVAL_QUERY_GENERATION", "true", true);
+  Declare("task.query.prompt_template", "QUERY_GENERATION_PROMPT_TEMPLATE", "\"\"", true);
+  Declare("task.tools.prompt_template", "TOOLS_FUNCTION_CALLING_PROMPT_TEMPLATE", "\"\"", true);
+  Declare("task.voice.prompt_template", "VOICE_MODE_PROMPT_TEMPLATE", "\"\"", true);
   Declare("models.bypass_access_control", "BYPASS_MODEL_ACCESS_CONTROL", "false", false);
   Declare("models.bypass_admin_access_control", "BYPASS_ADMIN_ACCESS_CONTROL", "true", false);
   Declare("models.cache_ttl", "MODELS_CACHE_TTL", "1.0", false);
@@ -196,6 +220,9 @@ json ChatPlugin::ConfigContribution(const Request& req) const {
       caller && (caller->role == "user" || caller->IsAdmin())) {
     json dm = Setting("ui.default_models", "");
     out["default_models"] = dm.is_null() ? json("") : dm;
+    // The chat input asks /api/v1/tasks/auto/completions only when this is on.
+    out["features"] = {
+        {"enable_autocomplete_generation", SettingBool("task.autocomplete.enable", false)}};
   }
   return out;
 }

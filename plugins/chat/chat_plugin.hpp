@@ -21,6 +21,8 @@
 
 namespace webui::chat {
 
+class TaskModel;
+
 struct User {
   std::string id;
   std::string role;
@@ -39,6 +41,8 @@ struct ResolvedModel {
 
 class ChatPlugin : public sdk::Plugin {
  public:
+  ChatPlugin();
+  ~ChatPlugin() override;
   void Init(sdk::Host& host) override;
   void Shutdown() override;
 
@@ -59,6 +63,7 @@ class ChatPlugin : public sdk::Plugin {
   void AddFolderRoutes();      // routes_folders.cpp
   void AddModelRoutes();       // routes_models.cpp
   void AddCompletionRoutes();  // routes_completion.cpp
+  void AddTaskRoutes();        // routes_tasks.cpp: /api/v1/tasks/*
   void OnAuthChanged(std::string_view user_id);
 
   // -- chats (routes_chats.cpp) --
@@ -80,13 +85,28 @@ class ChatPlugin : public sdk::Plugin {
                     sdk::Response& res);
   // Context from the completion's files and the model's knowledge through retrieval.v1
   // (completion_retrieval.cpp): injected into payload.messages; returns the citable sources.
-  json RetrieveContext(const User& user, const json& body, const ResolvedModel& rm, json& payload);
+  // The queries come from the task model (ENABLE_RETRIEVAL_QUERY_GENERATION), announced
+  // through `emit` as a "queries_generated" status; else the last user message.
+  json RetrieveContext(const User& user, const json& body, const ResolvedModel& rm, json& payload,
+                       const std::function<void(const json&)>& emit);
   // With features.image_generation: an image of the last user message through
   // image_generation.v1 (completion_images.cpp), status/files events through `emit`, the
   // outcome told to the model in a system context line. Returns the image files ([] if none).
   json GenerateImage(const User& user, const json& body, json& payload,
                      const std::function<void(const json&)>& emit);
-  struct BackgroundJob;
+  struct BackgroundJob {
+    User user;
+    std::string chat_id;
+    std::string message_id;
+    std::string session_id;
+    std::string model_id;  // as the browser named it
+    ResolvedModel model;
+    json payload;           // the upstream request
+    json messages;          // the conversation as sent (title generation)
+    json background_tasks;  // {"title_generation": bool, ...}
+    json sources;           // retrieved for this completion (sent first, kept on the message)
+    bool local = false;     // "local:" temporary chat: nothing is stored
+  };
   struct BackgroundProgress;
   // Whether a completion has work before the model (0.6.32's process_chat_payload): an image,
   // a web search, files or the model's knowledge to retrieve from.
@@ -104,7 +124,16 @@ class ChatPlugin : public sdk::Plugin {
   void Emit(const BackgroundJob& job, const json& event);
   void EmitSources(const BackgroundJob& job);
   void OnKnowledgeDeleted(std::string_view id);
-  void GenerateTitle(const BackgroundJob& job, const std::string& answer);
+  // After a background answer (routes_tasks.cpp), as 0.6.32's background_tasks_handler:
+  // follow-ups, title, tags; each optional, none ever fails the completion.
+  void RunBackgroundTasks(const BackgroundJob& job, const std::string& answer);
+  void GenerateFollowUps(const BackgroundJob& job, const json& conversation);
+  void GenerateTitle(const BackgroundJob& job, const json& conversation);
+  void GenerateTags(const BackgroundJob& job, const json& conversation);
+  // Replaces a chat's tags with `names` as 0.6.32's update_chat_tags_by_id.
+  json ReplaceChatTags(const std::string& chat_id, const User& user,
+                       const std::vector<std::string>& names);
+  json TaskConfig() const;
 
   // This plugin's part of GET /api/config.
   json ConfigContribution(const sdk::Request& req) const;
@@ -114,6 +143,7 @@ class ChatPlugin : public sdk::Plugin {
   std::unique_ptr<ModelCatalog> catalog_;
   std::unique_ptr<KvTaskBoard> task_board_;  // outlives tasks_ (declared first)
   std::unique_ptr<TaskRegistry> tasks_;
+  std::unique_ptr<TaskModel> task_model_;
 };
 
 }  // namespace webui::chat

@@ -2,26 +2,42 @@
 // knowledge go to rag's retrieval.v1 (which decides what the caller may read), the answer is
 // injected with rag's RAG_TEMPLATE as Open WebUI 0.6.32 does, and the citable sources come back
 // for the client. Without rag (or with nothing found) the completion goes on without context.
+// The queries are the task model's (ENABLE_RETRIEVAL_QUERY_GENERATION), else the question.
 #include <webui_host/sdk/retrieval.hpp>
+
+#include <algorithm>
 
 #include "chat_plugin.hpp"
 #include "completion_context.hpp"
+#include "task_model.hpp"
 
 namespace webui::chat {
 
 json ChatPlugin::RetrieveContext(const User& user, const json& body, const ResolvedModel& rm,
-                                 json& payload) {
+                                 json& payload, const std::function<void(const json&)>& emit) {
   const json meta = rm.info ? rm.info->meta : json();
   const json items = RetrievalItems(body.value("files", json()), meta);
   if (items.empty()) return json::array();
   const sdk::Retrieval retrieval(*host_);
   if (!retrieval.Available()) return json::array();
-  const std::string query = LastUserText(payload.value("messages", json()));
+  const json messages = payload.value("messages", json::array());
+  const std::string query = LastUserText(messages);
+  // Items that all go in whole ("context": "full") need no queries, as in 0.6.32.
+  const bool all_full = std::all_of(items.begin(), items.end(), [](const json& item) {
+    return item.is_object() && item.value("context", json()) == json("full");
+  });
+  std::vector<std::string> queries;
+  if (!all_full) {
+    queries = task_model_->GenerateQueries(rm, user, messages, QueryKind::kRetrieval);
+    json listed = queries;
+    emit({{"type", "status"},
+          {"data", {{"action", "queries_generated"}, {"queries", listed}, {"done", false}}}});
+  }
+  // Generation off, failed or empty: the question itself is the query.
+  if (queries.empty()) queries.push_back(query);
   sdk::Retrieval::Answer answer;
   try {
-    // No task model generates queries here: the question itself is the query, as 0.6.32 falls
-    // back to when query generation gives nothing.
-    answer = retrieval.Retrieve(user.id, user.role, items, {query});
+    answer = retrieval.Retrieve(user.id, user.role, items, queries);
   } catch (const std::exception& e) {
     host_->Warn(std::string("retrieval for a chat completion failed: ") + e.what());
     return json::array();

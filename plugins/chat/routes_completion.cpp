@@ -23,20 +23,6 @@ using sdk::HttpError;
 using sdk::Request;
 using sdk::Response;
 
-struct ChatPlugin::BackgroundJob {
-  User user;
-  std::string chat_id;
-  std::string message_id;
-  std::string session_id;
-  std::string model_id;  // as the browser named it
-  ResolvedModel model;
-  json payload;           // the upstream request
-  json messages;          // the conversation as sent (title generation)
-  json background_tasks;  // {"title_generation": bool, ...}
-  json sources;           // retrieved for this completion (sent first, kept on the message)
-  bool local = false;     // "local:" temporary chat: nothing is stored
-};
-
 namespace {
 
 using Clock = std::chrono::steady_clock;
@@ -94,22 +80,6 @@ bool WantsStream(const json& payload) {
   auto it = payload.find("stream");
   return it != payload.end() && it->is_boolean() && it->get<bool>();
 }
-
-std::string MessageText(const json& message) {
-  if (!message.is_object()) return {};
-  const json& c = message.value("content", json());
-  if (c.is_string()) return c.get<std::string>();
-  std::string out;
-  if (c.is_array())
-    for (const auto& part : c)
-      if (part.is_object() && part.value("type", "") == "text") out += part.value("text", "");
-  return out;
-}
-
-constexpr const char* kTitlePrompt =
-    "Create a short title (3 to 5 words, at most one emoji) that sums up the conversation "
-    "below. Use the conversation's language. Reply with one JSON object and nothing else: "
-    "{\"title\": \"...\"}\n\n<chat_history>\n{{MESSAGES:END:2}}\n</chat_history>";
 
 }  // namespace
 
@@ -247,7 +217,9 @@ json ChatPlugin::PrepareCompletion(const BackgroundJob& job, const json& body,
       host_->LogError(std::string("could not save the image of a message: ") + e.what());
     }
   });
-  return RetrieveContext(job.user, body, rm, payload);
+  return RetrieveContext(job.user, body, rm, payload, [&](const json& event) {
+    if (emit) Emit(job, event);
+  });
 }
 
 namespace {
@@ -594,79 +566,7 @@ void ChatPlugin::FinishBackground(BackgroundProgress& progress, const sdk::Servi
   }
   Emit(job, {{"type", "chat:completion"},
              {"data", {{"done", true}, {"content", progress.content}, {"title", chat_title()}}}});
-  if (failure.empty() && !task.Cancelled()) {
-    try {
-      GenerateTitle(job, progress.content);
-    } catch (const std::exception& e) {
-      host_->Warn(std::string("title generation failed: ") + e.what());
-    }
-  }
-}
-
-void ChatPlugin::GenerateTitle(const BackgroundJob& job, const std::string& answer) {
-  const json& tasks = job.background_tasks;
-  if (!tasks.is_object() || !tasks.contains("title_generation")) return;
-  json conversation = json::array();
-  if (job.messages.is_array())
-    for (const auto& m : job.messages)
-      if (m.is_object() && m.value("role", "") != "system") conversation.push_back(m);
-  conversation.push_back({{"role", "assistant"}, {"content", answer}});
-  std::string first_user;
-  for (const auto& m : conversation)
-    if (m.value("role", "") == "user") {
-      first_user = MessageText(m);
-      break;
-    }
-
-  std::string title;
-  const bool wanted =
-      tasks["title_generation"].is_boolean() && tasks["title_generation"].get<bool>();
-  if (wanted && SettingBool("task.title.enable", true)) {
-    // TASK_MODEL for local (Ollama) models, TASK_MODEL_EXTERNAL for the others; else this one.
-    const bool local_model = job.model.model.value("owned_by", "") == "ollama";
-    const std::string task_model =
-        Setting(local_model ? "task.model.default" : "task.model.external", "").get<std::string>();
-    ResolvedModel rm = job.model;
-    if (!task_model.empty()) {
-      try {
-        rm = Resolve(task_model, job.user);
-      } catch (const HttpError&) {
-      }
-    }
-    std::string transcript;
-    const size_t from = conversation.size() > 2 ? conversation.size() - 2 : 0;
-    for (size_t i = from; i < conversation.size(); ++i) {
-      std::string role = LowerAscii(conversation[i].value("role", ""));
-      for (char& ch : role) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
-      transcript += role + ": " + MessageText(conversation[i]) + "\n";
-    }
-    std::string prompt = Setting("task.title.prompt_template", "").get<std::string>();
-    if (prompt.empty()) prompt = kTitlePrompt;
-    for (const char* marker : {"{{MESSAGES:END:2}}", "{{MESSAGES}}"}) {
-      for (size_t pos; (pos = prompt.find(marker)) != std::string::npos;)
-        prompt.replace(pos, std::string(marker).size(), transcript);
-    }
-    const json request = {{"model", rm.upstream_id},
-                          {"messages", json::array({{{"role", "user"}, {"content", prompt}}})},
-                          {"stream", false}};
-    const std::string text = Dump(request);
-    struct TitleCtx {
-      std::string whole;
-    } tctx;
-    auto on_piece = [&tctx](std::string_view piece) {
-      tctx.whole.append(piece);
-      return true;
-    };
-    if (rm.provider->Chat(text, on_piece).ok())
-      title = ParseGeneratedTitle(
-          CompletionContent(sdk::json::Parse(tctx.whole).value_or(json(json::value_t::discarded))));
-    if (title.empty()) title = first_user;
-  } else if (!wanted && conversation.size() == 2) {
-    title = first_user;  // first exchange without generation: the question is the title
-  }
-  if (title.empty()) return;
-  if (!job.local) store_->SetChatTitle(job.chat_id, title);
-  Emit(job, {{"type", "chat:title"}, {"data", title}});
+  if (failure.empty() && !task.Cancelled()) RunBackgroundTasks(job, progress.content);
 }
 
 }  // namespace webui::chat

@@ -1,7 +1,7 @@
 // Fixture for the chat plugin's integration tests: one real webui-host per test suite
 // (SharedHostSuite, tests/integration/it_support.hpp) with the chat plugin, the test
-// authenticator ("Bearer <role>:<id>"), two scripted model providers and (optionally) the
-// recording socket emitter, on the backend WEBUI_IT_BACKEND selects.
+// authenticator ("Bearer <role>:<id>"), two scripted model providers, a recording retrieval.v1
+// and (optionally) the recording socket emitter, on the backend WEBUI_IT_BACKEND selects.
 #pragma once
 
 #include <gtest/gtest.h>
@@ -35,8 +35,8 @@ class ChatHostT : public SharedHostSuite<ChatHostT<kWithEmitter>> {
   static void Configure(HostProcess::Options& o) {
     o.env["WEBUI_PLUGIN_PATH"] =
         std::string(WEBUI_PLUGIN_BUILD_DIR) + ":" + PluginDir("good") + ":" + CHAT_TEST_PLUGIN_DIR;
-    o.env["WEBUI_PLUGINS"] = std::string("chat,test_auth,") + kProviderA + "," + kProviderB +
-                             (kWithEmitter ? ",test_chat_emitter" : "");
+    o.env["WEBUI_PLUGINS"] = std::string("chat,test_auth,test_chat_retrieval,") + kProviderA + "," +
+                             kProviderB + (kWithEmitter ? ",test_chat_emitter" : "");
     o.env["MODELS_CACHE_TTL"] = "1";
   }
 

@@ -3,7 +3,9 @@
 // the last user message may carry a script
 //   {"script": {"pieces": [...], "delay_ms": N, "fail_after": K, "hang": true,
 //               "error_status": 429, "unavailable": true}}
-// and every call is recorded (request, outcome, steady-clock times of start, abort and end) and
+// A non-streamed task prompt (it quotes the chat in <chat_history>) gets a fixed JSON answer of
+// the shape it asks for ("title", "tags", "follow_ups" or "queries"); see RunCompletion.
+// Every call is recorded (request, outcome, steady-clock times of start, abort and end) and
 // served over HTTP under /api/v1/test-provider/<name>/.
 #include <webui_host/services/model_provider.h>
 #include <webui_host/sdk.hpp>
@@ -148,16 +150,34 @@ wh_status RunCompletion(wh_str request_json, wh_model_chunk_fn on_piece, void* p
     return on_piece(piece_user, wh_str{s.data(), s.size()}) == 0;
   };
 
+  // A task prompt (title, tags, follow-ups, queries...: they quote the chat in <chat_history>)
+  // gets a fixed answer in the JSON shape the prompt asks for. A chat whose text says
+  // FAIL_TASK makes the task fail; GARBAGE_TASK makes it answer prose without JSON.
   if (!stream && text.find("<chat_history>") != std::string::npos) {
+    if (text.find("FAIL_TASK") != std::string::npos) {
+      *http_status = 500;
+      Sink(error, error_user, "fake task model failure");
+      Finish(index, "error");
+      return WH_ERROR;
+    }
+    std::string answer = "{\"title\": \"Fake Title\"}";
+    if (text.find("GARBAGE_TASK") != std::string::npos)
+      answer = "I would rather not answer in JSON.";
+    else if (text.find("\"follow_ups\"") != std::string::npos)
+      answer = "{\"follow_ups\": [\"Fake follow-up one?\", \"Fake follow-up two?\"]}";
+    else if (text.find("\"tags\"") != std::string::npos)
+      answer = "{\"tags\": [\"Science\", \"Fake Tag\", \"none\"]}";
+    else if (text.find("\"queries\"") != std::string::npos)
+      answer =
+          "Here are the queries:\n```json\n{\"queries\": [\"fake query one\", "
+          "\"fake query two\"]}\n```";
     const json whole = {
-        {"id", "chatcmpl-title"},
+        {"id", "chatcmpl-task"},
         {"object", "chat.completion"},
         {"model", request.value("model", "")},
-        {"choices",
-         json::array(
-             {{{"index", 0},
-               {"message", {{"role", "assistant"}, {"content", "{\"title\": \"Fake Title\"}"}}},
-               {"finish_reason", "stop"}}})}};
+        {"choices", json::array({{{"index", 0},
+                                  {"message", {{"role", "assistant"}, {"content", answer}}},
+                                  {"finish_reason", "stop"}}})}};
     send(whole);
     Finish(index, "ok");
     return WH_OK;
