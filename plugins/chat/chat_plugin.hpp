@@ -80,7 +80,16 @@ class ChatPlugin : public sdk::Plugin {
                     sdk::Response& res);
   // Context from the completion's files and the model's knowledge through retrieval.v1
   // (completion_retrieval.cpp): injected into payload.messages; returns the citable sources.
-  json RetrieveContext(const User& user, const json& body, const ResolvedModel& rm, json& payload);
+  // `web_items`: the items of this completion's web search, searched after the body's files.
+  json RetrieveContext(const User& user, const json& body, const ResolvedModel& rm, json& payload,
+                       const json& web_items);
+  // With features.web_search: the web searched through web_search.v1
+  // (completion_web_search.cpp), status events through `emit`; returns the "web_search" items
+  // for retrieval ([] when off, not permitted, or failed).
+  json SearchWeb(const User& user, const json& body, const json& payload,
+                 const std::function<void(const json&)>& emit);
+  // What a web search searches for (one function, so the choice changes in one place).
+  std::vector<std::string> WebSearchQueries(const User& user, const json& payload);
   // With features.image_generation: an image of the last user message through
   // image_generation.v1 (completion_images.cpp), status/files events through `emit`, the
   // outcome told to the model in a system context line. Returns the image files ([] if none).

@@ -180,6 +180,13 @@ void ChatPlugin::HandleCompletion(Request& req, Response& res) {
   job.message_id = message_id;
   job.session_id = session_id;
   job.local = local;
+  const auto emit = [&](const json& event) {
+    if (background) Emit(job, event);
+  };
+  // As 0.6.32 (web search, then image, then files), the web is searched while the request
+  // waits; its status events reach the web UI over Socket.IO, which only a background
+  // completion has.
+  const json web_items = SearchWeb(user, body, payload, emit);
   // As 0.6.32, the image is made while the request waits (its events reach the web UI over
   // Socket.IO, which only a background completion has), and kept on the assistant message.
   GenerateImage(user, body, payload, [&](const json& event) {
@@ -192,7 +199,7 @@ void ChatPlugin::HandleCompletion(Request& req, Response& res) {
       host_->LogError(std::string("could not save the image of a message: ") + e.what());
     }
   });
-  const json sources = RetrieveContext(user, body, rm, payload);
+  const json sources = RetrieveContext(user, body, rm, payload, web_items);
 
   if (background) {
     job.model_id = body.at("model").get<std::string>();

@@ -36,6 +36,7 @@ void RagPlugin::Init(sdk::Host& host) {
   AddWebRoutes();
   OfferFileProcessor();
   OfferRetrieval();
+  OfferWebSearch();
 }
 
 void RagPlugin::Shutdown() { stopping_ = true; }
