@@ -574,8 +574,11 @@ TEST_F(ChatWebSearch, WithoutThePermissionOrWithWebSearchOffTheToggleIsIgnored) 
   perms["features"]["web_search"] = true;
   ASSERT_EQ(Post("/api/v1/users/default/permissions", perms, Admin().auth()).status, 200);
 
-  // ENABLE_WEB_SEARCH off: nobody searches, not even an admin.
+  // ENABLE_WEB_SEARCH off: the web UI no longer offers the toggle (/api/config), and nobody
+  // searches, not even an admin.
+  EXPECT_EQ(Get("/api/config", Alice().auth()).Json()["features"]["enable_web_search"], true);
   SetWeb({{"ENABLE_WEB_SEARCH", false}});
+  EXPECT_EQ(Get("/api/config", Alice().auth()).Json()["features"]["enable_web_search"], false);
   before = EngineCalls();
   r = Post("/api/chat/completions", WebCompletion("llamas", false), Admin().auth());
   const Background off = RunBackground(Alice(), "llamas", "sid-web-4");
