@@ -21,7 +21,7 @@ bool WebToggleOn(const json& body) {
   return on != features->end() && on->is_boolean() && on->get<bool>();
 }
 
-json Status(json data) {
+json WebStatus(json data) {
   if (!data.contains("action")) data["action"] = "web_search";
   return {{"type", "status"}, {"data", std::move(data)}};
 }
@@ -47,28 +47,29 @@ json ChatPlugin::SearchWeb(const User& user, const json& body, const json& paylo
     host_->Warn(std::string("web search permission check failed: ") + e.what());
     return json::array();
   }
-  emit(Status({{"description", "Searching the web"}, {"done", false}}));
+  emit(WebStatus({{"description", "Searching the web"}, {"done", false}}));
   const std::vector<std::string> queries = WebSearchQueries(user, payload);
   if (queries.empty()) {
-    emit(Status({{"description", "No search query generated"}, {"done", true}}));
+    emit(WebStatus({{"description", "No search query generated"}, {"done", true}}));
     return json::array();
   }
-  emit(Status({{"action", "web_search_queries_generated"}, {"queries", queries}, {"done", false}}));
+  emit(WebStatus(
+      {{"action", "web_search_queries_generated"}, {"queries", queries}, {"done", false}}));
   try {
     const sdk::WebSearch::Answer answer = web.Search(user.id, user.role, queries);
     const json items =
         WebSearchItems(queries, json(answer.collection_names), answer.urls, answer.docs);
-    emit(Status({{"description", "Searched {{count}} sites"},
-                 {"urls", answer.urls},
-                 {"items", answer.items},
-                 {"done", true}}));
+    emit(WebStatus({{"description", "Searched {{count}} sites"},
+                    {"urls", answer.urls},
+                    {"items", answer.items},
+                    {"done", true}}));
     return items;
   } catch (const std::exception& e) {
     host_->Warn(std::string("web search for a chat completion failed: ") + e.what());
-    emit(Status({{"description", "An error occurred while searching the web"},
-                 {"queries", queries},
-                 {"done", true},
-                 {"error", true}}));
+    emit(WebStatus({{"description", "An error occurred while searching the web"},
+                    {"queries", queries},
+                    {"done", true},
+                    {"error", true}}));
     return json::array();
   }
 }
