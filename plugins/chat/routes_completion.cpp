@@ -180,15 +180,12 @@ void ChatPlugin::HandleCompletion(Request& req, Response& res) {
   job.message_id = message_id;
   job.session_id = session_id;
   job.local = local;
-  const auto emit = [&](const json& event) {
+  // As 0.6.32: web search, then the image, then the files, all while the request waits (their
+  // events reach the web UI over Socket.IO, which only a background completion has); the image
+  // is kept on the assistant message.
+  const json web_items = SearchWeb(user, body, payload, [&](const json& event) {
     if (background) Emit(job, event);
-  };
-  // As 0.6.32 (web search, then image, then files), the web is searched while the request
-  // waits; its status events reach the web UI over Socket.IO, which only a background
-  // completion has.
-  const json web_items = SearchWeb(user, body, payload, emit);
-  // As 0.6.32, the image is made while the request waits (its events reach the web UI over
-  // Socket.IO, which only a background completion has), and kept on the assistant message.
+  });
   GenerateImage(user, body, payload, [&](const json& event) {
     if (!background) return;
     Emit(job, event);
