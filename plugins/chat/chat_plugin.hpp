@@ -89,8 +89,10 @@ class ChatPlugin : public sdk::Plugin {
   // for retrieval ([] when off, not permitted, or failed).
   json SearchWeb(const User& user, const json& body, const json& payload,
                  const std::function<void(const json&)>& emit);
-  // What a web search searches for (one function, so the choice changes in one place).
-  std::vector<std::string> WebSearchQueries(const User& user, const json& payload);
+  // What a web search searches for (one function, so the choice changes in one place): `body`
+  // as the client sent it, `payload` the upstream request built from it.
+  std::vector<std::string> WebSearchQueries(const User& user, const json& body,
+                                            const json& payload);
   // With features.image_generation: an image of the last user message through
   // image_generation.v1 (completion_images.cpp), status/files events through `emit`, the
   // outcome told to the model in a system context line. Returns the image files ([] if none).

@@ -28,9 +28,11 @@ json WebStatus(json data) {
 
 }  // namespace
 
-// The one place that decides what is searched. For now the question itself: 0.6.32's fallback
-// when its task model generates no query.
-std::vector<std::string> ChatPlugin::WebSearchQueries(const User& /*user*/, const json& payload) {
+// The one place that decides what is searched (0.6.32 asks the task model: generate_queries with
+// type "web_search", given the body's model and messages). For now the question itself, 0.6.32's
+// fallback when no query is generated.
+std::vector<std::string> ChatPlugin::WebSearchQueries(const User& /*user*/, const json& /*body*/,
+                                                      const json& payload) {
   const std::string question = LastUserText(payload.value("messages", json()));
   if (question.find_first_not_of(" \t\r\n") == std::string::npos) return {};
   return {question};
@@ -48,7 +50,7 @@ json ChatPlugin::SearchWeb(const User& user, const json& body, const json& paylo
     return json::array();
   }
   emit(WebStatus({{"description", "Searching the web"}, {"done", false}}));
-  const std::vector<std::string> queries = WebSearchQueries(user, payload);
+  const std::vector<std::string> queries = WebSearchQueries(user, body, payload);
   if (queries.empty()) {
     emit(WebStatus({{"description", "No search query generated"}, {"done", true}}));
     return json::array();
