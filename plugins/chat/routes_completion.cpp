@@ -180,22 +180,33 @@ void ChatPlugin::HandleCompletion(Request& req, Response& res) {
   job.message_id = message_id;
   job.session_id = session_id;
   job.local = local;
-  // As 0.6.32: web search, then the image, then the files, all while the request waits (their
-  // events reach the web UI over Socket.IO, which only a background completion has); the image
-  // is kept on the assistant message.
-  const json web_items = SearchWeb(user, body, payload, [&](const json& event) {
-    if (background) Emit(job, event);
-  });
-  GenerateImage(user, body, payload, [&](const json& event) {
+  // As 0.6.32: web search, then the image, then the files, all while the request waits. Their
+  // events reach the web UI over Socket.IO, which only a background completion has; the status
+  // events (statusHistory, as 0.6.32's emitter appends them) and the image are kept on the
+  // assistant message, so a reload still shows them.
+  json status_history = json::array();
+  const auto emit = [&](const json& event) {
     if (!background) return;
     Emit(job, event);
-    if (event.value("type", "") != "files" || local) return;
-    try {
-      store_->UpsertChatMessage(chat_id, message_id, {{"files", event["data"]["files"]}});
-    } catch (const std::exception& e) {
-      host_->LogError(std::string("could not save the image of a message: ") + e.what());
+    if (local) return;
+    const std::string type = event.value("type", "");
+    json fields;
+    if (type == "status") {
+      status_history.push_back(event.value("data", json::object()));
+      fields = {{"statusHistory", status_history}};
+    } else if (type == "files") {
+      fields = {{"files", event["data"]["files"]}};
+    } else {
+      return;
     }
-  });
+    try {
+      store_->UpsertChatMessage(chat_id, message_id, fields);
+    } catch (const std::exception& e) {
+      host_->LogError(std::string("could not save an event of a message: ") + e.what());
+    }
+  };
+  const json web_items = SearchWeb(user, body, payload, emit);
+  GenerateImage(user, body, payload, emit);
   const json sources = RetrieveContext(user, body, rm, payload, web_items);
 
   if (background) {

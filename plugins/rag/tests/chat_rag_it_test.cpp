@@ -473,6 +473,8 @@ TEST_F(ChatWebSearch, BackgroundCompletionSearchesEmitsStatusesInOrderAndCitesTh
   ASSERT_EQ(done["items"].size(), 2u) << done.dump();
   EXPECT_EQ(done["items"][0]["link"], Web().Url("/llamas"));
   EXPECT_EQ(done["items"][0]["title"], "Llamas");
+  // Kept on the message as 0.6.32 keeps them (a reload shows them).
+  EXPECT_EQ(b.message["statusHistory"], json(b.statuses)) << b.message.dump();
   // The engine was asked the question.
   const auto asked = Web().server.Requests("/searxng");
   ASSERT_FALSE(asked.empty());
