@@ -2,7 +2,8 @@
 // loopback pages): a stand-in SearXNG and two pages on loopback (served by this script), web
 // search turned on through the admin API, "Web Search" toggled in the Integrations menu; the
 // answer shows "Searched 2 sites", the page's text reached the model, and the citation names the
-// page's URL.
+// page's URL, and
+// after a reload the status is still there.
 //   BASE=http://127.0.0.1:PORT CHROMIUM=/usr/bin/chromium node e2e-web.mjs
 import http from 'node:http';
 import { bodyHas, open, run, signUpFirstAdmin, step } from './lib.mjs';
@@ -71,6 +72,12 @@ try {
     await page.locator('button:has-text("Source")').last().click();
     await bodyHas(page, `${engine}/llamas`, 15000);
     step("the citation names the page's URL");
+    await page.keyboard.press('Escape');
+    await page.waitForURL(/\/c\//, { timeout: 15000 });
+    await page.waitForTimeout(1500);
+    await page.reload();
+    await bodyHas(page, 'Searched 2 sites');
+    step('after a reload the message still shows "Searched 2 sites"');
   });
 } finally {
   server.close();
