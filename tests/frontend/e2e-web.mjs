@@ -1,9 +1,8 @@
 // Web search in the web UI, in headless Chromium (run-e2e.sh with E2E_WEB=1: the host may load
 // loopback pages): a stand-in SearXNG and two pages on loopback (served by this script), web
 // search turned on through the admin API, "Web Search" toggled in the Integrations menu; the
-// answer shows "Searched 2 sites", the page's text reached the model, and the citation names the
-// page's URL, and
-// after a reload the status is still there.
+// answer shows "Searched 2 sites", the page's text reached the model, the citation names the
+// page's URL, and after a reload the status is still there.
 //   BASE=http://127.0.0.1:PORT CHROMIUM=/usr/bin/chromium node e2e-web.mjs
 import http from 'node:http';
 import { bodyHas, open, run, signUpFirstAdmin, step } from './lib.mjs';
