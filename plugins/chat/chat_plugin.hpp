@@ -11,6 +11,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <vector>
 
 #include "chat_logic.hpp"
 
@@ -86,9 +87,19 @@ class ChatPlugin : public sdk::Plugin {
   // Context from the completion's files and the model's knowledge through retrieval.v1
   // (completion_retrieval.cpp): injected into payload.messages; returns the citable sources.
   // The queries come from the task model (ENABLE_RETRIEVAL_QUERY_GENERATION), announced
-  // through `emit` as a "queries_generated" status; else the last user message.
+  // through `emit` as a "queries_generated" status; else the last user message. `web_items`:
+  // the items of this completion's web search, searched after the body's files.
   json RetrieveContext(const User& user, const json& body, const ResolvedModel& rm, json& payload,
-                       const std::function<void(const json&)>& emit);
+                       const json& web_items, const std::function<void(const json&)>& emit);
+  // With features.web_search: the web searched through web_search.v1
+  // (completion_web_search.cpp), status events through `emit`; returns the "web_search" items
+  // for retrieval ([] when off, not permitted, or failed).
+  json SearchWeb(const User& user, const json& body, const ResolvedModel& rm, const json& payload,
+                 const std::function<void(const json&)>& emit);
+  // What a web search searches for: the task model's queries (ENABLE_SEARCH_QUERY_GENERATION),
+  // else the last user message.
+  std::vector<std::string> WebSearchQueries(const User& user, const ResolvedModel& rm,
+                                            const json& payload);
   // With features.image_generation: an image of the last user message through
   // image_generation.v1 (completion_images.cpp), status/files events through `emit`, the
   // outcome told to the model in a system context line. Returns the image files ([] if none).

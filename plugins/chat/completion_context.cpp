@@ -162,4 +162,24 @@ json CitableSources(const json& sources) {
   return out;
 }
 
+json WebSearchItems(const std::vector<std::string>& queries, const json& collection_names,
+                    const json& urls, const json& docs) {
+  std::string name;
+  for (const auto& q : queries) name += (name.empty() ? "" : ", ") + q;
+  json base = {{"name", name}, {"type", "web_search"}, {"urls", urls}, {"queries", queries}};
+  json items = json::array();
+  if (collection_names.is_array() && !collection_names.empty()) {
+    for (const auto& c : collection_names) {
+      if (!c.is_string()) continue;
+      json item = base;
+      item["collection_name"] = c;
+      items.push_back(std::move(item));
+    }
+  } else if (docs.is_array() && !docs.empty()) {
+    base["docs"] = docs;
+    items.push_back(std::move(base));
+  }
+  return items;
+}
+
 }  // namespace webui::chat

@@ -5,6 +5,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -31,6 +32,12 @@ std::string FillRagTemplate(std::string_view tmpl, std::string_view context,
 // The filled template prepended to the system message (followed by "\n") or inserted as one at
 // index 0; for an Ollama model prepended to the first user message instead.
 json InjectRagContext(json messages, const std::string& filled, bool ollama);
+
+// The completion's items for a web search's answer, as 0.6.32 adds them: one {"type":
+// "web_search", "collection_name", "name": the queries joined by ", ", "urls", "queries"} per
+// collection, or (retrieval bypassed: `docs` an array) one item carrying the pages as "docs".
+json WebSearchItems(const std::vector<std::string>& queries, const json& collection_names,
+                    const json& urls, const json& docs);
 
 // The sources the web UI can cite: those whose source has a name or an id.
 json CitableSources(const json& sources);

@@ -114,5 +114,28 @@ TEST(CompletionContext, OnlySourcesWithANameOrAnIdAreCitable) {
   EXPECT_EQ(out[1]["source"]["id"], "b");
 }
 
+TEST(CompletionContext, WebSearchItemsAreOnePerCollectionOrOneCarryingThePages) {
+  const json urls = json::array({"https://a.example/", "https://b.example/"});
+  json items = WebSearchItems({"q1", "q2"}, json::array({"web-search-1"}), urls, json());
+  ASSERT_EQ(items.size(), 1u);
+  EXPECT_EQ(items[0], (json{{"collection_name", "web-search-1"},
+                            {"name", "q1, q2"},
+                            {"type", "web_search"},
+                            {"urls", urls},
+                            {"queries", {"q1", "q2"}}}));
+
+  // Retrieval bypassed: no collection, the pages travel as docs.
+  const json docs = json::array({{{"content", "A"}, {"metadata", {{"source", urls[0]}}}}});
+  items = WebSearchItems({"q"}, json::array(), urls, docs);
+  ASSERT_EQ(items.size(), 1u);
+  EXPECT_EQ(items[0]["docs"], docs);
+  EXPECT_FALSE(items[0].contains("collection_name"));
+  EXPECT_EQ(items[0]["name"], "q");
+
+  // Nothing stored and nothing loaded: no item (the completion goes on without web context).
+  EXPECT_TRUE(WebSearchItems({"q"}, json::array(), urls, json::array()).empty());
+  EXPECT_TRUE(WebSearchItems({"q"}, json(), json::array(), json()).empty());
+}
+
 }  // namespace
 }  // namespace webui::chat

@@ -14,9 +14,14 @@
 namespace webui::chat {
 
 json ChatPlugin::RetrieveContext(const User& user, const json& body, const ResolvedModel& rm,
-                                 json& payload, const std::function<void(const json&)>& emit) {
+                                 json& payload, const json& web_items,
+                                 const std::function<void(const json&)>& emit) {
   const json meta = rm.info ? rm.info->meta : json();
-  const json items = RetrievalItems(body.value("files", json()), meta);
+  json files = body.value("files", json::array());
+  if (!files.is_array()) files = json::array();
+  // 0.6.32 appends the web search's items to the completion's files.
+  for (const auto& item : web_items) files.push_back(item);
+  const json items = RetrievalItems(files, meta);
   if (items.empty()) return json::array();
   const sdk::Retrieval retrieval(*host_);
   if (!retrieval.Available()) return json::array();

@@ -205,21 +205,34 @@ bool ChatPlugin::HasWorkBeforeModel(const json& body, const ResolvedModel& rm) {
 
 json ChatPlugin::PrepareCompletion(const BackgroundJob& job, const json& body,
                                    const ResolvedModel& rm, json& payload, bool emit) {
-  // The image's events reach the web UI over Socket.IO, which only a background completion has;
-  // the image is kept on the assistant message.
-  GenerateImage(job.user, body, payload, [&](const json& event) {
+  // As 0.6.32: web search, then the image, then the files. Their events reach the web UI over
+  // Socket.IO, which only a background completion has; the status events (statusHistory, as
+  // 0.6.32's emitter appends them) and the image are kept on the assistant message, so a reload
+  // still shows them.
+  json status_history = json::array();
+  const auto send = [&](const json& event) {
     if (!emit) return;
     Emit(job, event);
-    if (event.value("type", "") != "files" || job.local) return;
-    try {
-      store_->UpsertChatMessage(job.chat_id, job.message_id, {{"files", event["data"]["files"]}});
-    } catch (const std::exception& e) {
-      host_->LogError(std::string("could not save the image of a message: ") + e.what());
+    if (job.local) return;
+    const std::string type = event.value("type", "");
+    json fields;
+    if (type == "status") {
+      status_history.push_back(event.value("data", json::object()));
+      fields = {{"statusHistory", status_history}};
+    } else if (type == "files") {
+      fields = {{"files", event["data"]["files"]}};
+    } else {
+      return;
     }
-  });
-  return RetrieveContext(job.user, body, rm, payload, [&](const json& event) {
-    if (emit) Emit(job, event);
-  });
+    try {
+      store_->UpsertChatMessage(job.chat_id, job.message_id, fields);
+    } catch (const std::exception& e) {
+      host_->LogError(std::string("could not save an event of a message: ") + e.what());
+    }
+  };
+  const json web_items = SearchWeb(job.user, body, rm, payload, send);
+  GenerateImage(job.user, body, payload, send);
+  return RetrieveContext(job.user, body, rm, payload, web_items, send);
 }
 
 namespace {

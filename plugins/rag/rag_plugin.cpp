@@ -36,6 +36,7 @@ void RagPlugin::Init(sdk::Host& host) {
   AddWebRoutes();
   OfferFileProcessor();
   OfferRetrieval();
+  OfferWebSearch();
 }
 
 void RagPlugin::Shutdown() {
@@ -61,11 +62,14 @@ void RagPlugin::AddConfigRoutes() {
                SaveEmbeddingForm(*host_, sdk::JsonBody(req));
                sdk::Reply(res, EmbeddingForm(*host_));
              });
-  // The chat input and the knowledge page enforce these limits in the browser.
+  // The chat input and the knowledge page enforce these limits in the browser; the chat's
+  // Integrations menu offers "Web Search" when enable_web_search is true (get_app_config).
   sdk::OfferApiConfigJson(host, [this](Request& req) {
     const auto caller = req.GetCaller();
     if (!caller || (caller->role != "user" && !caller->IsAdmin())) return json::object();
-    return json{{"file", FileApiConfig(*host_)}};
+    const json web_on = WebForm(*host_).value("ENABLE_WEB_SEARCH", json(false));
+    return json{{"file", FileApiConfig(*host_)},
+                {"features", {{"enable_web_search", web_on.is_boolean() && web_on.get<bool>()}}}};
   });
 }
 

@@ -39,6 +39,7 @@ class RagPlugin : public sdk::Plugin {
   void AddWebRoutes();  // web.cpp
   void OfferFileProcessor();
   void OfferRetrieval();
+  void OfferWebSearch();  // web.cpp
 
  public:
   // ---- processing (processing.cpp) ----
@@ -74,6 +75,13 @@ class RagPlugin : public sdk::Plugin {
   // The sources of a chat completion's `items` for `queries`, read as `viewer` (0.6.32 shape).
   nlohmann::json Sources(Viewer& viewer, const nlohmann::json& items,
                          const std::vector<std::string>& queries);
+  // ---- web search (web.cpp) ----
+  // Open WebUI's process_web_search as `viewer` (/process/web/search and web_search.v1): the
+  // answer of the route. Throws sdk::HttpError with the route's status and detail.
+  nlohmann::json WebSearch(Viewer& viewer, const std::vector<std::string>& queries);
+  // ENABLE_WEB_SEARCH is on and the viewer has features.web_search (admins always).
+  bool WebSearchPermitted(const Viewer& viewer) const;
+
   // RAG_TEMPLATE as configured; the default when blank.
   std::string RagTemplate() const;
   sdk::Host* host() const { return host_; }
@@ -83,6 +91,9 @@ class RagPlugin : public sdk::Plugin {
                                 const std::function<bool()>& cancelled);
   std::vector<Hit> Hybrid(const std::string& collection, const std::string& query,
                           const std::vector<float>& qv, const QueryOptions& options);
+  std::string ClaimWebCollection(Viewer& viewer, const std::string& preferred, bool chosen);
+  void SaveWebDocuments(const std::vector<Document>& docs, const std::string& collection,
+                        const nlohmann::json& base);
   std::vector<Hit> Rerank(const std::string& query, std::vector<Hit> hits,
                           const std::vector<float>& qv);
   // At most a few files are split and embedded at once (uploads queue up behind them).

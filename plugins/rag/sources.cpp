@@ -111,19 +111,20 @@ json RagPlugin::Sources(Viewer& viewer, const json& items,
       }
     } else if (type == "note" || type == "chat") {
       continue;  // notes and chats as context are not part of this server
-    } else if (TextOf(raw, "context") == "full" || bypass) {
+    } else if ((TextOf(raw, "context") == "full" || bypass) &&
+               (type == "collection" || !id.empty())) {
+      // A file or a knowledge base whole. Items naming only a collection (a web search's) are
+      // read below, as 0.6.32 reads them whatever the bypass.
       if (type == "collection") {
         // The knowledge base's own file list, not the one the browser sent (T13).
         auto kb = repo_->Get(id);
         if (!kb || !viewer.Can(*kb, "read")) continue;
         for (const auto& file_id : kb->FileIds())
           if (auto file = files.Get(file_id)) AddFileContent(found, *file, file_id);
-      } else if (!id.empty()) {
+      } else {
         auto file = readable_file(id);
         if (!file) continue;
         AddFileContent(found, *file, id);
-      } else {
-        continue;
       }
     } else {
       std::vector<std::string> names;

@@ -8,6 +8,7 @@
 // 400. ENABLE_RAG_LOCAL_WEB_FETCH=true (Open WebUI's name) turns the address check off; the
 // admin's WEBUI_FETCH_ALLOWED_HOSTS lets chosen internal hosts through. A page's
 // <meta http-equiv="refresh"> is not followed (its text is the answer).
+#include <webui_host/services/web_search.h>
 #include <webui_host/sdk/json.hpp>
 
 #include <atomic>
@@ -163,45 +164,158 @@ T WebValue(const json& web, const char* key, T fallback) {
 
 std::string Truncate63(std::string s) { return s.size() > 63 ? s.substr(0, 63) : s; }
 
+// An engine failed (unreachable, a missing key, an answer not JSON): 400 on the route, as Open
+// WebUI's; WH_UNAVAILABLE through the service.
+struct EngineFailed : sdk::BadRequest {
+  explicit EngineFailed(std::string text) : sdk::BadRequest(std::move(text)) {}
+};
+
+// The engines answered but named no page: 400 on the route, WH_NOT_FOUND through the service.
+struct NoWebResults : sdk::BadRequest {
+  NoWebResults() : sdk::BadRequest(sdk::messages::Default("No results found from web search")) {}
+};
+
 }  // namespace
+
+// Open WebUI's process_web_search for /process/web/search and web_search.v1: the engines, the pages
+// (each through the guard) and the caller's collection. Throws sdk::HttpError (the route's
+// answers; NoWebResults when the engines found nothing).
+json RagPlugin::WebSearch(Viewer& viewer, const std::vector<std::string>& queries) {
+  if (queries.size() > kMaxSearchQueries)
+    throw sdk::BadRequest(sdk::messages::Default("At most " + std::to_string(kMaxSearchQueries) +
+                                                 " queries are searched at once"));
+  const json web = WebForm(*host_);
+  // Searching spends the admin's engine quota and makes the server load pages: only when
+  // the admin turned web search on, and for users only with the features.web_search grant.
+  if (!WebValue(web, "ENABLE_WEB_SEARCH", false)) throw sdk::Forbidden("Web search is not enabled");
+  if (!viewer.HasPermission("features", "web_search", true)) throw sdk::Forbidden();
+
+  // The searches, WEB_SEARCH_CONCURRENT_REQUESTS at a time; the first failure is the answer.
+  std::vector<std::vector<SearchResult>> found(queries.size());
+  std::vector<std::string> errors(queries.size());
+  ForEachConcurrently(queries.size(), WebValue(web, "WEB_SEARCH_CONCURRENT_REQUESTS", int64_t{10}),
+                      [&](std::size_t i) {
+                        try {
+                          found[i] = SearchWeb(*host_, web, queries[i]);
+                        } catch (const std::exception& e) {
+                          errors[i] = e.what();
+                        }
+                      });
+  for (const auto& e : errors)
+    if (!e.empty()) throw EngineFailed(e);  // ERROR_MESSAGES.WEB_SEARCH_ERROR(e)
+  std::vector<SearchResult> items;
+  std::vector<std::string> urls;
+  for (const auto& list : found)
+    for (const auto& r : list) {
+      items.push_back(r);
+      if (std::find(urls.begin(), urls.end(), r.link) == urls.end()) urls.push_back(r.link);
+    }
+  if (urls.empty()) throw NoWebResults();
+
+  // The pages (or, with BYPASS_WEB_SEARCH_WEB_LOADER, the snippets), each through the
+  // guard; a page that fails is left out, as Open WebUI's loader skips it.
+  std::vector<std::optional<Document>> loaded(urls.size());
+  if (WebValue(web, "BYPASS_WEB_SEARCH_WEB_LOADER", false)) {
+    for (std::size_t i = 0; i < urls.size(); ++i)
+      for (const auto& r : items)
+        if (r.link == urls[i] && !r.snippet.empty() && !loaded[i])
+          loaded[i] = Document{
+              r.snippet,
+              {{"source", r.link}, {"title", r.title}, {"snippet", r.snippet}, {"link", r.link}}};
+  } else {
+    const bool public_only = !LocalFetchAllowed(*host_);
+    ForEachConcurrently(
+        urls.size(), WebValue(web, "WEB_LOADER_CONCURRENT_REQUESTS", int64_t{10}),
+        [&](std::size_t i) {
+          try {
+            Page p = LoadPage(*host_, urls[i], public_only);
+            loaded[i] = Document{std::move(p.text),
+                                 {{"name", urls[i]}, {"source", urls[i]}, {"title", p.title}}};
+          } catch (const std::exception& e) {
+            host_->Info(std::string("rag: a search result was not loaded: ") + e.what());
+          }
+        });
+  }
+  std::vector<Document> docs;
+  std::vector<std::string> filenames;
+  for (std::size_t i = 0; i < urls.size(); ++i)
+    if (loaded[i]) {
+      filenames.push_back(urls[i]);
+      docs.push_back(std::move(*loaded[i]));
+    }
+  json result_items = json::array();
+  for (const auto& r : items)
+    if (std::find(filenames.begin(), filenames.end(), r.link) != filenames.end())
+      result_items.push_back({{"link", r.link}, {"title", r.title}, {"snippet", r.snippet}});
+
+  if (WebValue(web, "BYPASS_WEB_SEARCH_EMBEDDING_AND_RETRIEVAL", false)) {
+    json out_docs = json::array();
+    for (const auto& d : docs) out_docs.push_back({{"content", d.text}, {"metadata", d.metadata}});
+    return {{"status", true},        {"collection_name", nullptr}, {"filenames", filenames},
+            {"items", result_items}, {"docs", out_docs},           {"loaded_count", docs.size()}};
+  }
+  std::string joined;
+  for (std::size_t i = 0; i < queries.size(); ++i) joined += (i ? "-" : "") + queries[i];
+  const std::string collection =
+      ClaimWebCollection(viewer, Truncate63("web-search-" + Sha256Hex(joined)), false);
+  try {
+    if (!docs.empty()) SaveWebDocuments(docs, collection, {{"created_by", viewer.id()}});
+  } catch (const sdk::Error&) {
+    throw;
+  } catch (const std::exception& e) {
+    // As Open WebUI: the search answers even when nothing could be stored.
+    host_->Warn(std::string("rag: web search results not stored: ") + e.what());
+  }
+  return {{"status", true},
+          {"collection_names", json::array({collection})},
+          {"items", result_items},
+          {"filenames", filenames},
+          {"loaded_count", docs.size()}};
+}
+
+bool RagPlugin::WebSearchPermitted(const Viewer& viewer) const {
+  return WebValue(WebForm(*host_), "ENABLE_WEB_SEARCH", false) &&
+         viewer.HasPermission("features", "web_search", true);
+}
+
+// The collection a web load writes: `preferred` when the caller may write it or it is fresh (then
+// it becomes theirs). A name the caller chose and may not write is 404 (T15); a derived name (a
+// hash of the URL or the queries) another user already holds gets the caller's own variant, so
+// two users loading the same page never share or overwrite a collection.
+std::string RagPlugin::ClaimWebCollection(Viewer& viewer, const std::string& preferred,
+                                          bool chosen) {
+  std::string name = preferred;
+  const auto taken = [this](const std::string& c) {
+    return c.rfind("file-", 0) == 0 || repo_->Get(c).has_value() || store_->Owner(c).has_value();
+  };
+  if (taken(name) && !CanUseCollection(*host_, *store_, *repo_, viewer, name, "write")) {
+    if (chosen) throw sdk::NotFound();
+    name = Truncate63(Sha256Hex(viewer.id() + "\n" + preferred));
+    if (taken(name) && !CanUseCollection(*host_, *store_, *repo_, viewer, name, "write"))
+      throw sdk::NotFound();
+  }
+  store_->SetOwnerIfNone(name, viewer.id());
+  return name;
+}
+
+// Replaces the collection's chunks with `docs` (Open WebUI's overwrite=True).
+void RagPlugin::SaveWebDocuments(const std::vector<Document>& docs, const std::string& collection,
+                                 const json& base) {
+  std::string all;
+  for (const auto& d : docs) all += d.text;
+  Slot slot(*this, {});
+  if (!slot.acquired()) throw std::runtime_error("Cancelled");
+  auto records = MakeChunks(docs, collection, base, Sha256Hex(all), {});
+  // The collection's owner (rag_collection) stays; only its chunks are replaced.
+  store_->DeleteCollection(collection);
+  store_->Insert(records);
+}
 
 void RagPlugin::AddWebRoutes() {
   sdk::Host& host = *host_;
 
-  // The collection a web load writes: `preferred` when the caller may write it or it is fresh
-  // (then it becomes theirs). A name the caller chose and may not write is 404 (T15); a derived
-  // name (a hash of the URL or the queries) another user already holds gets the caller's own
-  // variant, so two users loading the same page never share or overwrite a collection.
-  const auto claim = [this](Viewer& viewer, const std::string& preferred, bool chosen) {
-    std::string name = preferred;
-    const auto taken = [this](const std::string& c) {
-      return c.rfind("file-", 0) == 0 || repo_->Get(c).has_value() || store_->Owner(c).has_value();
-    };
-    if (taken(name) && !CanUseCollection(*host_, *store_, *repo_, viewer, name, "write")) {
-      if (chosen) throw sdk::NotFound();
-      name = Truncate63(Sha256Hex(viewer.id() + "\n" + preferred));
-      if (taken(name) && !CanUseCollection(*host_, *store_, *repo_, viewer, name, "write"))
-        throw sdk::NotFound();
-    }
-    store_->SetOwnerIfNone(name, viewer.id());
-    return name;
-  };
-
-  // Replaces the collection's chunks with `docs` (Open WebUI's overwrite=True).
-  const auto save = [this](const std::vector<Document>& docs, const std::string& collection,
-                           const json& base) {
-    std::string all;
-    for (const auto& d : docs) all += d.text;
-    Slot slot(*this, {});
-    if (!slot.acquired()) throw std::runtime_error("Cancelled");
-    auto records = MakeChunks(docs, collection, base, Sha256Hex(all), {});
-    // The collection's owner (rag_collection) stays; only its chunks are replaced.
-    store_->DeleteCollection(collection);
-    store_->Insert(records);
-  };
-
   host.Route("POST", "/api/v1/retrieval/process/web", Auth::kVerified,
-             [this, claim, save](Request& req, Response& res) {
+             [this](Request& req, Response& res) {
                const json body = sdk::JsonBody(req);
                auto url_it = body.find("url");
                if (url_it == body.end() || url_it->is_null())
@@ -234,10 +348,10 @@ void RagPlugin::AddWebRoutes() {
                    throw sdk::BadRequest(sdk::messages::Default(
                        "A web page is not stored into a file's or a knowledge base's collection"));
                  const std::string name = chosen.empty() ? Truncate63(Sha256Hex(url)) : chosen;
-                 const std::string target = claim(viewer, name, !chosen.empty());
+                 const std::string target = ClaimWebCollection(viewer, name, !chosen.empty());
                  const json base = {{"name", url}, {"source", url}, {"created_by", viewer.id()}};
                  try {
-                   save({{page.text, {{"title", page.title}}}}, target, base);
+                   SaveWebDocuments({{page.text, {{"title", page.title}}}}, target, base);
                  } catch (const sdk::Error&) {
                    throw;
                  } catch (const std::exception& e) {
@@ -253,123 +367,22 @@ void RagPlugin::AddWebRoutes() {
                                   {"meta", {{"name", url}, {"source", url}}}}}});
              });
 
-  host.Route(
-      "POST", "/api/v1/retrieval/process/web/search", Auth::kVerified,
-      [this, claim, save](Request& req, Response& res) {
-        const json body = sdk::JsonBody(req);
-        auto q = body.find("queries");
-        if (q == body.end() || !q->is_array())
-          throw sdk::Unprocessable("list_type", "queries", "Input should be a valid list");
-        std::vector<std::string> queries;
-        for (const auto& item : *q) {
-          if (!item.is_string())
-            throw sdk::Unprocessable("string_type", "queries", "Input should be a valid string");
-          queries.push_back(item.get<std::string>());
-        }
-        if (queries.size() > kMaxSearchQueries)
-          throw sdk::BadRequest(sdk::messages::Default(
-              "At most " + std::to_string(kMaxSearchQueries) + " queries are searched at once"));
-        Viewer viewer(*host_, req.RequireCaller());
-        const json web = WebForm(*host_);
-        // Searching spends the admin's engine quota and makes the server load pages: only when
-        // the admin turned web search on, and for users only with the features.web_search grant.
-        if (!WebValue(web, "ENABLE_WEB_SEARCH", false))
-          throw sdk::Forbidden("Web search is not enabled");
-        if (!viewer.HasPermission("features", "web_search", true)) throw sdk::Forbidden();
-
-        // The searches, WEB_SEARCH_CONCURRENT_REQUESTS at a time; the first failure is the answer.
-        std::vector<std::vector<SearchResult>> found(queries.size());
-        std::vector<std::string> errors(queries.size());
-        ForEachConcurrently(queries.size(),
-                            WebValue(web, "WEB_SEARCH_CONCURRENT_REQUESTS", int64_t{10}),
-                            [&](std::size_t i) {
-                              try {
-                                found[i] = SearchWeb(*host_, web, queries[i]);
-                              } catch (const std::exception& e) {
-                                errors[i] = e.what();
-                              }
-                            });
-        for (const auto& e : errors)
-          if (!e.empty()) throw sdk::BadRequest(e);  // ERROR_MESSAGES.WEB_SEARCH_ERROR(e)
-        std::vector<SearchResult> items;
-        std::vector<std::string> urls;
-        for (const auto& list : found)
-          for (const auto& r : list) {
-            items.push_back(r);
-            if (std::find(urls.begin(), urls.end(), r.link) == urls.end()) urls.push_back(r.link);
-          }
-        if (urls.empty())
-          throw sdk::BadRequest(sdk::messages::Default("No results found from web search"));
-
-        // The pages (or, with BYPASS_WEB_SEARCH_WEB_LOADER, the snippets), each through the
-        // guard; a page that fails is left out, as Open WebUI's loader skips it.
-        std::vector<std::optional<Document>> loaded(urls.size());
-        if (WebValue(web, "BYPASS_WEB_SEARCH_WEB_LOADER", false)) {
-          for (std::size_t i = 0; i < urls.size(); ++i)
-            for (const auto& r : items)
-              if (r.link == urls[i] && !r.snippet.empty() && !loaded[i])
-                loaded[i] = Document{r.snippet,
-                                     {{"source", r.link},
-                                      {"title", r.title},
-                                      {"snippet", r.snippet},
-                                      {"link", r.link}}};
-        } else {
-          const bool public_only = !LocalFetchAllowed(*host_);
-          ForEachConcurrently(
-              urls.size(), WebValue(web, "WEB_LOADER_CONCURRENT_REQUESTS", int64_t{10}),
-              [&](std::size_t i) {
-                try {
-                  Page p = LoadPage(*host_, urls[i], public_only);
-                  loaded[i] =
-                      Document{std::move(p.text),
-                               {{"name", urls[i]}, {"source", urls[i]}, {"title", p.title}}};
-                } catch (const std::exception& e) {
-                  host_->Info(std::string("rag: a search result was not loaded: ") + e.what());
-                }
-              });
-        }
-        std::vector<Document> docs;
-        std::vector<std::string> filenames;
-        for (std::size_t i = 0; i < urls.size(); ++i)
-          if (loaded[i]) {
-            filenames.push_back(urls[i]);
-            docs.push_back(std::move(*loaded[i]));
-          }
-        json result_items = json::array();
-        for (const auto& r : items)
-          if (std::find(filenames.begin(), filenames.end(), r.link) != filenames.end())
-            result_items.push_back({{"link", r.link}, {"title", r.title}, {"snippet", r.snippet}});
-
-        if (WebValue(web, "BYPASS_WEB_SEARCH_EMBEDDING_AND_RETRIEVAL", false)) {
-          json out_docs = json::array();
-          for (const auto& d : docs)
-            out_docs.push_back({{"content", d.text}, {"metadata", d.metadata}});
-          sdk::Reply(res, {{"status", true},
-                           {"collection_name", nullptr},
-                           {"filenames", filenames},
-                           {"items", result_items},
-                           {"docs", out_docs},
-                           {"loaded_count", docs.size()}});
-          return;
-        }
-        std::string joined;
-        for (std::size_t i = 0; i < queries.size(); ++i) joined += (i ? "-" : "") + queries[i];
-        const std::string collection =
-            claim(viewer, Truncate63("web-search-" + Sha256Hex(joined)), false);
-        try {
-          if (!docs.empty()) save(docs, collection, {{"created_by", viewer.id()}});
-        } catch (const sdk::Error&) {
-          throw;
-        } catch (const std::exception& e) {
-          // As Open WebUI: the search answers even when nothing could be stored.
-          host_->Warn(std::string("rag: web search results not stored: ") + e.what());
-        }
-        sdk::Reply(res, {{"status", true},
-                         {"collection_names", json::array({collection})},
-                         {"items", result_items},
-                         {"filenames", filenames},
-                         {"loaded_count", docs.size()}});
-      });
+  host.Route("POST", "/api/v1/retrieval/process/web/search", Auth::kVerified,
+             [this](Request& req, Response& res) {
+               const json body = sdk::JsonBody(req);
+               auto q = body.find("queries");
+               if (q == body.end() || !q->is_array())
+                 throw sdk::Unprocessable("list_type", "queries", "Input should be a valid list");
+               std::vector<std::string> queries;
+               for (const auto& item : *q) {
+                 if (!item.is_string())
+                   throw sdk::Unprocessable("string_type", "queries",
+                                            "Input should be a valid string");
+                 queries.push_back(item.get<std::string>());
+               }
+               Viewer viewer(*host_, req.RequireCaller());
+               sdk::Reply(res, WebSearch(viewer, queries));
+             });
 
   // Open WebUI reads YouTube's transcript API; this server has no YouTube client.
   host.Route("POST", "/api/v1/retrieval/process/youtube", Auth::kVerified, [](Request&, Response&) {
@@ -377,6 +390,78 @@ void RagPlugin::AddWebRoutes() {
         "YouTube transcripts are not supported by this server: load the video's page "
         "with /process/web or upload its transcript"));
   });
+}
+
+// web_search.v1 (sdk/include/webui_host/services/web_search.h): the same search for the chat's
+// web-search toggle. Nothing thrown crosses the ABI: every failure is a status and a reason.
+namespace {
+
+void WriteReason(wh_str_sink sink, void* sink_user, std::string_view text) {
+  if (sink) sink(sink_user, sdk::ToWh(text));
+}
+
+wh_status WebSearchPermittedService(void* self, wh_str user_id, wh_str role, int* allowed) {
+  try {
+    auto* plugin = static_cast<RagPlugin*>(self);
+    Viewer viewer(*plugin->host(), sdk::Caller{sdk::FromWh(user_id), sdk::FromWh(role), {}, {}});
+    *allowed = plugin->WebSearchPermitted(viewer) ? 1 : 0;
+    return WH_OK;
+  } catch (const sdk::Error& e) {
+    return e.status();
+  } catch (...) {
+    return WH_ERROR;
+  }
+}
+
+wh_status WebSearchService(void* self, wh_str user_id, wh_str role, wh_str request_json,
+                           wh_str_sink sink, void* sink_user) {
+  auto* plugin = static_cast<RagPlugin*>(self);
+  try {
+    const auto request = sdk::json::Parse(sdk::FromWh(request_json));
+    std::vector<std::string> queries;
+    bool valid = request && request->is_object() && (*request)["queries"].is_array();
+    if (valid)
+      for (const auto& q : (*request)["queries"]) {
+        if (!q.is_string() || q.get<std::string>().empty()) valid = false;
+        if (valid) queries.push_back(q.get<std::string>());
+      }
+    if (!valid || queries.empty() || queries.size() > kMaxSearchQueries) {
+      WriteReason(sink, sink_user,
+                  "the request must be {\"queries\": [1 to " + std::to_string(kMaxSearchQueries) +
+                      " non-empty strings]}");
+      return WH_INVALID;
+    }
+    Viewer viewer(*plugin->host(), sdk::Caller{sdk::FromWh(user_id), sdk::FromWh(role), {}, {}});
+    const json answer = plugin->WebSearch(viewer, queries);
+    WriteReason(sink, sink_user, sdk::json::Dump(answer));
+    return WH_OK;
+  } catch (const NoWebResults& e) {
+    WriteReason(sink, sink_user, e.detail());
+    return WH_NOT_FOUND;
+  } catch (const EngineFailed& e) {
+    WriteReason(sink, sink_user, e.detail());
+    return WH_UNAVAILABLE;
+  } catch (const sdk::HttpError& e) {
+    WriteReason(sink, sink_user, e.detail());
+    return e.status() == 403 ? WH_DENIED : e.status() == 404 ? WH_NOT_FOUND : WH_ERROR;
+  } catch (const sdk::Error& e) {
+    WriteReason(sink, sink_user, "web search failed");
+    return e.status();
+  } catch (const std::exception& e) {
+    plugin->host()->Warn(std::string("rag: web search for a chat failed: ") + e.what());
+    WriteReason(sink, sink_user, "web search failed");
+    return WH_ERROR;
+  } catch (...) {
+    return WH_ERROR;
+  }
+}
+
+}  // namespace
+
+void RagPlugin::OfferWebSearch() {
+  static const wh_web_search_v1 vtable = {
+      sizeof(wh_web_search_v1), &WebSearchPermittedService, &WebSearchService, {}};
+  host_->OfferService(WH_SERVICE_WEB_SEARCH_V1, &vtable, this);
 }
 
 }  // namespace webui::rag

@@ -7,6 +7,7 @@
 #include <webui_host/services/retrieval.h>
 #include <webui_host/services/transcription.h>
 #include <webui_host/services/users.h>
+#include <webui_host/services/web_search.h>
 #include <webui_host/sdk.hpp>
 
 #include <gtest/gtest.h>
@@ -98,6 +99,10 @@ static_assert(sizeof(wh_transcription_v1) == 48);
 static_assert(offsetof(wh_retrieval_v1, retrieve) == 8);
 static_assert(offsetof(wh_retrieval_v1, reserved) == 16);
 static_assert(sizeof(wh_retrieval_v1) == 48);
+// web_search.v1: permitted, search, then 4 reserved slots.
+static_assert(offsetof(wh_web_search_v1, search) == 16);
+static_assert(offsetof(wh_web_search_v1, reserved) == 24);
+static_assert(sizeof(wh_web_search_v1) == 56);
 #endif
 
 TEST(AbiLayout, VersionAndSignature) {

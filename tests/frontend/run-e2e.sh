@@ -10,6 +10,7 @@
 # E2E_AUDIO=1: the offline speech engines and a fake microphone, runs e2e-audio.mjs.
 # E2E_IMAGES=1: the images module over its tests' stand-in engine, runs e2e-images.mjs.
 # E2E_SCRIPT=tests/frontend/e2e-rag.mjs: documents and knowledge bases with citations.
+# E2E_WEB=1: pages may be loaded from loopback (the script's stand-in engine), runs e2e-web.mjs.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 BUILD=$(realpath -m "${1:-build}")
@@ -55,6 +56,10 @@ if [[ ${E2E_IMAGES:-0} == 1 ]]; then
     IMAGES_OPENAI_API_BASE_URL=http://127.0.0.1:$(head -1 "$WORK/img.port")/v1 IMAGES_OPENAI_API_KEY=sk-stub)
   E2E_SCRIPT=${E2E_SCRIPT:-tests/frontend/e2e-images.mjs}
 fi
+if [[ ${E2E_WEB:-0} == 1 ]]; then
+  EXTRA_ENV=(ENABLE_RAG_LOCAL_WEB_FETCH=true)
+  E2E_SCRIPT=${E2E_SCRIPT:-tests/frontend/e2e-web.mjs}
+fi
 env "${EXTRA_ENV[@]}" HOST=127.0.0.1 PORT=${E2E_PORT:-8080} WEBUI_PORT_FILE=$WORK/host.port DATA_DIR=$WORK/data \
   WEBUI_PLUGIN_PATH=$BUILD/plugins \
   OPENAI_API_BASE_URLS=http://127.0.0.1:$(head -1 "$WORK/up.port")/v1 OPENAI_API_KEYS= \
@@ -62,5 +67,5 @@ env "${EXTRA_ENV[@]}" HOST=127.0.0.1 PORT=${E2E_PORT:-8080} WEBUI_PORT_FILE=$WOR
   "$BUILD/host/app/webui-host" >"$WORK/host.log" 2>&1 &
 HOST_PID=$!
 for _ in $(seq 100); do [[ -s $WORK/host.port ]] && break; sleep 0.1; done
-BASE=http://localhost:$(head -1 "$WORK/host.port") node "${E2E_SCRIPT:-tests/frontend/e2e.mjs}" || {
+UPSTREAM=http://127.0.0.1:$(head -1 "$WORK/up.port") BASE=http://localhost:$(head -1 "$WORK/host.port") node "${E2E_SCRIPT:-tests/frontend/e2e.mjs}" || {
   echo "--- host log"; grep -v -e /_app/ -e /static/ -e /assets/ "$WORK/host.log" | tail -"${LOG_LINES:-60}"; exit 1; }

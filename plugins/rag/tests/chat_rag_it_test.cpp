@@ -4,10 +4,12 @@
 // RAG_TEMPLATE filled with the documents' text, the client gets `sources` (stream, JSON,
 // Socket.IO, saved on the message), and nobody retrieves from another user's file or knowledge
 // base (docs/security.md T12-T15). Without rag the completion answers without context.
+#include <set>
 #include <string>
 
 #include "../extract/test_files.hpp"
 #include "rag_it_support.hpp"
+#include "web_server.hpp"
 
 namespace webui::testing {
 namespace {
@@ -353,6 +355,250 @@ TEST_F(ChatRag, ModelKnowledgeIsSearchedAndADeletedBaseLeavesTheModel) {
   EXPECT_FALSE(r.Json().contains("sources")) << r.body;
 }
 
+// ---- the web-search toggle (features.web_search): web_search.v1, then retrieval --------------
+
+const std::string kLlamaPage =
+    "<!doctype html><html><head><title>Llama wool</title></head><body><h1>Llamas</h1><p>Llama "
+    "wool is spun on the shores of Lake Titicaca and dyed with cochineal.</p></body></html>";
+
+// A search engine (SearXNG's JSON) naming two loopback pages, a failing engine, and the pages.
+struct WebWorld {
+  WebServer server{[this](const WebServer::Seen& s) { return Answer(s); }};
+  std::string Url(const std::string& path) const { return server.Url(path); }
+  WebServer::Answer Answer(const WebServer::Seen& s) const {
+    if (s.path == "/llamas") return {200, "text/html; charset=utf-8", kLlamaPage, ""};
+    if (s.path == "/saffron.txt") return {200, "text/plain", kSaffron, ""};
+    if (s.path == "/broken") return {500, "text/plain", "engine down", ""};
+    if (s.path != "/searxng" || s.Param("q").empty()) return {404, "text/plain", "", ""};
+    const json results = {
+        {{"url", Url("/llamas")}, {"title", "Llamas"}, {"content", "wool"}, {"score", 2}},
+        {{"url", Url("/saffron.txt")}, {"title", "Saffron"}, {"content", "threads"}, {"score", 1}}};
+    return {200, "application/json", json{{"results", results}}.dump(), ""};
+  }
+};
+
+class ChatWebSearch : public ChatRagSuite<ChatWebSearch> {
+ public:
+  static void Configure(HostProcess::Options& o) {
+    BaseEnv(o);
+    ChatEnv(o, "auth,files,rag,chat,openai,test_chat_emitter", Up());
+    o.env["RAG_EMBEDDING_ENGINE"] = "openai";
+    o.env["RAG_EMBEDDING_MODEL"] = "embed-bow";
+    o.env["RAG_OPENAI_API_BASE_URL"] = Up().BaseUrl() + "/v1";
+    o.env["RAG_OPENAI_API_KEY"] = "sk-test";
+    o.env["ENABLE_RAG_LOCAL_WEB_FETCH"] = "true";  // the pages are on loopback
+    o.env["ENABLE_WEB_SEARCH"] = "true";
+    o.env["WEB_SEARCH_ENGINE"] = "searxng";
+    o.env["SEARXNG_QUERY_URL"] = Web().Url("/searxng");
+    o.env["WEB_SEARCH_RESULT_COUNT"] = "2";
+  }
+
+ protected:
+  static WebWorld& Web() {
+    static WebWorld w;
+    return w;
+  }
+  static json WebCompletion(const std::string& question, bool stream) {
+    json body = Completion(question, json::array(), stream);
+    body["features"] = {{"web_search", true}};
+    return body;
+  }
+  static void SetWeb(const json& web) {
+    auto r = Post("/api/v1/retrieval/config/update", {{"web", web}}, Admin().auth());
+    ASSERT_EQ(r.status, 200) << r.body;
+  }
+  static std::size_t EngineCalls() { return Web().server.Requests("/searxng").size(); }
+  struct Background {
+    json message;                // the saved assistant message
+    std::vector<json> statuses;  // the session's status events, in order
+    json first_completion;       // the first chat:completion event's data
+  };
+  // A background completion as the web UI sends it, waited for until saved.
+  static Background RunBackground(const Account& who, const std::string& question,
+                                  const std::string& session) {
+    Background out;
+    auto c = Post("/api/v1/chats/new", {{"chat", PendingReplyChat(question)}}, who.auth());
+    EXPECT_EQ(c.status, 200) << c.body;
+    const std::string chat_id = c.Json().value("id", "");
+    EXPECT_EQ(Post("/api/v1/test-emitter/reset", json::object(), {}).status, 200);
+    json body = WebCompletion(question, true);
+    body["chat_id"] = chat_id;
+    body["id"] = "a1";
+    body["session_id"] = session;
+    auto r = Post("/api/chat/completions", body, who.auth());
+    EXPECT_EQ(r.status, 200) << r.body;
+    const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(15);
+    while (std::chrono::steady_clock::now() < until) {
+      out.message =
+          Get("/api/v1/chats/" + chat_id, who.auth()).Json()["chat"]["history"]["messages"]["a1"];
+      if (out.message.value("done", false)) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    EXPECT_TRUE(out.message.value("done", false)) << out.message.dump();
+    for (const auto& e : Get("/api/v1/test-emitter/events", {}).Json()) {
+      if (e["to"] != session || e["event"] != "chat-events") continue;
+      const json& event = e["data"]["data"];
+      if (event["type"] == "status") out.statuses.push_back(event["data"]);
+      if (event["type"] == "chat:completion" && out.first_completion.is_null())
+        out.first_completion = event["data"];
+    }
+    return out;
+  }
+  // The URLs the sources cite (metadata.source of every document).
+  static std::set<std::string> CitedUrls(const json& sources) {
+    std::set<std::string> urls;
+    for (const auto& s : sources)
+      for (const auto& m : s["metadata"]) urls.insert(m.value("source", ""));
+    return urls;
+  }
+};
+
+TEST_F(ChatWebSearch, BackgroundCompletionSearchesEmitsStatusesInOrderAndCitesThePages) {
+  const std::string question = "Where is llama wool spun and dyed?";
+  const Background b = RunBackground(Alice(), question, "sid-web-1");
+  // 0.6.32's order: searching, the queries, the sites searched.
+  ASSERT_EQ(b.statuses.size(), 3u) << json(b.statuses).dump();
+  EXPECT_EQ(
+      b.statuses[0],
+      json({{"action", "web_search"}, {"description", "Searching the web"}, {"done", false}}));
+  EXPECT_EQ(
+      b.statuses[1],
+      json({{"action", "web_search_queries_generated"}, {"queries", {question}}, {"done", false}}));
+  const json& done = b.statuses[2];
+  EXPECT_EQ(done["action"], "web_search");
+  EXPECT_EQ(done["description"], "Searched {{count}} sites");
+  EXPECT_EQ(done["done"], true);
+  EXPECT_FALSE(done.contains("error"));
+  EXPECT_EQ(done["urls"], json::array({Web().Url("/llamas"), Web().Url("/saffron.txt")}));
+  ASSERT_EQ(done["items"].size(), 2u) << done.dump();
+  EXPECT_EQ(done["items"][0]["link"], Web().Url("/llamas"));
+  EXPECT_EQ(done["items"][0]["title"], "Llamas");
+  // Kept on the message as 0.6.32 keeps them (a reload shows them).
+  EXPECT_EQ(b.message["statusHistory"], json(b.statuses)) << b.message.dump();
+  // The engine was asked the question.
+  const auto asked = Web().server.Requests("/searxng");
+  ASSERT_FALSE(asked.empty());
+  EXPECT_EQ(asked.back().Param("q"), question);
+
+  // The sources (first chat:completion event, and saved) are the web_search item's, citing the
+  // llama page by its URL.
+  ASSERT_TRUE(b.first_completion.contains("sources")) << b.first_completion.dump();
+  const json& sources = b.message["sources"];
+  ASSERT_EQ(sources.size(), 1u) << b.message.dump();
+  EXPECT_EQ(sources, b.first_completion["sources"]);
+  EXPECT_EQ(sources[0]["source"]["type"], "web_search");
+  EXPECT_EQ(sources[0]["source"]["name"], question);
+  EXPECT_EQ(sources[0]["source"]["urls"], done["urls"]);
+  EXPECT_EQ(sources[0]["source"]["queries"], json::array({question}));
+  EXPECT_EQ(sources[0]["source"]["collection_name"].get<std::string>().rfind("web-search-", 0), 0u);
+  EXPECT_TRUE(CitedUrls(sources).count(Web().Url("/llamas"))) << sources.dump();
+  // The page's text reached the model inside the RAG template, numbered for [1] citations.
+  const std::string system = SystemPrompt(LastModelRequest());
+  EXPECT_NE(system.find("spun on the shores of Lake Titicaca"), std::string::npos) << system;
+  EXPECT_NE(system.find("<source id=\"1\" name=\"" + question + "\">"), std::string::npos)
+      << system;
+  EXPECT_NE(b.message["content"].get<std::string>().find("Hello! You said"), std::string::npos);
+}
+
+TEST_F(ChatWebSearch, DirectCompletionCarriesTheWebSourcesAndTheCollectionIsTheUsers) {
+  const std::string question = "llama wool cochineal";
+  auto r = Post("/api/chat/completions", WebCompletion(question, false), Bob().auth());
+  ASSERT_EQ(r.status, 200) << r.body;
+  const json sources = r.Json()["sources"];
+  ASSERT_EQ(sources.size(), 1u) << r.body;
+  EXPECT_TRUE(CitedUrls(sources).count(Web().Url("/llamas"))) << sources.dump();
+  EXPECT_NE(SystemPrompt(LastModelRequest()).find("Lake Titicaca"), std::string::npos);
+  // Bob's pages are his (T15): Alice may not search his collection, Bob may.
+  const std::string collection = sources[0]["source"]["collection_name"];
+  Query(Alice(), {collection}, "llama", json::object(), 404);
+  EXPECT_FALSE(Query(Bob(), {collection}, "llama")["documents"][0].empty());
+  // A streamed answer starts with the same sources.
+  r = Post("/api/chat/completions", WebCompletion(question, true), Bob().auth());
+  ASSERT_EQ(r.status, 200) << r.body;
+  const auto events = SseEvents(r.body);
+  ASSERT_FALSE(events.empty());
+  ASSERT_TRUE(events[0].contains("sources")) << r.body;
+  EXPECT_EQ(events[0]["sources"][0]["source"]["type"], "web_search");
+}
+
+TEST_F(ChatWebSearch, BypassGivesTheModelTheWholePages) {
+  SetWeb({{"BYPASS_WEB_SEARCH_EMBEDDING_AND_RETRIEVAL", true}});
+  auto r = Post("/api/chat/completions", WebCompletion("saffron", false), Alice().auth());
+  SetWeb({{"BYPASS_WEB_SEARCH_EMBEDDING_AND_RETRIEVAL", false}});
+  ASSERT_EQ(r.status, 200) << r.body;
+  const json sources = r.Json()["sources"];
+  ASSERT_EQ(sources.size(), 1u) << r.body;
+  EXPECT_EQ(sources[0]["source"]["type"], "web_search");
+  EXPECT_FALSE(sources[0]["source"].contains("collection_name")) << sources.dump();
+  // Both pages, whole, one document each, cited by URL.
+  ASSERT_EQ(sources[0]["document"].size(), 2u) << sources.dump();
+  EXPECT_EQ(CitedUrls(sources),
+            std::set<std::string>({Web().Url("/llamas"), Web().Url("/saffron.txt")}));
+  const std::string system = SystemPrompt(LastModelRequest());
+  EXPECT_NE(system.find(kSaffron), std::string::npos) << system;
+  EXPECT_NE(system.find("Lake Titicaca"), std::string::npos) << system;
+}
+
+TEST_F(ChatWebSearch, AFailingEngineIsAnErrorStatusAndTheModelStillAnswers) {
+  SetWeb({{"SEARXNG_QUERY_URL", Web().Url("/broken")}});
+  const Background b = RunBackground(Alice(), "llamas", "sid-web-2");
+  SetWeb({{"SEARXNG_QUERY_URL", Web().Url("/searxng")}});
+  ASSERT_EQ(b.statuses.size(), 3u) << json(b.statuses).dump();
+  EXPECT_EQ(b.statuses[0]["description"], "Searching the web");
+  EXPECT_EQ(b.statuses[1]["action"], "web_search_queries_generated");
+  EXPECT_EQ(b.statuses[2], json({{"action", "web_search"},
+                                 {"description", "An error occurred while searching the web"},
+                                 {"queries", {"llamas"}},
+                                 {"done", true},
+                                 {"error", true}}));
+  EXPECT_FALSE(b.message.contains("sources")) << b.message.dump();
+  EXPECT_NE(b.message["content"].get<std::string>().find("Hello! You said"), std::string::npos);
+  EXPECT_EQ(LastModelRequest()["messages"].size(), 1u);
+}
+
+TEST_F(ChatWebSearch, WithoutThePermissionOrWithWebSearchOffTheToggleIsIgnored) {
+  json perms = Get("/api/v1/users/default/permissions", Admin().auth()).Json();
+  ASSERT_TRUE(perms["features"].is_object()) << perms.dump();
+  perms["features"]["web_search"] = false;
+  ASSERT_EQ(Post("/api/v1/users/default/permissions", perms, Admin().auth()).status, 200);
+  std::size_t before = EngineCalls();
+  const Background denied = RunBackground(Alice(), "llamas", "sid-web-3");
+  EXPECT_EQ(EngineCalls(), before);
+  EXPECT_TRUE(denied.statuses.empty()) << json(denied.statuses).dump();
+  EXPECT_FALSE(denied.message.contains("sources"));
+  EXPECT_NE(denied.message["content"].get<std::string>().find("Hello! You said"),
+            std::string::npos);
+  // Admins always may.
+  auto r = Post("/api/chat/completions", WebCompletion("llamas", false), Admin().auth());
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(EngineCalls(), before + 1);
+  EXPECT_EQ(r.Json()["sources"][0]["source"]["type"], "web_search") << r.body;
+  perms["features"]["web_search"] = true;
+  ASSERT_EQ(Post("/api/v1/users/default/permissions", perms, Admin().auth()).status, 200);
+
+  // ENABLE_WEB_SEARCH off: the web UI no longer offers the toggle (/api/config), and nobody
+  // searches, not even an admin.
+  EXPECT_EQ(Get("/api/config", Alice().auth()).Json()["features"]["enable_web_search"], true);
+  SetWeb({{"ENABLE_WEB_SEARCH", false}});
+  EXPECT_EQ(Get("/api/config", Alice().auth()).Json()["features"]["enable_web_search"], false);
+  before = EngineCalls();
+  r = Post("/api/chat/completions", WebCompletion("llamas", false), Admin().auth());
+  const Background off = RunBackground(Alice(), "llamas", "sid-web-4");
+  SetWeb({{"ENABLE_WEB_SEARCH", true}});
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_FALSE(r.Json().contains("sources")) << r.body;
+  EXPECT_TRUE(off.statuses.empty()) << json(off.statuses).dump();
+  EXPECT_EQ(EngineCalls(), before);
+
+  // The toggle off (or absent): no search either.
+  json body = WebCompletion("llamas", false);
+  body["features"]["web_search"] = false;
+  r = Post("/api/chat/completions", body, Alice().auth());
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_FALSE(r.Json().contains("sources")) << r.body;
+  EXPECT_EQ(EngineCalls(), before);
+}
+
 // ---- rag not loaded: the same request answers, without context ------------------------------
 
 class ChatNoRag : public ChatRagSuite<ChatNoRag> {
@@ -362,6 +608,16 @@ class ChatNoRag : public ChatRagSuite<ChatNoRag> {
     ChatEnv(o, "auth,files,chat,openai", Up());
   }
 };
+
+TEST_F(ChatNoRag, TheWebSearchToggleIsIgnoredAndTheModelStillAnswers) {
+  json body = Completion("one two three", json::array(), false);
+  body["features"] = {{"web_search", true}};
+  auto r = Post("/api/chat/completions", body, Admin().auth());
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_NE(r.body.find("Hello!"), std::string::npos) << r.body;
+  EXPECT_FALSE(r.Json().contains("sources")) << r.body;
+  EXPECT_EQ(LastModelRequest()["messages"].size(), 1u);
+}
 
 TEST_F(ChatNoRag, FilesAreIgnoredAndTheModelStillAnswers) {
   const json files = json::array({{{"type", "file"}, {"id", "no-such-file"}, {"name", "a.md"}},
