@@ -360,6 +360,8 @@ TEST_F(ChatTaskModel, RetrievalUsesGeneratedQueriesAndAnnouncesThem) {
                  {"id", "a1"}},
                 alice);
   ASSERT_EQ(r.status, 200) << r.body;
+  // Retrieval runs in the task, after its id is answered.
+  ASSERT_TRUE(WaitFor([&] { return !RetrievalCalls().empty(); }));
   const json calls = RetrievalCalls();
   ASSERT_EQ(calls.size(), 1u);
   EXPECT_EQ(calls[0]["user_id"], "alice");

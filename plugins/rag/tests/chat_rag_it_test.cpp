@@ -391,6 +391,10 @@ class ChatWebSearch : public ChatRagSuite<ChatWebSearch> {
     o.env["WEB_SEARCH_ENGINE"] = "searxng";
     o.env["SEARXNG_QUERY_URL"] = Web().Url("/searxng");
     o.env["WEB_SEARCH_RESULT_COUNT"] = "2";
+    // The test upstream echoes its prompt: a task model's queries would be that echo. Query
+    // generation has its own suite (ChatTaskModel); here the question is the query.
+    o.env["ENABLE_SEARCH_QUERY_GENERATION"] = "false";
+    o.env["ENABLE_RETRIEVAL_QUERY_GENERATION"] = "false";
   }
 
  protected:
@@ -456,8 +460,11 @@ class ChatWebSearch : public ChatRagSuite<ChatWebSearch> {
 TEST_F(ChatWebSearch, BackgroundCompletionSearchesEmitsStatusesInOrderAndCitesThePages) {
   const std::string question = "Where is llama wool spun and dyed?";
   const Background b = RunBackground(Alice(), question, "sid-web-1");
-  // 0.6.32's order: searching, the queries, the sites searched.
-  ASSERT_EQ(b.statuses.size(), 3u) << json(b.statuses).dump();
+  // 0.6.32's order: searching, the queries, the sites searched; then retrieval's queries (none
+  // generated: the question is the query).
+  ASSERT_EQ(b.statuses.size(), 4u) << json(b.statuses).dump();
+  EXPECT_EQ(b.statuses[3],
+            json({{"action", "queries_generated"}, {"queries", json::array()}, {"done", false}}));
   EXPECT_EQ(
       b.statuses[0],
       json({{"action", "web_search"}, {"description", "Searching the web"}, {"done", false}}));
@@ -519,6 +526,23 @@ TEST_F(ChatWebSearch, DirectCompletionCarriesTheWebSourcesAndTheCollectionIsTheU
   ASSERT_FALSE(events.empty());
   ASSERT_TRUE(events[0].contains("sources")) << r.body;
   EXPECT_EQ(events[0]["sources"][0]["source"]["type"], "web_search");
+}
+
+TEST_F(ChatWebSearch, WithQueryGenerationTheTaskModelsAnswerIsSearched) {
+  json config = Get("/api/v1/tasks/config", Admin().auth()).Json();
+  config["ENABLE_SEARCH_QUERY_GENERATION"] = true;
+  ASSERT_EQ(Post("/api/v1/tasks/config/update", config, Admin().auth()).status, 200);
+  auto r = Post("/api/chat/completions", WebCompletion("saffron", false), Alice().auth());
+  config["ENABLE_SEARCH_QUERY_GENERATION"] = false;
+  ASSERT_EQ(Post("/api/v1/tasks/config/update", config, Admin().auth()).status, 200);
+  ASSERT_EQ(r.status, 200) << r.body;
+  // The test upstream echoes the query-generation prompt; an answer without JSON is the one
+  // query (0.6.32's fallback), so the engine was asked for the echo of that prompt.
+  const auto asked = Web().server.Requests("/searxng");
+  ASSERT_FALSE(asked.empty());
+  const std::string q = asked.back().Param("q");
+  EXPECT_EQ(q.rfind("Hello! You said: ", 0), 0u) << q;
+  EXPECT_NE(q.find("saffron"), std::string::npos) << q;
 }
 
 TEST_F(ChatWebSearch, BypassGivesTheModelTheWholePages) {
