@@ -114,8 +114,13 @@ const char* kKnowledgeSchema =
     ");\n"
     "CREATE INDEX IF NOT EXISTS rag_knowledge_user ON knowledge (user_id);";
 
+// (collection_name, seq, id): the indexer reads a collection's ids and a query the rows written
+// after an index's last update without touching the rows themselves. (collection_name, hash):
+// the duplicate check of every /process/text and knowledge-base add.
 const char* kSeqIndex =
-    "CREATE INDEX IF NOT EXISTS rag_chunk_collection_seq ON rag_chunk (collection_name, seq);";
+    "CREATE INDEX IF NOT EXISTS rag_chunk_collection_seq ON rag_chunk (collection_name, seq, "
+    "id);\n"
+    "CREATE INDEX IF NOT EXISTS rag_chunk_collection_hash ON rag_chunk (collection_name, hash);";
 
 class SqlStore : public VectorStore {
  public:
@@ -137,8 +142,7 @@ class SqlStore : public VectorStore {
     host_.Migrate({
         {1, "rag_chunk with its full-text index, rag_collection", kSqliteSchema, kPostgresSchema},
         {2, "knowledge (Open WebUI 0.6.32)", kKnowledgeSchema, ""},
-        {3, "rag_chunk by collection and seq (the rows an HNSW index has not seen yet)", kSeqIndex,
-         ""},
+        {3, "rag_chunk by collection and seq, and by collection and hash", kSeqIndex, ""},
     });
   }
 
@@ -516,32 +520,37 @@ class SqlStore : public VectorStore {
       }
     }
 
+    // The newest row says whether the collection has vectors now and their dimension (the
+    // embedding model may have changed; without an engine there are none).
+    std::size_t dim = 0;
+    host_.Exec("SELECT vector FROM rag_chunk WHERE collection_name = ? ORDER BY seq DESC LIMIT 1",
+               {collection}, [&](const sdk::Row& r) {
+                 if (!r.IsNull(0)) dim = r.Text(0).size() / sizeof(float);
+                 return false;
+               });
+    // Its rows (ids only, from the index on (collection_name, seq, id)).
     std::unordered_map<std::string, int64_t> rows;
     int64_t max_seq = 0;
-    host_.Exec("SELECT id, seq FROM rag_chunk WHERE collection_name = ? AND vector IS NOT NULL",
-               {collection}, [&](const sdk::Row& r) {
-                 const int64_t seq = r.Int(1);
-                 max_seq = std::max(max_seq, seq);
-                 rows.emplace(r.Text(0), seq);
-                 return true;
-               });
-    if (rows.size() < options_.hnsw_min_chunks) {
+    if (dim > 0) {
+      host_.Exec("SELECT id, seq FROM rag_chunk WHERE collection_name = ?", {collection},
+                 [&](const sdk::Row& r) {
+                   const int64_t seq = r.Int(1);
+                   max_seq = std::max(max_seq, seq);
+                   rows.emplace(r.Text(0), seq);
+                   return true;
+                 });
+    }
+    auto& vectorless = vectorless_[collection];  // rows found without a vector (indexer only)
+    if (dim == 0 || rows.size() < options_.hnsw_min_chunks + vectorless.size()) {
+      vectorless_.erase(collection);
       Publish(collection, nullptr, version);
       std::error_code ec;
       std::filesystem::remove(IndexBase(collection).string() + ".hnsw", ec);
       std::filesystem::remove(IndexBase(collection).string() + ".ids", ec);
       return;
     }
-    // The newest row's dimension is the collection's now (the embedding model may have changed).
-    std::size_t dim = 0;
-    host_.Exec(
-        "SELECT vector FROM rag_chunk WHERE collection_name = ? AND vector IS NOT NULL ORDER BY "
-        "seq DESC LIMIT 1",
-        {collection}, [&](const sdk::Row& r) {
-          dim = r.Text(0).size() / sizeof(float);
-          return false;
-        });
-    if (dim == 0) return;
+    for (auto it = vectorless.begin(); it != vectorless.end();)
+      it = rows.erase(*it) ? std::next(it) : vectorless.erase(it);
     if (index && (index->dim() != dim || index->deleted() > index->size())) index = nullptr;
     const bool fresh = !index;
     if (fresh) index = HnswIndex::Create(dim, rows.size() + rows.size() / 4);
@@ -575,6 +584,8 @@ class SqlStore : public VectorStore {
         auto it = vectors.find(id);
         if (it != vectors.end()) batch.emplace_back(id, std::move(it->second));
       }
+      for (const auto& id : ids)
+        if (!vectors.count(id)) vectorless.insert(id);
       index->Add(batch);
     }
     index->Remove(gone);
@@ -664,6 +675,7 @@ class SqlStore : public VectorStore {
   StoreOptions options_;
   std::mutex state_mu_;
   std::map<std::string, CollectionState> states_;
+  std::map<std::string, std::set<std::string>> vectorless_;  // touched by the indexer only
   std::mutex queue_mu_;
   std::condition_variable queue_cv_;
   std::deque<std::string> queue_;
