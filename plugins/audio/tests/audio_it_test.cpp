@@ -4,8 +4,6 @@
 // webm/opus and uploaded as "recording.wav", audio/wav, as the web UI's call overlay does).
 #include <Poco/Net/SocketAddress.h>
 #include <Poco/Net/StreamSocket.h>
-#include <signal.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -18,6 +16,7 @@
 
 #include "../media.hpp"
 #include "it_support.hpp"
+#include "script_server.hpp"
 
 namespace webui::testing {
 namespace {
@@ -31,40 +30,15 @@ constexpr const char* kFileNotSupported =
     "Oops! It seems like the file format you're trying to upload is not supported. Please upload "
     "a file with a supported format and try again.";
 
-// openai_audio_stub.py as a child process; its port from its first line of output.
+// openai_audio_stub.py as a child process (script_server.hpp: gone with the test process too).
 class Stub {
  public:
-  Stub() {
-    int fds[2];
-    if (::pipe(fds) != 0) return;
-    pid_ = ::fork();
-    if (pid_ == 0) {
-      ::dup2(fds[1], 1);
-      ::close(fds[0]);
-      ::close(fds[1]);
-      ::execlp("python3", "python3", AUDIO_STUB_SCRIPT, static_cast<char*>(nullptr));
-      ::_exit(127);
-    }
-    ::close(fds[1]);
-    std::string line;
-    char c;
-    while (::read(fds[0], &c, 1) == 1 && c != '\n') line += c;
-    ::close(fds[0]);
-    port_ = std::atoi(line.c_str());
-  }
-  ~Stub() {
-    if (pid_ > 0) {
-      ::kill(pid_, SIGTERM);
-      ::waitpid(pid_, nullptr, 0);
-    }
-  }
-  int port() const { return port_; }
-  std::string base() const { return "http://127.0.0.1:" + std::to_string(port_) + "/v1"; }
-  json Stats() const { return Http(port_, "GET", "/stats").Json(); }
+  int port() const { return server_.port(); }
+  std::string base() const { return server_.origin() + "/v1"; }
+  json Stats() const { return Http(port(), "GET", "/stats").Json(); }
 
  private:
-  pid_t pid_ = -1;
-  int port_ = 0;
+  ScriptServer server_{AUDIO_STUB_SCRIPT};
 };
 
 std::string FilePart(const std::string& filename, const std::string& bytes,
