@@ -41,18 +41,8 @@ class Stub {
   ScriptServer server_{AUDIO_STUB_SCRIPT};
 };
 
-std::string FilePart(const std::string& filename, const std::string& bytes,
-                     const std::string& type) {
-  return std::string("--") + kBoundary + "\r\nContent-Disposition: form-data; name=\"file\"; " +
-         "filename=\"" + filename + "\"\r\nContent-Type: " + type + "\r\n\r\n" + bytes + "\r\n";
-}
-std::string FieldPart(const std::string& name, const std::string& value) {
-  return std::string("--") + kBoundary + "\r\nContent-Disposition: form-data; name=\"" + name +
-         "\"\r\n\r\n" + value + "\r\n";
-}
-std::string End() { return std::string("--") + kBoundary + "--\r\n"; }
+const MultipartForm kForm(kBoundary);
 
-HeaderList Bearer(const std::string& token) { return {{"Authorization", "Bearer " + token}}; }
 HeaderList With(HeaderList h, const std::string& name, const std::string& value) {
   h.emplace_back(name, value);
   return h;
@@ -64,66 +54,25 @@ std::string ReadFile(const fs::path& p) {
 }
 
 template <typename Suite>
-class AudioSuite : public SharedHostSuite<Suite> {
+class AudioSuite : public AccountsSuite<Suite> {
  public:
   static void Common(HostProcess::Options& o) {
-    o.env["WEBUI_PLUGIN_PATH"] = WEBUI_PLUGIN_BUILD_DIR;
-    o.env["WEBUI_PLUGINS"] = "auth,audio,ui_defaults";
-    o.env["WEBUI_PLUGINS_STRICT"] = "true";
-    o.env["WEBUI_AUTH_BCRYPT_ROUNDS"] = "4";
-    o.env["WEBUI_SECRET_KEY"] = "it-secret-for-the-audio-plugin-tests";
+    PluginHostEnv(o, "auth,audio,ui_defaults", "it-secret-for-the-audio-plugin-tests");
     o.env["WEBUI_AUDIO_MAX_UPLOAD_BYTES"] = std::to_string(1 << 20);
   }
 
  protected:
-  using Base = SharedHostSuite<Suite>;
-  struct Account {
-    std::string id, token;
-    HeaderList auth() const { return Bearer(token); }
-  };
-  static int Port() { return Base::host().port(); }
-  static HttpResult Call(const std::string& method, const std::string& path,
-                         const std::string& body, const HeaderList& who) {
-    return Http(Port(), method, path, body, who);
-  }
-  static const Account& Admin() {
-    static const Account admin = [] {
-      auto r = Call(
-          "POST", "/api/v1/auths/signup",
-          json{{"name", "Root"}, {"email", "root@example.com"}, {"password", "pw-root"}}.dump(),
-          {});
-      EXPECT_EQ(r.status, 200) << r.body;
-      return Account{r.Json().value("id", ""), r.Json().value("token", "")};
-    }();
-    return admin;
-  }
+  using Base = AccountsSuite<Suite>;
+  using Base::Admin;
+  using Base::Call;
+  using Base::Port;
+  // Alice (a name of the user's own: "Alice") and Pat, a pending account.
   static const Account& User() {
-    static const Account user = [] {
-      auto r = Call("POST", "/api/v1/auths/add",
-                    json{{"name", "Alice"},
-                         {"email", "alice@example.com"},
-                         {"password", "pw-alice"},
-                         {"role", "user"}}
-                        .dump(),
-                    Admin().auth());
-      EXPECT_EQ(r.status, 200) << r.body;
-      return Account{r.Json().value("id", ""), r.Json().value("token", "")};
-    }();
+    static const Account user = Base::AddUser("Alice");
     return user;
   }
   static const Account& Pending() {
-    static const Account pending = [] {
-      auto r = Call("POST", "/api/v1/auths/add",
-                    json{{"name", "Pat"},
-                         {"email", "pat@example.com"},
-                         {"password", "pw-pat"},
-                         {"role", "pending"}}
-                        .dump(),
-                    Admin().auth());
-      EXPECT_EQ(r.status, 200) << r.body;
-      EXPECT_EQ(r.Json().value("role", ""), "pending");
-      return Account{r.Json().value("id", ""), r.Json().value("token", "")};
-    }();
+    static const Account pending = Base::AddUser("Pat", "pending");
     return pending;
   }
   static HttpResult Speech(const json& body, const HeaderList& who) {
@@ -133,9 +82,9 @@ class AudioSuite : public SharedHostSuite<Suite> {
   static HttpResult Transcribe(const HeaderList& who, const std::string& filename,
                                const std::string& bytes, const std::string& type,
                                const std::string& extra = "") {
-    return Call(
-        "POST", "/api/v1/audio/transcriptions", FilePart(filename, bytes, type) + extra + End(),
-        With(who, "Content-Type", std::string("multipart/form-data; boundary=") + kBoundary));
+    return Call("POST", "/api/v1/audio/transcriptions",
+                kForm.File(filename, bytes, type) + extra + kForm.End(),
+                With(who, "Content-Type", kForm.ContentType()));
   }
   static fs::path SpeechCacheDir() {
     return fs::path(Base::host().data_dir()) / "cache" / "audio" / "speech";
@@ -231,7 +180,7 @@ TEST_F(AudioOpenAi, ModelsAndVoicesComeFromTheSpeechServer) {
 TEST_F(AudioOpenAi, TranscriptionRetriesWithoutTheLanguageTheServerRefused) {
   const size_t before = stub().Stats()["transcription_forms"].size();
   auto r = Transcribe(User().auth(), "../../etc/passwd.webm", std::string(300, 'x'),
-                      "audio/webm; codecs=opus", FieldPart("language", "xx"));
+                      "audio/webm; codecs=opus", kForm.Field("language", "xx"));
   ASSERT_EQ(r.status, 200) << r.body;
   EXPECT_EQ(r.Json()["text"], "stub heard 300 bytes");
   // The client's name is never used: a generated uuid with the extension only.
@@ -280,8 +229,7 @@ TEST_F(AudioOpenAi, UploadsOffTheListOverTheLimitOrMalformedAreRefused) {
   r = Call("POST", "/api/v1/audio/transcriptions",
            std::string("--") + kBoundary +
                "\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.wav\"\r\n\r\nabc",
-           With(User().auth(), "Content-Type",
-                std::string("multipart/form-data; boundary=") + kBoundary));
+           With(User().auth(), "Content-Type", kForm.ContentType()));
   EXPECT_EQ(r.status, 400) << r.body;
   EXPECT_TRUE(r.Json()["detail"].is_string());
   // Over WEBUI_AUDIO_MAX_UPLOAD_BYTES: 413 from the head alone, not one body byte sent.
@@ -407,7 +355,7 @@ TEST_F(AudioLocal, PocketsphinxTranscribesWebmOpusLabelledWav) {
   ASSERT_EQ(std::system(("ffmpeg -loglevel error -y -i " + wav + " -c:a libopus " + webm).c_str()),
             0);
   auto r = Transcribe(Admin().auth(), "recording.wav", ReadFile(webm), "audio/wav",
-                      FieldPart("language", "en"));
+                      kForm.Field("language", "en"));
   ASSERT_EQ(r.status, 200) << r.body;
   EXPECT_NE(r.Json()["text"].get<std::string>().find("hello world"), std::string::npos) << r.body;
   // Not audio at all, under an allowed type: a clear 400.
@@ -427,9 +375,8 @@ TEST_F(AudioLocal, AnAudioUploadIsTranscribedIntoTheFilesText) {
   ASSERT_EQ(std::system(("ffmpeg -loglevel error -y -i " + wav + " -c:a libopus " + webm).c_str()),
             0);
   auto r = Call("POST", "/api/v1/files/",
-                FilePart("recording.webm", ReadFile(webm), "audio/webm") + End(),
-                With(Admin().auth(), "Content-Type",
-                     std::string("multipart/form-data; boundary=") + kBoundary));
+                kForm.File("recording.webm", ReadFile(webm), "audio/webm") + kForm.End(),
+                With(Admin().auth(), "Content-Type", kForm.ContentType()));
   ASSERT_EQ(r.status, 200) << r.body;
   const std::string id = r.Json().value("id", "");
   json file;

@@ -36,12 +36,8 @@ std::vector<json> SseEvents(const std::string& body) {
 void ChatEnv(HostProcess::Options& o, const std::string& plugins, const UpstreamDouble& up) {
   o.env["WEBUI_PLUGIN_PATH"] = std::string(WEBUI_PLUGIN_BUILD_DIR) + ":" + CHAT_TEST_PLUGIN_DIR;
   o.env["WEBUI_PLUGINS"] = plugins;
-  o.env["ENABLE_OPENAI_API"] = "true";
-  o.env["ENABLE_OLLAMA_API"] = "false";
-  o.env["OPENAI_API_BASE_URLS"] = up.BaseUrl() + "/v1";
-  o.env["OPENAI_API_KEYS"] = "sk-test";
+  OpenAiUpstreamEnv(o, up.BaseUrl() + "/v1");
   o.env["OPENAI_API_CONFIGS"] = "{}";
-  o.env["BYPASS_MODEL_ACCESS_CONTROL"] = "true";
   o.env["MODELS_CACHE_TTL"] = "1";
 }
 
@@ -49,7 +45,6 @@ template <typename Suite>
 class ChatRagSuite : public RagSuite<Suite> {
  protected:
   using Base = RagSuite<Suite>;
-  using Account = typename Base::Account;
   static void TearDownTestSuite() {
     SharedHostSuite<Suite>::TearDownTestSuite();
     delete upstream_;
@@ -427,7 +422,7 @@ TEST_F(ChatRagDisabled, UploadsAndChatGoOnWithoutRagAndRetrievalComesBack) {
   const json processed = UploadWith("kept.md", kSaffron, "");
   const std::string pid = processed.value("id", "");
   const auto events =
-      Events(Get("/api/v1/files/" + pid + "/process/status?stream=true", alice).body);
+      StreamEvents(Get("/api/v1/files/" + pid + "/process/status?stream=true", alice).body);
   ASSERT_FALSE(events.empty());
   EXPECT_EQ(events.back(), json({{"status", "completed"}}));
   EXPECT_EQ(Get("/api/v1/files/" + pid + "/content", alice).body, kSaffron);
