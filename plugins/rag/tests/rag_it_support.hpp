@@ -29,10 +29,6 @@ inline const std::string kDocument =
     "# Spices\n\nSaffron is picked by hand from crocus flowers in autumn. Each flower gives three "
     "red threads, and a kilogram of saffron needs about one hundred and fifty thousand flowers.\n";
 
-inline HeaderList Bearer(const std::string& token) {
-  return {{"Authorization", "Bearer " + token}};
-}
-
 template <typename Suite>
 class RagSuite : public AccountsSuite<Suite> {
  protected:
