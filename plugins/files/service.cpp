@@ -155,8 +155,23 @@ wh_status Update(void* user, wh_str file_id, wh_str patch_json, wh_str_sink sink
   });
 }
 
-const wh_files_v1 kFilesV1 = {sizeof(wh_files_v1), &Store,  &Get, &Read, &LocalPath, &Remove,
-                              &CheckAccess,        &Update, {}};
+wh_status RemoveAllBytes(void* user, uint64_t* removed) {
+  FilesPlugin& self = Self(user);
+  return Guarded(self, "remove_all_bytes", [&] {
+    // The rows stay (services/files.h): the files plugin decides that a row without bytes keeps
+    // its extracted text and answers 404 for its content, as Open WebUI's rows do after the
+    // reset; nothing else in the table changes, so lists, chats and knowledge bases stay whole.
+    const std::uint64_t n = self.storage().RemoveAll(
+        [&](const std::string& why) { self.host().Warn("reset uploads: cannot delete " + why); });
+    self.host().Info("reset uploads: deleted " + std::to_string(n) + " stored objects");
+    if (removed != nullptr) *removed = n;
+    return WH_OK;
+  });
+}
+
+const wh_files_v1 kFilesV1 = {
+    sizeof(wh_files_v1), &Store,  &Get, &Read,          &LocalPath, &Remove,
+    &CheckAccess,        &Update, {},   &RemoveAllBytes};
 
 }  // namespace
 

@@ -136,4 +136,24 @@ void LocalStorage::Remove(const std::string& path) {
     throw StorageError("cannot delete " + *p, errno);
 }
 
+std::uint64_t LocalStorage::RemoveAll(const std::function<void(const std::string&)>& failed) {
+  // Every entry of the root, whatever made it (Open WebUI empties UPLOAD_DIR the same way); the
+  // root itself stays, so uploads go on working. Links are removed, never followed.
+  std::error_code ec;
+  fs::directory_iterator it(root_, ec);
+  if (ec) throw std::runtime_error("cannot list " + root_ + ": " + ec.message());
+  std::uint64_t removed = 0;
+  for (const fs::directory_iterator end; it != end; it.increment(ec)) {
+    const fs::path entry = it->path();
+    std::error_code rm;
+    fs::remove_all(entry, rm);
+    if (rm)
+      failed(entry.filename().string() + ": " + rm.message());
+    else
+      ++removed;
+  }
+  if (ec) failed(root_ + ": " + ec.message());
+  return removed;
+}
+
 }  // namespace webui::files

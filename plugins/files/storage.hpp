@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <istream>
 #include <memory>
 #include <optional>
@@ -29,6 +30,10 @@ class Storage {
   virtual std::optional<std::string> LocalPath(const std::string& path) const = 0;
   // Deletes it; a missing object is not an error.
   virtual void Remove(const std::string& path) = 0;
+  // Deletes every stored object (and anything else in the storage), keeping the storage itself
+  // usable for new files. Returns how many went; an object that cannot be deleted goes to
+  // `failed` (its name and why) and the rest go on. Throws when the storage cannot be listed.
+  virtual std::uint64_t RemoveAll(const std::function<void(const std::string&)>& failed) = 0;
 };
 
 // A directory. Rows keep the full path (as Open WebUI does: `{UPLOAD_DIR}/{id}_{name}`), but a
@@ -47,6 +52,7 @@ class LocalStorage : public Storage {
   std::optional<std::uint64_t> Size(const std::string& path) const override;
   std::optional<std::string> LocalPath(const std::string& path) const override;
   void Remove(const std::string& path) override;
+  std::uint64_t RemoveAll(const std::function<void(const std::string&)>& failed) override;
 
  private:
   // root/<last component of path>, or nullopt when that component cannot be a stored name.

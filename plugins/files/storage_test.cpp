@@ -7,6 +7,8 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <string>
+#include <vector>
 
 namespace webui::files {
 namespace {
@@ -74,6 +76,30 @@ TEST_F(LocalStorageTest, APathResolvesOnlyInsideTheRoot) {
   EXPECT_EQ(storage.Open(".."), nullptr);
   EXPECT_THROW(storage.PutBytes("x", "a/.."), std::runtime_error);
   EXPECT_TRUE(fs::exists(base_ / "secret"));
+}
+
+TEST_F(LocalStorageTest, RemoveAllEmptiesTheRootAndKeepsWhatLinksPointTo) {
+  LocalStorage storage((base_ / "uploads").string());
+  const std::string a = storage.PutBytes("a", "id_a.txt");
+  storage.PutBytes("b", "id_b.txt");
+  fs::create_directories(fs::path(storage.root()) / "dir" / "sub");
+  std::ofstream(fs::path(storage.root()) / "dir" / "sub" / "f") << "f";
+  // Links into the outside world go; what they point to stays.
+  fs::create_directories(base_ / "outside");
+  std::ofstream(base_ / "outside" / "keep") << "keep";
+  fs::create_directory_symlink(base_ / "outside", fs::path(storage.root()) / "link");
+  std::vector<std::string> failures;
+  EXPECT_EQ(storage.RemoveAll([&](const std::string& why) { failures.push_back(why); }), 4u);
+  EXPECT_TRUE(failures.empty());
+  EXPECT_TRUE(fs::is_directory(storage.root()));
+  EXPECT_TRUE(fs::is_empty(storage.root()));
+  EXPECT_TRUE(fs::exists(base_ / "outside" / "keep"));
+  EXPECT_EQ(storage.Open(a), nullptr);
+  // The storage goes on: a new object is stored and read, and an empty root is no error.
+  const std::string c = storage.PutBytes("c", "id_c.txt");
+  EXPECT_EQ(storage.Size(c), 1u);
+  EXPECT_EQ(storage.RemoveAll([](const std::string&) {}), 1u);
+  EXPECT_EQ(storage.RemoveAll([](const std::string&) {}), 0u);
 }
 
 }  // namespace

@@ -389,11 +389,21 @@ void RagPlugin::AddRetrievalRoutes() {
     sdk::Reply(res, nullptr);
   });
 
-  host.Route("POST", "/api/v1/retrieval/reset/uploads", Auth::kAdmin, [](Request&, Response&) {
-    // The uploads belong to the files plugin, which deletes them with their rows.
-    throw sdk::BadRequest(sdk::messages::Default(
-        "Resetting uploads here is not supported: delete them with DELETE /api/v1/files/all"));
-  });
+  host.Route("POST", "/api/v1/retrieval/reset/uploads", Auth::kAdmin,
+             [this](Request&, Response& res) {
+               // Open WebUI empties UPLOAD_DIR and answers true whatever happened (it logs what
+               // it could not delete). The uploads belong to the files plugin, so it does the
+               // deleting (files.v1 remove_all_bytes) and decides about the rows: they stay.
+               try {
+                 sdk::Files(*host_).RemoveAllBytes();
+               } catch (const sdk::Error& e) {
+                 // No files plugin (or one too old for the call): there is nothing of ours to
+                 // delete. A storage failure was logged by the files plugin.
+                 if (e.status() == WH_UNAVAILABLE) throw;
+                 host_->Warn(std::string("reset uploads: ") + e.what());
+               }
+               sdk::Reply(res, true);
+             });
 }
 
 }  // namespace webui::rag

@@ -73,13 +73,14 @@ static_assert(offsetof(wh_users_v1, set_password) == 64);
 static_assert(offsetof(wh_users_v1, reserved) == 72);
 static_assert(sizeof(wh_users_v1) == 104);
 
-// files.v1: seven calls, then 6 reserved slots.
+// files.v1: seven calls, then 6 reserved slots, then remove_all_bytes (appended).
 static_assert(offsetof(wh_files_v1, store) == 8);
 static_assert(offsetof(wh_files_v1, read) == 24);
 static_assert(offsetof(wh_files_v1, check_access) == 48);
 static_assert(offsetof(wh_files_v1, update) == 56);
 static_assert(offsetof(wh_files_v1, reserved) == 64);
-static_assert(sizeof(wh_files_v1) == 112);
+static_assert(offsetof(wh_files_v1, remove_all_bytes) == 112);
+static_assert(sizeof(wh_files_v1) == 120);
 // file_processor.v1: process, removed, then 4 reserved slots.
 static_assert(offsetof(wh_file_processor_v1, process) == 8);
 static_assert(offsetof(wh_file_processor_v1, removed) == 16);

@@ -25,22 +25,14 @@ class ApiConfig : public ::testing::Test {
     backend_ = std::make_unique<Backend>();
     HostProcess::Options o;
     o.env = backend_->Env();
-    o.env["WEBUI_PLUGIN_PATH"] = WEBUI_PLUGIN_BUILD_DIR;
     // ui_defaults listed last: its contribution must still merge first.
-    o.env["WEBUI_PLUGINS"] = "auth,chat,ui_defaults";
-    o.env["WEBUI_PLUGINS_STRICT"] = "true";
-    o.env["WEBUI_AUTH_BCRYPT_ROUNDS"] = "4";
-    o.env["WEBUI_SECRET_KEY"] = "api-config-test-secret";
+    PluginHostEnv(o, "auth,chat,ui_defaults", "api-config-test-secret");
     o.env["DEFAULT_MODELS"] = "model-from-chat";
     host_ = std::make_unique<HostProcess>(std::move(o));
     std::string why;
     ASSERT_TRUE(host_->Start(&why)) << why;
-    const auto r = host_->Post(
-        "/api/v1/auths/signup",
-        json{{"name", "Admin"}, {"email", "admin@example.com"}, {"password", "admin-password"}}
-            .dump());
-    ASSERT_EQ(r.status, 200) << r.body;
-    admin_ = r.Json().value("token", "");
+    admin_ = SignUp(host_->port(), "Admin").token;
+    ASSERT_FALSE(admin_.empty());
   }
 
   json Config(const HeaderList& headers = {}) const {

@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -127,6 +128,12 @@ std::string PluginDir(const std::string& set) {
   return std::string(WEBUI_TEST_PLUGIN_DIR) + "/" + set;
 }
 
+void DieWithParent(pid_t parent) noexcept {
+  if (::prctl(PR_SET_PDEATHSIG, SIGKILL) != 0) ::_exit(125);
+  // The parent may have died before the prctl: then we already belong to another process.
+  if (::getppid() != parent) ::_exit(125);
+}
+
 std::string TempDir(const std::string& tag) {
   fs::path p = fs::temp_directory_path() / ("wh-it-" + tag + "-" + Unique());
   fs::create_directories(p);
@@ -184,9 +191,11 @@ bool HostProcess::Spawn() {
     std::ofstream(stdin_path, std::ios::binary | std::ios::trunc) << *options_.stdin_text;
   }
 
+  const pid_t parent = ::getpid();
   pid_ = ::fork();
   if (pid_ < 0) return false;
   if (pid_ == 0) {
+    DieWithParent(parent);
     if (!stdin_path.empty()) {
       const int in = ::open(stdin_path.c_str(), O_RDONLY);
       if (in < 0) ::_exit(126);

@@ -64,6 +64,14 @@ int ThreadsNamed(pid_t pid, const std::string& name);
 void RaiseDescriptorLimit();
 std::string TempDir(const std::string& tag);
 
+// Call first thing in a child right after fork(), with the parent's pid taken before the fork:
+// the child gets SIGKILL when the parent dies, so a test driver that aborts (ASan, a crash, a
+// timeout's SIGKILL) leaves no host or test double running. When the parent is already gone
+// (it died between fork and the prctl), the child exits at once. The signal comes when the
+// forking *thread* ends, so spawn from a thread that lives as long as the child should (the
+// suites spawn from the main thread). Async-signal-safe.
+void DieWithParent(pid_t parent) noexcept;
+
 class HostProcess {
  public:
   struct Options {

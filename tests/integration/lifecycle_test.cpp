@@ -1,6 +1,10 @@
 // Command line, configuration errors, binding, graceful shutdown, persisted settings.
 #include <signal.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
+#include <chrono>
 #include <fstream>
 #include <future>
 #include <thread>
@@ -11,6 +15,50 @@
 
 namespace webui::testing {
 namespace {
+
+// Whether process `pid` still runs: a zombie (killed, not yet reaped by whoever inherited it)
+// does not count.
+bool Alive(pid_t pid) {
+  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+  std::string line;
+  if (!std::getline(stat, line)) return false;
+  const std::size_t paren = line.rfind(')');
+  return paren != std::string::npos && paren + 2 < line.size() && line[paren + 2] != 'Z';
+}
+
+TEST(Lifecycle, HostDiesWithADriverThatAborts) {
+  // A driver (a child of this test) starts a host, tells us its pid, and aborts as an ASan
+  // report does: no destructor, no Stop. The host must not outlive it (DieWithParent).
+  int fds[2];
+  ASSERT_EQ(::pipe(fds), 0);
+  const pid_t driver = ::fork();
+  ASSERT_GE(driver, 0);
+  if (driver == 0) {
+    ::close(fds[0]);
+    const rlimit no_core{0, 0};
+    ::setrlimit(RLIMIT_CORE, &no_core);
+    HostProcess host({{}, {}, ""});
+    std::string why;
+    const pid_t pid = host.Start(&why) ? host.pid() : -1;
+    if (::write(fds[1], &pid, sizeof pid) != static_cast<ssize_t>(sizeof pid)) ::_exit(3);
+    std::abort();
+  }
+  ::close(fds[1]);
+  pid_t host = -1;
+  const bool got = ::read(fds[0], &host, sizeof host) == static_cast<ssize_t>(sizeof host);
+  ::close(fds[0]);
+  int status = 0;
+  ASSERT_EQ(::waitpid(driver, &status, 0), driver);
+  EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGABRT) << status;
+  ASSERT_TRUE(got && host > 0) << "the driver's host did not start";
+
+  const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (Alive(host) && std::chrono::steady_clock::now() < until)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  const bool orphaned = Alive(host);
+  if (orphaned) ::kill(host, SIGKILL);  // do not leave it behind when the test fails
+  EXPECT_FALSE(orphaned) << "host " << host << " outlived its driver";
+}
 
 TEST(Lifecycle, HelpAndVersion) {
   HostProcess help({{}, {"--help"}, ""});

@@ -1,6 +1,6 @@
 // A loopback test double run as a child process: a script (python3 by default) that prints the
 // port it listens on as its first line of output and serves until SIGTERM. Stopped (and waited
-// for) when the object goes; the scripts also exit when their parent does.
+// for) when the object goes, and killed with the test process (DieWithParent).
 #pragma once
 
 #include <signal.h>
@@ -10,6 +10,8 @@
 #include <cstdlib>
 #include <string>
 
+#include "host_process.hpp"
+
 namespace webui::testing {
 
 class ScriptServer {
@@ -17,8 +19,10 @@ class ScriptServer {
   explicit ScriptServer(const std::string& script, const char* interpreter = "python3") {
     int fds[2];
     if (::pipe(fds) != 0) return;
+    const pid_t parent = ::getpid();
     pid_ = ::fork();
     if (pid_ == 0) {
+      DieWithParent(parent);
       ::dup2(fds[1], 1);
       ::close(fds[0]);
       ::close(fds[1]);

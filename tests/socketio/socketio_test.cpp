@@ -56,8 +56,10 @@ NodeResult RunScenario(const std::string& scenario, const std::map<std::string, 
   int fds[2];
   NodeResult r;
   if (::pipe(fds) != 0) return r;
+  const pid_t parent = ::getpid();
   const pid_t pid = ::fork();
   if (pid == 0) {
+    DieWithParent(parent);
     ::dup2(fds[1], 1);
     ::dup2(fds[1], 2);
     ::close(fds[0]);

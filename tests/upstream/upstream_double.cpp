@@ -50,12 +50,14 @@ bool UpstreamDouble::Start(std::string* why) {
   std::vector<char*> argv;
   for (auto& a : argv_s) argv.push_back(a.data());
   argv.push_back(nullptr);
+  const pid_t parent = ::getpid();
   pid_ = ::fork();
   if (pid_ < 0) {
     if (why) *why = std::string("fork: ") + std::strerror(errno);
     return false;
   }
   if (pid_ == 0) {
+    DieWithParent(parent);
     ::dup2(in_pipe[0], 0);
     ::dup2(out_pipe[1], 1);
     ::execvp(argv[0], argv.data());

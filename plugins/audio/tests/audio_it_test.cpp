@@ -4,8 +4,6 @@
 // webm/opus and uploaded as "recording.wav", audio/wav, as the web UI's call overlay does).
 #include <Poco/Net/SocketAddress.h>
 #include <Poco/Net/StreamSocket.h>
-#include <signal.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -18,6 +16,7 @@
 
 #include "../media.hpp"
 #include "it_support.hpp"
+#include "script_server.hpp"
 
 namespace webui::testing {
 namespace {
@@ -31,54 +30,19 @@ constexpr const char* kFileNotSupported =
     "Oops! It seems like the file format you're trying to upload is not supported. Please upload "
     "a file with a supported format and try again.";
 
-// openai_audio_stub.py as a child process; its port from its first line of output.
+// openai_audio_stub.py as a child process (script_server.hpp: gone with the test process too).
 class Stub {
  public:
-  Stub() {
-    int fds[2];
-    if (::pipe(fds) != 0) return;
-    pid_ = ::fork();
-    if (pid_ == 0) {
-      ::dup2(fds[1], 1);
-      ::close(fds[0]);
-      ::close(fds[1]);
-      ::execlp("python3", "python3", AUDIO_STUB_SCRIPT, static_cast<char*>(nullptr));
-      ::_exit(127);
-    }
-    ::close(fds[1]);
-    std::string line;
-    char c;
-    while (::read(fds[0], &c, 1) == 1 && c != '\n') line += c;
-    ::close(fds[0]);
-    port_ = std::atoi(line.c_str());
-  }
-  ~Stub() {
-    if (pid_ > 0) {
-      ::kill(pid_, SIGTERM);
-      ::waitpid(pid_, nullptr, 0);
-    }
-  }
-  int port() const { return port_; }
-  std::string base() const { return "http://127.0.0.1:" + std::to_string(port_) + "/v1"; }
-  json Stats() const { return Http(port_, "GET", "/stats").Json(); }
+  int port() const { return server_.port(); }
+  std::string base() const { return server_.origin() + "/v1"; }
+  json Stats() const { return Http(port(), "GET", "/stats").Json(); }
 
  private:
-  pid_t pid_ = -1;
-  int port_ = 0;
+  ScriptServer server_{AUDIO_STUB_SCRIPT};
 };
 
-std::string FilePart(const std::string& filename, const std::string& bytes,
-                     const std::string& type) {
-  return std::string("--") + kBoundary + "\r\nContent-Disposition: form-data; name=\"file\"; " +
-         "filename=\"" + filename + "\"\r\nContent-Type: " + type + "\r\n\r\n" + bytes + "\r\n";
-}
-std::string FieldPart(const std::string& name, const std::string& value) {
-  return std::string("--") + kBoundary + "\r\nContent-Disposition: form-data; name=\"" + name +
-         "\"\r\n\r\n" + value + "\r\n";
-}
-std::string End() { return std::string("--") + kBoundary + "--\r\n"; }
+const MultipartForm kForm(kBoundary);
 
-HeaderList Bearer(const std::string& token) { return {{"Authorization", "Bearer " + token}}; }
 HeaderList With(HeaderList h, const std::string& name, const std::string& value) {
   h.emplace_back(name, value);
   return h;
@@ -90,66 +54,25 @@ std::string ReadFile(const fs::path& p) {
 }
 
 template <typename Suite>
-class AudioSuite : public SharedHostSuite<Suite> {
+class AudioSuite : public AccountsSuite<Suite> {
  public:
   static void Common(HostProcess::Options& o) {
-    o.env["WEBUI_PLUGIN_PATH"] = WEBUI_PLUGIN_BUILD_DIR;
-    o.env["WEBUI_PLUGINS"] = "auth,audio,ui_defaults";
-    o.env["WEBUI_PLUGINS_STRICT"] = "true";
-    o.env["WEBUI_AUTH_BCRYPT_ROUNDS"] = "4";
-    o.env["WEBUI_SECRET_KEY"] = "it-secret-for-the-audio-plugin-tests";
+    PluginHostEnv(o, "auth,audio,ui_defaults", "it-secret-for-the-audio-plugin-tests");
     o.env["WEBUI_AUDIO_MAX_UPLOAD_BYTES"] = std::to_string(1 << 20);
   }
 
  protected:
-  using Base = SharedHostSuite<Suite>;
-  struct Account {
-    std::string id, token;
-    HeaderList auth() const { return Bearer(token); }
-  };
-  static int Port() { return Base::host().port(); }
-  static HttpResult Call(const std::string& method, const std::string& path,
-                         const std::string& body, const HeaderList& who) {
-    return Http(Port(), method, path, body, who);
-  }
-  static const Account& Admin() {
-    static const Account admin = [] {
-      auto r = Call(
-          "POST", "/api/v1/auths/signup",
-          json{{"name", "Root"}, {"email", "root@example.com"}, {"password", "pw-root"}}.dump(),
-          {});
-      EXPECT_EQ(r.status, 200) << r.body;
-      return Account{r.Json().value("id", ""), r.Json().value("token", "")};
-    }();
-    return admin;
-  }
+  using Base = AccountsSuite<Suite>;
+  using Base::Admin;
+  using Base::Call;
+  using Base::Port;
+  // Alice (a name of the user's own: "Alice") and Pat, a pending account.
   static const Account& User() {
-    static const Account user = [] {
-      auto r = Call("POST", "/api/v1/auths/add",
-                    json{{"name", "Alice"},
-                         {"email", "alice@example.com"},
-                         {"password", "pw-alice"},
-                         {"role", "user"}}
-                        .dump(),
-                    Admin().auth());
-      EXPECT_EQ(r.status, 200) << r.body;
-      return Account{r.Json().value("id", ""), r.Json().value("token", "")};
-    }();
+    static const Account user = Base::AddUser("Alice");
     return user;
   }
   static const Account& Pending() {
-    static const Account pending = [] {
-      auto r = Call("POST", "/api/v1/auths/add",
-                    json{{"name", "Pat"},
-                         {"email", "pat@example.com"},
-                         {"password", "pw-pat"},
-                         {"role", "pending"}}
-                        .dump(),
-                    Admin().auth());
-      EXPECT_EQ(r.status, 200) << r.body;
-      EXPECT_EQ(r.Json().value("role", ""), "pending");
-      return Account{r.Json().value("id", ""), r.Json().value("token", "")};
-    }();
+    static const Account pending = Base::AddUser("Pat", "pending");
     return pending;
   }
   static HttpResult Speech(const json& body, const HeaderList& who) {
@@ -159,9 +82,9 @@ class AudioSuite : public SharedHostSuite<Suite> {
   static HttpResult Transcribe(const HeaderList& who, const std::string& filename,
                                const std::string& bytes, const std::string& type,
                                const std::string& extra = "") {
-    return Call(
-        "POST", "/api/v1/audio/transcriptions", FilePart(filename, bytes, type) + extra + End(),
-        With(who, "Content-Type", std::string("multipart/form-data; boundary=") + kBoundary));
+    return Call("POST", "/api/v1/audio/transcriptions",
+                kForm.File(filename, bytes, type) + extra + kForm.End(),
+                With(who, "Content-Type", kForm.ContentType()));
   }
   static fs::path SpeechCacheDir() {
     return fs::path(Base::host().data_dir()) / "cache" / "audio" / "speech";
@@ -257,7 +180,7 @@ TEST_F(AudioOpenAi, ModelsAndVoicesComeFromTheSpeechServer) {
 TEST_F(AudioOpenAi, TranscriptionRetriesWithoutTheLanguageTheServerRefused) {
   const size_t before = stub().Stats()["transcription_forms"].size();
   auto r = Transcribe(User().auth(), "../../etc/passwd.webm", std::string(300, 'x'),
-                      "audio/webm; codecs=opus", FieldPart("language", "xx"));
+                      "audio/webm; codecs=opus", kForm.Field("language", "xx"));
   ASSERT_EQ(r.status, 200) << r.body;
   EXPECT_EQ(r.Json()["text"], "stub heard 300 bytes");
   // The client's name is never used: a generated uuid with the extension only.
@@ -306,8 +229,7 @@ TEST_F(AudioOpenAi, UploadsOffTheListOverTheLimitOrMalformedAreRefused) {
   r = Call("POST", "/api/v1/audio/transcriptions",
            std::string("--") + kBoundary +
                "\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.wav\"\r\n\r\nabc",
-           With(User().auth(), "Content-Type",
-                std::string("multipart/form-data; boundary=") + kBoundary));
+           With(User().auth(), "Content-Type", kForm.ContentType()));
   EXPECT_EQ(r.status, 400) << r.body;
   EXPECT_TRUE(r.Json()["detail"].is_string());
   // Over WEBUI_AUDIO_MAX_UPLOAD_BYTES: 413 from the head alone, not one body byte sent.
@@ -433,7 +355,7 @@ TEST_F(AudioLocal, PocketsphinxTranscribesWebmOpusLabelledWav) {
   ASSERT_EQ(std::system(("ffmpeg -loglevel error -y -i " + wav + " -c:a libopus " + webm).c_str()),
             0);
   auto r = Transcribe(Admin().auth(), "recording.wav", ReadFile(webm), "audio/wav",
-                      FieldPart("language", "en"));
+                      kForm.Field("language", "en"));
   ASSERT_EQ(r.status, 200) << r.body;
   EXPECT_NE(r.Json()["text"].get<std::string>().find("hello world"), std::string::npos) << r.body;
   // Not audio at all, under an allowed type: a clear 400.
@@ -453,9 +375,8 @@ TEST_F(AudioLocal, AnAudioUploadIsTranscribedIntoTheFilesText) {
   ASSERT_EQ(std::system(("ffmpeg -loglevel error -y -i " + wav + " -c:a libopus " + webm).c_str()),
             0);
   auto r = Call("POST", "/api/v1/files/",
-                FilePart("recording.webm", ReadFile(webm), "audio/webm") + End(),
-                With(Admin().auth(), "Content-Type",
-                     std::string("multipart/form-data; boundary=") + kBoundary));
+                kForm.File("recording.webm", ReadFile(webm), "audio/webm") + kForm.End(),
+                With(Admin().auth(), "Content-Type", kForm.ContentType()));
   ASSERT_EQ(r.status, 200) << r.body;
   const std::string id = r.Json().value("id", "");
   json file;

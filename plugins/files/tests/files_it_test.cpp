@@ -24,18 +24,8 @@ using Clock = std::chrono::steady_clock;
 constexpr const char* kBoundary = "----whfiles5e3YWxkTrZu0gW";
 constexpr const char* kNotFound = "We could not find what you're looking for :/";
 
-std::string FilePart(const std::string& filename, const std::string& bytes,
-                     const std::string& type = "application/octet-stream") {
-  return std::string("--") + kBoundary + "\r\nContent-Disposition: form-data; name=\"file\"; " +
-         "filename=\"" + filename + "\"\r\nContent-Type: " + type + "\r\n\r\n" + bytes + "\r\n";
-}
-std::string FieldPart(const std::string& name, const std::string& value) {
-  return std::string("--") + kBoundary + "\r\nContent-Disposition: form-data; name=\"" + name +
-         "\"\r\n\r\n" + value + "\r\n";
-}
-std::string End() { return std::string("--") + kBoundary + "--\r\n"; }
+const MultipartForm kForm(kBoundary);
 
-HeaderList Bearer(const std::string& token) { return {{"Authorization", "Bearer " + token}}; }
 HeaderList With(HeaderList h, const std::string& name, const std::string& value) {
   h.emplace_back(name, value);
   return h;
@@ -51,27 +41,13 @@ bool WaitFor(const std::function<bool()>& done) {
   return done();
 }
 
-// The `data: {...}` events of an event-stream body.
-std::vector<json> Events(const std::string& body) {
-  std::vector<json> out;
-  std::size_t at = 0;
-  while ((at = body.find("data: ", at)) != std::string::npos) {
-    const std::size_t end = body.find("\n\n", at);
-    out.push_back(json::parse(body.substr(at + 6, end - at - 6)));
-    at = end == std::string::npos ? body.size() : end;
-  }
-  return out;
-}
-
 template <typename Suite>
-class FilesSuite : public SharedHostSuite<Suite> {
+class FilesSuite : public AccountsSuite<Suite> {
  protected:
-  using Base = SharedHostSuite<Suite>;
-  static int Port() { return Base::host().port(); }
-  static HttpResult Call(const std::string& method, const std::string& path,
-                         const std::string& body, const HeaderList& who) {
-    return Http(Port(), method, path, body, who);
-  }
+  using Base = AccountsSuite<Suite>;
+  using Base::Admin;
+  using Base::Call;
+  using Base::Port;
   static HttpResult Get(const std::string& path, const HeaderList& who) {
     return Call("GET", path, "", who);
   }
@@ -79,9 +55,9 @@ class FilesSuite : public SharedHostSuite<Suite> {
                            const std::string& bytes,
                            const std::string& type = "application/octet-stream",
                            const std::string& query = "", const std::string& extra = "") {
-    return Call(
-        "POST", "/api/v1/files/" + query, extra + FilePart(filename, bytes, type) + End(),
-        With(who, "Content-Type", std::string("multipart/form-data; boundary=") + kBoundary));
+    return Call("POST", "/api/v1/files/" + query,
+                extra + kForm.File(filename, bytes, type) + kForm.End(),
+                With(who, "Content-Type", kForm.ContentType()));
   }
   // Uploads and returns the new file's id (a test failure when the upload fails).
   static std::string UploadId(const HeaderList& who, const std::string& filename,
@@ -96,7 +72,7 @@ class FilesSuite : public SharedHostSuite<Suite> {
     auto r = Get("/api/v1/files/" + id + "/process/status?stream=true", who);
     EXPECT_EQ(r.status, 200) << r.body;
     EXPECT_EQ(r.Header("Content-Type").rfind("text/event-stream", 0), 0u);
-    return Events(r.body);
+    return StreamEvents(r.body);
   }
   static fs::path Uploads() { return fs::path(Base::host().data_dir()) / "uploads"; }
 };
@@ -106,56 +82,17 @@ class FilesSuite : public SharedHostSuite<Suite> {
 class Files : public FilesSuite<Files> {
  public:
   static void Configure(HostProcess::Options& o) {
-    o.env["WEBUI_PLUGIN_PATH"] = std::string(WEBUI_PLUGIN_BUILD_DIR) + ":" + FILES_TEST_PLUGIN_DIR;
-    o.env["WEBUI_PLUGINS"] = "auth,files,test_files_consumer";
-    o.env["WEBUI_PLUGINS_STRICT"] = "true";
-    o.env["WEBUI_AUTH_BCRYPT_ROUNDS"] = "4";
-    o.env["WEBUI_SECRET_KEY"] = "it-secret-for-the-files-plugin-tests";
+    PluginHostEnv(o, "auth,files,test_files_consumer", "it-secret-for-the-files-plugin-tests",
+                  FILES_TEST_PLUGIN_DIR);
     o.env["RAG_FILE_MAX_SIZE"] = "8";
     o.env["ALLOWED_FILE_EXTENSIONS"] = "md,txt,bin,html,svg,pdf,png,dat,x";
-  }
-
- protected:
-  struct Account {
-    std::string id;
-    std::string token;
-    HeaderList auth() const { return Bearer(token); }
-  };
-  static const Account& Admin() {
-    static const Account admin = [] {
-      auto r = Http(
-          Port(), "POST", "/api/v1/auths/signup",
-          json{{"name", "Root"}, {"email", "root@example.com"}, {"password", "pw-root"}}.dump());
-      EXPECT_EQ(r.status, 200) << r.body;
-      return Account{r.Json().value("id", ""), r.Json().value("token", "")};
-    }();
-    return admin;
-  }
-  static Account AddUser(const std::string& name) {
-    auto r = Call("POST", "/api/v1/auths/add",
-                  json{{"name", name},
-                       {"email", name + "@example.com"},
-                       {"password", "pw-" + name},
-                       {"role", "user"}}
-                      .dump(),
-                  Admin().auth());
-    EXPECT_EQ(r.status, 200) << r.body;
-    return Account{r.Json().value("id", ""), r.Json().value("token", "")};
-  }
-  static const Account& Alice() {
-    static const Account a = AddUser("alice");
-    return a;
-  }
-  static const Account& Bob() {
-    static const Account b = AddUser("bob");
-    return b;
   }
 };
 
 TEST_F(Files, AnUploadIsStoredThenItsStatusStreamCompletes) {
   const std::string text = "# Notes\n\ncaf\xc3\xa9 and more\n";
   auto r = Upload(Alice().auth(), "notes.md", text, "text/markdown", "",
-                  FieldPart("metadata", R"({"language":"en"})"));
+                  kForm.Field("metadata", R"({"language":"en"})"));
   ASSERT_EQ(r.status, 200) << r.body;
   const json up = r.Json();
   EXPECT_EQ(up["status"], true);
@@ -231,8 +168,7 @@ TEST_F(Files, AnUploadOverTheLimitIsRefusedBeforeItsBody) {
 }
 
 TEST_F(Files, MalformedBodiesAndMetadataAre400) {
-  const HeaderList form = With(Alice().auth(), "Content-Type",
-                               std::string("multipart/form-data; boundary=") + kBoundary);
+  const HeaderList form = With(Alice().auth(), "Content-Type", kForm.ContentType());
   // No closing delimiter.
   auto r =
       Call("POST", "/api/v1/files/",
@@ -241,11 +177,11 @@ TEST_F(Files, MalformedBodiesAndMetadataAre400) {
            form);
   EXPECT_EQ(r.status, 400) << r.body;
   EXPECT_TRUE(r.Json()["detail"].is_string());
-  r = Upload(Alice().auth(), "a.txt", "abc", "text/plain", "", FieldPart("metadata", "{bad"));
+  r = Upload(Alice().auth(), "a.txt", "abc", "text/plain", "", kForm.Field("metadata", "{bad"));
   EXPECT_EQ(r.status, 400);
   EXPECT_EQ(r.Json()["detail"], "[ERROR: Invalid metadata format]");
   // No file part: FastAPI's validation answer.
-  r = Call("POST", "/api/v1/files/", FieldPart("metadata", "{}") + End(), form);
+  r = Call("POST", "/api/v1/files/", kForm.Field("metadata", "{}") + kForm.End(), form);
   EXPECT_EQ(r.status, 422) << r.body;
   EXPECT_EQ(Get("/health", {}).status, 200);
 }
@@ -525,9 +461,8 @@ TEST(FilesRestart, AShutdownLeavesNoFilePending) {
   o.env["WEBUI_PLUGINS"] = "files,test_auth,test_files_processor";
   o.data_dir = TempDir("files-restart");
   const auto upload = [](int port, const std::string& name) {
-    auto r = Http(port, "POST", "/api/v1/files/", FilePart(name, "raw") + End(),
-                  With(As("user", "u1"), "Content-Type",
-                       std::string("multipart/form-data; boundary=") + kBoundary));
+    auto r = Http(port, "POST", "/api/v1/files/", kForm.File(name, "raw") + kForm.End(),
+                  With(As("user", "u1"), "Content-Type", kForm.ContentType()));
     EXPECT_EQ(r.status, 200) << r.body;
     return r.status == 200 ? r.Json().value("id", "") : "";
   };

@@ -50,11 +50,7 @@ class ImagesSuite : public SharedHostSuite<Suite> {
  public:
   static void Common(HostProcess::Options& o,
                      const char* plugins = "auth,images,files,ui_defaults") {
-    o.env["WEBUI_PLUGIN_PATH"] = WEBUI_PLUGIN_BUILD_DIR;
-    o.env["WEBUI_PLUGINS"] = plugins;
-    o.env["WEBUI_PLUGINS_STRICT"] = "true";
-    o.env["WEBUI_AUTH_BCRYPT_ROUNDS"] = "4";
-    o.env["WEBUI_SECRET_KEY"] = "it-secret-for-the-images-plugin-tests";
+    PluginHostEnv(o, plugins, "it-secret-for-the-images-plugin-tests");
     o.env["ENABLE_IMAGE_GENERATION"] = "true";
     o.env["IMAGE_GENERATION_ENGINE"] = "openai";
     o.env["IMAGES_OPENAI_API_BASE_URL"] = TheStub().origin() + "/v1";
@@ -79,36 +75,19 @@ class ImagesSuite : public SharedHostSuite<Suite> {
 
  protected:
   using Base = SharedHostSuite<Suite>;
-  struct Account {
-    std::string id, token;
+  struct Account : testing::Account {
     HeaderList auth() const { return Bearer(token); }
   };
   static HttpResult Call(const std::string& method, const std::string& path,
                          const std::string& body, const HeaderList& who) {
     return Http(Base::host().port(), method, path, body, who);
   }
-  static Account Signup() {
-    auto r =
-        Call("POST", "/api/v1/auths/signup",
-             json{{"name", "Root"}, {"email", "root@example.com"}, {"password", "pw-root"}}.dump(),
-             {{"Content-Type", "application/json"}});
-    EXPECT_EQ(r.status, 200) << r.body;
-    return Account{r.Json().value("id", ""), r.Json().value("token", "")};
-  }
   static const Account& Admin() {
-    static const Account admin = Signup();
+    static const Account admin{SignUp(Base::host().port(), "Root")};
     return admin;
   }
   static Account Add(const std::string& name, const std::string& role) {
-    auto r = Call("POST", "/api/v1/auths/add",
-                  json{{"name", name},
-                       {"email", name + "@example.com"},
-                       {"password", "pw-" + name},
-                       {"role", role}}
-                      .dump(),
-                  Admin().auth());
-    EXPECT_EQ(r.status, 200) << r.body;
-    return Account{r.Json().value("id", ""), r.Json().value("token", "")};
+    return Account{SignUp(Base::host().port(), name, Admin().token, role)};
   }
   static const Account& User() {
     static const Account user = Add("alice", "user");
@@ -480,11 +459,7 @@ class ChatImages : public ImagesSuite<ChatImages> {
   static void Configure(HostProcess::Options& o) {
     Common(o, "auth,images,files,chat,openai,test_chat_emitter");
     o.env["WEBUI_PLUGIN_PATH"] = std::string(WEBUI_PLUGIN_BUILD_DIR) + ":" + CHAT_TEST_PLUGIN_DIR;
-    o.env["ENABLE_OPENAI_API"] = "true";
-    o.env["ENABLE_OLLAMA_API"] = "false";
-    o.env["OPENAI_API_BASE_URLS"] = TheModel().BaseUrl() + "/v1";
-    o.env["OPENAI_API_KEYS"] = "sk-test";
-    o.env["BYPASS_MODEL_ACCESS_CONTROL"] = "true";
+    OpenAiUpstreamEnv(o, TheModel().BaseUrl() + "/v1");
   }
 
  protected:

@@ -38,12 +38,8 @@ std::vector<json> SseEvents(const std::string& body) {
 void ChatEnv(HostProcess::Options& o, const std::string& plugins, const UpstreamDouble& up) {
   o.env["WEBUI_PLUGIN_PATH"] = std::string(WEBUI_PLUGIN_BUILD_DIR) + ":" + CHAT_TEST_PLUGIN_DIR;
   o.env["WEBUI_PLUGINS"] = plugins;
-  o.env["ENABLE_OPENAI_API"] = "true";
-  o.env["ENABLE_OLLAMA_API"] = "false";
-  o.env["OPENAI_API_BASE_URLS"] = up.BaseUrl() + "/v1";
-  o.env["OPENAI_API_KEYS"] = "sk-test";
+  OpenAiUpstreamEnv(o, up.BaseUrl() + "/v1");
   o.env["OPENAI_API_CONFIGS"] = "{}";
-  o.env["BYPASS_MODEL_ACCESS_CONTROL"] = "true";
   o.env["MODELS_CACHE_TTL"] = "1";
 }
 
@@ -51,7 +47,6 @@ template <typename Suite>
 class ChatRagSuite : public RagSuite<Suite> {
  protected:
   using Base = RagSuite<Suite>;
-  using Account = typename Base::Account;
   static void TearDownTestSuite() {
     SharedHostSuite<Suite>::TearDownTestSuite();
     delete upstream_;
@@ -654,6 +649,99 @@ TEST_F(ChatNoRag, FilesAreIgnoredAndTheModelStillAnswers) {
     EXPECT_EQ(r.body.find("sources"), std::string::npos) << r.body;
     EXPECT_EQ(LastModelRequest()["messages"].size(), 1u);
   }
+}
+
+// ---- rag disabled at runtime (POST /api/v1/plugins/rag/disable): uploads work, chat answers
+// without context, retrieval answers as any disabled plugin's routes; enabled again, it works ----
+
+class ChatRagDisabled : public ChatRagSuite<ChatRagDisabled> {
+ public:
+  static void Configure(HostProcess::Options& o) {
+    BaseEnv(o);
+    ChatEnv(o, "auth,files,rag,chat,openai", Up());
+  }
+
+ protected:
+  static void Toggle(const std::string& what, bool enabled) {
+    auto r = Post("/api/v1/plugins/rag/" + what, json::object(), Admin().auth());
+    ASSERT_EQ(r.status, 200) << r.body;
+    EXPECT_EQ(r.Json()["enabled"], enabled) << r.body;
+  }
+  // Uploads `text` as `name` with `query` (e.g. "?process=false"); returns the FileModel.
+  static json UploadWith(const std::string& name, const std::string& text,
+                         const std::string& query) {
+    const std::string body = std::string("--") + kBoundary +
+                             "\r\nContent-Disposition: form-data; name=\"file\"; filename=\"" +
+                             name + "\"\r\nContent-Type: text/markdown\r\n\r\n" + text + "\r\n--" +
+                             kBoundary + "--\r\n";
+    HeaderList h = Alice().auth();
+    h.emplace_back("Content-Type", std::string("multipart/form-data; boundary=") + kBoundary);
+    auto r = Call("POST", "/api/v1/files/" + query, body, h);
+    EXPECT_EQ(r.status, 200) << r.body;
+    return r.status == 200 ? r.Json() : json::object();
+  }
+};
+
+TEST_F(ChatRagDisabled, UploadsAndChatGoOnWithoutRagAndRetrievalComesBack) {
+  const HeaderList& alice = Alice().auth();
+  Toggle("disable", false);
+
+  // Retrieval and knowledge answer exactly what a route nobody serves answers.
+  const auto missing = Get("/api/v1/no-such-module/", alice);
+  ASSERT_EQ(missing.status, 404);
+  for (const auto& [method, path] :
+       {std::pair{"GET", "/api/v1/retrieval/"}, std::pair{"POST", "/api/v1/retrieval/query/doc"},
+        std::pair{"POST", "/api/v1/retrieval/process/text"},
+        std::pair{"GET", "/api/v1/knowledge/"}}) {
+    auto r = Call(method, path, method == std::string("POST") ? "{}" : "", alice);
+    EXPECT_EQ(r.status, 404) << path << ": " << r.body;
+    EXPECT_EQ(r.body, missing.body) << path;
+  }
+
+  // Uploads, processed (by the files plugin's own extraction) or not, are stored and served.
+  const json processed = UploadWith("kept.md", kSaffron, "");
+  const std::string pid = processed.value("id", "");
+  const auto events =
+      StreamEvents(Get("/api/v1/files/" + pid + "/process/status?stream=true", alice).body);
+  ASSERT_FALSE(events.empty());
+  EXPECT_EQ(events.back(), json({{"status", "completed"}}));
+  EXPECT_EQ(Get("/api/v1/files/" + pid + "/content", alice).body, kSaffron);
+  EXPECT_NE(
+      Get("/api/v1/files/" + pid + "/data/content", alice).Json()["content"].dump().find("Saffron"),
+      std::string::npos);
+  const json raw = UploadWith("raw.md", kCompiler, "?process=false");
+  const std::string rid = raw.value("id", "");
+  EXPECT_EQ(Get("/api/v1/files/" + rid + "/content", alice).body, kCompiler);
+
+  // A chat with the file answers, without context and without an error.
+  const json files = json::array({{{"type", "file"}, {"id", pid}, {"name", "kept.md"}}});
+  for (const bool stream : {false, true}) {
+    auto r = Post("/api/chat/completions", Completion("Who picks saffron?", files, stream), alice);
+    ASSERT_EQ(r.status, 200) << r.body;
+    EXPECT_NE(r.body.find("Hello!"), std::string::npos) << r.body;
+    EXPECT_EQ(r.body.find("sources"), std::string::npos) << r.body;
+    EXPECT_EQ(r.body.find("\"error\""), std::string::npos) << r.body;
+    const json sent = LastModelRequest();
+    ASSERT_EQ(sent["messages"].size(), 1u) << sent.dump();
+    EXPECT_EQ(sent["messages"][0]["content"], "Who picks saffron?");
+  }
+
+  // Enabled again: retrieval answers, a new upload is indexed, and chat gets its context.
+  Toggle("enable", true);
+  EXPECT_EQ(Get("/api/v1/retrieval/", alice).status, 200);
+  auto [id, done] = Upload(Alice(), "again.md", kSaffron);
+  ASSERT_EQ(done.back(), json({{"status", "completed"}}));
+  json q = Query(Alice(), json::array({"file-" + id}), "saffron crocus", {{"k", 1}});
+  ASSERT_EQ(q["documents"][0].size(), 1u) << q.dump();
+  const json again = json::array({{{"type", "file"}, {"id", id}, {"name", "again.md"}}});
+  auto r = Post("/api/chat/completions", Completion("Who picks saffron?", again, false), alice);
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_NE(r.body.find("sources"), std::string::npos) << r.body;
+  EXPECT_NE(SystemPrompt(LastModelRequest()).find("crocus"), std::string::npos);
+  // The file uploaded while rag was off has no chunks (docs/modules/rag.md): no context, no error.
+  r = Post("/api/chat/completions", Completion("Who picks saffron?", files, false), alice);
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.body.find("sources"), std::string::npos) << r.body;
 }
 
 }  // namespace

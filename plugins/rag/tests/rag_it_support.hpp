@@ -29,77 +29,25 @@ inline const std::string kDocument =
     "# Spices\n\nSaffron is picked by hand from crocus flowers in autumn. Each flower gives three "
     "red threads, and a kilogram of saffron needs about one hundred and fifty thousand flowers.\n";
 
-inline HeaderList Bearer(const std::string& token) {
-  return {{"Authorization", "Bearer " + token}};
-}
-
-inline std::vector<json> Events(const std::string& body) {
-  std::vector<json> out;
-  std::size_t at = 0;
-  while ((at = body.find("data: ", at)) != std::string::npos) {
-    const std::size_t end = body.find("\n\n", at);
-    out.push_back(json::parse(body.substr(at + 6, end - at - 6)));
-    at = end == std::string::npos ? body.size() : end;
-  }
-  return out;
-}
-
 template <typename Suite>
-class RagSuite : public SharedHostSuite<Suite> {
+class RagSuite : public AccountsSuite<Suite> {
  protected:
-  using Base = SharedHostSuite<Suite>;
-  struct Account {
-    std::string id, token;
-    HeaderList auth() const { return Bearer(token); }
-  };
+  using Base = AccountsSuite<Suite>;
+  using Base::Admin;
+  using Base::Alice;
+  using Base::Call;
+  using Base::Port;
   static void BaseEnv(HostProcess::Options& o) {
-    o.env["WEBUI_PLUGIN_PATH"] = WEBUI_PLUGIN_BUILD_DIR;
-    o.env["WEBUI_PLUGINS"] = "auth,files,rag";
-    o.env["WEBUI_PLUGINS_STRICT"] = "true";
-    o.env["WEBUI_AUTH_BCRYPT_ROUNDS"] = "4";
-    o.env["WEBUI_SECRET_KEY"] = "it-secret-for-the-rag-plugin-tests";
+    PluginHostEnv(o, "auth,files,rag", "it-secret-for-the-rag-plugin-tests");
     o.env["CHUNK_SIZE"] = "200";
     o.env["CHUNK_OVERLAP"] = "20";
     o.env["USER_PERMISSIONS_WORKSPACE_KNOWLEDGE_ACCESS"] = "true";
-  }
-  static int Port() { return Base::host().port(); }
-  static HttpResult Call(const std::string& method, const std::string& path,
-                         const std::string& body, const HeaderList& who) {
-    return Http(Port(), method, path, body, who);
   }
   static HttpResult Post(const std::string& path, const json& body, const HeaderList& who) {
     return Call("POST", path, body.dump(), who);
   }
   static HttpResult Get(const std::string& path, const HeaderList& who) {
     return Call("GET", path, "", who);
-  }
-  static const Account& Admin() {
-    static const Account admin = [] {
-      auto r = Http(
-          Port(), "POST", "/api/v1/auths/signup",
-          json{{"name", "Root"}, {"email", "root@example.com"}, {"password", "pw-root"}}.dump());
-      EXPECT_EQ(r.status, 200) << r.body;
-      return Account{r.Json().value("id", ""), r.Json().value("token", "")};
-    }();
-    return admin;
-  }
-  static Account AddUser(const std::string& name) {
-    auto r = Post("/api/v1/auths/add",
-                  {{"name", name},
-                   {"email", name + "@example.com"},
-                   {"password", "pw-" + name},
-                   {"role", "user"}},
-                  Admin().auth());
-    EXPECT_EQ(r.status, 200) << r.body;
-    return Account{r.Json().value("id", ""), r.Json().value("token", "")};
-  }
-  static const Account& Alice() {
-    static const Account a = AddUser("alice");
-    return a;
-  }
-  static const Account& Bob() {
-    static const Account b = AddUser("bob");
-    return b;
   }
   // Uploads with processing; returns the id and the whole status stream (it ends by itself).
   static std::pair<std::string, std::vector<json>> Upload(
@@ -116,7 +64,7 @@ class RagSuite : public SharedHostSuite<Suite> {
     const std::string id = r.Json().value("id", "");
     auto s = Get("/api/v1/files/" + id + "/process/status?stream=true", who.auth());
     EXPECT_EQ(s.status, 200) << s.body;
-    return {id, Events(s.body)};
+    return {id, StreamEvents(s.body)};
   }
   static json Query(const Account& who, const json& names, const std::string& q,
                     json extra = json::object(), int want = 200) {

@@ -3,6 +3,7 @@
 // in Open WebUI 0.6.32's shapes, and the cross-user cases of docs/security.md T12-T16.
 #include <algorithm>
 #include <filesystem>
+#include <fstream>
 #include <string>
 #include <thread>
 
@@ -12,6 +13,7 @@ namespace webui::testing {
 namespace {
 
 using namespace rag_it;
+namespace fs = std::filesystem;
 
 constexpr const char* kDuplicate =
     "Duplicate content detected. Please provide unique content to proceed.";
@@ -323,6 +325,75 @@ TEST_F(RagKeyword, DeletingAFileDropsItsChunksEverywhere) {
   EXPECT_TRUE(Query(Alice(), json::array({kid}), "ferry dawn")["documents"][0].empty());
   // The knowledge base forgets the file when listed.
   EXPECT_EQ(Get("/api/v1/knowledge/" + kid, Alice().auth()).Json()["files"], json::array());
+}
+
+// ---- reset of the upload directory: its own host, as it empties the storage ------------------
+
+class RagResetUploads : public RagSuite<RagResetUploads> {
+ public:
+  static void Configure(HostProcess::Options& o) { BaseEnv(o); }
+
+ protected:
+  static fs::path Uploads() { return fs::path(host().data_dir()) / "uploads"; }
+  static std::size_t Entries() {
+    std::size_t n = 0;
+    for ([[maybe_unused]] const auto& e : fs::directory_iterator(Uploads())) ++n;
+    return n;
+  }
+};
+
+TEST_F(RagResetUploads, AdminEmptiesTheStorageRowsStayAndUploadsGoOn) {
+  auto [id, events] = Upload(Alice(), "herds.md", kDocument);
+  ASSERT_EQ(events.back(), json({{"status", "completed"}}));
+  const std::string admins = Upload(Admin(), "root.txt", "root's bytes", "text/plain").first;
+  // Something else in the directory (Open WebUI empties it whole, directories included).
+  fs::create_directories(Uploads() / "leftover" / "inner");
+  std::ofstream(Uploads() / "leftover" / "inner" / "x.bin") << "x";
+  ASSERT_EQ(Entries(), 3u);
+
+  // Admin only, as get_admin_user: a user gets 401, no credentials 403 ("Not authenticated");
+  // nothing is deleted.
+  for (const auto& [who, status] : {std::pair{Alice().auth(), 401}, std::pair{HeaderList{}, 403}}) {
+    auto r = Post("/api/v1/retrieval/reset/uploads", json::object(), who);
+    EXPECT_EQ(r.status, status) << r.body;
+    EXPECT_TRUE(r.Json().contains("detail")) << r.body;
+  }
+  EXPECT_EQ(Entries(), 3u);
+  ASSERT_EQ(Get("/api/v1/files/" + id + "/content", Alice().auth()).body, kDocument);
+
+  auto r = Post("/api/v1/retrieval/reset/uploads", json::object(), Admin().auth());
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.Json(), json(true));
+  // The bytes are gone; the directory itself stays.
+  ASSERT_TRUE(fs::is_directory(Uploads()));
+  EXPECT_EQ(Entries(), 0u);
+  EXPECT_EQ(Get("/api/v1/files/" + id + "/content", Alice().auth()).status, 404);
+  EXPECT_EQ(Get("/api/v1/files/" + admins + "/content", Admin().auth()).status, 404);
+
+  // The rows stay whole: listed, with their text, and their chunks still found.
+  auto list = Get("/api/v1/files/", Alice().auth());
+  ASSERT_EQ(list.status, 200) << list.body;
+  ASSERT_EQ(list.Json().size(), 1u) << list.body;
+  EXPECT_EQ(list.Json()[0]["id"], id);
+  EXPECT_EQ(list.Json()[0]["meta"]["name"], "herds.md");
+  auto text = Get("/api/v1/files/" + id + "/data/content", Alice().auth());
+  ASSERT_EQ(text.status, 200) << text.body;
+  EXPECT_NE(text.Json()["content"].get<std::string>().find("lpacas"), std::string::npos);
+  json q = Query(Alice(), json::array({"file-" + id}), "where do alpacas graze", {{"k", 1}});
+  ASSERT_EQ(q["documents"][0].size(), 1u) << q.dump();
+
+  // The server goes on: a new upload is stored and served, an old row can still be deleted,
+  // and a second reset is harmless.
+  auto [fresh, fresh_events] = Upload(Alice(), "after.md", "Written after the reset.");
+  EXPECT_EQ(fresh_events.back(), json({{"status", "completed"}}));
+  EXPECT_EQ(Get("/api/v1/files/" + fresh + "/content", Alice().auth()).body,
+            "Written after the reset.");
+  EXPECT_EQ(Call("DELETE", "/api/v1/files/" + id, "", Alice().auth()).status, 200);
+  EXPECT_EQ(Get("/api/v1/files/" + id, Alice().auth()).status, 404);
+  EXPECT_EQ(Post("/api/v1/retrieval/reset/uploads", json::object(), Admin().auth()).Json(),
+            json(true));
+  EXPECT_EQ(Get("/api/v1/files/" + fresh + "/content", Alice().auth()).status, 404);
+  EXPECT_EQ(Get("/health", {}).status, 200);
 }
 
 // ---- an embedding engine (the test upstream): vectors, hybrid, batching ----------------------

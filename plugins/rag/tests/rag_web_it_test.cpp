@@ -168,11 +168,7 @@ class WebSuite : public SharedHostSuite<Suite> {
     return w;
   }
   static void Common(HostProcess::Options& o) {
-    o.env["WEBUI_PLUGIN_PATH"] = WEBUI_PLUGIN_BUILD_DIR;
-    o.env["WEBUI_PLUGINS"] = "auth,files,rag";
-    o.env["WEBUI_PLUGINS_STRICT"] = "true";
-    o.env["WEBUI_AUTH_BCRYPT_ROUNDS"] = "4";
-    o.env["WEBUI_SECRET_KEY"] = "it-secret-for-the-rag-web-tests";
+    PluginHostEnv(o, "auth,files,rag", "it-secret-for-the-rag-web-tests");
     o.env["CHUNK_SIZE"] = "200";
     o.env["CHUNK_OVERLAP"] = "20";
     for (const char* e : {"brave", "tavily", "google_pse", "serper", "jina"})
@@ -190,17 +186,9 @@ class WebSuite : public SharedHostSuite<Suite> {
   static std::string Token(const std::string& name) {
     static std::map<std::string, std::string> tokens;
     if (auto it = tokens.find(name); it != tokens.end()) return it->second;
-    json form = {{"name", name}, {"email", name + "@example.com"}, {"password", "pw-" + name}};
-    HttpResult r;
-    if (name == "root") {  // the first account: the admin
-      r = Http(SharedHostSuite<Suite>::host().port(), "POST", "/api/v1/auths/signup", form.dump());
-    } else {
-      const std::string admin = Token("root");
-      form["role"] = "user";
-      r = Post("/api/v1/auths/add", form, admin);
-    }
-    EXPECT_EQ(r.status, 200) << r.body;
-    return tokens[name] = r.Json().value("token", "");
+    // root is the first account: the admin.
+    const int port = SharedHostSuite<Suite>::host().port();
+    return tokens[name] = SignUp(port, name, name == "root" ? std::string() : Token("root")).token;
   }
   static std::string Admin() { return Token("root"); }
   static HttpResult LoadUrl(const std::string& url, const std::string& who = "alice") {

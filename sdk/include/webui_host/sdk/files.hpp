@@ -8,6 +8,7 @@
 #include <webui_host/sdk/users.hpp>
 
 #include <cstddef>
+#include <cstdint>
 #include <exception>
 #include <functional>
 #include <nlohmann/json.hpp>
@@ -105,6 +106,17 @@ class Files {
     return detail::JsonCall("files.update", [&](wh_str_sink sink, void* u) {
       return p.vt->update(p.user, ToWh(id), ToWh(in), sink, u);
     });
+  }
+  // Deletes the stored bytes of every file, keeping the rows (services/files.h,
+  // remove_all_bytes); returns how many stored objects went. A files plugin too old to offer the
+  // call throws sdk::Error WH_NOT_FOUND, as a missing one does.
+  std::uint64_t RemoveAllBytes() const {
+    const Provider p = Find(WH_SDK_FILES_NEEDS(remove_all_bytes));
+    if (p.vt->remove_all_bytes == nullptr)
+      throw Error(WH_NOT_FOUND, "service files.v1 does not offer remove_all_bytes");
+    std::uint64_t removed = 0;
+    detail::StatusCall("files.remove_all_bytes", p.vt->remove_all_bytes(p.user, &removed));
+    return removed;
   }
 
  private:

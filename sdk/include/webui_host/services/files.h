@@ -55,6 +55,15 @@ typedef struct wh_files_v1 {
   wh_status (*update)(void* service_user, wh_str file_id, wh_str patch_json, wh_str_sink sink,
                       void* sink_user);
   void (*reserved[6])(void);
+
+  /* Appended (read it only when the provider's vtable_size covers it): deletes the stored bytes
+   * of every file, and anything else in the upload storage, as Open WebUI's POST
+   * /api/v1/retrieval/reset/uploads empties UPLOAD_DIR. The rows stay, with their extracted text
+   * (chats and knowledge bases that cite them keep it, and the web UI still lists them); reading
+   * their bytes answers WH_NOT_FOUND from then on, and deleting them works as before.
+   * `*removed` (may be NULL) gets how many stored objects went. An object that cannot be deleted
+   * is logged and skipped; WH_ERROR only when the storage cannot be listed at all. */
+  wh_status (*remove_all_bytes)(void* service_user, uint64_t* removed);
 } wh_files_v1;
 
 #ifdef __cplusplus
