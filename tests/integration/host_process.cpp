@@ -224,11 +224,15 @@ bool HostProcess::Running() {
   return false;
 }
 
-bool HostProcess::Start(std::string* why) {
-  if (!Spawn()) {
-    if (why) *why = "fork failed";
-    return false;
-  }
+bool HostProcess::Start(std::string* why) { return Launch(why) && WaitListening(why); }
+
+bool HostProcess::Launch(std::string* why) {
+  if (Spawn()) return true;
+  if (why) *why = "fork failed";
+  return false;
+}
+
+bool HostProcess::WaitListening(std::string* why) {
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
   while (std::chrono::steady_clock::now() < deadline) {
     std::ifstream in(port_file_);

@@ -86,6 +86,10 @@ class HostProcess {
 
   // Starts and waits until it listens. False (with the log in `why`) if it exited or timed out.
   bool Start(std::string* why = nullptr);
+  // Start in two halves, for hosts that must start together: launch each from the thread that
+  // outlives them (DieWithParent), then wait for each.
+  bool Launch(std::string* why = nullptr);
+  bool WaitListening(std::string* why = nullptr);
   // Runs to completion (for --check-config, bad config ...). Returns the exit code.
   int RunToExit(std::chrono::seconds timeout = std::chrono::seconds(30));
   // Sends `sig` and waits; returns the exit code (128+signal if killed by a signal, -1 timeout).

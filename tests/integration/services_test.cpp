@@ -1,5 +1,4 @@
 // Database, key-value store and publish/subscribe as plugins see them, across several instances.
-#include <future>
 #include <thread>
 
 #include "it_support.hpp"
@@ -72,17 +71,15 @@ TEST(MultiInstance, ThreeHostsMigrateOnceAndShareRedis) {
     o.env = backend.Env();
     hosts.push_back(std::make_unique<HostProcess>(o));
   }
-  // Start all three at once on the empty database.
-  std::vector<std::future<std::pair<bool, std::string>>> starts;
-  for (auto& h : hosts)
-    starts.push_back(std::async(std::launch::async, [&h] {
-      std::string why;
-      bool ok = h->Start(&why);
-      return std::make_pair(ok, why);
-    }));
-  for (auto& s : starts) {
-    auto [ok, why] = s.get();
-    ASSERT_TRUE(ok) << why;
+  // Start all three at once on the empty database: launched from this thread (their parent
+  // for DieWithParent), then waited for.
+  for (auto& h : hosts) {
+    std::string why;
+    ASSERT_TRUE(h->Launch(&why)) << why;
+  }
+  for (auto& h : hosts) {
+    std::string why;
+    ASSERT_TRUE(h->WaitListening(&why)) << why;
   }
   storage::DatabaseOptions dbo;
   dbo.url = backend.database_url();

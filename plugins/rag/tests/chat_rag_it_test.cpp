@@ -86,10 +86,7 @@ class ChatRag : public ChatRagSuite<ChatRag> {
   static void Configure(HostProcess::Options& o) {
     BaseEnv(o);
     ChatEnv(o, "auth,files,rag,chat,openai,test_chat_emitter", Up());
-    o.env["RAG_EMBEDDING_ENGINE"] = "openai";
-    o.env["RAG_EMBEDDING_MODEL"] = "embed-bow";
-    o.env["RAG_OPENAI_API_BASE_URL"] = Up().BaseUrl() + "/v1";
-    o.env["RAG_OPENAI_API_KEY"] = "sk-test";
+    EmbedderEnv(o, Up().BaseUrl());
     o.env["ENABLE_RAG_HYBRID_SEARCH"] = "true";
   }
 
@@ -377,10 +374,7 @@ class ChatWebSearch : public ChatRagSuite<ChatWebSearch> {
   static void Configure(HostProcess::Options& o) {
     BaseEnv(o);
     ChatEnv(o, "auth,files,rag,chat,openai,test_chat_emitter", Up());
-    o.env["RAG_EMBEDDING_ENGINE"] = "openai";
-    o.env["RAG_EMBEDDING_MODEL"] = "embed-bow";
-    o.env["RAG_OPENAI_API_BASE_URL"] = Up().BaseUrl() + "/v1";
-    o.env["RAG_OPENAI_API_KEY"] = "sk-test";
+    EmbedderEnv(o, Up().BaseUrl());
     o.env["ENABLE_RAG_LOCAL_WEB_FETCH"] = "true";  // the pages are on loopback
     o.env["ENABLE_WEB_SEARCH"] = "true";
     o.env["WEB_SEARCH_ENGINE"] = "searxng";

@@ -29,6 +29,15 @@ inline const std::string kDocument =
     "# Spices\n\nSaffron is picked by hand from crocus flowers in autumn. Each flower gives three "
     "red threads, and a kilogram of saffron needs about one hundred and fifty thousand flowers.\n";
 
+// The test upstream at `base_url` (its embed-bow model: a hashed bag of words) as the OpenAI
+// embedding engine of the host configured by `o`.
+inline void EmbedderEnv(HostProcess::Options& o, const std::string& base_url) {
+  o.env["RAG_EMBEDDING_ENGINE"] = "openai";
+  o.env["RAG_EMBEDDING_MODEL"] = "embed-bow";
+  o.env["RAG_OPENAI_API_BASE_URL"] = base_url + "/v1";
+  o.env["RAG_OPENAI_API_KEY"] = "sk-test";
+}
+
 template <typename Suite>
 class RagSuite : public AccountsSuite<Suite> {
  protected:

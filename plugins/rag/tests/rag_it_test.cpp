@@ -404,10 +404,7 @@ UpstreamDouble* StartEmbedder(HostProcess::Options& o, const std::string& models
   auto* upstream = new UpstreamDouble({"--models", models});
   std::string why;
   if (!upstream->Start(&why)) ADD_FAILURE() << why;
-  o.env["RAG_EMBEDDING_ENGINE"] = "openai";
-  o.env["RAG_EMBEDDING_MODEL"] = "embed-bow";
-  o.env["RAG_OPENAI_API_BASE_URL"] = upstream->BaseUrl() + "/v1";
-  o.env["RAG_OPENAI_API_KEY"] = "sk-test";
+  EmbedderEnv(o, upstream->BaseUrl());
   return upstream;
 }
 
