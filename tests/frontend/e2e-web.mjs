@@ -2,7 +2,7 @@
 // loopback pages): a stand-in SearXNG and two pages on loopback (served by this script), web
 // search turned on through the admin API, "Web Search" toggled in the Integrations menu; the
 // answer shows "Searched 2 sites", the page's text reached the model, the citation names the
-// page's URL, and after a reload the status is still there.
+// page's URL, and after a reload the status history is still there.
 //   BASE=http://127.0.0.1:PORT CHROMIUM=/usr/bin/chromium node e2e-web.mjs
 import http from 'node:http';
 import { bodyHas, open, run, signUpFirstAdmin, step } from './lib.mjs';
@@ -75,8 +75,12 @@ try {
     await page.waitForURL(/\/c\//, { timeout: 15000 });
     await page.waitForTimeout(1500);
     await page.reload();
+    // The status line shows the last status, retrieval's "Querying" (the web pages are searched
+    // like the chat's files, after the web search); opened, the history has the web search.
+    await bodyHas(page, 'Querying');
+    await page.locator('button:has-text("Querying")').last().click();
     await bodyHas(page, 'Searched 2 sites');
-    step('after a reload the message still shows "Searched 2 sites"');
+    step('after a reload the status history still shows "Searched 2 sites"');
   });
 } finally {
   server.close();
