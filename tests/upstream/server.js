@@ -32,7 +32,9 @@
 //                       closed_by_client (the peer left before the response finished),
 //                       completed, reset_by_server, t_received/t_closed (ms since epoch)
 //   POST /_test/reset   forget the log and the config below
-//   POST /_test/config  {"delay_ms":N, "hang_paths":["/v1/models", ...], "text":"fixed reply"}
+//   POST /_test/config  {"delay_ms":N, "hang_paths":["/v1/models", ...], "text":"fixed reply",
+//                        "embed_delay_ms":N (each embeddings request answers after N ms, as a
+//                        real embedding model's batch would; default 0)}
 //   GET  /_test/health  {"ok":true}
 'use strict';
 
@@ -306,6 +308,13 @@ function openaiEmbeddings(res, entry, body) {
       'model_not_found');
   }
   const inputs = Array.isArray(body.input) ? body.input : [body.input];
+  if (typeof config.embed_delay_ms === 'number' && config.embed_delay_ms > 0) {
+    return sleep(config.embed_delay_ms).then(() => openaiEmbeddingsAnswer(res, entry, model, inputs));
+  }
+  return openaiEmbeddingsAnswer(res, entry, model, inputs);
+}
+
+function openaiEmbeddingsAnswer(res, entry, model, inputs) {
   return send(res, entry, 200, {
     object: 'list',
     data: inputs.map((t, index) => ({ object: 'embedding', index, embedding: vectorFor(model, t) })),
