@@ -569,6 +569,19 @@ TEST_F(ChatWebSearch, AFailingEngineIsAnErrorStatusAndTheModelStillAnswers) {
   EXPECT_EQ(LastModelRequest()["messages"].size(), 1u);
 }
 
+TEST_F(ChatWebSearch, NothingToSearchForIsSaidAndTheEngineIsNotAsked) {
+  // A blank question and no query generation (this suite's setting): no query at all.
+  const std::size_t before = EngineCalls();
+  const Background b = RunBackground(Alice(), "   ", "sid-web-blank");
+  ASSERT_GE(b.statuses.size(), 2u) << json(b.statuses).dump();
+  EXPECT_EQ(b.statuses[0]["description"], "Searching the web");
+  EXPECT_EQ(b.statuses[1], json({{"action", "web_search"},
+                                 {"description", "No search query generated"},
+                                 {"done", true}}));
+  EXPECT_EQ(EngineCalls(), before);
+  EXPECT_TRUE(b.message.value("done", false)) << "the model still answers";
+}
+
 TEST_F(ChatWebSearch, WithoutThePermissionOrWithWebSearchOffTheToggleIsIgnored) {
   json perms = Get("/api/v1/users/default/permissions", Admin().auth()).Json();
   ASSERT_TRUE(perms["features"].is_object()) << perms.dump();
