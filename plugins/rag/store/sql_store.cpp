@@ -151,7 +151,9 @@ class SqlStore : public VectorStore {
     auto tx = host_.Begin();
     InsertIn(tx, chunks);
     tx.Commit();
-    Changed(chunks.front().collection);
+    std::set<std::string> touched;
+    for (const auto& c : chunks) touched.insert(c.collection);
+    for (const auto& c : touched) Schedule(c);
   }
 
   void ReplaceFile(const std::string& collection, const std::string& file_id,
@@ -162,7 +164,7 @@ class SqlStore : public VectorStore {
     Bump(tx, collection);
     InsertIn(tx, chunks);
     tx.Commit();
-    Changed(collection);
+    Schedule(collection);
   }
 
   int64_t DeleteCollection(const std::string& collection) override {
@@ -170,7 +172,7 @@ class SqlStore : public VectorStore {
     const int64_t n = tx.Exec("DELETE FROM rag_chunk WHERE collection_name = ?", {collection});
     Bump(tx, collection);
     tx.Commit();
-    Changed(collection);
+    Schedule(collection);
     return n;
   }
 
@@ -180,7 +182,7 @@ class SqlStore : public VectorStore {
                               {collection, file_id});
     Bump(tx, collection);
     tx.Commit();
-    Changed(collection);
+    Schedule(collection);
     return n;
   }
 
@@ -190,7 +192,7 @@ class SqlStore : public VectorStore {
         tx.Exec("DELETE FROM rag_chunk WHERE collection_name = ? AND hash = ?", {collection, hash});
     Bump(tx, collection);
     tx.Commit();
-    Changed(collection);
+    Schedule(collection);
     return n;
   }
 
@@ -205,7 +207,7 @@ class SqlStore : public VectorStore {
     const int64_t n = tx.Exec("DELETE FROM rag_chunk WHERE file_id = ?", {file_id});
     for (const auto& c : collections) Bump(tx, c);
     tx.Commit();
-    for (const auto& c : collections) Changed(c);
+    for (const auto& c : collections) Schedule(c);
     return n;
   }
 
@@ -219,7 +221,7 @@ class SqlStore : public VectorStore {
       std::lock_guard lock(state_mu_);
       for (const auto& [name, state] : states_) known.push_back(name);
     }
-    for (const auto& name : known) Changed(name);
+    for (const auto& name : known) Schedule(name);
   }
 
   bool HashExists(const std::string& collection, const std::string& hash,
@@ -262,7 +264,7 @@ class SqlStore : public VectorStore {
     Bump(tx, to);
     InsertIn(tx, rows);
     tx.Commit();
-    Changed(to);
+    Schedule(to);
     return static_cast<int64_t>(rows.size());
   }
 
@@ -336,8 +338,8 @@ class SqlStore : public VectorStore {
       // Rows written since the last sync are not in the index yet: scored exactly (the indexer
       // is catching up in the background, so this set is small).
       Schedule(collection);
-      const std::string after = std::to_string(index->max_seq());
-      auto fresh = ScoreExact("collection_name = ? AND seq > " + after, {collection}, query, k);
+      auto fresh = ScoreExact("collection_name = ? AND seq > ?",
+                              {collection, static_cast<int64_t>(index->max_seq())}, query, k);
       ranked.insert(ranked.end(), fresh.begin(), fresh.end());
       std::stable_sort(ranked.begin(), ranked.end(),
                        [](const auto& a, const auto& b) { return a.second > b.second; });
@@ -453,8 +455,6 @@ class SqlStore : public VectorStore {
     bool tried_file = false;       // the persisted index was looked for
     bool dirty = false;            // changed since it was last persisted
   };
-
-  void Changed(const std::string& collection) { Schedule(collection); }
 
   void Schedule(const std::string& collection) {
     {
